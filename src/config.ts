@@ -1,0 +1,49 @@
+/** Configuration, read and checked once at start from the environment (API.md "Running"). */
+import path from 'node:path';
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** Operator token for `POST /v1/shops`; null turns the operator routes off. */
+  readonly adminToken: string | null;
+  readonly dataDir: string;
+  /** Use this PostgreSQL instead of the embedded one. */
+  readonly databaseUrl: string | null;
+  /** Encrypts stored PSP credentials (gateways issue). */
+  readonly secretKey: string | null;
+  readonly logLevel: string;
+  /** Public base URL printed for people and used in links; defaults to http://host:port. */
+  readonly publicUrl: string;
+  /** Create and seed a demo shop when the database has no shop (default on). */
+  readonly seedDemo: boolean;
+}
+
+export class ConfigError extends Error {}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const port = Number(env.PORT ?? '3000');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new ConfigError(`PORT must be a port number, got ${env.PORT}`);
+  const host = env.HOST ?? '127.0.0.1';
+  const adminToken = env.PLUSONE_ADMIN_TOKEN?.trim() || null;
+  if (adminToken !== null && adminToken.length < 16) throw new ConfigError('PLUSONE_ADMIN_TOKEN must be at least 16 characters');
+  const databaseUrl = env.DATABASE_URL?.trim() || null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// or postgresql:// URL');
+  }
+  const logLevel = env.LOG_LEVEL ?? 'info';
+  if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
+  return {
+    port,
+    host,
+    adminToken,
+    dataDir: path.resolve(env.PLUSONE_DATA_DIR ?? '.plusone'),
+    databaseUrl,
+    secretKey: env.PLUSONE_SECRET_KEY?.trim() || null,
+    logLevel,
+    publicUrl: (env.PLUSONE_PUBLIC_URL ?? `http://${displayHost}:${port}`).replace(/\/$/, ''),
+    seedDemo: env.PLUSONE_DEMO !== '0',
+  };
+}

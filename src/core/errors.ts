@@ -1,0 +1,42 @@
+/**
+ * The exceptional failures of Plusone, each with a stable `code`. Expected business outcomes (a declined
+ * card, an ineligible offer) are returned as values, not thrown. The HTTP layer maps each code to a status
+ * in one place (`http/errors.ts`); anything that is not a DomainError becomes a generic 500.
+ */
+export const ERROR_CODES = [
+  'invalid_request',
+  'invalid_json',
+  'invalid_currency',
+  'card_data_rejected',
+  'unsupported_media_type',
+  'payload_too_large',
+  'unauthorized',
+  'session_expired',
+  'forbidden',
+  'origin_not_allowed',
+  'operator_routes_disabled',
+  'not_found',
+  'variant_not_found',
+  'order_already_registered',
+  'idempotency_key_reused',
+  'idempotency_in_progress',
+  'gateway_mismatch',
+  'rate_limited',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+    this.name = 'DomainError';
+  }
+}
+
+export function notFound(what: string): DomainError {
+  return new DomainError('not_found', `${what} not found`);
+}

@@ -1,0 +1,310 @@
+/**
+ * Offers, their targeting rules, their exact price, and the decision that picks at most one offer for an
+ * order. Pure code: the caller passes the order, the candidate offers (with their variants) and `now`.
+ */
+import {
+  applyPercentage,
+  applyRate,
+  decimalFromJson,
+  type Decimal,
+} from './money';
+
+export interface CurrencyAmount {
+  readonly currency: string;
+  readonly amount: number;
+}
+
+export type Discount =
+  | { readonly type: 'percentage'; readonly value: number }
+  | { readonly type: 'fixed'; readonly value: number; readonly amounts?: readonly CurrencyAmount[] };
+
+export interface OfferRules {
+  /** The order contains at least one of these products. */
+  readonly anyProductIds?: readonly string[];
+  /** The order contains none of these products. */
+  readonly excludeProductIds?: readonly string[];
+  /** Order subtotal, minor units of the order's currency, inclusive bounds. */
+  readonly minSubtotal?: number;
+  readonly maxSubtotal?: number;
+  /** ISO 3166-1 alpha-2 country of the customer. */
+  readonly countries?: readonly string[];
+  /** The customer carries at least one of these tags. */
+  readonly customerTags?: readonly string[];
+  readonly firstOrderOnly?: boolean;
+  readonly currencies?: readonly string[];
+}
+
+export interface ButtonCopy {
+  readonly id: string;
+  /** May contain `{price}`, replaced by the formatted total. */
+  readonly text: string;
+}
+
+export interface Offer {
+  readonly id: string;
+  readonly name: string;
+  readonly variantId: string;
+  readonly quantity: number;
+  readonly discount: Discount | null;
+  readonly priority: number;
+  readonly active: boolean;
+  readonly rules: OfferRules;
+  readonly buttonCopy: readonly ButtonCopy[];
+  /** Shipping charged for the upsell, per currency; absent currency means free. */
+  readonly shipping: readonly CurrencyAmount[];
+  readonly startsAt: Date | null;
+  readonly endsAt: Date | null;
+  readonly createdAt: Date;
+}
+
+export interface OfferVariant {
+  readonly id: string;
+  readonly productId: string;
+  readonly productTitle: string;
+  readonly title: string;
+  readonly imageUrl: string | null;
+  /** Price per unit by currency, minor units. */
+  readonly prices: Readonly<Record<string, number>>;
+  /** Units available; null when stock is not tracked. */
+  readonly stock: number | null;
+}
+
+export interface Candidate {
+  readonly offer: Offer;
+  /** The offer's variant, or null when the catalog no longer has it. */
+  readonly variant: OfferVariant | null;
+}
+
+export interface OrderFacts {
+  readonly currency: string;
+  readonly subtotal: number;
+  readonly productIds: ReadonlySet<string>;
+  readonly taxRate: Decimal | null;
+  readonly country: string | null;
+  readonly customerTags: ReadonlySet<string>;
+  /** True/false when known (from `orderCount` or the shop's order history); null when unknown. */
+  readonly firstOrder: boolean | null;
+}
+
+export const REASON_CODES = [
+  'inactive',
+  'not_started',
+  'ended',
+  'variant_missing',
+  'no_price_in_currency',
+  'out_of_stock',
+  'already_in_order',
+  'currency_not_targeted',
+  'required_product_missing',
+  'excluded_product_in_order',
+  'subtotal_below_minimum',
+  'subtotal_above_maximum',
+  'country_not_targeted',
+  'customer_tag_missing',
+  'not_first_order',
+  'lower_priority',
+  'lower_expected_revenue',
+  'tie_broken_by_age',
+] as const;
+
+export type ReasonCode = (typeof REASON_CODES)[number];
+
+export interface Reason {
+  readonly code: ReasonCode;
+  readonly message: string;
+}
+
+export interface OfferPrice {
+  readonly currency: string;
+  readonly quantity: number;
+  readonly unitPrice: number;
+  /** unitPrice × quantity, before discount. */
+  readonly listTotal: number;
+  readonly discountAmount: number;
+  readonly taxAmount: number;
+  readonly shippingAmount: number;
+  /** The exact charge: listTotal − discount + tax + shipping. */
+  readonly total: number;
+}
+
+/**
+ * The exact price of `quantity` units: the discount is rounded half away from zero to the minor unit,
+ * tax is the order's rate on the discounted price (rounded the same way), shipping is added untaxed.
+ */
+export function priceOffer(input: {
+  currency: string;
+  unitPrice: number;
+  quantity: number;
+  discount: Discount | null;
+  taxRate: Decimal | null;
+  shippingAmount: number;
+}): OfferPrice {
+  const listTotal = input.unitPrice * input.quantity;
+  const discountAmount = Math.min(listTotal, discountFor(input.discount, listTotal, input.currency));
+  const discounted = listTotal - discountAmount;
+  const taxAmount = input.taxRate ? applyRate(discounted, input.taxRate) : 0;
+  return {
+    currency: input.currency,
+    quantity: input.quantity,
+    unitPrice: input.unitPrice,
+    listTotal,
+    discountAmount,
+    taxAmount,
+    shippingAmount: input.shippingAmount,
+    total: discounted + taxAmount + input.shippingAmount,
+  };
+}
+
+function discountFor(discount: Discount | null, listTotal: number, currency: string): number {
+  if (!discount) return 0;
+  switch (discount.type) {
+    case 'percentage': {
+      const percent = decimalFromJson(discount.value);
+      return percent ? applyPercentage(listTotal, percent) : 0;
+    }
+    case 'fixed': {
+      const perCurrency = discount.amounts?.find((entry) => entry.currency === currency);
+      return perCurrency ? perCurrency.amount : discount.value;
+    }
+    default: {
+      const exhaustive: never = discount;
+      return exhaustive;
+    }
+  }
+}
+
+function shippingFor(offer: Offer, currency: string): number {
+  return offer.shipping.find((entry) => entry.currency === currency)?.amount ?? 0;
+}
+
+/** Why an offer cannot be shown for this order; empty when it is eligible. */
+export function ineligibilityReasons(candidate: Candidate, order: OrderFacts, now: Date): Reason[] {
+  const { offer, variant } = candidate;
+  const rules = offer.rules;
+  const reasons: Reason[] = [];
+  const add = (code: ReasonCode, message: string) => reasons.push({ code, message });
+
+  if (!offer.active) add('inactive', 'The offer is not active');
+  if (offer.startsAt && now < offer.startsAt) add('not_started', `The offer starts at ${offer.startsAt.toISOString()}`);
+  if (offer.endsAt && now >= offer.endsAt) add('ended', `The offer ended at ${offer.endsAt.toISOString()}`);
+  if (!variant) {
+    add('variant_missing', `Variant ${offer.variantId} is no longer in the catalog`);
+  } else {
+    if (variant.prices[order.currency] === undefined) {
+      add('no_price_in_currency', `Variant ${variant.id} has no price in ${order.currency}`);
+    }
+    if (variant.stock !== null && variant.stock < offer.quantity) {
+      add('out_of_stock', `Variant ${variant.id} has ${variant.stock} in stock, the offer needs ${offer.quantity}`);
+    }
+    if (order.productIds.has(variant.productId)) {
+      add('already_in_order', `Product ${variant.productId} is already in the order`);
+    }
+  }
+  if (rules.currencies && !rules.currencies.includes(order.currency)) {
+    add('currency_not_targeted', `Order currency ${order.currency} is not in ${rules.currencies.join(', ')}`);
+  }
+  if (rules.anyProductIds && !rules.anyProductIds.some((id) => order.productIds.has(id))) {
+    add('required_product_missing', `The order contains none of ${rules.anyProductIds.join(', ')}`);
+  }
+  const excluded = rules.excludeProductIds?.filter((id) => order.productIds.has(id)) ?? [];
+  if (excluded.length > 0) add('excluded_product_in_order', `The order contains excluded ${excluded.join(', ')}`);
+  if (rules.minSubtotal !== undefined && order.subtotal < rules.minSubtotal) {
+    add('subtotal_below_minimum', `Subtotal ${order.subtotal} is below the minimum ${rules.minSubtotal}`);
+  }
+  if (rules.maxSubtotal !== undefined && order.subtotal > rules.maxSubtotal) {
+    add('subtotal_above_maximum', `Subtotal ${order.subtotal} is above the maximum ${rules.maxSubtotal}`);
+  }
+  if (rules.countries && !(order.country !== null && rules.countries.includes(order.country))) {
+    add('country_not_targeted', `Customer country ${order.country ?? 'unknown'} is not in ${rules.countries.join(', ')}`);
+  }
+  if (rules.customerTags && !rules.customerTags.some((tag) => order.customerTags.has(tag))) {
+    add('customer_tag_missing', `The customer has none of the tags ${rules.customerTags.join(', ')}`);
+  }
+  if (rules.firstOrderOnly && order.firstOrder !== true) {
+    add('not_first_order', order.firstOrder === null ? 'Whether this is a first order is unknown' : 'The customer has ordered before');
+  }
+  return reasons;
+}
+
+export interface OfferEvaluation {
+  readonly offerId: string;
+  readonly name: string;
+  readonly priority: number;
+  readonly eligible: boolean;
+  readonly chosen: boolean;
+  /** Net revenue the offer is expected to bring (price after discount, before tax and shipping). */
+  readonly expectedRevenue: number | null;
+  readonly reasons: readonly Reason[];
+}
+
+export interface Decision {
+  readonly chosen: { readonly candidate: Candidate; readonly price: OfferPrice } | null;
+  readonly evaluations: readonly OfferEvaluation[];
+}
+
+interface Eligible {
+  readonly candidate: Candidate;
+  readonly price: OfferPrice;
+  readonly expectedRevenue: number;
+}
+
+/**
+ * Picks at most one offer: among the eligible ones the highest priority wins; a tie goes to the higher
+ * expected revenue, then to the older offer (stable, so the same order always gets the same offer).
+ */
+export function decide(candidates: readonly Candidate[], order: OrderFacts, now: Date): Decision {
+  const eligible: Eligible[] = [];
+  const rejected = new Map<string, Reason[]>();
+  for (const candidate of candidates) {
+    const reasons = ineligibilityReasons(candidate, order, now);
+    if (reasons.length > 0 || !candidate.variant) {
+      rejected.set(candidate.offer.id, reasons);
+      continue;
+    }
+    const price = priceOffer({
+      currency: order.currency,
+      unitPrice: candidate.variant.prices[order.currency] ?? 0,
+      quantity: candidate.offer.quantity,
+      discount: candidate.offer.discount,
+      taxRate: order.taxRate,
+      shippingAmount: shippingFor(candidate.offer, order.currency),
+    });
+    eligible.push({ candidate, price, expectedRevenue: price.listTotal - price.discountAmount });
+  }
+  eligible.sort(compareEligible);
+  const winner = eligible[0] ?? null;
+
+  const evaluations = candidates.map((candidate): OfferEvaluation => {
+    const { offer } = candidate;
+    const entry = eligible.find((item) => item.candidate === candidate);
+    const base = { offerId: offer.id, name: offer.name, priority: offer.priority };
+    if (!entry) {
+      return { ...base, eligible: false, chosen: false, expectedRevenue: null, reasons: rejected.get(offer.id) ?? [] };
+    }
+    const chosen = entry === winner;
+    const reasons = chosen || !winner ? [] : [lostTo(entry, winner)];
+    return { ...base, eligible: true, chosen, expectedRevenue: entry.expectedRevenue, reasons };
+  });
+
+  return { chosen: winner ? { candidate: winner.candidate, price: winner.price } : null, evaluations };
+}
+
+function compareEligible(a: Eligible, b: Eligible): number {
+  return (
+    b.candidate.offer.priority - a.candidate.offer.priority ||
+    b.expectedRevenue - a.expectedRevenue ||
+    a.candidate.offer.createdAt.getTime() - b.candidate.offer.createdAt.getTime() ||
+    (a.candidate.offer.id < b.candidate.offer.id ? -1 : 1)
+  );
+}
+
+function lostTo(loser: Eligible, winner: Eligible): Reason {
+  const winnerId = winner.candidate.offer.id;
+  if (loser.candidate.offer.priority !== winner.candidate.offer.priority) {
+    return { code: 'lower_priority', message: `Offer ${winnerId} has a higher priority` };
+  }
+  if (loser.expectedRevenue !== winner.expectedRevenue) {
+    return { code: 'lower_expected_revenue', message: `Offer ${winnerId} has the same priority and a higher expected revenue` };
+  }
+  return { code: 'tie_broken_by_age', message: `Offer ${winnerId} ties on priority and revenue and is older` };
+}

@@ -1,0 +1,70 @@
+/**
+ * The decision as stored and shown: the chosen offer priced and worded for the buyer (`DecidedOffer`),
+ * kept with the order so the confirmation page reads it by key, and the per-offer explanation.
+ */
+import { buttonText, cardText } from '../core/messages';
+import type { Decision } from '../core/offers';
+
+/** The priced, worded offer of a decision. `GET /v1/checkout/offer` adds the session's `expiresAt`. */
+export interface DecidedOffer {
+  id: string;
+  productId: string;
+  variantId: string;
+  title: string;
+  variantTitle: string;
+  imageUrl: string | null;
+  quantity: number;
+  currency: string;
+  unitPrice: number;
+  /** List price of the quantity before discount; null when there is no discount. */
+  compareAtPrice: number | null;
+  discountAmount: number;
+  taxAmount: number;
+  shippingAmount: number;
+  /** The exact charge. */
+  total: number;
+  buttonCopyId: string | null;
+  buttonText: string;
+  cardText: string;
+  locale: string;
+}
+
+export interface CheckoutOffer extends DecidedOffer {
+  /** When the post-purchase session, and with it the offer, ends. */
+  expiresAt: string;
+}
+
+export function presentDecision(
+  decision: Decision,
+  context: { locale: string; card: { brand: string | null; last4: string | null } },
+): DecidedOffer | null {
+  if (!decision.chosen) return null;
+  const { candidate, price } = decision.chosen;
+  const { offer, variant } = candidate;
+  if (!variant) return null;
+  const copy = offer.buttonCopy[0] ?? null;
+  return {
+    id: offer.id,
+    productId: variant.productId,
+    variantId: variant.id,
+    title: variant.productTitle,
+    variantTitle: variant.title,
+    imageUrl: variant.imageUrl,
+    quantity: price.quantity,
+    currency: price.currency,
+    unitPrice: price.unitPrice,
+    compareAtPrice: price.discountAmount > 0 ? price.listTotal : null,
+    discountAmount: price.discountAmount,
+    taxAmount: price.taxAmount,
+    shippingAmount: price.shippingAmount,
+    total: price.total,
+    buttonCopyId: copy?.id ?? null,
+    buttonText: buttonText(copy?.text ?? null, price.total, price.currency, context.locale),
+    cardText: cardText(context.card, context.locale),
+    locale: context.locale,
+  };
+}
+
+export function toCheckoutOffer(offer: DecidedOffer, expiresAt: Date): CheckoutOffer {
+  return { ...offer, expiresAt: expiresAt.toISOString() };
+}

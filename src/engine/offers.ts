@@ -1,0 +1,259 @@
+/** Offers: CRUD, and loading a shop's live offers with their variants as decision candidates. */
+import { DomainError, notFound } from '../core/errors';
+import { decimalFromJson, isCurrency } from '../core/money';
+import type { ButtonCopy, Candidate, CurrencyAmount, Discount, Offer, OfferRules, OfferVariant } from '../core/offers';
+import type { Db } from '../store/database';
+import type { OfferRow } from '../store/schema';
+import type { EngineContext } from './context';
+
+export interface OfferInput {
+  name: string;
+  variantId: string;
+  quantity?: number;
+  discount?: Discount | null;
+  priority?: number;
+  active?: boolean;
+  rules?: OfferRules;
+  buttonCopy?: ButtonCopy[];
+  shipping?: CurrencyAmount[];
+  startsAt?: string | null;
+  endsAt?: string | null;
+}
+
+export interface OfferView {
+  id: string;
+  name: string;
+  variantId: string;
+  quantity: number;
+  discount: Discount | null;
+  priority: number;
+  active: boolean;
+  rules: OfferRules;
+  buttonCopy: ButtonCopy[];
+  shipping: CurrencyAmount[];
+  startsAt: string | null;
+  endsAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+function toView(row: OfferRow): OfferView {
+  return {
+    id: row.id,
+    name: row.name,
+    variantId: row.variant_id,
+    quantity: row.quantity,
+    discount: row.discount,
+    priority: row.priority,
+    active: row.active,
+    rules: row.rules,
+    buttonCopy: row.button_copy,
+    shipping: row.shipping,
+    startsAt: row.starts_at?.toISOString() ?? null,
+    endsAt: row.ends_at?.toISOString() ?? null,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+  };
+}
+
+/** Checks what a schema cannot: currencies, the discount's range, the schedule, copy ids, the variant. */
+async function validate(db: Db, shopId: string, offer: Required<OfferInput>): Promise<void> {
+  const discount = offer.discount;
+  if (discount?.type === 'percentage') {
+    const percent = decimalFromJson(discount.value);
+    if (!percent || percent.units <= 0n || percent.scale > 2 || percent.units > 100n * 10n ** BigInt(percent.scale)) {
+      throw new DomainError('invalid_request', 'A percentage discount is above 0 and at most 100, with at most 2 decimals');
+    }
+  }
+  const currencies = [
+    ...(offer.rules.currencies ?? []),
+    ...offer.shipping.map((entry) => entry.currency),
+    ...(discount?.type === 'fixed' ? (discount.amounts ?? []).map((entry) => entry.currency) : []),
+  ];
+  const unknown = currencies.find((currency) => !isCurrency(currency));
+  if (unknown) throw new DomainError('invalid_currency', `${unknown} is not an ISO 4217 currency code`);
+  if (offer.rules.minSubtotal !== undefined && offer.rules.maxSubtotal !== undefined && offer.rules.minSubtotal > offer.rules.maxSubtotal) {
+    throw new DomainError('invalid_request', 'rules.minSubtotal is greater than rules.maxSubtotal');
+  }
+  for (const field of ['startsAt', 'endsAt'] as const) {
+    const value = offer[field];
+    if (value !== null && Number.isNaN(Date.parse(value))) throw new DomainError('invalid_request', `${field} is not an ISO 8601 time`);
+  }
+  if (offer.startsAt && offer.endsAt && Date.parse(offer.startsAt) >= Date.parse(offer.endsAt)) {
+    throw new DomainError('invalid_request', 'startsAt must be before endsAt');
+  }
+  const copyIds = new Set(offer.buttonCopy.map((copy) => copy.id));
+  if (copyIds.size !== offer.buttonCopy.length) throw new DomainError('invalid_request', 'buttonCopy ids must be unique');
+  const variant = await db
+    .selectFrom('variants')
+    .select('id')
+    .where('shop_id', '=', shopId)
+    .where('id', '=', offer.variantId)
+    .executeTakeFirst();
+  if (!variant) throw new DomainError('variant_not_found', `Variant ${offer.variantId} is not in this shop's catalog`);
+}
+
+function withDefaults(input: OfferInput): Required<OfferInput> {
+  return {
+    name: input.name,
+    variantId: input.variantId,
+    quantity: input.quantity ?? 1,
+    discount: input.discount ?? null,
+    priority: input.priority ?? 0,
+    active: input.active ?? true,
+    rules: input.rules ?? {},
+    buttonCopy: input.buttonCopy ?? [],
+    shipping: input.shipping ?? [],
+    startsAt: input.startsAt ?? null,
+    endsAt: input.endsAt ?? null,
+  };
+}
+
+function columns(offer: Required<OfferInput>) {
+  return {
+    name: offer.name,
+    variant_id: offer.variantId,
+    quantity: offer.quantity,
+    discount: JSON.stringify(offer.discount),
+    priority: offer.priority,
+    active: offer.active,
+    rules: JSON.stringify(offer.rules),
+    button_copy: JSON.stringify(offer.buttonCopy),
+    shipping: JSON.stringify(offer.shipping),
+    starts_at: offer.startsAt,
+    ends_at: offer.endsAt,
+  };
+}
+
+export async function createOffer(ctx: EngineContext, shopId: string, input: OfferInput): Promise<OfferView> {
+  const offer = withDefaults(input);
+  await validate(ctx.db, shopId, offer);
+  const now = ctx.clock.now();
+  const row = await ctx.db
+    .insertInto('offers')
+    .values({ shop_id: shopId, id: ctx.ids.id('off'), ...columns(offer), created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toView(row);
+}
+
+export async function updateOffer(ctx: EngineContext, shopId: string, offerId: string, patch: Partial<OfferInput>): Promise<OfferView> {
+  const current = await getOffer(ctx.db, shopId, offerId);
+  const merged = withDefaults({ ...current, ...stripUndefined(patch) });
+  await validate(ctx.db, shopId, merged);
+  const row = await ctx.db
+    .updateTable('offers')
+    .set({ ...columns(merged), updated_at: ctx.clock.now() })
+    .where('shop_id', '=', shopId)
+    .where('id', '=', offerId)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw notFound('Offer');
+  return toView(row);
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+export async function getOffer(db: Db, shopId: string, offerId: string): Promise<OfferView> {
+  const row = await db
+    .selectFrom('offers')
+    .selectAll()
+    .where('shop_id', '=', shopId)
+    .where('id', '=', offerId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (!row) throw notFound('Offer');
+  return toView(row);
+}
+
+export async function listOffers(db: Db, shopId: string): Promise<OfferView[]> {
+  const rows = await db
+    .selectFrom('offers')
+    .selectAll()
+    .where('shop_id', '=', shopId)
+    .where('deleted_at', 'is', null)
+    .orderBy('priority', 'desc')
+    .orderBy('created_at')
+    .execute();
+  return rows.map(toView);
+}
+
+/** Soft delete: decisions and upsells keep pointing at the offer they were made with. */
+export async function deleteOffer(ctx: EngineContext, shopId: string, offerId: string): Promise<void> {
+  const result = await ctx.db
+    .updateTable('offers')
+    .set({ deleted_at: ctx.clock.now(), active: false })
+    .where('shop_id', '=', shopId)
+    .where('id', '=', offerId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  if (result.numUpdatedRows === 0n) throw notFound('Offer');
+}
+
+export function toOffer(row: OfferRow): Offer {
+  return {
+    id: row.id,
+    name: row.name,
+    variantId: row.variant_id,
+    quantity: row.quantity,
+    discount: row.discount,
+    priority: row.priority,
+    active: row.active,
+    rules: row.rules,
+    buttonCopy: row.button_copy,
+    shipping: row.shipping,
+    startsAt: row.starts_at,
+    endsAt: row.ends_at,
+    createdAt: row.created_at,
+  };
+}
+
+/** Every live offer of the shop with its variant (null when gone), ready for `decide`. */
+export async function loadCandidates(db: Db, shopId: string): Promise<Candidate[]> {
+  const offers = await db
+    .selectFrom('offers')
+    .selectAll()
+    .where('shop_id', '=', shopId)
+    .where('deleted_at', 'is', null)
+    .execute();
+  if (offers.length === 0) return [];
+  const variantIds = [...new Set(offers.map((offer) => offer.variant_id))];
+  const variants = await db
+    .selectFrom('variants')
+    .innerJoin('products', (join) => join.onRef('products.shop_id', '=', 'variants.shop_id').onRef('products.id', '=', 'variants.product_id'))
+    .select([
+      'variants.id', 'variants.product_id', 'variants.title', 'variants.stock',
+      'products.title as product_title', 'products.image_url',
+    ])
+    .where('variants.shop_id', '=', shopId)
+    .where('variants.id', 'in', variantIds)
+    .execute();
+  const prices = await db
+    .selectFrom('variant_prices')
+    .select(['variant_id', 'currency', 'amount'])
+    .where('shop_id', '=', shopId)
+    .where('variant_id', 'in', variantIds)
+    .execute();
+  const pricesByVariant = new Map<string, Record<string, number>>();
+  for (const price of prices) {
+    const entry = pricesByVariant.get(price.variant_id) ?? {};
+    entry[price.currency] = price.amount;
+    pricesByVariant.set(price.variant_id, entry);
+  }
+  const byId = new Map<string, OfferVariant>();
+  for (const variant of variants) {
+    byId.set(variant.id, {
+      id: variant.id,
+      productId: variant.product_id,
+      productTitle: variant.product_title,
+      title: variant.title,
+      imageUrl: variant.image_url,
+      prices: pricesByVariant.get(variant.id) ?? {},
+      stock: variant.stock,
+    });
+  }
+  return offers.map((row) => ({ offer: toOffer(row), variant: byId.get(row.variant_id) ?? null }));
+}

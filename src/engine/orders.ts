@@ -1,0 +1,340 @@
+/**
+ * `registerOrder`: store a paid order with its payment *reference*, decide its offer at once, store the
+ * decision and open a post-purchase session — all in one transaction, so a retry or a crash never leaves
+ * an order without its decision or session.
+ */
+import { DomainError, notFound } from '../core/errors';
+import { decimalFromJson, decimalToString, isCurrency, trimDecimalText, type Decimal } from '../core/money';
+import { isUniqueViolation } from '../store/database';
+import { decide, type OrderFacts } from '../core/offers';
+import type { Db } from '../store/database';
+import type { OrderLineRow, OrderRow } from '../store/schema';
+import { hashSecret, type EngineContext } from './context';
+import { presentDecision, toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from './decisions';
+import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency';
+import { loadCandidates } from './offers';
+import { getShop } from './shops';
+
+export interface OrderCustomer {
+  id?: string;
+  email?: string;
+  country?: string;
+  tags?: string[];
+  orderCount?: number;
+}
+
+/** PSP references only: never a card number, CVV or expiry. */
+export interface OrderPayment {
+  gateway: string;
+  customerRef?: string;
+  paymentMethodRef: string;
+  brand?: string;
+  last4?: string;
+}
+
+export interface OrderLineInput {
+  productId: string;
+  variantId: string;
+  title: string;
+  quantity: number;
+  unitPrice: number;
+}
+
+export interface OrderInput {
+  externalId: string;
+  currency: string;
+  lines: OrderLineInput[];
+  subtotal: number;
+  shippingTotal: number;
+  taxTotal: number;
+  total: number;
+  /** Tax rate applied to the upsell, e.g. 0.0825; kept as exact decimal text. */
+  taxRate?: number | string | null;
+  /** BCP 47 locale of the buyer's page, e.g. "de-DE"; the shop's default when absent. */
+  locale?: string;
+  customer: OrderCustomer;
+  payment: OrderPayment;
+}
+
+export interface OrderLineView {
+  id: string;
+  productId: string;
+  variantId: string;
+  title: string;
+  quantity: number;
+  unitPrice: number;
+  source: 'checkout' | 'upsell';
+  upsellId?: string;
+}
+
+export interface OrderView {
+  id: string;
+  externalId: string | null;
+  parentOrderId: string | null;
+  currency: string;
+  lines: OrderLineView[];
+  subtotal: number;
+  shippingTotal: number;
+  taxTotal: number;
+  total: number;
+  taxRate: string | null;
+  locale: string;
+  customer: OrderCustomer;
+  payment: { gateway: string; brand: string | null; last4: string | null };
+  linkedOrders: string[];
+  status: string;
+  createdAt: string;
+}
+
+export interface RegisteredOrder {
+  order: OrderView;
+  session: { token: string; expiresAt: string };
+  offer: CheckoutOffer | null;
+}
+
+const ORDER_SCOPE = 'orders';
+
+function parseTaxRate(value: OrderInput['taxRate']): Decimal | null {
+  if (value === undefined || value === null) return null;
+  const rate = decimalFromJson(value);
+  if (!rate || rate.units < 0n || rate.units >= 10n ** BigInt(rate.scale) || rate.scale > 8) {
+    throw new DomainError('invalid_request', 'taxRate is a decimal between 0 and 1 with at most 8 digits, e.g. 0.0825');
+  }
+  return rate;
+}
+
+function parseLocale(value: string | undefined, fallback: string): string {
+  if (value === undefined) return fallback;
+  try {
+    const [canonical] = Intl.getCanonicalLocales(value);
+    if (canonical) return canonical;
+  } catch {
+    // fall through to the error below
+  }
+  throw new DomainError('invalid_request', `locale ${value} is not a BCP 47 language tag`);
+}
+
+function customerKey(customer: OrderCustomer): string | null {
+  if (customer.id) return `id:${customer.id}`;
+  if (customer.email) return `email:${customer.email.trim().toLowerCase()}`;
+  return null;
+}
+
+async function isFirstOrder(db: Db, shopId: string, customer: OrderCustomer): Promise<boolean | null> {
+  if (customer.orderCount !== undefined) return customer.orderCount <= 1;
+  const key = customerKey(customer);
+  if (!key) return null;
+  const earlier = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('shop_id', '=', shopId)
+    .where('customer_key', '=', key)
+    .limit(1)
+    .executeTakeFirst();
+  return earlier === undefined;
+}
+
+export async function registerOrder(
+  ctx: EngineContext,
+  shopId: string,
+  input: OrderInput,
+  idempotencyKey: string | null,
+): Promise<{ statusCode: number; body: RegisteredOrder }> {
+  if (!isCurrency(input.currency)) throw new DomainError('invalid_currency', `${input.currency} is not an ISO 4217 currency code`);
+  const shop = await getShop(ctx, shopId);
+  if (input.payment.gateway !== shop.settings.gateway) {
+    throw new DomainError('gateway_mismatch', `This shop charges through ${shop.settings.gateway}, the order names ${input.payment.gateway}`);
+  }
+  const taxRate = parseTaxRate(input.taxRate);
+  const locale = parseLocale(input.locale, shop.settings.defaultLocale);
+  const now = ctx.clock.now();
+
+  const facts: OrderFacts = {
+    currency: input.currency,
+    subtotal: input.subtotal,
+    productIds: new Set(input.lines.map((line) => line.productId)),
+    taxRate,
+    country: input.customer.country ?? null,
+    customerTags: new Set(input.customer.tags ?? []),
+    firstOrder: await isFirstOrder(ctx.db, shopId, input.customer),
+  };
+  const decision = decide(await loadCandidates(ctx.db, shopId), facts, now);
+  const decided = presentDecision(decision, {
+    locale,
+    card: { brand: input.payment.brand ?? null, last4: input.payment.last4 ?? null },
+  });
+
+  const orderId = ctx.ids.id('ord');
+  const token = ctx.ids.secret('ps');
+  const expiresAt = new Date(now.getTime() + shop.settings.sessionTtlSeconds * 1000);
+  const claim = idempotencyKey
+    ? { shopId, scope: ORDER_SCOPE, key: idempotencyKey, hash: requestHash(input), now }
+    : null;
+
+  try {
+    return await insertRegistration();
+  } catch (error) {
+    // Two registrations of one externalId raced past the check above; the unique constraint decided.
+    if (isUniqueViolation(error, 'orders_shop_id_external_id_key')) {
+      throw new DomainError('order_already_registered', `Order ${input.externalId} is already registered`);
+    }
+    throw error;
+  }
+
+  function insertRegistration() {
+    return ctx.db.transaction().execute(async (trx) => {
+    if (claim) {
+      const replay = await claimIdempotencyKey(trx, claim);
+      // The session token is never stored in clear: a replay opens a new session on the same order.
+      if (replay) return { statusCode: replay.statusCode, body: await reopenSession(ctx, trx, shopId, replay.body) };
+    }
+    const existing = await trx
+      .selectFrom('orders')
+      .select('id')
+      .where('shop_id', '=', shopId)
+      .where('external_id', '=', input.externalId)
+      .executeTakeFirst();
+    if (existing) {
+      throw new DomainError('order_already_registered', `Order ${input.externalId} is already registered as ${existing.id}`, { orderId: existing.id });
+    }
+    const orderRow = await trx
+      .insertInto('orders')
+      .values({
+        shop_id: shopId,
+        id: orderId,
+        external_id: input.externalId,
+        parent_order_id: null,
+        currency: input.currency,
+        subtotal: input.subtotal,
+        shipping_total: input.shippingTotal,
+        tax_total: input.taxTotal,
+        total: input.total,
+        tax_rate: taxRate ? decimalToString(taxRate) : null,
+        locale,
+        customer_key: customerKey(input.customer),
+        customer: JSON.stringify(input.customer),
+        payment: JSON.stringify(input.payment),
+        status: 'open',
+        created_at: now,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    const lineRows = input.lines.length === 0 ? [] : await trx
+      .insertInto('order_lines')
+      .values(input.lines.map((line, position) => ({
+        shop_id: shopId,
+        id: ctx.ids.id('line'),
+        order_id: orderId,
+        position,
+        product_id: line.productId,
+        variant_id: line.variantId,
+        title: line.title,
+        quantity: line.quantity,
+        unit_price: line.unitPrice,
+        source: 'checkout' as const,
+        upsell_id: null,
+      })))
+      .returningAll()
+      .execute();
+    await trx
+      .insertInto('decisions')
+      .values({
+        shop_id: shopId,
+        order_id: orderId,
+        offer_id: decided?.id ?? null,
+        offer: JSON.stringify(decided),
+        evaluations: JSON.stringify(decision.evaluations),
+        decided_at: now,
+      })
+      .execute();
+    await trx
+      .insertInto('checkout_sessions')
+      .values({ shop_id: shopId, id: ctx.ids.id('pss'), order_id: orderId, token_hash: hashSecret(token), expires_at: expiresAt, created_at: now })
+      .execute();
+
+    const order = orderView(orderRow, lineRows, []);
+    const offer = decided ? toCheckoutOffer(decided, expiresAt) : null;
+    if (claim) {
+      await storeIdempotentResponse(trx, claim, { statusCode: 201, body: { order, session: { expiresAt: expiresAt.toISOString() }, offer } });
+    }
+    return { statusCode: 201, body: { order, session: { token, expiresAt: expiresAt.toISOString() }, offer } };
+    });
+  }
+}
+
+/** Replays a stored registration with a fresh session token for the same order and deadline. */
+async function reopenSession(
+  ctx: EngineContext,
+  trx: Parameters<typeof claimIdempotencyKey>[0],
+  shopId: string,
+  stored: unknown,
+): Promise<RegisteredOrder> {
+  const body = stored as Omit<RegisteredOrder, 'session'> & { session: { expiresAt: string } };
+  const token = ctx.ids.secret('ps');
+  await trx
+    .insertInto('checkout_sessions')
+    .values({
+      shop_id: shopId,
+      id: ctx.ids.id('pss'),
+      order_id: body.order.id,
+      token_hash: hashSecret(token),
+      expires_at: body.session.expiresAt,
+      created_at: ctx.clock.now(),
+    })
+    .execute();
+  return { ...body, session: { token, expiresAt: body.session.expiresAt } };
+}
+
+function orderView(row: OrderRow, lines: OrderLineRow[], linkedOrders: string[]): OrderView {
+  return {
+    id: row.id,
+    externalId: row.external_id,
+    parentOrderId: row.parent_order_id,
+    currency: row.currency,
+    lines: [...lines].sort((a, b) => a.position - b.position).map((line) => ({
+      id: line.id,
+      productId: line.product_id,
+      variantId: line.variant_id,
+      title: line.title,
+      quantity: line.quantity,
+      unitPrice: line.unit_price,
+      source: line.source,
+      ...(line.upsell_id ? { upsellId: line.upsell_id } : {}),
+    })),
+    subtotal: row.subtotal,
+    shippingTotal: row.shipping_total,
+    taxTotal: row.tax_total,
+    total: row.total,
+    taxRate: row.tax_rate === null ? null : trimDecimalText(row.tax_rate),
+    locale: row.locale,
+    customer: row.customer,
+    payment: { gateway: row.payment.gateway, brand: row.payment.brand ?? null, last4: row.payment.last4 ?? null },
+    linkedOrders,
+    status: row.status,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export async function getOrder(db: Db, shopId: string, orderId: string): Promise<OrderView> {
+  const row = await db.selectFrom('orders').selectAll().where('shop_id', '=', shopId).where('id', '=', orderId).executeTakeFirst();
+  if (!row) throw notFound('Order');
+  const [lines, linked] = await Promise.all([
+    db.selectFrom('order_lines').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).execute(),
+    db.selectFrom('orders').select('id').where('shop_id', '=', shopId).where('parent_order_id', '=', orderId).orderBy('created_at').execute(),
+  ]);
+  return orderView(row, lines, linked.map((order) => order.id));
+}
+
+export interface DecisionView {
+  orderId: string;
+  decidedAt: string;
+  offerId: string | null;
+  offer: DecidedOffer | null;
+  evaluations: unknown;
+}
+
+export async function getDecision(db: Db, shopId: string, orderId: string): Promise<DecisionView> {
+  const row = await db.selectFrom('decisions').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).executeTakeFirst();
+  if (!row) throw notFound('Order');
+  return { orderId: row.order_id, decidedAt: row.decided_at.toISOString(), offerId: row.offer_id, offer: row.offer, evaluations: row.evaluations };
+}

@@ -1,0 +1,154 @@
+/** Shops, their secret keys and settings. Keys are returned once at creation and stored only as hashes. */
+import { DomainError, notFound } from '../core/errors';
+import type { ShopRow } from '../store/schema';
+import { hashSecret, type EngineContext } from './context';
+import { DEFAULT_SETTINGS, mergeSettings, type ShopSettings } from './settings';
+
+export interface ShopView {
+  id: string;
+  name: string;
+  settings: ShopSettings;
+  createdAt: string;
+}
+
+export interface CreatedShop extends ShopView {
+  secretKey: string;
+  webhookSecret: string;
+}
+
+export interface ApiKeyView {
+  id: string;
+  last4: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
+function validSettings(current: ShopSettings, update: Partial<ShopSettings>): ShopSettings {
+  for (const origin of update.allowedOrigins ?? []) {
+    if (!URL.canParse(origin) || !/^https?:$/.test(new URL(origin).protocol)) {
+      throw new DomainError('invalid_request', `allowedOrigins: ${origin} is not an http(s) origin`);
+    }
+  }
+  if (update.webhookUrl && !URL.canParse(update.webhookUrl)) {
+    throw new DomainError('invalid_request', 'webhookUrl is not a URL');
+  }
+  return mergeSettings(current, update);
+}
+
+function toView(row: ShopRow): ShopView {
+  return { id: row.id, name: row.name, settings: { ...DEFAULT_SETTINGS, ...row.settings }, createdAt: row.created_at.toISOString() };
+}
+
+export async function createShop(
+  ctx: EngineContext,
+  input: { name: string; settings?: Partial<ShopSettings> },
+): Promise<CreatedShop> {
+  const settings = validSettings(DEFAULT_SETTINGS, input.settings ?? {});
+  const id = ctx.ids.id('shop');
+  const secretKey = ctx.ids.secret('sk');
+  const webhookSecret = ctx.ids.secret('whsec');
+  const now = ctx.clock.now();
+  const row = await ctx.db.transaction().execute(async (trx) => {
+    const shop = await trx
+      .insertInto('shops')
+      .values({ id, name: input.name, settings: JSON.stringify(settings), webhook_secret: webhookSecret, created_at: now, updated_at: now })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await trx
+      .insertInto('api_keys')
+      .values({ id: ctx.ids.id('key'), shop_id: id, key_hash: hashSecret(secretKey), last4: secretKey.slice(-4), created_at: now })
+      .execute();
+    return shop;
+  });
+  return { ...toView(row), secretKey, webhookSecret };
+}
+
+export async function getShop(ctx: EngineContext, shopId: string): Promise<ShopView> {
+  const row = await ctx.db.selectFrom('shops').selectAll().where('id', '=', shopId).executeTakeFirst();
+  if (!row) throw notFound('Shop');
+  return toView(row);
+}
+
+export async function updateShop(
+  ctx: EngineContext,
+  shopId: string,
+  update: { name?: string; settings?: Partial<ShopSettings> },
+): Promise<ShopView> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const current = await trx.selectFrom('shops').selectAll().where('id', '=', shopId).forUpdate().executeTakeFirst();
+    if (!current) throw notFound('Shop');
+    const settings = validSettings({ ...DEFAULT_SETTINGS, ...current.settings }, update.settings ?? {});
+    const row = await trx
+      .updateTable('shops')
+      .set({ name: update.name ?? current.name, settings: JSON.stringify(settings), updated_at: ctx.clock.now() })
+      .where('id', '=', shopId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return toView(row);
+  });
+}
+
+export async function countShops(ctx: EngineContext): Promise<number> {
+  const row = await ctx.db.selectFrom('shops').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+/** The shop a secret key belongs to, or null for an unknown or revoked key. */
+export async function shopIdForKey(ctx: EngineContext, secretKey: string): Promise<string | null> {
+  const row = await ctx.db
+    .selectFrom('api_keys')
+    .select('shop_id')
+    .where('key_hash', '=', hashSecret(secretKey))
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row?.shop_id ?? null;
+}
+
+export async function createApiKey(ctx: EngineContext, shopId: string): Promise<ApiKeyView & { secretKey: string }> {
+  const secretKey = ctx.ids.secret('sk');
+  const row = await ctx.db
+    .insertInto('api_keys')
+    .values({ id: ctx.ids.id('key'), shop_id: shopId, key_hash: hashSecret(secretKey), last4: secretKey.slice(-4), created_at: ctx.clock.now() })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { ...keyView(row), secretKey };
+}
+
+export async function listApiKeys(ctx: EngineContext, shopId: string): Promise<ApiKeyView[]> {
+  const rows = await ctx.db.selectFrom('api_keys').selectAll().where('shop_id', '=', shopId).orderBy('created_at').execute();
+  return rows.map(keyView);
+}
+
+/** Revokes a key; the last active key of a shop cannot be revoked (the shop would be locked out). */
+export async function revokeApiKey(ctx: EngineContext, shopId: string, keyId: string): Promise<ApiKeyView> {
+  return ctx.db.transaction().execute(async (trx) => {
+    const active = await trx
+      .selectFrom('api_keys')
+      .selectAll()
+      .where('shop_id', '=', shopId)
+      .where('revoked_at', 'is', null)
+      .forUpdate()
+      .execute();
+    const key = active.find((row) => row.id === keyId);
+    if (!key) throw notFound('API key');
+    if (active.length === 1) throw new DomainError('invalid_request', 'Create another key before revoking the last one');
+    const row = await trx
+      .updateTable('api_keys')
+      .set({ revoked_at: ctx.clock.now() })
+      .where('shop_id', '=', shopId)
+      .where('id', '=', keyId)
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    return keyView(row);
+  });
+}
+
+function keyView(row: { id: string; last4: string; created_at: Date; revoked_at: Date | null }): ApiKeyView {
+  return { id: row.id, last4: row.last4, createdAt: row.created_at.toISOString(), revokedAt: row.revoked_at?.toISOString() ?? null };
+}
+
+/** Every origin any shop allows, for answering CORS preflights (which carry no credentials). */
+export async function allAllowedOrigins(ctx: EngineContext): Promise<Set<string>> {
+  const rows = await ctx.db.selectFrom('shops').select('settings').execute();
+  return new Set(rows.flatMap((row) => row.settings.allowedOrigins ?? []));
+}

@@ -1,0 +1,100 @@
+/**
+ * The composition root of the HTTP side: `createApp(options, deps)` builds the Fastify app from explicit
+ * dependencies (database, clock, ids), so tests run it against a real PostgreSQL with a fake clock.
+ */
+import swagger from '@fastify/swagger';
+import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { containsCardNumber } from '../core/card-data';
+import { DomainError } from '../core/errors';
+import type { EngineContext } from '../engine/context';
+import { allAllowedOrigins } from '../engine/shops';
+import { registerJsonParser } from './body';
+import { createCheckoutCors } from './cors';
+import { errorBody, handleError } from './errors';
+import { checkoutRoutes } from './routes/checkout';
+import { healthRoutes } from './routes/health';
+import { merchantRoutes } from './routes/merchant';
+import { operatorRoutes } from './routes/operator';
+
+export interface AppOptions {
+  readonly adminToken: string | null;
+  /** A pino logger; none in tests. */
+  readonly logger?: FastifyBaseLogger;
+  readonly version?: string;
+}
+
+export interface AppDeps {
+  readonly ctx: EngineContext;
+  /** Resolves when the database answers (for `/readyz`). */
+  readonly databaseReady: () => Promise<void>;
+}
+
+export type App = FastifyInstance;
+
+const ORIGIN_CACHE_MS = 5_000;
+
+export async function createApp(options: AppOptions, deps: AppDeps): Promise<App> {
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
+    // Request lines are logged by our own hook with the route, never the body or the Authorization header.
+    logController: new LogController({ disableRequestLogging: true }),
+    trustProxy: false,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.setValidatorCompiler(TypeBoxValidatorCompiler);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));
+  registerJsonParser(app);
+
+  // Card numbers in a query string are refused like card numbers in a body, and never logged.
+  app.addHook('onRequest', async (request) => {
+    const query = request.url.indexOf('?');
+    if (query >= 0 && containsCardNumber(decodeURIComponent(request.url.slice(query + 1).replace(/\+/g, ' ')))) {
+      throw new DomainError('card_data_rejected', 'Plusone never accepts card numbers; nothing from this request was stored.');
+    }
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      { method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      'request',
+    );
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: {
+        title: 'Plusone API',
+        version: options.version ?? '1',
+        description: 'One-click post-purchase upsells. Amounts are integer minor units of the ISO 4217 currency beside them.',
+      },
+      components: {
+        securitySchemes: {
+          operatorToken: { type: 'http', scheme: 'bearer', description: 'PLUSONE_ADMIN_TOKEN' },
+          secretKey: { type: 'http', scheme: 'bearer', description: 'Shop secret key sk_…' },
+          sessionToken: { type: 'http', scheme: 'bearer', description: 'Post-purchase session token ps_…' },
+        },
+      },
+    },
+  });
+
+  let originCache: { at: number; origins: Promise<Set<string>> } | null = null;
+  const knownOrigins = () => {
+    const now = Date.now();
+    if (!originCache || now - originCache.at > ORIGIN_CACHE_MS) originCache = { at: now, origins: allAllowedOrigins(deps.ctx) };
+    return originCache.origins;
+  };
+  const forgetOrigins = () => {
+    originCache = null;
+  };
+
+  await app.register(healthRoutes, { databaseReady: deps.databaseReady });
+  await app.register(operatorRoutes, { ctx: deps.ctx, adminToken: options.adminToken });
+  await app.register(merchantRoutes, { ctx: deps.ctx, onSettingsChanged: forgetOrigins });
+  await app.register(checkoutRoutes, { ctx: deps.ctx, cors: createCheckoutCors(knownOrigins) });
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}

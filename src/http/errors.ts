@@ -1,0 +1,68 @@
+/**
+ * The one mapper from failures to HTTP: `{ error: { code, message, details? } }` with a stable code.
+ * DomainErrors carry their code; Fastify's own request errors (validation, media type, size) get theirs
+ * here; anything else is a 500 `internal_error` whose details stay in the log.
+ */
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, type ErrorCode } from '../core/errors';
+
+const STATUS: Record<ErrorCode, number> = {
+  invalid_request: 400,
+  invalid_json: 400,
+  invalid_currency: 400,
+  card_data_rejected: 400,
+  variant_not_found: 400,
+  gateway_mismatch: 400,
+  unsupported_media_type: 415,
+  payload_too_large: 413,
+  unauthorized: 401,
+  session_expired: 401,
+  forbidden: 403,
+  origin_not_allowed: 403,
+  operator_routes_disabled: 403,
+  not_found: 404,
+  order_already_registered: 409,
+  idempotency_in_progress: 409,
+  idempotency_key_reused: 422,
+  rate_limited: 429,
+};
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: Record<string, unknown> };
+}
+
+export function errorBody(code: string, message: string, details?: Record<string, unknown>): ErrorBody {
+  return { error: details ? { code, message, details } : { code, message } };
+}
+
+function fromFastify(error: FastifyError): DomainError | null {
+  if (error.validation) {
+    const first = error.validation[0];
+    const where = error.validationContext ?? 'request';
+    const path = first?.instancePath ? `${where}${first.instancePath.replaceAll('/', '.')}` : where;
+    return new DomainError('invalid_request', `${path}: ${first?.message ?? 'is invalid'}`);
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new DomainError('unsupported_media_type', 'Send JSON with Content-Type: application/json');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new DomainError('payload_too_large', 'The request body is too large');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new DomainError('invalid_json', 'The request body is empty or malformed');
+    default:
+      if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+        return new DomainError('invalid_request', 'The request is malformed');
+      }
+      return null;
+  }
+}
+
+export function handleError(error: FastifyError | DomainError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const domain = error instanceof DomainError ? error : fromFastify(error as FastifyError);
+  if (!domain) {
+    request.log.error({ err: error }, 'unhandled error');
+    return reply.status(500).send(errorBody('internal_error', 'Something went wrong on our side. The error is logged; retrying with the same Idempotency-Key is safe.'));
+  }
+  return reply.status(STATUS[domain.code]).send(errorBody(domain.code, domain.message, domain.details));
+}

@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { EngineContext } from '../../engine/context';
+import { createShop } from '../../engine/shops';
+import { operatorAuth } from '../auth';
+import { CreateShopBody } from '../schemas';
+
+/** Operator routes (`Authorization: Bearer $PLUSONE_ADMIN_TOKEN`): create shops. */
+export const operatorRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; adminToken: string | null }> = async (app, options) => {
+  app.addHook('preValidation', operatorAuth(options.adminToken));
+
+  app.post('/v1/shops', {
+    schema: {
+      tags: ['operator'],
+      summary: 'Create a shop; its secret key and webhook secret are shown only in this answer',
+      security: [{ operatorToken: [] }],
+      body: CreateShopBody,
+    },
+  }, async (request, reply) => {
+    const shop = await createShop(options.ctx, request.body);
+    return reply.status(201).send(shop);
+  });
+};

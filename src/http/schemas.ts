@@ -1,0 +1,128 @@
+/**
+ * Request schemas (TypeBox → JSON Schema): validated at the edge and published as OpenAPI. Merchant write
+ * bodies are strict (`additionalProperties: false` at every level → 400 invalid_request on an unknown
+ * field); checkout bodies are lenient (unknown fields are ignored, prices are never read from them).
+ */
+import { Type, type Static, type TProperties } from 'typebox';
+import { CAPTURE_MODES, GATEWAYS, ORDER_STRATEGIES } from '../engine/settings';
+
+/** Largest amount accepted, in minor units (far below 2^53, so sums of amounts stay exact). */
+export const MAX_AMOUNT = 999_999_999_999;
+
+const Strict = <T extends TProperties>(properties: T) => Type.Object(properties, { additionalProperties: false });
+const Enum = <T extends readonly string[]>(values: T) => Type.Union(values.map((value) => Type.Literal(value)));
+
+export const Amount = Type.Integer({ minimum: 0, maximum: MAX_AMOUNT, description: 'Integer minor units of the currency' });
+export const Currency = Type.String({ pattern: '^[A-Z]{3}$', description: 'ISO 4217 code, upper case' });
+/** Ids that merchants choose: unique within their shop; no whitespace or slash (they appear in paths). */
+export const MerchantId = Type.String({ pattern: '^[^\\s/]{1,200}$' });
+const Text = (maxLength = 500) => Type.String({ minLength: 1, maxLength });
+const Origin = Type.String({ pattern: '^https?://[^/\\s]+/?$', maxLength: 300 });
+
+export const ShopSettingsInput = Strict({
+  undoWindowSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 3600 })),
+  captureMode: Type.Optional(Enum(CAPTURE_MODES)),
+  orderStrategy: Type.Optional(Enum(ORDER_STRATEGIES)),
+  sessionTtlSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 7 * 24 * 3600 })),
+  allowedOrigins: Type.Optional(Type.Array(Origin, { maxItems: 50 })),
+  gateway: Type.Optional(Enum(GATEWAYS)),
+  webhookUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://', maxLength: 2000 }), Type.Null()])),
+  defaultLocale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+});
+
+export const CreateShopBody = Strict({ name: Text(200), settings: Type.Optional(ShopSettingsInput) });
+export const UpdateShopBody = Strict({ name: Type.Optional(Text(200)), settings: Type.Optional(ShopSettingsInput) });
+
+const Price = Strict({ currency: Currency, amount: Amount });
+
+export const ProductBody = Strict({
+  title: Text(300),
+  imageUrl: Type.Optional(Type.Union([Type.String({ pattern: '^(https?://|/)', maxLength: 2000 }), Type.Null()])),
+  variants: Type.Array(
+    Strict({
+      id: MerchantId,
+      title: Text(300),
+      prices: Type.Array(Price, { maxItems: 200 }),
+      stock: Type.Optional(Type.Union([Type.Integer({ minimum: 0, maximum: 1_000_000_000 }), Type.Null()])),
+    }),
+    { maxItems: 500 },
+  ),
+});
+
+const Discount = Type.Union([
+  Strict({ type: Type.Literal('percentage'), value: Type.Number({ exclusiveMinimum: 0, maximum: 100, description: 'Percent, at most 2 decimals' }) }),
+  Strict({ type: Type.Literal('fixed'), value: Amount, amounts: Type.Optional(Type.Array(Price, { maxItems: 200 })) }),
+]);
+
+const Rules = Strict({
+  anyProductIds: Type.Optional(Type.Array(MerchantId, { maxItems: 1000 })),
+  excludeProductIds: Type.Optional(Type.Array(MerchantId, { maxItems: 1000 })),
+  minSubtotal: Type.Optional(Amount),
+  maxSubtotal: Type.Optional(Amount),
+  countries: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Z]{2}$' }), { maxItems: 300 })),
+  customerTags: Type.Optional(Type.Array(Text(100), { maxItems: 100 })),
+  firstOrderOnly: Type.Optional(Type.Boolean()),
+  currencies: Type.Optional(Type.Array(Currency, { maxItems: 200 })),
+});
+
+const OfferFields = {
+  name: Text(200),
+  variantId: MerchantId,
+  quantity: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  discount: Type.Optional(Type.Union([Discount, Type.Null()])),
+  priority: Type.Optional(Type.Integer({ minimum: -1_000_000, maximum: 1_000_000 })),
+  active: Type.Optional(Type.Boolean()),
+  rules: Type.Optional(Rules),
+  buttonCopy: Type.Optional(Type.Array(Strict({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,50}$' }), text: Text(120) }), { maxItems: 20 })),
+  shipping: Type.Optional(Type.Array(Price, { maxItems: 200 })),
+  startsAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+  endsAt: Type.Optional(Type.Union([Type.String({ format: 'date-time' }), Type.Null()])),
+};
+
+export const CreateOfferBody = Strict(OfferFields);
+export const UpdateOfferBody = Strict({ ...OfferFields, name: Type.Optional(OfferFields.name), variantId: Type.Optional(OfferFields.variantId) });
+
+export const OrderBody = Strict({
+  externalId: Type.String({ minLength: 1, maxLength: 200 }),
+  currency: Currency,
+  lines: Type.Array(
+    Strict({
+      productId: MerchantId,
+      variantId: MerchantId,
+      title: Text(300),
+      quantity: Type.Integer({ minimum: 1, maximum: 100_000 }),
+      unitPrice: Amount,
+    }),
+    { minItems: 1, maxItems: 500 },
+  ),
+  subtotal: Amount,
+  shippingTotal: Amount,
+  taxTotal: Amount,
+  total: Amount,
+  taxRate: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.String({ pattern: '^0?\\.\\d{1,8}$|^0$' }), Type.Null()])),
+  locale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+  customer: Strict({
+    id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    email: Type.Optional(Type.String({ format: 'email', maxLength: 320 })),
+    country: Type.Optional(Type.String({ pattern: '^[A-Z]{2}$' })),
+    tags: Type.Optional(Type.Array(Text(100), { maxItems: 100 })),
+    orderCount: Type.Optional(Type.Integer({ minimum: 0, maximum: 1_000_000_000 })),
+  }),
+  payment: Strict({
+    gateway: Enum(GATEWAYS),
+    customerRef: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    paymentMethodRef: Type.String({ minLength: 1, maxLength: 255 }),
+    brand: Type.Optional(Type.String({ pattern: '^[a-z_]{2,30}$' })),
+    last4: Type.Optional(Type.String({ pattern: '^\\d{4}$' })),
+  }),
+});
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+});
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+export const ProductParams = Type.Object({ productId: MerchantId });
+
+export type CreateShopBody = Static<typeof CreateShopBody>;
+export type OrderBody = Static<typeof OrderBody>;

@@ -1,0 +1,89 @@
+/**
+ * Starting and stopping the whole process: the database (embedded unless DATABASE_URL), migrations, the
+ * demo shop, the HTTP app. Shutdown runs in reverse order: stop taking requests, then close the pool,
+ * then stop the embedded PostgreSQL.
+ */
+import { sql } from 'kysely';
+import pino, { type Logger } from 'pino';
+import type { Config } from './config';
+import { randomIds, systemClock, type EngineContext } from './engine/context';
+import { createApp, type App } from './http/app';
+import { connectDatabase, migrateToLatest, type DatabaseHandle } from './store/database';
+import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded';
+import { ensureDemoShop, type DemoShop } from './web/demo-seed';
+
+export interface Database {
+  readonly handle: DatabaseHandle;
+  readonly embedded: EmbeddedDatabase | null;
+  close(): Promise<void>;
+}
+
+export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
+  return pino(
+    {
+      level: config.logLevel,
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.secretKey', '*.token'], censor: '[redacted]' },
+    },
+    pino.destination(2),
+  );
+}
+
+/** Opens the configured database and applies pending migrations. */
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, logger: Logger): Promise<Database> {
+  const embedded = config.databaseUrl
+    ? null
+    : await startEmbeddedPostgres({ dataDir: config.dataDir, log: (message) => logger.debug({ component: 'postgres' }, message) });
+  try {
+    const handle = connectDatabase(embedded?.url ?? config.databaseUrl ?? '');
+    const applied = await migrateToLatest(handle.db);
+    if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
+    return {
+      handle,
+      embedded,
+      async close() {
+        await handle.close();
+        await embedded?.stop();
+      },
+    };
+  } catch (error) {
+    await embedded?.stop();
+    throw error;
+  }
+}
+
+export interface Running {
+  readonly app: App;
+  readonly url: string;
+  readonly demo: DemoShop | null;
+  readonly database: Database;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: Config, logger: Logger): Promise<Running> {
+  const database = await openDatabase(config, logger);
+  try {
+    const ctx: EngineContext = { db: database.handle.db, clock: systemClock, ids: randomIds };
+    const app = await createApp(
+      { adminToken: config.adminToken, logger: logger.child({ component: 'http' }) },
+      { ctx, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
+    );
+    await app.listen({ port: config.port, host: config.host });
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const url = config.port === port ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
+    const demo = config.seedDemo ? await ensureDemoShop(ctx, config.dataDir, url) : null;
+    return {
+      app,
+      url,
+      demo,
+      database,
+      async stop() {
+        await app.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}

@@ -1,0 +1,11 @@
+/**
+ * Versioned migrations, applied in name order at start and by `plusone migrate`. Kysely's migrator
+ * records them in `kysely_migration` and takes a lock, so several nodes starting at once apply each once.
+ * Add a migration as a new file here; never edit one that has shipped.
+ */
+import type { Migration } from 'kysely';
+import * as foundation from './001_foundation';
+
+export const migrations: Record<string, Migration> = {
+  '001_foundation': foundation,
+};

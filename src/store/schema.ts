@@ -1,0 +1,155 @@
+/**
+ * Table types for Kysely. Money columns are `bigint` minor units, read back as JS numbers (amounts are
+ * bounded far below 2^53 by the API schemas). Every shop-owned table has `shop_id`, and every query on it
+ * filters by `shop_id`.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+/** jsonb: written as JSON text, read back parsed. */
+type Json<T> = ColumnType<T, string, string>;
+
+export interface ShopsTable {
+  id: string;
+  name: string;
+  settings: Json<import('../engine/settings').ShopSettings>;
+  webhook_secret: string;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  shop_id: string;
+  key_hash: string;
+  last4: string;
+  created_at: CreatedAt;
+  revoked_at: Timestamp | null;
+}
+
+export interface ProductsTable {
+  shop_id: string;
+  id: string;
+  title: string;
+  image_url: string | null;
+  created_at: CreatedAt;
+  updated_at: Timestamp;
+}
+
+export interface VariantsTable {
+  shop_id: string;
+  id: string;
+  product_id: string;
+  title: string;
+  stock: number | null;
+  position: number;
+}
+
+export interface VariantPricesTable {
+  shop_id: string;
+  variant_id: string;
+  currency: string;
+  amount: number;
+}
+
+export interface OffersTable {
+  shop_id: string;
+  id: string;
+  name: string;
+  variant_id: string;
+  quantity: number;
+  discount: Json<import('../core/offers').Discount | null>;
+  priority: number;
+  active: boolean;
+  rules: Json<import('../core/offers').OfferRules>;
+  button_copy: Json<import('../core/offers').ButtonCopy[]>;
+  shipping: Json<import('../core/offers').CurrencyAmount[]>;
+  starts_at: Timestamp | null;
+  ends_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  deleted_at: Timestamp | null;
+}
+
+export interface OrdersTable {
+  shop_id: string;
+  id: string;
+  external_id: string | null;
+  parent_order_id: string | null;
+  currency: string;
+  subtotal: number;
+  shipping_total: number;
+  tax_total: number;
+  total: number;
+  /** Exact decimal text ("0.0825"), never a float. */
+  tax_rate: string | null;
+  locale: string;
+  customer_key: string | null;
+  customer: Json<import('../engine/orders').OrderCustomer>;
+  payment: Json<import('../engine/orders').OrderPayment>;
+  status: string;
+  created_at: Timestamp;
+}
+
+export interface OrderLinesTable {
+  shop_id: string;
+  id: string;
+  order_id: string;
+  position: number;
+  product_id: string;
+  variant_id: string;
+  title: string;
+  quantity: number;
+  unit_price: number;
+  source: 'checkout' | 'upsell';
+  upsell_id: string | null;
+}
+
+export interface CheckoutSessionsTable {
+  shop_id: string;
+  id: string;
+  order_id: string;
+  token_hash: string;
+  expires_at: Timestamp;
+  created_at: Timestamp;
+}
+
+export interface DecisionsTable {
+  shop_id: string;
+  order_id: string;
+  offer_id: string | null;
+  offer: Json<import('../engine/decisions').DecidedOffer | null>;
+  evaluations: Json<readonly import('../core/offers').OfferEvaluation[]>;
+  decided_at: Timestamp;
+}
+
+export interface IdempotencyKeysTable {
+  shop_id: string;
+  scope: string;
+  key: string;
+  request_hash: string;
+  status_code: number | null;
+  response: Json<unknown> | null;
+  created_at: Timestamp;
+}
+
+export interface Database {
+  shops: ShopsTable;
+  api_keys: ApiKeysTable;
+  products: ProductsTable;
+  variants: VariantsTable;
+  variant_prices: VariantPricesTable;
+  offers: OffersTable;
+  orders: OrdersTable;
+  order_lines: OrderLinesTable;
+  checkout_sessions: CheckoutSessionsTable;
+  decisions: DecisionsTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type OfferRow = Selectable<OffersTable>;
+export type OrderRow = Selectable<OrdersTable>;
+export type OrderLineRow = Selectable<OrderLinesTable>;
+export type NewOrderLine = Insertable<OrderLinesTable>;
+export type ShopRow = Selectable<ShopsTable>;
