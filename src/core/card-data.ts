@@ -9,7 +9,7 @@
  * The network-digit rule keeps millisecond timestamps (1…) and most order numbers out.
  */
 
-const DIGIT_RUN = /(?<![\d])\d(?:[ -]?\d){12,18}(?![ -]?\d)/g;
+const DIGIT_RUN = /(?<!\d[ -]?)\d(?:[ -]?\d){12,18}(?![ -]?\d)/g;
 
 /** Normalised field names (lower case, letters and digits only) that carry card security codes or expiry. */
 const CARD_FIELD_NAMES = new Set([

@@ -57,7 +57,7 @@ const CARD_BRANDS: Readonly<Record<string, string>> = {
 };
 
 function languageOf(locale: string): Language {
-  const language = locale.slice(0, 2).toLowerCase();
+  const language = (locale.split('-')[0] ?? '').toLowerCase();
   return language in CATALOGUES ? (language as Language) : 'en';
 }
 

@@ -306,5 +306,5 @@ function lostTo(loser: Eligible, winner: Eligible): Reason {
   if (loser.expectedRevenue !== winner.expectedRevenue) {
     return { code: 'lower_expected_revenue', message: `Offer ${winnerId} has the same priority and a higher expected revenue` };
   }
-  return { code: 'tie_broken_by_age', message: `Offer ${winnerId} ties on priority and revenue and is older` };
+  return { code: 'tie_broken_by_age', message: `Offer ${winnerId} ties on priority and revenue and was created first` };
 }

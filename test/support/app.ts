@@ -1,0 +1,129 @@
+/**
+ * An app on the suite's real PostgreSQL with a fake clock, plus helpers that talk to it only through HTTP
+ * (Fastify inject), as a merchant's backend or a buyer's page would.
+ */
+import { sql } from 'kysely';
+import { inject } from 'vitest';
+import { randomIds, type Clock, type EngineContext } from '../../src/engine/context';
+import { createApp, type App } from '../../src/http/app';
+import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
+
+export const ADMIN_TOKEN = 'test-admin-token-0123456789';
+
+export class FakeClock implements Clock {
+  private current: number;
+
+  constructor(start = '2026-11-22T12:00:00.000Z') {
+    this.current = Date.parse(start);
+  }
+
+  now(): Date {
+    return new Date(this.current);
+  }
+
+  advance(seconds: number): void {
+    this.current += seconds * 1000;
+  }
+}
+
+export interface TestApp {
+  app: App;
+  clock: FakeClock;
+  ctx: EngineContext;
+  database: DatabaseHandle;
+  close(): Promise<void>;
+}
+
+export async function buildTestApp(options: { adminToken?: string | null } = {}): Promise<TestApp> {
+  const database = connectDatabase(inject('databaseUrl'), { maxConnections: 5 });
+  const clock = new FakeClock();
+  const ctx: EngineContext = { db: database.db, clock, ids: randomIds };
+  const app = await createApp(
+    { adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken },
+    { ctx, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
+  );
+  await app.ready();
+  return {
+    app,
+    clock,
+    ctx,
+    database,
+    async close() {
+      await app.close();
+      await database.close();
+    },
+  };
+}
+
+export interface Shop {
+  id: string;
+  secretKey: string;
+  webhookSecret: string;
+}
+
+export async function createShop(app: App, body: Record<string, unknown> = { name: 'Test shop' }): Promise<Shop> {
+  const response = await app.inject({ method: 'POST', url: '/v1/shops', headers: { authorization: `Bearer ${ADMIN_TOKEN}` }, payload: body });
+  if (response.statusCode !== 201) throw new Error(`createShop: ${response.statusCode} ${response.body}`);
+  return response.json();
+}
+
+type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE' | 'OPTIONS';
+
+/** A request with a bearer token; `payload` objects are sent as JSON. */
+export function call(app: App, method: Method, url: string, token: string | null, payload?: unknown, headers: Record<string, string> = {}) {
+  return app.inject({
+    method,
+    url,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+    ...(payload === undefined ? {} : { payload: payload as Record<string, unknown> }),
+  });
+}
+
+/** A product with one variant priced in the given currencies. */
+export async function putProduct(
+  app: App,
+  key: string,
+  id: string,
+  options: { prices?: Record<string, number>; stock?: number | null; variantId?: string; title?: string } = {},
+) {
+  const prices = Object.entries(options.prices ?? { USD: 2000 }).map(([currency, amount]) => ({ currency, amount }));
+  const response = await call(app, 'PUT', `/v1/products/${id}`, key, {
+    title: options.title ?? `Product ${id}`,
+    imageUrl: `https://cdn.example.com/${id}.png`,
+    variants: [{ id: options.variantId ?? `${id}-v`, title: 'Default', prices, ...(options.stock === undefined ? {} : { stock: options.stock }) }],
+  });
+  if (response.statusCode !== 200) throw new Error(`putProduct: ${response.statusCode} ${response.body}`);
+  return response.json().product;
+}
+
+export async function createOffer(app: App, key: string, body: Record<string, unknown>) {
+  const response = await call(app, 'POST', '/v1/offers', key, { name: 'Offer', ...body });
+  if (response.statusCode !== 201) throw new Error(`createOffer: ${response.statusCode} ${response.body}`);
+  return response.json().offer;
+}
+
+let orderCounter = 0;
+
+/** A valid order body; `overrides` replace top-level fields. */
+export function orderBody(overrides: Record<string, unknown> = {}) {
+  orderCounter += 1;
+  return {
+    externalId: `order-${Date.now()}-${orderCounter}`,
+    currency: 'USD',
+    lines: [{ productId: 'main', variantId: 'main-v', title: 'Main product', quantity: 1, unitPrice: 5000 }],
+    subtotal: 5000,
+    shippingTotal: 500,
+    taxTotal: 413,
+    total: 5913,
+    taxRate: 0.0825,
+    customer: { id: `cus_${orderCounter}_${Date.now()}`, email: 'buyer@example.com', country: 'US', tags: ['vip'] },
+    payment: { gateway: 'sandbox', customerRef: 'cus_sandbox_1', paymentMethodRef: 'pm_sandbox_visa', brand: 'visa', last4: '4242' },
+    ...overrides,
+  };
+}
+
+export async function registerOrder(app: App, key: string, overrides: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
+  const response = await call(app, 'POST', '/v1/orders', key, orderBody(overrides), headers);
+  if (response.statusCode !== 201) throw new Error(`registerOrder: ${response.statusCode} ${response.body}`);
+  return response.json();
+}

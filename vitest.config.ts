@@ -1,0 +1,26 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * `npm test` runs the unit tests, then the integration suite against an embedded PostgreSQL, and — when
+ * DATABASE_URL is set (CI sets it when 127.0.0.1:5432 answers) — the same suite against that server, in a
+ * fresh database created and dropped by the run.
+ */
+const integration = (name: string, setup: string) => ({
+  test: {
+    name,
+    include: ['test/integration/**/*.test.ts'],
+    globalSetup: [setup],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+  },
+});
+
+export default defineConfig({
+  test: {
+    projects: [
+      { test: { name: 'unit', include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'] } },
+      integration('integration:embedded', 'test/support/embedded-setup.ts'),
+      ...(process.env.DATABASE_URL ? [integration('integration:postgres', 'test/support/server-setup.ts')] : []),
+    ],
+  },
+});
