@@ -21,6 +21,7 @@ export default defineConfig({
       { test: { name: 'unit', include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'] } },
       integration('integration:embedded', 'test/support/embedded-setup.ts'),
       ...(process.env.DATABASE_URL ? [integration('integration:postgres', 'test/support/server-setup.ts')] : []),
+      { test: { name: 'process', include: ['test/process/**/*.test.ts'], testTimeout: 120_000 } },
     ],
   },
 });

@@ -12,7 +12,6 @@ export const ERROR_CODES = [
   'payload_too_large',
   'unauthorized',
   'session_expired',
-  'forbidden',
   'origin_not_allowed',
   'operator_routes_disabled',
   'not_found',
@@ -21,7 +20,6 @@ export const ERROR_CODES = [
   'idempotency_key_reused',
   'idempotency_in_progress',
   'gateway_mismatch',
-  'rate_limited',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -6,7 +6,7 @@
 import { DomainError, notFound } from '../core/errors';
 import { decimalFromJson, decimalToString, isCurrency, trimDecimalText, type Decimal } from '../core/money';
 import { isUniqueViolation } from '../store/database';
-import { decide, type OrderFacts } from '../core/offers';
+import { decide, type OfferEvaluation, type OrderFacts } from '../core/offers';
 import type { Db } from '../store/database';
 import type { OrderLineRow, OrderRow } from '../store/schema';
 import { hashSecret, type EngineContext } from './context';
@@ -164,108 +164,127 @@ export async function registerOrder(
     card: { brand: input.payment.brand ?? null, last4: input.payment.last4 ?? null },
   });
 
-  const orderId = ctx.ids.id('ord');
-  const token = ctx.ids.secret('ps');
-  const expiresAt = new Date(now.getTime() + shop.settings.sessionTtlSeconds * 1000);
   const claim = idempotencyKey
     ? { shopId, scope: ORDER_SCOPE, key: idempotencyKey, hash: requestHash(input), now }
     : null;
-
+  const registration: Registration = {
+    shopId, input, taxRate, locale, now, decided, evaluations: decision.evaluations,
+    expiresAt: new Date(now.getTime() + shop.settings.sessionTtlSeconds * 1000),
+  };
   try {
-    return await insertRegistration();
+    return await ctx.db.transaction().execute(async (trx) => {
+      if (claim) {
+        const replay = await claimIdempotencyKey(trx, claim);
+        // The session token is never stored in clear: a replay opens a new session on the same order.
+        if (replay) return { statusCode: replay.statusCode, body: await reopenSession(ctx, trx, shopId, replay.body) };
+      }
+      const { stored, token } = await storeRegistration(ctx, trx, registration);
+      if (claim) await storeIdempotentResponse(trx, claim, { statusCode: 201, body: stored });
+      return { statusCode: 201, body: { ...stored, session: { ...stored.session, token } } };
+    });
   } catch (error) {
-    // Two registrations of one externalId raced past the check above; the unique constraint decided.
+    // Two registrations of one externalId raced past the check in storeRegistration; the constraint decided.
     if (isUniqueViolation(error, 'orders_shop_id_external_id_key')) {
       throw new DomainError('order_already_registered', `Order ${input.externalId} is already registered`);
     }
     throw error;
   }
+}
 
-  function insertRegistration() {
-    return ctx.db.transaction().execute(async (trx) => {
-    if (claim) {
-      const replay = await claimIdempotencyKey(trx, claim);
-      // The session token is never stored in clear: a replay opens a new session on the same order.
-      if (replay) return { statusCode: replay.statusCode, body: await reopenSession(ctx, trx, shopId, replay.body) };
-    }
-    const existing = await trx
-      .selectFrom('orders')
-      .select('id')
-      .where('shop_id', '=', shopId)
-      .where('external_id', '=', input.externalId)
-      .executeTakeFirst();
-    if (existing) {
-      throw new DomainError('order_already_registered', `Order ${input.externalId} is already registered as ${existing.id}`, { orderId: existing.id });
-    }
-    const orderRow = await trx
-      .insertInto('orders')
-      .values({
-        shop_id: shopId,
-        id: orderId,
-        external_id: input.externalId,
-        parent_order_id: null,
-        currency: input.currency,
-        subtotal: input.subtotal,
-        shipping_total: input.shippingTotal,
-        tax_total: input.taxTotal,
-        total: input.total,
-        tax_rate: taxRate ? decimalToString(taxRate) : null,
-        locale,
-        customer_key: customerKey(input.customer),
-        customer: JSON.stringify(input.customer),
-        payment: JSON.stringify(input.payment),
-        status: 'open',
-        created_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    const lineRows = input.lines.length === 0 ? [] : await trx
-      .insertInto('order_lines')
-      .values(input.lines.map((line, position) => ({
-        shop_id: shopId,
-        id: ctx.ids.id('line'),
-        order_id: orderId,
-        position,
-        product_id: line.productId,
-        variant_id: line.variantId,
-        title: line.title,
-        quantity: line.quantity,
-        unit_price: line.unitPrice,
-        source: 'checkout' as const,
-        upsell_id: null,
-      })))
-      .returningAll()
-      .execute();
-    await trx
-      .insertInto('decisions')
-      .values({
-        shop_id: shopId,
-        order_id: orderId,
-        offer_id: decided?.id ?? null,
-        offer: JSON.stringify(decided),
-        evaluations: JSON.stringify(decision.evaluations),
-        decided_at: now,
-      })
-      .execute();
-    await trx
-      .insertInto('checkout_sessions')
-      .values({ shop_id: shopId, id: ctx.ids.id('pss'), order_id: orderId, token_hash: hashSecret(token), expires_at: expiresAt, created_at: now })
-      .execute();
+interface Registration {
+  shopId: string;
+  input: OrderInput;
+  taxRate: Decimal | null;
+  locale: string;
+  now: Date;
+  decided: DecidedOffer | null;
+  evaluations: readonly OfferEvaluation[];
+  expiresAt: Date;
+}
 
-    const order = orderView(orderRow, lineRows, []);
-    const offer = decided ? toCheckoutOffer(decided, expiresAt) : null;
-    if (claim) {
-      await storeIdempotentResponse(trx, claim, { statusCode: 201, body: { order, session: { expiresAt: expiresAt.toISOString() }, offer } });
-    }
-    return { statusCode: 201, body: { order, session: { token, expiresAt: expiresAt.toISOString() }, offer } };
-    });
+type Trx = Parameters<typeof claimIdempotencyKey>[0];
+
+/** Inserts the order, its lines, its decision and its session; returns the answer and the clear token. */
+async function storeRegistration(
+  ctx: EngineContext,
+  trx: Trx,
+  registration: Registration,
+): Promise<{ stored: Omit<RegisteredOrder, 'session'> & { session: { expiresAt: string } }; token: string }> {
+  const { shopId, input, now } = registration;
+  const existing = await trx
+    .selectFrom('orders')
+    .select('id')
+    .where('shop_id', '=', shopId)
+    .where('external_id', '=', input.externalId)
+    .executeTakeFirst();
+  if (existing) {
+    throw new DomainError('order_already_registered', `Order ${input.externalId} is already registered as ${existing.id}`, { orderId: existing.id });
   }
+  const orderId = ctx.ids.id('ord');
+  const orderRow = await trx
+    .insertInto('orders')
+    .values({
+      shop_id: shopId,
+      id: orderId,
+      external_id: input.externalId,
+      parent_order_id: null,
+      currency: input.currency,
+      subtotal: input.subtotal,
+      shipping_total: input.shippingTotal,
+      tax_total: input.taxTotal,
+      total: input.total,
+      tax_rate: registration.taxRate ? decimalToString(registration.taxRate) : null,
+      locale: registration.locale,
+      customer_key: customerKey(input.customer),
+      customer: JSON.stringify(input.customer),
+      payment: JSON.stringify(input.payment),
+      status: 'open',
+      created_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  const lineRows = await trx
+    .insertInto('order_lines')
+    .values(input.lines.map((line, position) => ({
+      shop_id: shopId,
+      id: ctx.ids.id('line'),
+      order_id: orderId,
+      position,
+      product_id: line.productId,
+      variant_id: line.variantId,
+      title: line.title,
+      quantity: line.quantity,
+      unit_price: line.unitPrice,
+      source: 'checkout' as const,
+      upsell_id: null,
+    })))
+    .returningAll()
+    .execute();
+  await trx
+    .insertInto('decisions')
+    .values({
+      shop_id: shopId,
+      order_id: orderId,
+      offer_id: registration.decided?.id ?? null,
+      offer: JSON.stringify(registration.decided),
+      evaluations: JSON.stringify(registration.evaluations),
+      decided_at: now,
+    })
+    .execute();
+  const token = ctx.ids.secret('ps');
+  await trx
+    .insertInto('checkout_sessions')
+    .values({ shop_id: shopId, id: ctx.ids.id('pss'), order_id: orderId, token_hash: hashSecret(token), expires_at: registration.expiresAt, created_at: now })
+    .execute();
+  const offer = registration.decided ? toCheckoutOffer(registration.decided, registration.expiresAt) : null;
+  const stored = { order: orderView(orderRow, lineRows, []), session: { expiresAt: registration.expiresAt.toISOString() }, offer };
+  return { stored, token };
 }
 
 /** Replays a stored registration with a fresh session token for the same order and deadline. */
 async function reopenSession(
   ctx: EngineContext,
-  trx: Parameters<typeof claimIdempotencyKey>[0],
+  trx: Trx,
   shopId: string,
   stored: unknown,
 ): Promise<RegisteredOrder> {

@@ -17,14 +17,12 @@ const STATUS: Record<ErrorCode, number> = {
   payload_too_large: 413,
   unauthorized: 401,
   session_expired: 401,
-  forbidden: 403,
   origin_not_allowed: 403,
   operator_routes_disabled: 403,
   not_found: 404,
   order_already_registered: 409,
   idempotency_in_progress: 409,
   idempotency_key_reused: 422,
-  rate_limited: 429,
 };
 
 export interface ErrorBody {

@@ -146,7 +146,7 @@ async function stopOrphanedServer(databaseDir: string, log: (message: string) =>
   const text = await readFile(pidFile, 'utf8').catch(() => null);
   if (text === null) return;
   const pid = Number.parseInt(text.split('\n')[0] ?? '', 10);
-  if (!Number.isInteger(pid) || !processAlive(pid)) return;
+  if (!Number.isInteger(pid) || !processAlive(pid) || !isPostgres(pid)) return;
   log(`stopping the embedded PostgreSQL (pid ${pid}) left running by an earlier process`);
   process.kill(pid, 'SIGINT');
   for (let waited = 0; waited < 30_000 && processAlive(pid); waited += 100) {
@@ -161,6 +161,15 @@ function signalServer(databaseDir: string, signal: NodeJS.Signals): void {
     if (Number.isInteger(pid)) process.kill(pid, signal);
   } catch {
     // already gone
+  }
+}
+
+/** On Linux, checks the process is a PostgreSQL server (the pid of a stale postmaster.pid may be reused). */
+function isPostgres(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim().startsWith('postgres');
+  } catch {
+    return process.platform !== 'linux';
   }
 }
 
