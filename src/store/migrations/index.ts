@@ -5,7 +5,11 @@
  */
 import type { Migration } from 'kysely';
 import * as foundation from './001_foundation';
+import * as sandbox from './002_sandbox';
+import * as upsells from './003_upsells';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
+  '002_sandbox': sandbox,
+  '003_upsells': upsells,
 };
