@@ -3,10 +3,10 @@
  * logs as JSON lines on stderr.
  */
 import { ConfigError, loadConfig } from './config';
-import { createLogger, openDatabase, startServer, type Running } from './runtime';
+import { createLogger, openDatabase, startServer, startWorkerOnly, type Running } from './runtime';
 import { DataDirLockedError } from './store/embedded';
 
-const USAGE = 'usage: plusone [start|migrate]';
+const USAGE = 'usage: plusone [start|worker|migrate]';
 
 async function start(): Promise<void> {
   const config = loadConfig();
@@ -14,12 +14,17 @@ async function start(): Promise<void> {
   const running = await startServer(config, logger);
   printBanner(running, config.adminToken !== null, config.databaseUrl === null ? config.dataDir : 'DATABASE_URL');
 
+  stopOnSignals(logger, () => running.stop());
+}
+
+/** SIGINT/SIGTERM: stop in order (HTTP, worker, database), then exit. */
+function stopOnSignals(logger: ReturnType<typeof createLogger>, stop: () => Promise<void>): void {
   let stopping = false;
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    running.stop().then(
+    stop().then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -57,6 +62,14 @@ function printBanner(running: Running, operatorRoutes: boolean, storage: string)
   process.stdout.write(`${lines.join('\n')}\n\n`);
 }
 
+async function worker(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config);
+  const running = await startWorkerOnly(config, logger);
+  process.stdout.write(`Plusone worker running on ${config.databaseUrl === null ? config.dataDir : 'DATABASE_URL'}\n`);
+  stopOnSignals(logger, () => running.stop());
+}
+
 async function migrate(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config);
@@ -69,6 +82,8 @@ async function main(command: string | undefined): Promise<void> {
   switch (command ?? 'start') {
     case 'start':
       return start();
+    case 'worker':
+      return worker();
     case 'migrate':
       return migrate();
     default:

@@ -16,6 +16,8 @@ export interface Config {
   readonly publicUrl: string;
   /** Create and seed a demo shop when the database has no shop (default on). */
   readonly seedDemo: boolean;
+  /** Run the worker (capture, reconciliation, webhooks) inside `npm start` (default on). */
+  readonly runWorker: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -45,5 +47,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel,
     publicUrl: (env.PLUSONE_PUBLIC_URL ?? `http://${displayHost}:${port}`).replace(/\/$/, ''),
     seedDemo: env.PLUSONE_DEMO !== '0',
+    runWorker: env.PLUSONE_WORKER !== '0',
   };
 }

@@ -6,7 +6,12 @@
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
-import { randomIds, systemClock, type EngineContext } from './engine/context';
+import { randomIds, systemClock, type Clock, type IdGenerator } from './engine/context';
+import { faultsFromEnv, noFaults, type Faults, type UpsellContext } from './engine/upsells';
+import { createGateways } from './gateways/index';
+import { SandboxGateway, type SandboxOptions } from './gateways/sandbox/sandbox';
+import { builtinOrderSinks } from './orders/builtin';
+import { createWorker, type Worker } from './worker/index';
 import { createApp, type App } from './http/app';
 import { connectDatabase, migrateToLatest, type DatabaseHandle } from './store/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded';
@@ -51,34 +56,65 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   }
 }
 
+export interface ServiceOptions {
+  readonly clock?: Clock;
+  readonly ids?: IdGenerator;
+  /** How long a PSP call may take before its outcome counts as unknown. Default 8 s. */
+  readonly gatewayTimeoutMs?: number;
+  readonly sandbox?: SandboxOptions;
+  readonly faults?: Faults;
+}
+
+/** The composition root of the engine: database, clock, ids, gateways, order sinks, fault points. */
+export function composeServices(db: DatabaseHandle['db'], options: ServiceOptions = {}): { ctx: UpsellContext; sandbox: SandboxGateway } {
+  const clock = options.clock ?? systemClock;
+  const ids = options.ids ?? randomIds;
+  const sandbox = new SandboxGateway(db, { clock, ids, ...options.sandbox });
+  const ctx: UpsellContext = {
+    db,
+    clock,
+    ids,
+    gateways: createGateways(sandbox),
+    orderSinks: builtinOrderSinks(ids),
+    gatewayTimeoutMs: options.gatewayTimeoutMs ?? 8_000,
+    faults: options.faults ?? noFaults,
+  };
+  return { ctx, sandbox };
+}
+
 export interface Running {
   readonly app: App;
   readonly url: string;
   readonly demo: DemoShop | null;
   readonly database: Database;
+  readonly worker: Worker | null;
   stop(): Promise<void>;
 }
 
 export async function startServer(config: Config, logger: Logger): Promise<Running> {
   const database = await openDatabase(config, logger);
   try {
-    const ctx: EngineContext = { db: database.handle.db, clock: systemClock, ids: randomIds };
+    const { ctx, sandbox } = composeServices(database.handle.db, { faults: faultsFromEnv(process.env) });
     const app = await createApp(
       { adminToken: config.adminToken, logger: logger.child({ component: 'http' }) },
-      { ctx, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
+      { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
     );
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = config.port === port ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
     const demo = config.seedDemo ? await ensureDemoShop(ctx, config.dataDir, url) : null;
+    const worker = config.runWorker ? createWorker(ctx, { logger: logger.child({ component: 'worker' }) }) : null;
+    worker?.start();
     return {
       app,
       url,
       demo,
       database,
+      worker,
       async stop() {
         await app.close();
+        await worker?.stop();
         await database.close();
       },
     };
@@ -86,4 +122,18 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await database.close();
     throw error;
   }
+}
+
+/** `plusone worker`: the worker alone, on the configured database, until stopped. */
+export async function startWorkerOnly(config: Config, logger: Logger): Promise<{ stop(): Promise<void> }> {
+  const database = await openDatabase(config, logger);
+  const { ctx } = composeServices(database.handle.db, { faults: faultsFromEnv(process.env) });
+  const worker = createWorker(ctx, { logger: logger.child({ component: 'worker' }) });
+  worker.start();
+  return {
+    async stop() {
+      await worker.stop();
+      await database.close();
+    },
+  };
 }

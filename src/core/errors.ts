@@ -20,6 +20,14 @@ export const ERROR_CODES = [
   'idempotency_key_reused',
   'idempotency_in_progress',
   'gateway_mismatch',
+  'gateway_unavailable',
+  'idempotency_key_required',
+  'offer_not_available',
+  'offer_closed',
+  'offer_already_accepted',
+  'out_of_stock',
+  'undo_window_closed',
+  'undo_not_available',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -1,5 +1,6 @@
 /** Shops, their secret keys and settings. Keys are returned once at creation and stored only as hashes. */
 import { DomainError, notFound } from '../core/errors';
+import { AVAILABLE_GATEWAYS } from '../gateways/index';
 import type { ShopRow } from '../store/schema';
 import { hashSecret, type EngineContext } from './context';
 import { DEFAULT_SETTINGS, mergeSettings, type ShopSettings } from './settings';
@@ -28,6 +29,9 @@ function validSettings(current: ShopSettings, update: Partial<ShopSettings>): Sh
     if (!URL.canParse(origin) || !/^https?:$/.test(new URL(origin).protocol)) {
       throw new DomainError('invalid_request', `allowedOrigins: ${origin} is not an http(s) origin`);
     }
+  }
+  if (update.gateway && !AVAILABLE_GATEWAYS.includes(update.gateway)) {
+    throw new DomainError('gateway_unavailable', `No ${update.gateway} adapter is available in this version of Plusone; use ${AVAILABLE_GATEWAYS.join(', ')}`);
   }
   if (update.webhookUrl && !URL.canParse(update.webhookUrl)) {
     throw new DomainError('invalid_request', 'webhookUrl is not a URL');

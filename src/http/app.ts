@@ -7,7 +7,9 @@ import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/typ
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { containsCardNumber } from '../core/card-data';
 import { DomainError } from '../core/errors';
-import type { EngineContext } from '../engine/context';
+import type { UpsellContext } from '../engine/upsells';
+import { sandboxChallengeRoutes } from '../gateways/sandbox/challenge';
+import type { SandboxGateway } from '../gateways/sandbox/sandbox';
 import { allAllowedOrigins } from '../engine/shops';
 import { registerJsonParser } from './body';
 import { createCheckoutCors } from './cors';
@@ -25,7 +27,9 @@ export interface AppOptions {
 }
 
 export interface AppDeps {
-  readonly ctx: EngineContext;
+  readonly ctx: UpsellContext;
+  /** The sandbox PSP, whose 3-D Secure challenge pages this app serves. */
+  readonly sandbox: SandboxGateway;
   /** Resolves when the database answers (for `/readyz`). */
   readonly databaseReady: () => Promise<void>;
 }
@@ -95,6 +99,7 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   await app.register(operatorRoutes, { ctx: deps.ctx, adminToken: options.adminToken, onShopCreated: forgetOrigins });
   await app.register(merchantRoutes, { ctx: deps.ctx, onSettingsChanged: forgetOrigins });
   await app.register(checkoutRoutes, { ctx: deps.ctx, cors: createCheckoutCors(knownOrigins) });
+  await app.register(sandboxChallengeRoutes, { gateway: deps.sandbox });
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

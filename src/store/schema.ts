@@ -90,6 +90,9 @@ export interface OrdersTable {
   payment: Json<import('../engine/orders').OrderPayment>;
   status: string;
   created_at: Timestamp;
+  finalized_at: Timestamp | null;
+  /** Set on a linked order: the upsell it was created for. */
+  upsell_id: string | null;
 }
 
 export interface OrderLinesTable {
@@ -104,6 +107,9 @@ export interface OrderLinesTable {
   unit_price: number;
   source: 'checkout' | 'upsell';
   upsell_id: string | null;
+  discount_amount: ColumnType<number, number | undefined, number>;
+  tax_amount: ColumnType<number, number | undefined, number>;
+  shipping_amount: ColumnType<number, number | undefined, number>;
 }
 
 export interface CheckoutSessionsTable {
@@ -122,6 +128,7 @@ export interface DecisionsTable {
   offer: Json<import('../engine/decisions').DecidedOffer | null>;
   evaluations: Json<readonly import('../core/offers').OfferEvaluation[]>;
   decided_at: Timestamp;
+  declined_at: Timestamp | null;
 }
 
 export interface IdempotencyKeysTable {
@@ -132,6 +139,62 @@ export interface IdempotencyKeysTable {
   status_code: number | null;
   response: Json<unknown> | null;
   created_at: Timestamp;
+}
+
+export interface UpsellsTable {
+  shop_id: string;
+  id: string;
+  order_id: string;
+  offer_id: string;
+  state: import('../core/upsell-state').UpsellState;
+  amount: number;
+  currency: string;
+  /** The priced offer as accepted (from the stored decision, never from the client). */
+  offer: Json<import('../engine/decisions').DecidedOffer>;
+  card: Json<import('../gateways/contract').CardSummary>;
+  gateway: import('../engine/settings').GatewayName;
+  capture_mode: import('../engine/settings').CaptureMode;
+  order_strategy: import('../engine/settings').OrderStrategy;
+  undo_window_seconds: number;
+  authorization_ref: string | null;
+  captured_at_authorization: ColumnType<boolean, boolean | undefined, boolean>;
+  undo_until: Timestamp | null;
+  action: Json<import('../gateways/contract').ThreeDSecureAction | null> | null;
+  decline_code: string | null;
+  decline_message: string | null;
+  line_id: string | null;
+  linked_order_id: string | null;
+  reserved_quantity: number;
+  cancel_requested_at: Timestamp | null;
+  lease_until: Timestamp | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface UpsellEventsTable {
+  shop_id: string;
+  id: Generated<string>;
+  upsell_id: string;
+  type: string;
+  from_state: string | null;
+  actor: 'buyer' | 'merchant' | 'worker' | 'psp' | 'system';
+  reason: string | null;
+  data: Json<Record<string, unknown> | null> | null;
+  at: Timestamp;
+}
+
+export interface WebhookOutboxTable {
+  shop_id: string;
+  id: string;
+  type: string;
+  payload: Json<unknown>;
+  created_at: Timestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  lease_until: Timestamp | null;
+  delivered_at: Timestamp | null;
+  last_error: string | null;
 }
 
 export interface Database {
@@ -146,7 +209,12 @@ export interface Database {
   checkout_sessions: CheckoutSessionsTable;
   decisions: DecisionsTable;
   idempotency_keys: IdempotencyKeysTable;
+  upsells: UpsellsTable;
+  upsell_events: UpsellEventsTable;
+  webhook_outbox: WebhookOutboxTable;
 }
+
+export type UpsellRow = Selectable<UpsellsTable>;
 
 export type OfferRow = Selectable<OffersTable>;
 export type OrderRow = Selectable<OrdersTable>;

@@ -2,7 +2,6 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { randomIds } from '../../src/engine/context';
 import { createApp } from '../../src/http/app';
 import {
   ADMIN_TOKEN, buildTestApp, call, createOffer, createShop, orderBody, putProduct, registerOrder, type Shop, type TestApp,
@@ -81,7 +80,7 @@ describe('card data is refused', () => {
     const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
     const logged = await createApp(
       { adminToken: ADMIN_TOKEN, logger: pino({ level: 'trace' }, sink) },
-      { ctx: { db: t.database.db, clock: t.clock, ids: randomIds }, databaseReady: async () => void (await sql`SELECT 1`.execute(t.database.db)) },
+      { ctx: t.ctx, sandbox: t.sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(t.database.db)) },
     );
     try {
       await call(logged, 'POST', '/v1/orders', shop.secretKey, { ...orderBody(), note: '4242 4242 4242 4242' });
@@ -187,7 +186,8 @@ describe('health and reference', () => {
 
   it('answers 503 on /readyz when the database does not', async () => {
     const broken = await createApp({ adminToken: null }, {
-      ctx: { db: t.database.db, clock: t.clock, ids: randomIds },
+      ctx: t.ctx,
+      sandbox: t.sandbox,
       databaseReady: async () => { throw new Error('connection refused'); },
     });
     const response = await call(broken, 'GET', '/readyz', null);

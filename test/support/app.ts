@@ -4,9 +4,13 @@
  */
 import { sql } from 'kysely';
 import { inject } from 'vitest';
-import { randomIds, type Clock, type EngineContext } from '../../src/engine/context';
+import type { Clock } from '../../src/engine/context';
+import type { Faults, UpsellContext } from '../../src/engine/upsells';
+import type { SandboxGateway } from '../../src/gateways/sandbox/sandbox';
 import { createApp, type App } from '../../src/http/app';
+import { composeServices } from '../../src/runtime';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
+import { createWorker, type Worker } from '../../src/worker/index';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -29,24 +33,37 @@ export class FakeClock implements Clock {
 export interface TestApp {
   app: App;
   clock: FakeClock;
-  ctx: EngineContext;
+  ctx: UpsellContext;
+  sandbox: SandboxGateway;
+  /** The worker on the same database and clock; tests call `worker.runOnce()` after moving the clock. */
+  worker: Worker;
   database: DatabaseHandle;
   close(): Promise<void>;
 }
 
-export async function buildTestApp(options: { adminToken?: string | null } = {}): Promise<TestApp> {
-  const database = connectDatabase(inject('databaseUrl'), { maxConnections: 5 });
-  const clock = new FakeClock();
-  const ctx: EngineContext = { db: database.db, clock, ids: randomIds };
+/** PSP calls time out after this in tests (the timeout card hangs longer), so no test waits 8 s. */
+export const TEST_GATEWAY_TIMEOUT_MS = 150;
+
+export async function buildTestApp(options: { adminToken?: string | null; clock?: FakeClock; faults?: Faults } = {}): Promise<TestApp> {
+  const database = connectDatabase(inject('databaseUrl'), { maxConnections: 10 });
+  const clock = options.clock ?? new FakeClock();
+  const { ctx, sandbox } = composeServices(database.db, {
+    clock,
+    gatewayTimeoutMs: TEST_GATEWAY_TIMEOUT_MS,
+    sandbox: { hangMs: TEST_GATEWAY_TIMEOUT_MS * 3 },
+    ...(options.faults ? { faults: options.faults } : {}),
+  });
   const app = await createApp(
     { adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken },
-    { ctx, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
+    { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
   );
   await app.ready();
   return {
     app,
     clock,
     ctx,
+    sandbox,
+    worker: createWorker(ctx),
     database,
     async close() {
       await app.close();

@@ -1,19 +1,29 @@
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { acceptOffer } from '../../engine/accept';
 import { checkoutOffer } from '../../engine/checkout';
-import type { EngineContext } from '../../engine/context';
+import type { UpsellContext } from '../../engine/upsells';
+import { checkoutUpsellStatus, completeAction, declineOffer, undoUpsell } from '../../engine/undo';
 import { renderOfferFragment } from '../../web/fragment';
 import { sessionAuth } from '../auth';
 import type { createCheckoutCors } from '../cors';
+import { IdParams } from '../schemas';
 
 const secured = { tags: ['checkout'], security: [{ sessionToken: [] }] };
 
+/** Checkout bodies are lenient: unknown fields (a client's idea of the price, say) are ignored. */
+const OfferRef = Type.Object({ offerId: Type.String({ minLength: 1, maxLength: 200 }) });
+const UpsellRef = Type.Object({ upsellId: Type.String({ minLength: 1, maxLength: 200 }) });
+const AcceptHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
+
 /** Checkout API for the buyer's page (`Authorization: Bearer ps_…`), CORS limited to the shop's origins. */
-export const checkoutRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; cors: ReturnType<typeof createCheckoutCors> }> = async (
+export const checkoutRoutes: FastifyPluginAsyncTypebox<{ ctx: UpsellContext; cors: ReturnType<typeof createCheckoutCors> }> = async (
   app,
   { ctx, cors },
 ) => {
   app.options('/v1/checkout/*', { schema: { hide: true } }, cors.preflight);
-  app.register(async (scoped) => {
+  app.register(async (plugin) => {
+    const scoped = plugin.withTypeProvider<TypeBoxTypeProvider>();
     scoped.addHook('onRequest', cors.exposeErrors);
     scoped.addHook('preValidation', sessionAuth(ctx));
     scoped.addHook('preHandler', cors.enforce);
@@ -29,6 +39,43 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; cor
       reply.header('Cache-Control', 'no-store');
       if (!offer) return reply.status(204).send();
       return reply.type('text/html; charset=utf-8').send(renderOfferFragment(offer));
+    });
+
+    scoped.post('/v1/checkout/accept', {
+      schema: {
+        ...secured,
+        summary: 'One click: charge the stored card for the offer and add it to the order (Idempotency-Key required)',
+        headers: AcceptHeaders,
+        body: OfferRef,
+      },
+    }, async (request, reply) => {
+      const answer = await acceptOffer(ctx, request.checkoutSession, request.body.offerId, request.headers['idempotency-key'] ?? null);
+      return reply.status(answer.statusCode).send(answer.body);
+    });
+
+    scoped.post('/v1/checkout/decline', {
+      schema: { ...secured, summary: '"No thanks": closes the offer for this order', body: OfferRef },
+    }, async (request, reply) => {
+      await declineOffer(ctx, request.checkoutSession, request.body.offerId);
+      return reply.status(204).send();
+    });
+
+    scoped.post('/v1/checkout/cancel', {
+      schema: { ...secured, summary: 'Undo within the window: void (or refund) and take the item out of the order', body: UpsellRef },
+    }, async (request, reply) => {
+      const answer = await undoUpsell(ctx, request.checkoutSession, request.body.upsellId);
+      return reply.status(answer.statusCode).send(answer.body);
+    });
+
+    scoped.get('/v1/checkout/upsells/:id', {
+      schema: { ...secured, summary: 'The upsell, for polling pending and requires_action', params: IdParams },
+    }, async (request) => ({ upsell: await checkoutUpsellStatus(ctx, request.checkoutSession, request.params.id) }));
+
+    scoped.post('/v1/checkout/upsells/:id/complete', {
+      schema: { ...secured, summary: 'After the 3-D Secure step: finish the accept (answers like accept)', params: IdParams },
+    }, async (request, reply) => {
+      const answer = await completeAction(ctx, request.checkoutSession, request.params.id);
+      return reply.status(answer.statusCode).send(answer.body);
     });
   });
 };

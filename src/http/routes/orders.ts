@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EngineContext } from '../../engine/context';
 import { getDecision, getOrder, registerOrder } from '../../engine/orders';
+import { getUpsellWithEvents } from '../../engine/upsells';
 import { IdempotencyHeaders, IdParams, OrderBody } from '../schemas';
 
 const secured = { tags: ['orders'], security: [{ secretKey: [] }] };
@@ -26,4 +27,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext }> = as
   app.get('/v1/orders/:id/decision', {
     schema: { ...secured, summary: 'Why each offer was or was not chosen for this order', params: IdParams },
   }, async (request) => ({ decision: await getDecision(ctx.db, request.shopId, request.params.id) }));
+
+  app.get('/v1/upsells/:id', {
+    schema: { tags: ['upsells'], security: [{ secretKey: [] }], summary: 'An upsell with its state and every event', params: IdParams },
+  }, async (request) => ({ upsell: await getUpsellWithEvents(ctx.db, request.shopId, request.params.id) }));
 };

@@ -1,0 +1,365 @@
+/**
+ * One click: `acceptOffer` charges the buyer's stored card for the offer decided at registration, adds
+ * it to the order, and only then answers `accepted`. The saga, with each compensation beside its step:
+ *
+ *   1. claim the Idempotency-Key, create the upsell (`pending`), reserve stock   — one transaction
+ *   2. authorize at the PSP, key `ups_…:authorize`                               — no transaction held
+ *   3. add the line (or linked order) and record `authorized` + undo deadline   — one transaction
+ *      ↳ if 3 fails: void (or refund) the authorization, record `declined`, give the stock back
+ *
+ * A crash between 2 and 3 leaves a `pending` upsell: the worker asks the PSP by idempotency key and
+ * finishes step 3 (or releases the authorization), so a charge never lives without its line.
+ */
+import { DomainError } from '../core/errors';
+import type { AuthorizeResult, DeclineCode } from '../gateways/contract';
+import type { UpsellLine } from '../orders/contract';
+import type { UpsellRow } from '../store/schema';
+import type { CheckoutSession } from './checkout';
+import { currentDecidedOffer } from './checkout';
+import { requestHash } from './idempotency';
+import {
+  appendEvent, findUpsell, gatewayFor, lockUpsell, offerClosed, releaseStock, sinkFor, StaleUpsellError, transition,
+  withGatewayTimeout, type Actor, type UpsellContext,
+} from './upsells';
+
+export interface CheckoutUpsell {
+  id: string;
+  state: UpsellRow['state'];
+  amount: number;
+  currency: string;
+  card: { brand: string | null; last4: string | null };
+  undoUntil: string | null;
+}
+
+export type AcceptBody =
+  | { status: 'accepted'; upsell: CheckoutUpsell }
+  | { status: 'declined'; upsell: CheckoutUpsell; error: { code: string; message: string } }
+  | { status: 'requires_action'; upsell: CheckoutUpsell; action: NonNullable<UpsellRow['action']>; completeUrl: string }
+  | { status: 'pending'; upsell: CheckoutUpsell };
+
+export interface AcceptAnswer {
+  statusCode: number;
+  body: AcceptBody;
+}
+
+const ACCEPT_SCOPE = 'accept';
+
+const DECLINE_MESSAGES: Record<DeclineCode, string> = {
+  card_declined: 'Your card was declined. You have not been charged.',
+  insufficient_funds: 'Your card was declined for insufficient funds. You have not been charged.',
+  expired_card: 'Your card has expired. You have not been charged.',
+  authentication_failed: 'Your bank could not confirm it was you. You have not been charged.',
+  processing_error: 'We could not add this to your order. You have not been charged.',
+};
+
+export function checkoutUpsell(row: UpsellRow): CheckoutUpsell {
+  return {
+    id: row.id,
+    state: row.state,
+    amount: row.amount,
+    currency: row.currency,
+    card: { brand: row.card.brand, last4: row.card.last4 },
+    undoUntil: row.undo_until?.toISOString() ?? null,
+  };
+}
+
+/** The answer an accept gives for an upsell in its current state (also for a second click). */
+export function answerFor(row: UpsellRow): AcceptAnswer {
+  const upsell = checkoutUpsell(row);
+  switch (row.state) {
+    case 'authorized':
+    case 'capturing':
+    case 'captured':
+      return { statusCode: 200, body: { status: 'accepted', upsell } };
+    case 'pending':
+      return { statusCode: 202, body: { status: 'pending', upsell } };
+    case 'requires_action':
+      return {
+        statusCode: 200,
+        body: { status: 'requires_action', upsell, action: row.action ?? { type: 'three_d_secure' }, completeUrl: `/v1/checkout/upsells/${row.id}/complete` },
+      };
+    case 'declined':
+      return {
+        statusCode: 402,
+        body: { status: 'declined', upsell, error: { code: row.decline_code ?? 'card_declined', message: row.decline_message ?? DECLINE_MESSAGES.card_declined } },
+      };
+    case 'cancelled':
+    case 'refunded':
+    case 'capture_failed':
+      throw offerClosed();
+    default: {
+      const exhaustive: never = row.state;
+      return exhaustive;
+    }
+  }
+}
+
+export async function acceptOffer(ctx: UpsellContext, session: CheckoutSession, offerId: string, idempotencyKey: string | null): Promise<AcceptAnswer> {
+  if (!idempotencyKey) throw new DomainError('idempotency_key_required', 'Send an Idempotency-Key header with every accept');
+  const start = await beginAccept(ctx, session, offerId, idempotencyKey);
+  if (start.kind === 'answer') return start.answer;
+
+  const upsell = start.upsell;
+  const result = await withGatewayTimeout(
+    ctx,
+    gatewayFor(ctx, upsell).authorize({
+      paymentMethodRef: start.payment.paymentMethodRef,
+      customerRef: start.payment.customerRef ?? null,
+      amount: upsell.amount,
+      currency: upsell.currency,
+      idempotencyKey: `${upsell.id}:authorize`,
+      customerPresent: true,
+      capture: upsell.capture_mode === 'immediate' ? 'immediate' : 'manual',
+      metadata: { upsell_id: upsell.id, order_id: upsell.order_id, shop_id: upsell.shop_id },
+      merchantRef: upsell.shop_id,
+    }),
+    { status: 'unknown', reason: 'timeout' } satisfies AuthorizeResult,
+  );
+  ctx.faults.reach('accept.after_authorize');
+  const settled = await settleAuthorization(ctx, upsell, result, 'buyer');
+  ctx.faults.reach('accept.after_order_change');
+  const answer = answerFor(settled);
+  await ctx.db
+    .updateTable('idempotency_keys')
+    .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
+    .where('shop_id', '=', session.shopId)
+    .where('scope', '=', ACCEPT_SCOPE)
+    .where('key', '=', idempotencyKey)
+    .execute();
+  return answer;
+}
+
+type BeginResult =
+  | { kind: 'answer'; answer: AcceptAnswer }
+  | { kind: 'authorize'; upsell: UpsellRow; payment: { paymentMethodRef: string; customerRef?: string } };
+
+/** Step 1: key, upsell and stock in one short transaction. */
+async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId: string, key: string): Promise<BeginResult> {
+  const { shopId, orderId } = session;
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx): Promise<BeginResult> => {
+    const claimed = await trx
+      .insertInto('idempotency_keys')
+      .values({ shop_id: shopId, scope: ACCEPT_SCOPE, key, request_hash: requestHash({ orderId, offerId }), created_at: now })
+      .onConflict((oc) => oc.doNothing())
+      .returning('key')
+      .executeTakeFirst();
+    if (!claimed) return { kind: 'answer', answer: await replay(ctx, session, offerId, key) };
+
+    const existing = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).where('offer_id', '=', offerId).executeTakeFirst();
+    if (existing) return { kind: 'answer', answer: answerFor(existing) };
+
+    const decision = await trx.selectFrom('decisions').select(['declined_at']).where('shop_id', '=', shopId).where('order_id', '=', orderId).executeTakeFirst();
+    if (decision?.declined_at) throw offerClosed();
+    const offer = await currentDecidedOffer(trx, shopId, orderId, now);
+    if (!offer || offer.id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
+
+    const [order, shop] = await Promise.all([
+      trx.selectFrom('orders').select(['payment']).where('shop_id', '=', shopId).where('id', '=', orderId).executeTakeFirstOrThrow(),
+      trx.selectFrom('shops').select(['settings']).where('id', '=', shopId).executeTakeFirstOrThrow(),
+    ]);
+    const inserted = await trx
+      .insertInto('upsells')
+      .values({
+        shop_id: shopId,
+        id: ctx.ids.id('ups'),
+        order_id: orderId,
+        offer_id: offerId,
+        state: 'pending',
+        amount: offer.total,
+        currency: offer.currency,
+        offer: JSON.stringify(offer),
+        card: JSON.stringify({ brand: order.payment.brand ?? null, last4: order.payment.last4 ?? null }),
+        gateway: shop.settings.gateway,
+        capture_mode: shop.settings.captureMode,
+        order_strategy: shop.settings.orderStrategy,
+        undo_window_seconds: shop.settings.undoWindowSeconds,
+        reserved_quantity: 0,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict((oc) => oc.columns(['shop_id', 'order_id', 'offer_id']).doNothing())
+      .returningAll()
+      .executeTakeFirst();
+    if (!inserted) {
+      // Another click with another key created it a moment ago: answer with that one, never charge twice.
+      const winner = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).where('offer_id', '=', offerId).executeTakeFirstOrThrow();
+      return { kind: 'answer', answer: answerFor(winner) };
+    }
+    const reserved = await reserveStock(trx, inserted);
+    await appendEvent(trx, inserted, 'pending', null, { actor: 'buyer', reason: 'accept clicked' }, now);
+    return { kind: 'authorize', upsell: reserved, payment: order.payment };
+  });
+}
+
+/** A key seen before: its stored answer, or — while the first request is still out — what we know now. */
+async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: string, key: string): Promise<AcceptAnswer> {
+  const record = await ctx.db
+    .selectFrom('idempotency_keys')
+    .select(['request_hash', 'status_code', 'response'])
+    .where('shop_id', '=', session.shopId)
+    .where('scope', '=', ACCEPT_SCOPE)
+    .where('key', '=', key)
+    .executeTakeFirstOrThrow();
+  if (record.request_hash !== requestHash({ orderId: session.orderId, offerId })) {
+    throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used for another offer or order');
+  }
+  if (record.status_code !== null) return { statusCode: record.status_code, body: record.response as AcceptBody };
+  const upsell = await ctx.db
+    .selectFrom('upsells')
+    .selectAll()
+    .where('shop_id', '=', session.shopId)
+    .where('order_id', '=', session.orderId)
+    .where('offer_id', '=', offerId)
+    .executeTakeFirst();
+  if (!upsell || upsell.state === 'pending') {
+    throw new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress');
+  }
+  return answerFor(upsell);
+}
+
+/** Holds the offer's units for this upsell; `out_of_stock` (and nothing written) when they are gone. */
+async function reserveStock(trx: Parameters<typeof appendEvent>[0], upsell: UpsellRow): Promise<UpsellRow> {
+  const variant = await trx
+    .selectFrom('variants')
+    .select('stock')
+    .where('shop_id', '=', upsell.shop_id)
+    .where('id', '=', upsell.offer.variantId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!variant || variant.stock === null) return upsell;
+  const quantity = upsell.offer.quantity;
+  if (variant.stock < quantity) throw new DomainError('out_of_stock', 'This item just sold out. You have not been charged.');
+  await trx
+    .updateTable('variants')
+    .set({ stock: variant.stock - quantity })
+    .where('shop_id', '=', upsell.shop_id)
+    .where('id', '=', upsell.offer.variantId)
+    .execute();
+  return trx
+    .updateTable('upsells')
+    .set({ reserved_quantity: quantity })
+    .where('shop_id', '=', upsell.shop_id)
+    .where('id', '=', upsell.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+function lineFor(upsell: UpsellRow): UpsellLine {
+  const offer = upsell.offer;
+  return {
+    upsellId: upsell.id,
+    productId: offer.productId,
+    variantId: offer.variantId,
+    title: offer.variantTitle ? `${offer.title} — ${offer.variantTitle}` : offer.title,
+    quantity: offer.quantity,
+    unitPrice: offer.unitPrice,
+    discountAmount: offer.discountAmount,
+    taxAmount: offer.taxAmount,
+    shippingAmount: offer.shippingAmount,
+    total: offer.total,
+    currency: offer.currency,
+  };
+}
+
+/**
+ * Records what the PSP said about an authorization (from accept, the 3-D Secure completion or the
+ * worker's reconciliation) and returns the upsell as it now stands. Safe to call twice: an upsell that
+ * has already moved on is returned as it is.
+ */
+export async function settleAuthorization(ctx: UpsellContext, upsell: UpsellRow, result: AuthorizeResult, actor: Actor): Promise<UpsellRow> {
+  switch (result.status) {
+    case 'authorized':
+      return recordAuthorized(ctx, upsell, result, actor);
+    case 'declined':
+      return recordDeclined(ctx, upsell, result.code, actor, result.message);
+    case 'requires_action':
+      return guarded(ctx, upsell, async (trx, current) => {
+        if (current.state !== 'pending') return current;
+        return transition(ctx, trx, current, 'requires_action', {
+          actor: 'psp',
+          reason: 'the bank asked for 3-D Secure',
+          set: { authorization_ref: result.ref, action: JSON.stringify(result.action) },
+        });
+      });
+    case 'unknown':
+      return guarded(ctx, upsell, async (trx, current) => {
+        await appendEvent(trx, current, 'authorization_unknown', current.state, { actor: 'psp', reason: result.reason }, ctx.clock.now());
+        return current;
+      });
+    default: {
+      const exhaustive: never = result;
+      return exhaustive;
+    }
+  }
+}
+
+/** Runs `work` on the locked, current row; a concurrent change (another node) yields the fresh row. */
+async function guarded(
+  ctx: UpsellContext,
+  upsell: UpsellRow,
+  work: (trx: Parameters<typeof appendEvent>[0], current: UpsellRow) => Promise<UpsellRow>,
+): Promise<UpsellRow> {
+  try {
+    return await ctx.db.transaction().execute(async (trx) => work(trx, await lockUpsell(trx, upsell.shop_id, upsell.id)));
+  } catch (error) {
+    if (error instanceof StaleUpsellError) return findUpsell(ctx.db, upsell.shop_id, upsell.id);
+    throw error;
+  }
+}
+
+async function recordAuthorized(
+  ctx: UpsellContext,
+  upsell: UpsellRow,
+  result: Extract<AuthorizeResult, { status: 'authorized' }>,
+  actor: Actor,
+): Promise<UpsellRow> {
+  try {
+    return await guarded(ctx, upsell, async (trx, current) => {
+      if (current.state !== 'pending' && current.state !== 'requires_action') return current;
+      const now = ctx.clock.now();
+      const change = await sinkFor(ctx, current).applyUpsell(trx, current.shop_id, current.order_id, lineFor(current), now);
+      return transition(ctx, trx, current, 'authorized', {
+        actor,
+        set: {
+          authorization_ref: result.ref,
+          captured_at_authorization: result.captured,
+          card: JSON.stringify({ brand: result.card.brand ?? current.card.brand, last4: result.card.last4 ?? current.card.last4 }),
+          undo_until: new Date(now.getTime() + current.undo_window_seconds * 1000),
+          line_id: change.lineId,
+          linked_order_id: change.linkedOrderId,
+          action: null,
+        },
+      });
+    });
+  } catch (error) {
+    // Compensation for step 3: the order could not take the line, so the money is released. Only a
+    // confirmed release lets the upsell end as declined; otherwise it stays pending for reconciliation.
+    const released = await releaseAuthorization(ctx, upsell, result.ref, result.captured);
+    if (released.status !== 'succeeded' && released.status !== 'received') throw error;
+    const detail = error instanceof Error ? error.message : String(error);
+    return recordDeclined(ctx, upsell, 'processing_error', 'system', `order change failed: ${detail}`);
+  }
+}
+
+/** Voids (or refunds, when already captured) an authorization; idempotent by key. */
+export async function releaseAuthorization(ctx: UpsellContext, upsell: UpsellRow, ref: string, captured: boolean) {
+  const gateway = gatewayFor(ctx, upsell);
+  const call = captured
+    ? gateway.refund(ref, upsell.amount, upsell.currency, `${upsell.id}:refund`)
+    : gateway.void(ref, `${upsell.id}:void`);
+  return withGatewayTimeout(ctx, call, { status: 'unknown', reason: 'timeout' } as const);
+}
+
+/** Records a decline with the buyer-facing message for its code; `detail` (the PSP's words) goes to the event. */
+export async function recordDeclined(ctx: UpsellContext, upsell: UpsellRow, code: DeclineCode, actor: Actor, detail?: string): Promise<UpsellRow> {
+  return guarded(ctx, upsell, async (trx, current) => {
+    if (current.state !== 'pending' && current.state !== 'requires_action') return current;
+    await releaseStock(trx, current);
+    return transition(ctx, trx, current, 'declined', {
+      actor,
+      reason: detail ?? code,
+      set: { decline_code: code, decline_message: DECLINE_MESSAGES[code], action: null },
+    });
+  });
+}

@@ -1,0 +1,134 @@
+/**
+ * The buyer's other answers: undo within the window (a void, or a refund in immediate-capture mode),
+ * "no thanks", and finishing a 3-D Secure step. An undo first marks the upsell (`cancel_requested_at`)
+ * in the same row the finalizer claims, so an undo and a capture can never both happen.
+ */
+import { DomainError, notFound } from '../core/errors';
+import type { AuthorizeResult } from '../gateways/contract';
+import type { UpsellRow } from '../store/schema';
+import { answerFor, checkoutUpsell, releaseAuthorization, settleAuthorization, type AcceptAnswer, type CheckoutUpsell } from './accept';
+import type { CheckoutSession } from './checkout';
+import {
+  appendEvent, findUpsell, gatewayFor, lockUpsell, releaseStock, sinkFor, StaleUpsellError, transition, withGatewayTimeout,
+  type Actor, type UpsellContext,
+} from './upsells';
+
+export interface UndoAnswer {
+  statusCode: number;
+  body: { status: 'cancelled' | 'pending'; upsell: CheckoutUpsell };
+}
+
+async function sessionUpsell(ctx: UpsellContext, session: CheckoutSession, upsellId: string): Promise<UpsellRow> {
+  const upsell = await findUpsell(ctx.db, session.shopId, upsellId);
+  if (upsell.order_id !== session.orderId) throw notFound('Upsell');
+  return upsell;
+}
+
+export async function undoUpsell(ctx: UpsellContext, session: CheckoutSession, upsellId: string): Promise<UndoAnswer> {
+  const upsell = await sessionUpsell(ctx, session, upsellId);
+  const now = ctx.clock.now();
+  if (upsell.state === 'cancelled') return { statusCode: 200, body: { status: 'cancelled', upsell: checkoutUpsell(upsell) } };
+  if (upsell.state === 'pending' || upsell.state === 'requires_action') {
+    throw new DomainError('undo_not_available', 'Nothing has been charged yet; wait for the confirmation before undoing');
+  }
+  const claimed = await ctx.db
+    .updateTable('upsells')
+    .set({ cancel_requested_at: now })
+    .where('shop_id', '=', upsell.shop_id)
+    .where('id', '=', upsell.id)
+    .where('state', '=', 'authorized')
+    .where('undo_until', '>', now)
+    .returningAll()
+    .executeTakeFirst();
+  if (!claimed) {
+    const current = await findUpsell(ctx.db, upsell.shop_id, upsell.id);
+    if (current.state === 'cancelled') return { statusCode: 200, body: { status: 'cancelled', upsell: checkoutUpsell(current) } };
+    throw new DomainError('undo_window_closed', 'The time to undo this has passed');
+  }
+  const settled = await completeUndo(ctx, claimed, 'buyer');
+  return settled.state === 'cancelled'
+    ? { statusCode: 200, body: { status: 'cancelled', upsell: checkoutUpsell(settled) } }
+    : { statusCode: 202, body: { status: 'pending', upsell: checkoutUpsell(settled) } };
+}
+
+/**
+ * Releases the money of an upsell marked for undo and takes it out of the order. Until the PSP confirms
+ * the release the upsell stays `authorized` with its undo mark, and the worker tries again.
+ */
+export async function completeUndo(ctx: UpsellContext, upsell: UpsellRow, actor: Actor): Promise<UpsellRow> {
+  const ref = upsell.authorization_ref;
+  if (!ref) throw new Error(`Upsell ${upsell.id} is authorized without an authorization reference`);
+  const released = await releaseAuthorization(ctx, upsell, ref, upsell.captured_at_authorization);
+  ctx.faults.reach('cancel.after_psp');
+  const method = upsell.captured_at_authorization ? 'refund' : 'void';
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      const current = await lockUpsell(trx, upsell.shop_id, upsell.id);
+      if (current.state !== 'authorized') return current;
+      if (released.status !== 'succeeded' && released.status !== 'received') {
+        const reason = released.status === 'failed' ? `${released.code}: ${released.message}` : released.reason;
+        await appendEvent(trx, current, `${method}_failed`, current.state, { actor: 'psp', reason }, ctx.clock.now());
+        return trx
+          .updateTable('upsells')
+          .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
+          .where('shop_id', '=', current.shop_id)
+          .where('id', '=', current.id)
+          .returningAll()
+          .executeTakeFirstOrThrow();
+      }
+      await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, {
+        upsellId: current.id, lineId: current.line_id, linkedOrderId: current.linked_order_id,
+      });
+      await releaseStock(trx, current);
+      return transition(ctx, trx, current, 'cancelled', { actor, reason: `undo (${method})`, data: { method } });
+    });
+  } catch (error) {
+    if (error instanceof StaleUpsellError) return findUpsell(ctx.db, upsell.shop_id, upsell.id);
+    throw error;
+  }
+}
+
+/** "No thanks": recorded on the decision; the offer is closed for this order from then on. */
+export async function declineOffer(ctx: UpsellContext, session: CheckoutSession, offerId: string): Promise<void> {
+  const upsell = await ctx.db
+    .selectFrom('upsells')
+    .select(['id', 'state'])
+    .where('shop_id', '=', session.shopId)
+    .where('order_id', '=', session.orderId)
+    .where('offer_id', '=', offerId)
+    .executeTakeFirst();
+  if (upsell && upsell.state !== 'declined') {
+    throw new DomainError('offer_already_accepted', 'This offer was already accepted; use undo instead');
+  }
+  const decision = await ctx.db
+    .selectFrom('decisions')
+    .select(['offer_id', 'declined_at'])
+    .where('shop_id', '=', session.shopId)
+    .where('order_id', '=', session.orderId)
+    .executeTakeFirst();
+  if (!decision || decision.offer_id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
+  if (decision.declined_at) return;
+  await ctx.db
+    .updateTable('decisions')
+    .set({ declined_at: ctx.clock.now() })
+    .where('shop_id', '=', session.shopId)
+    .where('order_id', '=', session.orderId)
+    .where('declined_at', 'is', null)
+    .execute();
+}
+
+/** After the 3-D Secure challenge: asks the PSP for the outcome and finishes the accept. */
+export async function completeAction(ctx: UpsellContext, session: CheckoutSession, upsellId: string): Promise<AcceptAnswer> {
+  const upsell = await sessionUpsell(ctx, session, upsellId);
+  if (upsell.state !== 'requires_action' || !upsell.authorization_ref) return answerFor(upsell);
+  const result = await withGatewayTimeout(
+    ctx,
+    gatewayFor(ctx, upsell).completeAction(upsell.authorization_ref, `${upsell.id}:complete`),
+    { status: 'unknown', reason: 'timeout' } satisfies AuthorizeResult,
+  );
+  return answerFor(await settleAuthorization(ctx, upsell, result, 'buyer'));
+}
+
+export async function checkoutUpsellStatus(ctx: UpsellContext, session: CheckoutSession, upsellId: string): Promise<CheckoutUpsell> {
+  return checkoutUpsell(await sessionUpsell(ctx, session, upsellId));
+}

@@ -1,0 +1,245 @@
+/**
+ * Upsells: the one place that changes their state. `transition` checks the state table, updates the row
+ * only if it is still in the state we read (so two nodes can never both move it), appends the event and
+ * queues the outbound webhook — all in the caller's transaction.
+ */
+import type { Transaction, Updateable } from 'kysely';
+import { DomainError, notFound } from '../core/errors';
+import { assertTransition, type UpsellState } from '../core/upsell-state';
+import type { PaymentGateway } from '../gateways/contract';
+import type { OrderSinks } from '../orders/builtin';
+import type { Db } from '../store/database';
+import type { Database, UpsellRow, UpsellsTable } from '../store/schema';
+import type { EngineContext } from './context';
+import { getOrder } from './orders';
+import type { GatewayName } from './settings';
+
+type Trx = Transaction<Database>;
+
+/** Crash points for fault-injection tests; a no-op in production. See `faultsFromEnv`. */
+export type FaultPoint =
+  | 'accept.after_authorize'
+  | 'accept.after_order_change'
+  | 'capture.after_claim'
+  | 'capture.after_psp'
+  | 'cancel.after_psp';
+
+export interface Faults {
+  reach(point: FaultPoint): void;
+}
+
+export const noFaults: Faults = { reach: () => undefined };
+
+/** `PLUSONE_CRASH_AT=accept.after_authorize` kills the process at that point, exactly like `kill -9`. */
+export function faultsFromEnv(env: NodeJS.ProcessEnv): Faults {
+  const crashAt = env.PLUSONE_CRASH_AT;
+  if (!crashAt) return noFaults;
+  return {
+    reach(point) {
+      if (point === crashAt) process.kill(process.pid, 'SIGKILL');
+    },
+  };
+}
+
+export interface Gateways {
+  get(name: GatewayName): PaymentGateway;
+}
+
+/** What the accept, undo and capture use cases need beyond the basic engine context. */
+export interface UpsellContext extends EngineContext {
+  readonly gateways: Gateways;
+  readonly orderSinks: OrderSinks;
+  /** How long a PSP call may take before its outcome counts as unknown (default 8 s). */
+  readonly gatewayTimeoutMs: number;
+  readonly faults: Faults;
+}
+
+export type Actor = 'buyer' | 'merchant' | 'worker' | 'psp' | 'system';
+
+const WEBHOOK_FOR_STATE: Partial<Record<UpsellState, string>> = {
+  authorized: 'upsell.accepted',
+  cancelled: 'upsell.cancelled',
+  captured: 'upsell.captured',
+  capture_failed: 'upsell.capture_failed',
+};
+
+/** Thrown when the row moved on since it was read (another request or node got there first). */
+export class StaleUpsellError extends Error {
+  constructor(readonly upsellId: string) {
+    super(`Upsell ${upsellId} changed concurrently`);
+    this.name = 'StaleUpsellError';
+  }
+}
+
+export async function transition(
+  ctx: EngineContext,
+  trx: Trx,
+  upsell: UpsellRow,
+  to: UpsellState,
+  change: { actor: Actor; reason?: string; data?: Record<string, unknown>; set?: Updateable<UpsellsTable> },
+): Promise<UpsellRow> {
+  assertTransition(upsell.state, to);
+  const now = ctx.clock.now();
+  const row = await trx
+    .updateTable('upsells')
+    .set({ ...change.set, state: to, updated_at: now })
+    .where('shop_id', '=', upsell.shop_id)
+    .where('id', '=', upsell.id)
+    .where('state', '=', upsell.state)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new StaleUpsellError(upsell.id);
+  await appendEvent(trx, row, to, upsell.state, change, now);
+  const webhook = WEBHOOK_FOR_STATE[to];
+  if (webhook) await enqueueWebhook(ctx, trx, row.shop_id, webhook, { orderId: row.order_id, upsell: row });
+  return row;
+}
+
+export async function appendEvent(
+  trx: Trx,
+  upsell: Pick<UpsellRow, 'shop_id' | 'id'>,
+  type: string,
+  fromState: UpsellState | null,
+  change: { actor: Actor; reason?: string; data?: Record<string, unknown> },
+  at: Date,
+): Promise<void> {
+  await trx
+    .insertInto('upsell_events')
+    .values({
+      shop_id: upsell.shop_id,
+      upsell_id: upsell.id,
+      type,
+      from_state: fromState,
+      actor: change.actor,
+      reason: change.reason ?? null,
+      data: change.data ? JSON.stringify(change.data) : null,
+      at,
+    })
+    .execute();
+}
+
+/**
+ * Queues an outbound webhook in the same transaction as the change it reports, so it is never lost and
+ * never sent for a change that rolled back. Nothing is queued while the shop has no `webhookUrl`.
+ */
+export async function enqueueWebhook(
+  ctx: EngineContext,
+  trx: Trx,
+  shopId: string,
+  type: string,
+  subject: { orderId: string; upsell?: UpsellRow },
+): Promise<void> {
+  const shop = await trx.selectFrom('shops').select('settings').where('id', '=', shopId).executeTakeFirstOrThrow();
+  if (!shop.settings.webhookUrl) return;
+  const now = ctx.clock.now();
+  const id = ctx.ids.id('evt');
+  const order = await getOrder(trx, shopId, subject.orderId);
+  const payload = {
+    id,
+    type,
+    createdAt: now.toISOString(),
+    data: { order, ...(subject.upsell ? { upsell: upsellView(subject.upsell) } : {}) },
+  };
+  await trx
+    .insertInto('webhook_outbox')
+    .values({ shop_id: shopId, id, type, payload: JSON.stringify(payload), created_at: now, next_attempt_at: now })
+    .execute();
+}
+
+export interface UpsellView {
+  id: string;
+  orderId: string;
+  offerId: string;
+  state: UpsellState;
+  amount: number;
+  currency: string;
+  card: { brand: string | null; last4: string | null };
+  undoUntil: string | null;
+  lineId: string | null;
+  linkedOrderId: string | null;
+  decline: { code: string; message: string } | null;
+  createdAt: string;
+}
+
+export function upsellView(row: UpsellRow): UpsellView {
+  return {
+    id: row.id,
+    orderId: row.order_id,
+    offerId: row.offer_id,
+    state: row.state,
+    amount: row.amount,
+    currency: row.currency,
+    card: { brand: row.card.brand, last4: row.card.last4 },
+    undoUntil: row.undo_until?.toISOString() ?? null,
+    lineId: row.line_id,
+    linkedOrderId: row.linked_order_id,
+    decline: row.decline_code ? { code: row.decline_code, message: row.decline_message ?? '' } : null,
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+export async function findUpsell(db: Db, shopId: string, upsellId: string): Promise<UpsellRow> {
+  const row = await db.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', upsellId).executeTakeFirst();
+  if (!row) throw notFound('Upsell');
+  return row;
+}
+
+/** Locks the upsell row for the rest of the transaction. */
+export async function lockUpsell(trx: Trx, shopId: string, upsellId: string): Promise<UpsellRow> {
+  const row = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', upsellId).forUpdate().executeTakeFirst();
+  if (!row) throw notFound('Upsell');
+  return row;
+}
+
+/** `GET /v1/upsells/{id}`: the upsell with every event. */
+export async function getUpsellWithEvents(db: Db, shopId: string, upsellId: string) {
+  const row = await findUpsell(db, shopId, upsellId);
+  const events = await db
+    .selectFrom('upsell_events')
+    .select(['type', 'from_state', 'actor', 'reason', 'at'])
+    .where('shop_id', '=', shopId)
+    .where('upsell_id', '=', upsellId)
+    .orderBy('id')
+    .execute();
+  return {
+    ...upsellView(row),
+    events: events.map((event) => ({ type: event.type, from: event.from_state, actor: event.actor, reason: event.reason, at: event.at.toISOString() })),
+  };
+}
+
+/** Gives reserved stock back (decline, undo, failed capture). */
+export async function releaseStock(trx: Trx, upsell: UpsellRow): Promise<void> {
+  if (upsell.reserved_quantity === 0) return;
+  await trx
+    .updateTable('variants')
+    .set((eb) => ({ stock: eb('stock', '+', upsell.reserved_quantity) }))
+    .where('shop_id', '=', upsell.shop_id)
+    .where('id', '=', upsell.offer.variantId)
+    .where('stock', 'is not', null)
+    .execute();
+}
+
+export function sinkFor(ctx: UpsellContext, upsell: UpsellRow) {
+  return ctx.orderSinks[upsell.order_strategy];
+}
+
+export function gatewayFor(ctx: UpsellContext, upsell: UpsellRow): PaymentGateway {
+  return ctx.gateways.get(upsell.gateway);
+}
+
+/** Runs a PSP call with the gateway timeout; past it, the outcome is unknown (never guessed). */
+export async function withGatewayTimeout<T>(ctx: UpsellContext, call: Promise<T>, onTimeout: T): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(onTimeout), ctx.gatewayTimeoutMs);
+  });
+  try {
+    return await Promise.race([call, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function offerClosed(): DomainError {
+  return new DomainError('offer_closed', 'This offer was declined or undone and can no longer be accepted');
+}

@@ -1,0 +1,132 @@
+/**
+ * The sandbox issuer's 3-D Secure challenge page, served at the URL a `requires_action` answer carries
+ * (`/sandbox/3ds/{ref}`). The buyer completes or fails it with a plain form POST, so it works without
+ * script; the answer page then tells the widget's dialog (iframe parent or popup opener) by postMessage.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { detectCardData } from '../../core/card-data';
+import { DomainError } from '../../core/errors';
+import { formatMoney } from '../../core/money';
+import { escapeHtml } from '../../web/fragment';
+import type { SandboxChallenge, SandboxGateway } from './sandbox';
+import type { ChallengeResult } from './tables';
+
+export interface SandboxChallengeOptions {
+  readonly gateway: SandboxGateway;
+}
+
+const STYLE = `
+  body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1a1a2e; background: #eef1f6; }
+  main { max-width: 26rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border-radius: 8px;
+    box-shadow: 0 1px 4px rgb(0 0 0 / 0.15); }
+  .bank { margin: 0 0 1rem; font-weight: 700; color: #0b3d91; }
+  h1 { font-size: 1.25rem; margin: 0 0 0.75rem; }
+  dl { display: grid; grid-template-columns: auto 1fr; gap: 0.25rem 1rem; margin: 1rem 0; }
+  dt { color: #4a4a5e; } dd { margin: 0; font-weight: 600; }
+  .note { font-size: 0.875rem; color: #4a4a5e; }
+  .actions { display: flex; flex-direction: column; gap: 0.5rem; margin-top: 1.25rem; }
+  button { font: inherit; padding: 0.75rem; border-radius: 6px; border: 2px solid #0b3d91; cursor: pointer; }
+  button[value="success"] { background: #0b3d91; color: #fff; }
+  button[value="failure"] { background: #fff; color: #0b3d91; }
+  button:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
+`;
+
+function page(reply: FastifyReply, status: number, title: string, body: string, script = ''): FastifyReply {
+  const nonce = randomBytes(16).toString('base64');
+  return reply
+    .status(status)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('cache-control', 'no-store')
+    .header('content-security-policy', `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action 'self'; base-uri 'none'`)
+    .send(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+        `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+        `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>` +
+        `<body><main><p class="bank">Sandbox Bank · Secure authentication</p>${body}</main>` +
+        (script ? `<script nonce="${nonce}">${script}</script>` : '') +
+        `</body></html>`,
+    );
+}
+
+function challengePage(reply: FastifyReply, challenge: SandboxChallenge): FastifyReply {
+  return page(
+    reply,
+    200,
+    'Confirm your payment',
+    `<h1>Confirm your payment</h1>` +
+      `<p>Your bank asks you to confirm this card payment.</p>` +
+      `<dl><dt>Merchant</dt><dd>${escapeHtml(challenge.merchantRef)}</dd>` +
+      `<dt>Amount</dt><dd>${escapeHtml(formatMoney(challenge.amount, challenge.currency))}</dd>` +
+      `<dt>Card</dt><dd>Visa ending 4242</dd></dl>` +
+      `<p class="note">This is a simulated issuer challenge: no real bank is contacted.</p>` +
+      `<form method="post" class="actions">` +
+      `<button type="submit" name="result" value="success">Complete authentication</button>` +
+      `<button type="submit" name="result" value="failure">Fail authentication</button>` +
+      `</form>`,
+  );
+}
+
+function answeredPage(reply: FastifyReply, challenge: SandboxChallenge, result: ChallengeResult): FastifyReply {
+  const heading = result === 'success' ? 'Authentication complete' : 'Authentication failed';
+  // `<` escaped so that no value can close the script element.
+  const message = JSON.stringify({ type: 'plusone:3ds-complete', ref: challenge.ref, result }).replace(/</g, '\\u003c');
+  return page(
+    reply,
+    200,
+    heading,
+    `<h1>${heading} — you can close this window</h1>`,
+    `var message = ${message};` +
+      `if (window.parent && window.parent !== window) window.parent.postMessage(message, '*');` +
+      `if (window.opener) window.opener.postMessage(message, '*');`,
+  );
+}
+
+function answer(reply: FastifyReply, challenge: SandboxChallenge | null): FastifyReply {
+  if (!challenge) {
+    return page(reply, 404, 'Authentication not found', '<h1>Authentication not found</h1><p>This payment has no authentication to complete.</p>');
+  }
+  switch (challenge.state) {
+    case 'pending':
+      return challengePage(reply, challenge);
+    case 'succeeded':
+      return answeredPage(reply, challenge, 'success');
+    case 'failed':
+      return answeredPage(reply, challenge, 'failure');
+    case 'canceled':
+      return page(reply, 410, 'Authentication canceled', '<h1>Authentication canceled</h1><p>The merchant canceled this payment; you can close this window.</p>');
+    default: {
+      const exhaustive: never = challenge.state;
+      return exhaustive;
+    }
+  }
+}
+
+function challengeResult(body: unknown): ChallengeResult | null {
+  if (body === null || typeof body !== 'object' || !('result' in body)) return null;
+  return body.result === 'success' || body.result === 'failure' ? body.result : null;
+}
+
+export const sandboxChallengeRoutes: FastifyPluginAsync<SandboxChallengeOptions> = async (app, options) => {
+  // The app accepts only JSON; an HTML form posts url-encoded, so this plugin's own context accepts that
+  // too, after the same card-data check every body gets.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
+    const fields = Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8')));
+    const decoded = Object.entries(fields).map(([name, value]) => `${name}=${value}`).join('&');
+    if (detectCardData(decoded, fields)) {
+      done(new DomainError('card_data_rejected', 'Plusone never accepts card numbers, security codes or expiry dates.'), undefined);
+      return;
+    }
+    done(null, fields);
+  });
+
+  // Pages for the buyer's browser, not API: kept out of the OpenAPI document.
+  app.get<{ Params: { ref: string } }>('/sandbox/3ds/:ref', { schema: { hide: true } }, async (request, reply) =>
+    answer(reply, await options.gateway.challenge(request.params.ref)));
+
+  app.post<{ Params: { ref: string } }>('/sandbox/3ds/:ref', { schema: { hide: true } }, async (request, reply) => {
+    const result = challengeResult(request.body);
+    if (!result) throw new DomainError('invalid_request', 'result must be "success" or "failure"');
+    return answer(reply, await options.gateway.completeChallenge(request.params.ref, result));
+  });
+};

@@ -1,0 +1,70 @@
+/**
+ * The worker: capture after the window, reconciliation, order finalization and webhook delivery, driven
+ * only by database state. It runs inside `npm start` by default and alone as `plusone worker`; any
+ * number of workers can share one database.
+ */
+import type { Logger } from 'pino';
+import type { UpsellContext } from '../engine/upsells';
+import { captureDue } from './finalizer';
+import { finalizeOrders } from './orders';
+import { reconcile } from './reconcile';
+import { deliverWebhooks } from './webhooks';
+
+export interface WorkerRound {
+  captured: number;
+  reconciled: number;
+  finalizedOrders: number;
+  webhooks: number;
+}
+
+export interface Worker {
+  /** One pass over every job (tests call this with an injected clock). */
+  runOnce(): Promise<WorkerRound>;
+  start(): void;
+  /** Finishes the pass in progress, then stops. */
+  stop(): Promise<void>;
+}
+
+export function createWorker(ctx: UpsellContext, options: { intervalMs?: number; logger?: Logger } = {}): Worker {
+  const intervalMs = options.intervalMs ?? 1_000;
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> | null = null;
+  let stopped = false;
+
+  async function runOnce(): Promise<WorkerRound> {
+    return {
+      captured: await captureDue(ctx),
+      reconciled: await reconcile(ctx),
+      finalizedOrders: await finalizeOrders(ctx),
+      webhooks: await deliverWebhooks(ctx),
+    };
+  }
+
+  function schedule() {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = runOnce()
+        .then((round) => {
+          if (round.captured + round.reconciled + round.finalizedOrders + round.webhooks > 0) options.logger?.info(round, 'worker round');
+        })
+        .catch((error: unknown) => options.logger?.error({ err: error }, 'worker round failed'))
+        .finally(() => {
+          running = null;
+          schedule();
+        });
+    }, intervalMs);
+  }
+
+  return {
+    runOnce,
+    start() {
+      stopped = false;
+      schedule();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearTimeout(timer);
+      await running;
+    },
+  };
+}

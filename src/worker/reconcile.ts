@@ -1,0 +1,99 @@
+/**
+ * Reconciliation: everything the worker resolves from database state after a timeout, a crash or an
+ * abandoned page. Each sweep claims rows with a short lease (`FOR UPDATE SKIP LOCKED`), so several
+ * workers share the work and a crashed one's rows come back after the lease.
+ * - `pending` upsells whose authorize outcome is unknown: ask the PSP by idempotency key (re-sending the
+ *   same authorize when it never arrived — the key makes that safe) and finish the accept.
+ * - `requires_action` upsells left by the buyer: complete them if the bank confirmed, else decline and
+ *   release.
+ * - `authorized` upsells marked for undo whose release did not go through: release again.
+ */
+import { sql, type SelectQueryBuilder } from 'kysely';
+import { recordDeclined, settleAuthorization } from '../engine/accept';
+import { gatewayFor, withGatewayTimeout, type UpsellContext } from '../engine/upsells';
+import { completeUndo } from '../engine/undo';
+import type { AuthorizeResult } from '../gateways/contract';
+import type { Database, UpsellRow } from '../store/schema';
+
+const LEASE_MS = 30_000;
+/** A pending upsell younger than the gateway timeout plus this is still being answered by its request. */
+const PENDING_GRACE_MS = 2_000;
+/** A 3-D Secure step not finished within this is abandoned. */
+const ACTION_ABANDONED_MS = 15 * 60_000;
+/** After this many unanswered lookups the authorization is released and the upsell declined. */
+const MAX_ATTEMPTS = 20;
+
+type Candidates = SelectQueryBuilder<Database, 'upsells', UpsellRow>;
+
+/** Claims up to `limit` rows of `candidates` for this worker by setting their lease. */
+async function claim(ctx: UpsellContext, candidates: (query: Candidates) => Candidates, limit: number): Promise<UpsellRow[]> {
+  const now = ctx.clock.now();
+  return ctx.db.transaction().execute(async (trx) => {
+    const base = trx.selectFrom('upsells').selectAll().where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]));
+    const rows = await candidates(base).limit(limit).forUpdate().skipLocked().execute();
+    if (rows.length === 0) return [];
+    const leaseUntil = new Date(now.getTime() + LEASE_MS);
+    return trx
+      .updateTable('upsells')
+      .set((eb) => ({ lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
+      .where(sql<boolean>`(shop_id, id) in (${sql.join(rows.map((row) => sql`(${row.shop_id}, ${row.id})`))})`)
+      .returningAll()
+      .execute();
+  });
+}
+
+export async function reconcile(ctx: UpsellContext, limit = 50): Promise<number> {
+  const now = ctx.clock.now();
+  const pendingBefore = new Date(now.getTime() - ctx.gatewayTimeoutMs - PENDING_GRACE_MS);
+  const abandonedBefore = new Date(now.getTime() - ACTION_ABANDONED_MS);
+
+  const pending = await claim(ctx, (q) => q.where('state', '=', 'pending').where('updated_at', '<=', pendingBefore), limit);
+  for (const upsell of pending) await resolvePending(ctx, upsell);
+
+  const abandoned = await claim(ctx, (q) => q.where('state', '=', 'requires_action').where('updated_at', '<=', abandonedBefore), limit);
+  for (const upsell of abandoned) await resolveAbandonedAction(ctx, upsell);
+
+  const undos = await claim(ctx, (q) => q.where('state', '=', 'authorized').where('cancel_requested_at', 'is not', null), limit);
+  for (const upsell of undos) await completeUndo(ctx, upsell, 'worker');
+
+  return pending.length + abandoned.length + undos.length;
+}
+
+async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
+  const gateway = gatewayFor(ctx, upsell);
+  const key = `${upsell.id}:authorize`;
+  const unknown: AuthorizeResult = { status: 'unknown', reason: 'timeout' };
+  let result = await withGatewayTimeout(ctx, gateway.lookup({ idempotencyKey: key }), unknown);
+  if (result.status === 'not_found') {
+    const order = await ctx.db.selectFrom('orders').select('payment').where('shop_id', '=', upsell.shop_id).where('id', '=', upsell.order_id).executeTakeFirstOrThrow();
+    result = await withGatewayTimeout(ctx, gateway.authorize({
+      paymentMethodRef: order.payment.paymentMethodRef,
+      customerRef: order.payment.customerRef ?? null,
+      amount: upsell.amount,
+      currency: upsell.currency,
+      idempotencyKey: key,
+      customerPresent: true,
+      capture: upsell.capture_mode === 'immediate' ? 'immediate' : 'manual',
+      metadata: { upsell_id: upsell.id, order_id: upsell.order_id, shop_id: upsell.shop_id },
+      merchantRef: upsell.shop_id,
+    }), unknown);
+  }
+  if (result.status === 'unknown' && upsell.attempts >= MAX_ATTEMPTS) {
+    await recordDeclined(ctx, upsell, 'processing_error', 'worker', `no answer from the PSP after ${upsell.attempts} attempts`);
+    return;
+  }
+  await settleAuthorization(ctx, upsell, result, 'worker');
+}
+
+async function resolveAbandonedAction(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
+  const ref = upsell.authorization_ref;
+  const result: AuthorizeResult = ref
+    ? await withGatewayTimeout(ctx, gatewayFor(ctx, upsell).completeAction(ref, `${upsell.id}:complete`), { status: 'unknown', reason: 'timeout' })
+    : { status: 'unknown', reason: 'no authorization reference' };
+  if (result.status === 'authorized' || result.status === 'declined') {
+    await settleAuthorization(ctx, upsell, result, 'worker');
+    return;
+  }
+  if (ref) await gatewayFor(ctx, upsell).void(ref, `${upsell.id}:void`);
+  await recordDeclined(ctx, upsell, 'authentication_failed', 'worker', '3-D Secure step abandoned');
+}
