@@ -10,6 +10,8 @@ const integration = (name: string, setup: string) => ({
     name,
     include: ['test/integration/**/*.test.ts'],
     globalSetup: [setup],
+    // Workers sweep the whole database with each file's own fake clock, so files run one at a time.
+    fileParallelism: false,
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

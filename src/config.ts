@@ -18,6 +18,8 @@ export interface Config {
   readonly seedDemo: boolean;
   /** Run the worker (capture, reconciliation, webhooks) inside `npm start` (default on). */
   readonly runWorker: boolean;
+  /** How long a PSP call may take before its outcome counts as unknown (then reconciled). */
+  readonly gatewayTimeoutMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -36,6 +38,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
+  const gatewayTimeoutMs = Number(env.PLUSONE_GATEWAY_TIMEOUT_MS ?? '8000');
+  if (!Number.isInteger(gatewayTimeoutMs) || gatewayTimeoutMs < 100) throw new ConfigError('PLUSONE_GATEWAY_TIMEOUT_MS must be an integer ≥ 100');
   const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     port,
@@ -48,5 +52,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl: (env.PLUSONE_PUBLIC_URL ?? `http://${displayHost}:${port}`).replace(/\/$/, ''),
     seedDemo: env.PLUSONE_DEMO !== '0',
     runWorker: env.PLUSONE_WORKER !== '0',
+    gatewayTimeoutMs,
   };
 }

@@ -94,7 +94,7 @@ export interface Running {
 export async function startServer(config: Config, logger: Logger): Promise<Running> {
   const database = await openDatabase(config, logger);
   try {
-    const { ctx, sandbox } = composeServices(database.handle.db, { faults: faultsFromEnv(process.env) });
+    const { ctx, sandbox } = composeServices(database.handle.db, { faults: faultsFromEnv(process.env), gatewayTimeoutMs: config.gatewayTimeoutMs });
     const app = await createApp(
       { adminToken: config.adminToken, logger: logger.child({ component: 'http' }) },
       { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
@@ -127,7 +127,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 /** `plusone worker`: the worker alone, on the configured database, until stopped. */
 export async function startWorkerOnly(config: Config, logger: Logger): Promise<{ stop(): Promise<void> }> {
   const database = await openDatabase(config, logger);
-  const { ctx } = composeServices(database.handle.db, { faults: faultsFromEnv(process.env) });
+  const { ctx } = composeServices(database.handle.db, { faults: faultsFromEnv(process.env), gatewayTimeoutMs: config.gatewayTimeoutMs });
   const worker = createWorker(ctx, { logger: logger.child({ component: 'worker' }) });
   worker.start();
   return {
