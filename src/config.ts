@@ -20,6 +20,8 @@ export interface Config {
   readonly runWorker: boolean;
   /** How long a PSP call may take before its outcome counts as unknown (then reconciled). */
   readonly gatewayTimeoutMs: number;
+  /** Added to every sandbox PSP call, to benchmark with a PSP-like round trip. */
+  readonly sandboxLatencyMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -40,6 +42,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel)) throw new ConfigError(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}`);
   const gatewayTimeoutMs = Number(env.PLUSONE_GATEWAY_TIMEOUT_MS ?? '8000');
   if (!Number.isInteger(gatewayTimeoutMs) || gatewayTimeoutMs < 100) throw new ConfigError('PLUSONE_GATEWAY_TIMEOUT_MS must be an integer ≥ 100');
+  const sandboxLatencyMs = Number(env.PLUSONE_SANDBOX_LATENCY_MS ?? '0');
+  if (!Number.isInteger(sandboxLatencyMs) || sandboxLatencyMs < 0) throw new ConfigError('PLUSONE_SANDBOX_LATENCY_MS must be an integer ≥ 0');
   const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     port,
@@ -53,5 +57,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemo: env.PLUSONE_DEMO !== '0',
     runWorker: env.PLUSONE_WORKER !== '0',
     gatewayTimeoutMs,
+    sandboxLatencyMs,
   };
 }

@@ -82,6 +82,10 @@ export function composeServices(db: DatabaseHandle['db'], options: ServiceOption
   return { ctx, sandbox };
 }
 
+function serviceOptions(config: Config): ServiceOptions {
+  return { faults: faultsFromEnv(process.env), gatewayTimeoutMs: config.gatewayTimeoutMs, sandbox: { latencyMs: config.sandboxLatencyMs } };
+}
+
 export interface Running {
   readonly app: App;
   readonly url: string;
@@ -94,7 +98,7 @@ export interface Running {
 export async function startServer(config: Config, logger: Logger): Promise<Running> {
   const database = await openDatabase(config, logger);
   try {
-    const { ctx, sandbox } = composeServices(database.handle.db, { faults: faultsFromEnv(process.env), gatewayTimeoutMs: config.gatewayTimeoutMs });
+    const { ctx, sandbox } = composeServices(database.handle.db, serviceOptions(config));
     const app = await createApp(
       { adminToken: config.adminToken, logger: logger.child({ component: 'http' }) },
       { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
@@ -127,7 +131,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 /** `plusone worker`: the worker alone, on the configured database, until stopped. */
 export async function startWorkerOnly(config: Config, logger: Logger): Promise<{ stop(): Promise<void> }> {
   const database = await openDatabase(config, logger);
-  const { ctx } = composeServices(database.handle.db, { faults: faultsFromEnv(process.env), gatewayTimeoutMs: config.gatewayTimeoutMs });
+  const { ctx } = composeServices(database.handle.db, serviceOptions(config));
   const worker = createWorker(ctx, { logger: logger.child({ component: 'worker' }) });
   worker.start();
   return {

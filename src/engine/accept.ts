@@ -10,10 +10,11 @@
  * A crash between 2 and 3 leaves a `pending` upsell: the worker asks the PSP by idempotency key and
  * finishes step 3 (or releases the authorization), so a charge never lives without its line.
  */
+import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors';
 import type { AuthorizeResult, DeclineCode } from '../gateways/contract';
 import type { UpsellLine } from '../orders/contract';
-import type { UpsellRow } from '../store/schema';
+import type { Database, UpsellRow } from '../store/schema';
 import type { CheckoutSession } from './checkout';
 import { currentDecidedOffer } from './checkout';
 import { requestHash } from './idempotency';
@@ -118,13 +119,21 @@ export async function acceptOffer(ctx: UpsellContext, session: CheckoutSession, 
   ctx.faults.reach('accept.after_authorize');
   const settled = await settleAuthorization(ctx, upsell, result, 'buyer');
   ctx.faults.reach('accept.after_order_change');
-  const answer = answerFor(settled);
-  await ctx.db
+  return remember(ctx.db, session.shopId, idempotencyKey, answerFor(settled));
+}
+
+/**
+ * Stores a settled answer under the key, so a repeat gets exactly this answer. A `pending` answer is not
+ * stored: a repeat after reconciliation should learn the outcome, not hear "pending" forever.
+ */
+async function remember(db: Kysely<Database>, shopId: string, key: string, answer: AcceptAnswer): Promise<AcceptAnswer> {
+  if (answer.body.status === 'pending') return answer;
+  await db
     .updateTable('idempotency_keys')
     .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
-    .where('shop_id', '=', session.shopId)
+    .where('shop_id', '=', shopId)
     .where('scope', '=', ACCEPT_SCOPE)
-    .where('key', '=', idempotencyKey)
+    .where('key', '=', key)
     .execute();
   return answer;
 }
@@ -147,7 +156,7 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
     if (!claimed) return { kind: 'answer', answer: await replay(ctx, session, offerId, key) };
 
     const existing = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).where('offer_id', '=', offerId).executeTakeFirst();
-    if (existing) return { kind: 'answer', answer: answerFor(existing) };
+    if (existing) return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(existing)) };
 
     const decision = await trx.selectFrom('decisions').select(['declined_at']).where('shop_id', '=', shopId).where('order_id', '=', orderId).executeTakeFirst();
     if (decision?.declined_at) throw offerClosed();
@@ -184,7 +193,7 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
     if (!inserted) {
       // Another click with another key created it a moment ago: answer with that one, never charge twice.
       const winner = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).where('offer_id', '=', offerId).executeTakeFirstOrThrow();
-      return { kind: 'answer', answer: answerFor(winner) };
+      return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(winner)) };
     }
     const reserved = await reserveStock(trx, inserted);
     await appendEvent(trx, inserted, 'pending', null, { actor: 'buyer', reason: 'accept clicked' }, now);
@@ -196,7 +205,7 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
 async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: string, key: string): Promise<AcceptAnswer> {
   const record = await ctx.db
     .selectFrom('idempotency_keys')
-    .select(['request_hash', 'status_code', 'response'])
+    .select(['request_hash', 'status_code', 'response', 'created_at'])
     .where('shop_id', '=', session.shopId)
     .where('scope', '=', ACCEPT_SCOPE)
     .where('key', '=', key)
@@ -212,7 +221,8 @@ async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: str
     .where('order_id', '=', session.orderId)
     .where('offer_id', '=', offerId)
     .executeTakeFirst();
-  if (!upsell || upsell.state === 'pending') {
+  const mayStillBeRunning = ctx.clock.now().getTime() - record.created_at.getTime() < ctx.gatewayTimeoutMs + 2_000;
+  if (!upsell || (upsell.state === 'pending' && mayStillBeRunning)) {
     throw new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress');
   }
   return answerFor(upsell);
@@ -272,7 +282,7 @@ export async function settleAuthorization(ctx: UpsellContext, upsell: UpsellRow,
     case 'authorized':
       return recordAuthorized(ctx, upsell, result, actor);
     case 'declined':
-      return recordDeclined(ctx, upsell, result.code, actor, result.message);
+      return recordDeclined(ctx, upsell, result.code, actor, { detail: result.message, ref: result.ref });
     case 'requires_action':
       return guarded(ctx, upsell, async (trx, current) => {
         if (current.state !== 'pending') return current;
@@ -338,7 +348,7 @@ async function recordAuthorized(
     const released = await releaseAuthorization(ctx, upsell, result.ref, result.captured);
     if (released.status !== 'succeeded' && released.status !== 'received') throw error;
     const detail = error instanceof Error ? error.message : String(error);
-    return recordDeclined(ctx, upsell, 'processing_error', 'system', `order change failed: ${detail}`);
+    return recordDeclined(ctx, upsell, 'processing_error', 'system', { detail: `order change failed: ${detail}`, ref: result.ref });
   }
 }
 
@@ -351,15 +361,24 @@ export async function releaseAuthorization(ctx: UpsellContext, upsell: UpsellRow
   return withGatewayTimeout(ctx, call, { status: 'unknown', reason: 'timeout' } as const);
 }
 
-/** Records a decline with the buyer-facing message for its code; `detail` (the PSP's words) goes to the event. */
-export async function recordDeclined(ctx: UpsellContext, upsell: UpsellRow, code: DeclineCode, actor: Actor, detail?: string): Promise<UpsellRow> {
+/**
+ * Records a decline with the buyer-facing message for its code; `detail` (the PSP's words) goes to the
+ * event, `ref` (the PSP's payment, when there is one) stays on the upsell for the merchant's records.
+ */
+export async function recordDeclined(
+  ctx: UpsellContext,
+  upsell: UpsellRow,
+  code: DeclineCode,
+  actor: Actor,
+  { detail, ref }: { detail?: string; ref?: string | null } = {},
+): Promise<UpsellRow> {
   return guarded(ctx, upsell, async (trx, current) => {
     if (current.state !== 'pending' && current.state !== 'requires_action') return current;
     await releaseStock(trx, current);
     return transition(ctx, trx, current, 'declined', {
       actor,
       reason: detail ?? code,
-      set: { decline_code: code, decline_message: DECLINE_MESSAGES[code], action: null },
+      set: { decline_code: code, decline_message: DECLINE_MESSAGES[code], action: null, authorization_ref: ref ?? current.authorization_ref },
     });
   });
 }

@@ -3,7 +3,9 @@
  * abandoned page. Each sweep claims rows with a short lease (`FOR UPDATE SKIP LOCKED`), so several
  * workers share the work and a crashed one's rows come back after the lease.
  * - `pending` upsells whose authorize outcome is unknown: ask the PSP by idempotency key (re-sending the
- *   same authorize when it never arrived — the key makes that safe) and finish the accept.
+ *   same authorize when it never arrived — the key makes that safe) and finish the accept. While the PSP
+ *   does not answer, the upsell stays pending (never captured, never guessed) and is asked again after
+ *   each lease.
  * - `requires_action` upsells left by the buyer: complete them if the bank confirmed, else decline and
  *   release.
  * - `authorized` upsells marked for undo whose release did not go through: release again.
@@ -20,8 +22,6 @@ const LEASE_MS = 30_000;
 const PENDING_GRACE_MS = 2_000;
 /** A 3-D Secure step not finished within this is abandoned. */
 const ACTION_ABANDONED_MS = 15 * 60_000;
-/** After this many unanswered lookups the authorization is released and the upsell declined. */
-const MAX_ATTEMPTS = 20;
 
 type Candidates = SelectQueryBuilder<Database, 'upsells', UpsellRow>;
 
@@ -78,10 +78,6 @@ async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Promise<vo
       merchantRef: upsell.shop_id,
     }), unknown);
   }
-  if (result.status === 'unknown' && upsell.attempts >= MAX_ATTEMPTS) {
-    await recordDeclined(ctx, upsell, 'processing_error', 'worker', `no answer from the PSP after ${upsell.attempts} attempts`);
-    return;
-  }
   await settleAuthorization(ctx, upsell, result, 'worker');
 }
 
@@ -94,6 +90,6 @@ async function resolveAbandonedAction(ctx: UpsellContext, upsell: UpsellRow): Pr
     await settleAuthorization(ctx, upsell, result, 'worker');
     return;
   }
-  if (ref) await gatewayFor(ctx, upsell).void(ref, `${upsell.id}:void`);
-  await recordDeclined(ctx, upsell, 'authentication_failed', 'worker', '3-D Secure step abandoned');
+  if (ref) await withGatewayTimeout(ctx, gatewayFor(ctx, upsell).void(ref, `${upsell.id}:void`), { status: 'unknown', reason: 'timeout' } as const);
+  await recordDeclined(ctx, upsell, 'authentication_failed', 'worker', { detail: '3-D Secure step abandoned' });
 }

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxStats } from '../../src/gateways/sandbox/sandbox';
+import { createApp } from '../../src/http/app';
+import type { OrderSink } from '../../src/orders/contract';
 import { buildTestApp, call, registerOrder, type TestApp } from '../support/app';
 import { accept, ADDON_TOTAL, eventTypes, offerShop, orderOf, paidOrder, undo, upsellOf } from '../support/upsell';
 
@@ -133,6 +135,19 @@ describe('accept', () => {
     expect(await stockOf(setup.shop.secretKey)).toBe(10);
   });
 
+  it('declines a 3-D Secure step the buyer abandoned, and gives the stock back', async () => {
+    const setup = await offerShop(t.app);
+    const order = await paidOrder(t.app, setup, 'pm_sandbox_3ds_required');
+    const upsellId = (await accept(t.app, order)).json().upsell.id;
+    t.clock.advance(14 * 60);
+    await t.worker.runOnce();
+    expect((await upsellOf(t.app, setup.shop, upsellId)).state).toBe('requires_action');
+    t.clock.advance(60);
+    await t.worker.runOnce();
+    expect(await upsellOf(t.app, setup.shop, upsellId)).toMatchObject({ state: 'declined', decline: { code: 'authentication_failed' } });
+    expect(await stockOf(setup.shop.secretKey)).toBe(10);
+  });
+
   it('answers pending on a PSP timeout and lets the worker reconcile it by idempotency key', async () => {
     const setup = await offerShop(t.app);
     const order = await paidOrder(t.app, setup, 'pm_sandbox_timeout');
@@ -194,6 +209,35 @@ describe('accept', () => {
     const late = await accept(t.app, second);
     expect(late.statusCode).toBe(404);
     expect(await t.database.db.selectFrom('upsells').select('id').where('order_id', '=', second.orderId).execute()).toEqual([]);
+  });
+});
+
+describe('compensation', () => {
+  it('voids the authorization and declines when the order cannot take the line', async () => {
+    const failing: OrderSink = {
+      ...t.ctx.orderSinks.update_original,
+      applyUpsell: async () => {
+        throw new Error('order store unavailable');
+      },
+    };
+    const broken = await createApp({ adminToken: null }, {
+      ctx: { ...t.ctx, orderSinks: { ...t.ctx.orderSinks, update_original: failing } },
+      sandbox: t.sandbox,
+      databaseReady: async () => undefined,
+    });
+    try {
+      const setup = await offerShop(t.app);
+      const order = await paidOrder(t.app, setup);
+      const response = await accept(broken, order);
+      expect(response.statusCode).toBe(402);
+      expect(response.json().error).toMatchObject({ code: 'processing_error', message: expect.stringMatching(/not been charged/) });
+      const upsellId = response.json().upsell.id;
+      expect(await sandboxStats(t.database.db, await authorizationOf(upsellId))).toMatchObject({ status: 'voided', voids: 1, captures: 0 });
+      expect((await orderOf(t.app, setup.shop, order.orderId)).lines).toHaveLength(1);
+      expect(await stockOf(setup.shop.secretKey)).toBe(10);
+    } finally {
+      await broken.close();
+    }
   });
 });
 
