@@ -19,8 +19,8 @@ import type { CheckoutSession } from './checkout';
 import { currentDecidedOffer } from './checkout';
 import { requestHash } from './idempotency';
 import {
-  appendEvent, findUpsell, gatewayFor, lockUpsell, offerClosed, releaseStock, sinkFor, StaleUpsellError, transition,
-  withGatewayTimeout, type Actor, type UpsellContext,
+  appendEvent, gatewayFor, offerClosed, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
+  type Actor, type UpsellContext,
 } from './upsells';
 
 export interface CheckoutUpsell {
@@ -284,7 +284,7 @@ export async function settleAuthorization(ctx: UpsellContext, upsell: UpsellRow,
     case 'declined':
       return recordDeclined(ctx, upsell, result.code, actor, { detail: result.message, ref: result.ref });
     case 'requires_action':
-      return guarded(ctx, upsell, async (trx, current) => {
+      return withLockedUpsell(ctx, upsell, async (trx, current) => {
         if (current.state !== 'pending') return current;
         return transition(ctx, trx, current, 'requires_action', {
           actor: 'psp',
@@ -293,7 +293,7 @@ export async function settleAuthorization(ctx: UpsellContext, upsell: UpsellRow,
         });
       });
     case 'unknown':
-      return guarded(ctx, upsell, async (trx, current) => {
+      return withLockedUpsell(ctx, upsell, async (trx, current) => {
         await appendEvent(trx, current, 'authorization_unknown', current.state, { actor: 'psp', reason: result.reason }, ctx.clock.now());
         return current;
       });
@@ -304,20 +304,6 @@ export async function settleAuthorization(ctx: UpsellContext, upsell: UpsellRow,
   }
 }
 
-/** Runs `work` on the locked, current row; a concurrent change (another node) yields the fresh row. */
-async function guarded(
-  ctx: UpsellContext,
-  upsell: UpsellRow,
-  work: (trx: Parameters<typeof appendEvent>[0], current: UpsellRow) => Promise<UpsellRow>,
-): Promise<UpsellRow> {
-  try {
-    return await ctx.db.transaction().execute(async (trx) => work(trx, await lockUpsell(trx, upsell.shop_id, upsell.id)));
-  } catch (error) {
-    if (error instanceof StaleUpsellError) return findUpsell(ctx.db, upsell.shop_id, upsell.id);
-    throw error;
-  }
-}
-
 async function recordAuthorized(
   ctx: UpsellContext,
   upsell: UpsellRow,
@@ -325,7 +311,7 @@ async function recordAuthorized(
   actor: Actor,
 ): Promise<UpsellRow> {
   try {
-    return await guarded(ctx, upsell, async (trx, current) => {
+    return await withLockedUpsell(ctx, upsell, async (trx, current) => {
       if (current.state !== 'pending' && current.state !== 'requires_action') return current;
       const now = ctx.clock.now();
       const change = await sinkFor(ctx, current).applyUpsell(trx, current.shop_id, current.order_id, lineFor(current), now);
@@ -372,7 +358,7 @@ export async function recordDeclined(
   actor: Actor,
   { detail, ref }: { detail?: string; ref?: string | null } = {},
 ): Promise<UpsellRow> {
-  return guarded(ctx, upsell, async (trx, current) => {
+  return withLockedUpsell(ctx, upsell, async (trx, current) => {
     if (current.state !== 'pending' && current.state !== 'requires_action') return current;
     await releaseStock(trx, current);
     return transition(ctx, trx, current, 'declined', {

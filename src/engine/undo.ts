@@ -9,7 +9,7 @@ import type { UpsellRow } from '../store/schema';
 import { answerFor, checkoutUpsell, releaseAuthorization, settleAuthorization, type AcceptAnswer, type CheckoutUpsell } from './accept';
 import type { CheckoutSession } from './checkout';
 import {
-  appendEvent, findUpsell, gatewayFor, lockUpsell, releaseStock, sinkFor, StaleUpsellError, transition, withGatewayTimeout,
+  appendEvent, findUpsell, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
   type Actor, type UpsellContext,
 } from './upsells';
 
@@ -61,31 +61,18 @@ export async function completeUndo(ctx: UpsellContext, upsell: UpsellRow, actor:
   const released = await releaseAuthorization(ctx, upsell, ref, upsell.captured_at_authorization);
   ctx.faults.reach('cancel.after_psp');
   const method = upsell.captured_at_authorization ? 'refund' : 'void';
-  try {
-    return await ctx.db.transaction().execute(async (trx) => {
-      const current = await lockUpsell(trx, upsell.shop_id, upsell.id);
-      if (current.state !== 'authorized') return current;
-      if (released.status !== 'succeeded' && released.status !== 'received') {
-        const reason = released.status === 'failed' ? `${released.code}: ${released.message}` : released.reason;
-        await appendEvent(trx, current, `${method}_failed`, current.state, { actor: 'psp', reason }, ctx.clock.now());
-        return trx
-          .updateTable('upsells')
-          .set((eb) => ({ attempts: eb('attempts', '+', 1) }))
-          .where('shop_id', '=', current.shop_id)
-          .where('id', '=', current.id)
-          .returningAll()
-          .executeTakeFirstOrThrow();
-      }
-      await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, {
-        upsellId: current.id, lineId: current.line_id, linkedOrderId: current.linked_order_id,
-      });
-      await releaseStock(trx, current);
-      return transition(ctx, trx, current, 'cancelled', { actor, reason: `undo (${method})`, data: { method } });
-    });
-  } catch (error) {
-    if (error instanceof StaleUpsellError) return findUpsell(ctx.db, upsell.shop_id, upsell.id);
-    throw error;
-  }
+  return withLockedUpsell(ctx, upsell, async (trx, current) => {
+    if (current.state !== 'authorized') return current;
+    if (released.status !== 'succeeded' && released.status !== 'received') {
+      // Still marked for undo: the finalizer never captures it, and the worker releases it again.
+      const reason = released.status === 'failed' ? `${released.code}: ${released.message}` : released.reason;
+      await appendEvent(trx, current, `${method}_failed`, current.state, { actor: 'psp', reason }, ctx.clock.now());
+      return current;
+    }
+    await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, orderChangeOf(current));
+    await releaseStock(trx, current);
+    return transition(ctx, trx, current, 'cancelled', { actor, reason: `undo (${method})`, data: { method } });
+  });
 }
 
 /** "No thanks": recorded on the decision; the offer is closed for this order from then on. */

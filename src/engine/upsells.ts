@@ -191,6 +191,23 @@ export async function lockUpsell(trx: Trx, shopId: string, upsellId: string): Pr
   return row;
 }
 
+/**
+ * Runs `work` on the locked, current row in one transaction. When the row moved on under us (another
+ * request or node settled it first) the fresh row is returned instead: that work is already done.
+ */
+export async function withLockedUpsell(
+  ctx: EngineContext,
+  upsell: Pick<UpsellRow, 'shop_id' | 'id'>,
+  work: (trx: Trx, current: UpsellRow) => Promise<UpsellRow>,
+): Promise<UpsellRow> {
+  try {
+    return await ctx.db.transaction().execute(async (trx) => work(trx, await lockUpsell(trx, upsell.shop_id, upsell.id)));
+  } catch (error) {
+    if (error instanceof StaleUpsellError) return findUpsell(ctx.db, upsell.shop_id, upsell.id);
+    throw error;
+  }
+}
+
 /** `GET /v1/upsells/{id}`: the upsell with every event. */
 export async function getUpsellWithEvents(db: Db, shopId: string, upsellId: string) {
   const row = await findUpsell(db, shopId, upsellId);
@@ -217,6 +234,11 @@ export async function releaseStock(trx: Trx, upsell: UpsellRow): Promise<void> {
     .where('id', '=', upsell.offer.variantId)
     .where('stock', 'is not', null)
     .execute();
+}
+
+/** What the order sink did for this upsell, for reverting or settling it. */
+export function orderChangeOf(upsell: UpsellRow) {
+  return { upsellId: upsell.id, lineId: upsell.line_id, linkedOrderId: upsell.linked_order_id };
 }
 
 export function sinkFor(ctx: UpsellContext, upsell: UpsellRow) {

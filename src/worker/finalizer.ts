@@ -7,8 +7,7 @@
 import type { ModificationResult } from '../gateways/contract';
 import { releaseAuthorization } from '../engine/accept';
 import {
-  appendEvent, gatewayFor, lockUpsell, releaseStock, sinkFor, StaleUpsellError, transition, withGatewayTimeout,
-  type UpsellContext,
+  appendEvent, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell, type UpsellContext,
 } from '../engine/upsells';
 import type { UpsellRow } from '../store/schema';
 
@@ -47,7 +46,7 @@ async function claimDue(ctx: UpsellContext, limit: number): Promise<UpsellRow[]>
       } else if (row.captured_at_authorization) {
         // Immediate mode: the money was captured with the authorization; the window closing makes it final.
         const captured = await transition(ctx, trx, row, 'captured', { actor: 'worker', reason: 'captured at authorization' });
-        await sinkFor(ctx, captured).settleUpsell(trx, captured.shop_id, { lineId: captured.line_id, linkedOrderId: captured.linked_order_id });
+        await sinkFor(ctx, captured).settleUpsell(trx, captured.shop_id, orderChangeOf(captured));
       } else {
         toCapture.push(await transition(ctx, trx, row, 'capturing', { actor: 'worker', reason: 'undo window closed', set: { lease_until: leaseUntil } }));
       }
@@ -69,14 +68,12 @@ async function capture(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
     case 'received':
       await finish(ctx, upsell, async (trx, current) => {
         const captured = await transition(ctx, trx, current, 'captured', { actor: 'worker' });
-        await sinkFor(ctx, captured).settleUpsell(trx, captured.shop_id, { lineId: captured.line_id, linkedOrderId: captured.linked_order_id });
+        await sinkFor(ctx, captured).settleUpsell(trx, captured.shop_id, orderChangeOf(captured));
       });
       return;
     case 'failed':
       await finish(ctx, upsell, async (trx, current) => {
-        await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, {
-          upsellId: current.id, lineId: current.line_id, linkedOrderId: current.linked_order_id,
-        });
+        await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, orderChangeOf(current));
         await releaseStock(trx, current);
         await transition(ctx, trx, current, 'capture_failed', { actor: 'psp', reason: `${result.code}: ${result.message}` });
       });
@@ -95,18 +92,14 @@ async function capture(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
   }
 }
 
+/** Settles a capture on the locked row, if it is still `capturing` (another worker may have done it). */
 async function finish(
   ctx: UpsellContext,
   upsell: UpsellRow,
   work: (trx: Parameters<typeof transition>[1], current: UpsellRow) => Promise<void>,
 ): Promise<void> {
-  try {
-    await ctx.db.transaction().execute(async (trx) => {
-      const current = await lockUpsell(trx, upsell.shop_id, upsell.id);
-      if (current.state === 'capturing') await work(trx, current);
-    });
-  } catch (error) {
-    // Another worker settled it first: nothing left to do.
-    if (!(error instanceof StaleUpsellError)) throw error;
-  }
+  await withLockedUpsell(ctx, upsell, async (trx, current) => {
+    if (current.state === 'capturing') await work(trx, current);
+    return current;
+  });
 }
