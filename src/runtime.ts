@@ -99,15 +99,16 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const database = await openDatabase(config, logger);
   try {
     const { ctx, sandbox } = composeServices(database.handle.db, serviceOptions(config));
+    let demo: DemoShop | null = null;
     const app = await createApp(
-      { adminToken: config.adminToken, logger: logger.child({ component: 'http' }) },
+      { adminToken: config.adminToken, logger: logger.child({ component: 'http' }), demoShop: () => demo },
       { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
     );
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = config.port === port ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
-    const demo = config.seedDemo ? await ensureDemoShop(ctx, config.dataDir, url) : null;
+    demo = config.seedDemo ? await ensureDemoShop(ctx, config.dataDir, url) : null;
     const worker = config.runWorker ? createWorker(ctx, { logger: logger.child({ component: 'worker' }) }) : null;
     worker?.start();
     return {

@@ -11,6 +11,10 @@ import type { UpsellContext } from '../engine/upsells';
 import { sandboxChallengeRoutes } from '../gateways/sandbox/challenge';
 import type { SandboxGateway } from '../gateways/sandbox/sandbox';
 import { allAllowedOrigins } from '../engine/shops';
+import type { ApiClient } from '../web/api-client';
+import { demoRoutes } from '../web/demo/routes';
+import type { DemoShop } from '../web/demo-seed';
+import { widgetRoutes } from '../web/widget/routes';
 import { registerJsonParser } from './body';
 import { createCheckoutCors } from './cors';
 import { errorBody, handleError } from './errors';
@@ -21,6 +25,8 @@ import { operatorRoutes } from './routes/operator';
 
 export interface AppOptions {
   readonly adminToken: string | null;
+  /** The demo shop, once seeded, for the `/demo` pages. */
+  readonly demoShop?: () => DemoShop | null;
   /** A pino logger; none in tests. */
   readonly logger?: FastifyBaseLogger;
   readonly version?: string;
@@ -100,6 +106,20 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   await app.register(merchantRoutes, { ctx: deps.ctx, onSettingsChanged: forgetOrigins });
   await app.register(checkoutRoutes, { ctx: deps.ctx, cors: createCheckoutCors(knownOrigins) });
   await app.register(sandboxChallengeRoutes, { gateway: deps.sandbox });
+  await app.register(widgetRoutes);
+  const api: ApiClient = async (request) => {
+    const headers: Record<string, string> = { ...request.headers };
+    if (request.token) headers.authorization = `Bearer ${request.token}`;
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await app.inject({
+      method: request.method,
+      url: request.url,
+      headers,
+      ...(request.body === undefined ? {} : { payload: JSON.stringify(request.body) }),
+    });
+    return { statusCode: response.statusCode, text: response.body, json: () => response.json() };
+  };
+  await app.register(demoRoutes, { api, demoShop: options.demoShop ?? (() => null) });
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }
