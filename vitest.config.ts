@@ -24,6 +24,17 @@ export default defineConfig({
       integration('integration:embedded', 'test/support/embedded-setup.ts'),
       ...(process.env.DATABASE_URL ? [integration('integration:postgres', 'test/support/server-setup.ts')] : []),
       { test: { name: 'process', include: ['test/process/**/*.test.ts'], testTimeout: 120_000 } },
+      // Real Chromium (Debian's, through playwright-core) against a server started like `npm start`.
+      {
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/server-setup.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });
