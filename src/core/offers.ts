@@ -254,11 +254,11 @@ interface Eligible {
  */
 export function decide(candidates: readonly Candidate[], order: OrderFacts, now: Date): Decision {
   const eligible: Eligible[] = [];
-  const rejected = new Map<string, Reason[]>();
+  const outcomes = new Map<Candidate, Eligible | readonly Reason[]>();
   for (const candidate of candidates) {
     const reasons = ineligibilityReasons(candidate, order, now);
     if (reasons.length > 0 || !candidate.variant) {
-      rejected.set(candidate.offer.id, reasons);
+      outcomes.set(candidate, reasons);
       continue;
     }
     const price = priceOffer({
@@ -269,18 +269,20 @@ export function decide(candidates: readonly Candidate[], order: OrderFacts, now:
       taxRate: order.taxRate,
       shippingAmount: shippingFor(candidate.offer, order.currency),
     });
-    eligible.push({ candidate, price, expectedRevenue: price.listTotal - price.discountAmount });
+    const entry = { candidate, price, expectedRevenue: price.listTotal - price.discountAmount };
+    eligible.push(entry);
+    outcomes.set(candidate, entry);
   }
-  eligible.sort(compareEligible);
-  const winner = eligible[0] ?? null;
+  const winner = eligible.reduce<Eligible | null>((best, entry) => (best === null || compareEligible(entry, best) < 0 ? entry : best), null);
 
   const evaluations = candidates.map((candidate): OfferEvaluation => {
     const { offer } = candidate;
-    const entry = eligible.find((item) => item.candidate === candidate);
+    const outcome = outcomes.get(candidate);
     const base = { offerId: offer.id, name: offer.name, priority: offer.priority };
-    if (!entry) {
-      return { ...base, eligible: false, chosen: false, expectedRevenue: null, reasons: rejected.get(offer.id) ?? [] };
+    if (outcome === undefined || Array.isArray(outcome)) {
+      return { ...base, eligible: false, chosen: false, expectedRevenue: null, reasons: outcome ?? [] };
     }
+    const entry = outcome as Eligible;
     const chosen = entry === winner;
     const reasons = chosen || !winner ? [] : [lostTo(entry, winner)];
     return { ...base, eligible: true, chosen, expectedRevenue: entry.expectedRevenue, reasons };
