@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buttonText, cardBrandName, cardText, message } from './messages';
+import { buttonText, cardBrandName, cardText, message, WIDGET_MESSAGE_KEYS, widgetMessages } from './messages';
 import { formatMoney } from './money';
 
 /** Intl separates amount and symbol with U+00A0 or U+202F depending on the locale and ICU version. */
@@ -100,5 +100,49 @@ describe('cardBrandName', () => {
     expect(cardBrandName('jcb')).toBe('JCB');
     expect(cardBrandName('diners')).toBe('Diners Club');
     expect(cardBrandName('unionpay')).toBe('UnionPay');
+  });
+});
+
+describe('widget messages', () => {
+  const placeholders = (text: string) => [...text.matchAll(/\{(\w+)\}/g)].map((match) => match[1]).sort();
+
+  it('has every widget string in English, German and French with the same placeholders', () => {
+    for (const key of WIDGET_MESSAGE_KEYS) {
+      const english = message('en', key);
+      for (const locale of ['de', 'fr']) {
+        const translated = message(locale, key);
+        expect(translated, `${locale} ${key}`).not.toBe('');
+        expect(placeholders(translated), `${locale} ${key}`).toEqual(placeholders(english));
+      }
+    }
+  });
+
+  it('writes the confirmation, the deadline and the undo in English', () => {
+    expect(message('en-US', 'added')).toBe('Added to your order');
+    expect(message('en-US', 'addedWithDeadline', { time: '14:32' })).toBe('Added to your order. You can undo until 14:32.');
+    expect(message('en-US', 'undo')).toBe("Didn't mean to? Undo");
+    expect(message('en-US', 'timeLeft', { time: '0:45' })).toBe('0:45 left');
+    expect(message('en-US', 'removed')).toBe('Removed — you will not be charged');
+    expect(message('en-US', 'authTitle')).toBe('Confirm with your bank');
+    expect(message('en-US', 'confirming')).toBe('Confirming…');
+  });
+
+  it('writes them in German and French', () => {
+    expect(message('de-DE', 'addedWithDeadline', { time: '14:32' })).toBe('Zu Ihrer Bestellung hinzugefügt. Sie können das bis 14:32 rückgängig machen.');
+    expect(message('de-AT', 'removed')).toBe('Entfernt – Ihnen wird nichts berechnet');
+    expect(message('fr-FR', 'addedWithDeadline', { time: '14:32' })).toBe('Ajouté à votre commande. Vous pouvez annuler jusqu’à 14:32.');
+    expect(message('fr-CA', 'authTitle')).toBe('Confirmez auprès de votre banque');
+  });
+
+  it('hands the widget exactly its keys as templates, placeholders left in place', () => {
+    const messages = widgetMessages('de-DE');
+    expect(Object.keys(messages)).toEqual([...WIDGET_MESSAGE_KEYS]);
+    expect(messages.addedWithDeadline).toContain('{time}');
+    expect(messages.undo).toBe('Versehentlich? Rückgängig machen');
+    expect(messages).not.toHaveProperty('addFor');
+  });
+
+  it('falls back to English templates for a language it does not know', () => {
+    expect(widgetMessages('ja-JP')).toEqual(widgetMessages('en-US'));
   });
 });

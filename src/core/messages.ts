@@ -15,6 +15,23 @@ const CATALOGUES = {
     offerHeading: 'Add to your order',
     includesTax: 'Includes {amount} tax',
     includesShipping: 'Includes {amount} shipping',
+    adding: 'Adding…',
+    confirming: 'Confirming…',
+    added: 'Added to your order',
+    addedWithDeadline: 'Added to your order. You can undo until {time}.',
+    undo: "Didn't mean to? Undo",
+    timeLeft: '{time} left',
+    removed: 'Removed — you will not be charged',
+    undoClosed: 'Added to your order. It can no longer be undone.',
+    declinedFallback: 'Your card was declined. You have not been charged.',
+    noThanksDone: 'No problem — your order is unchanged.',
+    authTitle: 'Confirm with your bank',
+    authCancel: 'Cancel',
+    authCancelled: 'Not confirmed — nothing was added and you have not been charged.',
+    authUnavailable: 'Your bank asks for a confirmation that cannot be done here. You have not been charged.',
+    stillPending: 'Your bank has not answered yet. If the payment goes through, the item will appear in your order confirmation.',
+    unavailable: 'This offer is no longer available. You have not been charged.',
+    error: 'Something went wrong. Please try again.',
   },
   de: {
     addFor: 'Für {price} hinzufügen',
@@ -26,6 +43,23 @@ const CATALOGUES = {
     offerHeading: 'Zu Ihrer Bestellung hinzufügen',
     includesTax: 'Inklusive {amount} Steuern',
     includesShipping: 'Inklusive {amount} Versand',
+    adding: 'Wird hinzugefügt…',
+    confirming: 'Wird bestätigt…',
+    added: 'Zu Ihrer Bestellung hinzugefügt',
+    addedWithDeadline: 'Zu Ihrer Bestellung hinzugefügt. Sie können das bis {time} rückgängig machen.',
+    undo: 'Versehentlich? Rückgängig machen',
+    timeLeft: 'noch {time}',
+    removed: 'Entfernt – Ihnen wird nichts berechnet',
+    undoClosed: 'Zu Ihrer Bestellung hinzugefügt. Das kann nicht mehr rückgängig gemacht werden.',
+    declinedFallback: 'Ihre Karte wurde abgelehnt. Ihnen wurde nichts berechnet.',
+    noThanksDone: 'Kein Problem – Ihre Bestellung bleibt unverändert.',
+    authTitle: 'Bei Ihrer Bank bestätigen',
+    authCancel: 'Abbrechen',
+    authCancelled: 'Nicht bestätigt – nichts wurde hinzugefügt und Ihnen wurde nichts berechnet.',
+    authUnavailable: 'Ihre Bank verlangt eine Bestätigung, die hier nicht möglich ist. Ihnen wurde nichts berechnet.',
+    stillPending: 'Ihre Bank hat noch nicht geantwortet. Wenn die Zahlung durchgeht, erscheint der Artikel in Ihrer Bestellbestätigung.',
+    unavailable: 'Dieses Angebot ist nicht mehr verfügbar. Ihnen wurde nichts berechnet.',
+    error: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.',
   },
   fr: {
     addFor: 'Ajouter pour {price}',
@@ -37,11 +71,40 @@ const CATALOGUES = {
     offerHeading: 'Ajouter à votre commande',
     includesTax: 'Dont {amount} de taxes',
     includesShipping: 'Dont {amount} de livraison',
+    adding: 'Ajout en cours…',
+    confirming: 'Confirmation en cours…',
+    added: 'Ajouté à votre commande',
+    addedWithDeadline: 'Ajouté à votre commande. Vous pouvez annuler jusqu’à {time}.',
+    undo: 'Une erreur ? Annuler l’ajout',
+    timeLeft: 'encore {time}',
+    removed: 'Retiré — vous ne serez pas débité',
+    undoClosed: 'Ajouté à votre commande. Il n’est plus possible d’annuler.',
+    declinedFallback: 'Votre carte a été refusée. Vous n’avez pas été débité.',
+    noThanksDone: 'Pas de souci — votre commande reste inchangée.',
+    authTitle: 'Confirmez auprès de votre banque',
+    authCancel: 'Fermer',
+    authCancelled: 'Non confirmé — rien n’a été ajouté et vous n’avez pas été débité.',
+    authUnavailable: 'Votre banque demande une confirmation impossible ici. Vous n’avez pas été débité.',
+    stillPending: 'Votre banque n’a pas encore répondu. Si le paiement aboutit, l’article apparaîtra dans la confirmation de votre commande.',
+    unavailable: 'Cette offre n’est plus disponible. Vous n’avez pas été débité.',
+    error: 'Un problème est survenu. Veuillez réessayer.',
   },
 } as const;
 
 export type MessageKey = keyof (typeof CATALOGUES)['en'];
 type Language = keyof typeof CATALOGUES;
+
+/**
+ * The strings the browser widget shows after a click. The fragment carries them, as templates for the
+ * offer's language, so the widget never ships a copy of the catalogue; it fills `{time}` itself.
+ */
+export const WIDGET_MESSAGE_KEYS = [
+  'adding', 'confirming', 'added', 'addedWithDeadline', 'undo', 'timeLeft', 'removed', 'undoClosed', 'declinedFallback',
+  'noThanksDone', 'authTitle', 'authCancel', 'authCancelled', 'authUnavailable', 'stillPending', 'unavailable', 'error',
+] as const satisfies readonly MessageKey[];
+
+export type WidgetMessageKey = (typeof WIDGET_MESSAGE_KEYS)[number];
+export type WidgetMessages = Record<WidgetMessageKey, string>;
 
 const CARD_BRANDS: Readonly<Record<string, string>> = {
   visa: 'Visa',
@@ -65,6 +128,12 @@ function languageOf(locale: string): Language {
 export function message(locale: string, key: MessageKey, values: Record<string, string | number> = {}): string {
   const template: string = CATALOGUES[languageOf(locale)][key];
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => String(values[name] ?? whole));
+}
+
+/** The widget's templates in the locale's language, placeholders left in place. */
+export function widgetMessages(locale: string): WidgetMessages {
+  const catalogue = CATALOGUES[languageOf(locale)];
+  return Object.fromEntries(WIDGET_MESSAGE_KEYS.map((key) => [key, catalogue[key]])) as WidgetMessages;
 }
 
 export function cardBrandName(brand: string): string {

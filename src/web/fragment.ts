@@ -1,9 +1,10 @@
 /**
  * The offer as a server-rendered HTML fragment for the merchant's confirmation page: readable and usable
  * without any script (the widget enhances it), minimal semantic markup, every class prefixed `plusone-`
- * so nothing leaks into the page's styles, every text escaped.
+ * so nothing leaks into the page's styles, every text escaped. The section's `data-plusone-*` attributes
+ * are what the widget reads: the offer id, the exact charge, and its own strings in the offer's language.
  */
-import { message } from '../core/messages';
+import { message, widgetMessages } from '../core/messages';
 import { formatMoney } from '../core/money';
 import type { CheckoutOffer } from '../engine/decisions';
 
@@ -36,7 +37,9 @@ export function renderOfferFragment(offer: CheckoutOffer): string {
 
   return [
     `<section class="plusone-offer" lang="${escapeHtml(offer.locale)}" aria-labelledby="${titleId}"`,
-    ` data-plusone-offer="${escapeHtml(offer.id)}" data-plusone-expires-at="${escapeHtml(offer.expiresAt)}">`,
+    ` data-plusone-offer="${escapeHtml(offer.id)}" data-plusone-expires-at="${escapeHtml(offer.expiresAt)}"`,
+    ` data-plusone-amount="${offer.total}" data-plusone-currency="${escapeHtml(offer.currency)}"`,
+    ` data-plusone-messages="${escapeHtml(JSON.stringify(widgetMessages(offer.locale)))}">`,
     `<p class="plusone-offer__heading">${text('offerHeading')}</p>`,
     `<div class="plusone-offer__body">${image}<div class="plusone-offer__details">`,
     `<h2 class="plusone-offer__title" id="${titleId}">${escapeHtml(offer.title)}</h2>`,

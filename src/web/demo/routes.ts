@@ -1,6 +1,25 @@
+/**
+ * The demo shop (`/demo`): a small store that uses Plusone exactly as a merchant's backend would, through
+ * the public API with its secret key. Store front → checkout (the card goes into the sandbox PSP's hosted
+ * field, the shop receives only a token) → `POST /v1/orders` → confirmation page with the order summary
+ * and, below it, the offer fragment for the widget → order page showing the order as it changes.
+ */
+import { randomInt } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
+import { detectCardData } from '../../core/card-data';
+import { DomainError } from '../../core/errors';
+import { sandboxCardFieldRoutes, sandboxTestCard, type SandboxTestCard } from '../../gateways/sandbox/card-field';
 import type { ApiClient } from '../api-client';
 import type { DemoShop } from '../demo-seed';
+import { buildCart, CURRENCY, MAX_QUANTITY, readQuantities, TAX_RATE_TEXT, type Cart, type Quantities } from './cart';
+import { productImage } from './images';
+import { sendPage } from './layout';
+import {
+  checkoutPage, confirmationPage, COUNTRIES, demoOffPage, EMPTY_CHECKOUT_FORM, notFoundPage, orderPage, problemPage, storefrontPage,
+  type CheckoutForm,
+} from './pages';
+import { getOrder, getUpsell, listCatalog, offerFragment, registerOrder, type OrderRequest, type Session } from './plusone';
+import { demoLocale } from './text';
 
 export interface DemoRouteOptions {
   readonly api: ApiClient;
@@ -8,7 +27,205 @@ export interface DemoRouteOptions {
   readonly demoShop: () => DemoShop | null;
 }
 
-/** Placeholder until the demo shop lands. */
-export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app) => {
-  app.get('/demo', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send('<p>Demo shop</p>'));
+/** Store-front order of the seeded catalog; products added later follow. */
+const FEATURED = ['house-blend', 'pour-over', 'travel-mug', 'filters'];
+// Readable (it becomes the order number `demo-XXXXXXXXXX`) and never a digit run that looks like a card.
+const NONCE_ALPHABET = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+const NONCE = /^[A-Z0-9]{10}$/;
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const MAX_REMEMBERED_SESSIONS = 1000;
+const hidden = { schema: { hide: true } };
+
+/**
+ * Session tokens by order id, kept as a merchant keeps them in its own session store so its confirmation
+ * page can fetch the offer. In memory only: after a restart the confirmation page shows no offer.
+ * Expiry is left to Plusone (an expired token answers 401, which shows no offer either).
+ */
+class SessionTokens {
+  private readonly byOrder = new Map<string, Session>();
+
+  remember(orderId: string, session: Session): void {
+    this.byOrder.delete(orderId);
+    this.byOrder.set(orderId, session);
+    for (const oldest of this.byOrder.keys()) {
+      if (this.byOrder.size <= MAX_REMEMBERED_SESSIONS) break;
+      this.byOrder.delete(oldest);
+    }
+  }
+
+  token(orderId: string): string | null {
+    return this.byOrder.get(orderId)?.token ?? null;
+  }
+}
+
+/** String fields of a parsed query or form (the first value of a repeated one). */
+function fieldsOf(value: unknown): Record<string, string> {
+  if (value === null || typeof value !== 'object') return {};
+  const fields = new Map<string, string>();
+  for (const [name, field] of Object.entries(value)) {
+    const text: unknown = Array.isArray(field) ? field[0] : field;
+    if (typeof text === 'string') fields.set(name, text);
+  }
+  return Object.fromEntries(fields);
+}
+
+function parseForm(text: string): Record<string, string> {
+  const fields = new Map<string, string>();
+  // The card field's hidden input and the no-script fallback share the name `token`: the first non-empty value wins.
+  for (const [name, value] of new URLSearchParams(text)) if (!fields.get(name)) fields.set(name, value);
+  return Object.fromEntries(fields);
+}
+
+function newNonce(): string {
+  return Array.from({ length: 10 }, () => NONCE_ALPHABET.charAt(randomInt(NONCE_ALPHABET.length))).join('');
+}
+
+function checkoutErrors(form: CheckoutForm, card: SandboxTestCard | undefined): string[] {
+  return [
+    EMAIL.test(form.email) && form.email.length <= 320 ? null : 'Enter an e-mail address such as name@example.com.',
+    COUNTRIES.some((country) => country.code === form.country) ? null : 'Choose a country from the list.',
+    demoLocale(form.locale) ? null : 'Choose a language from the list.',
+    card ? null : 'Choose or type a sandbox test card in the card field.',
+  ].filter((error): error is string => error !== null);
+}
+
+function orderRequest(cart: Cart, form: CheckoutForm, card: SandboxTestCard, handedOver: { brand?: string; last4?: string }, nonce: string): OrderRequest {
+  // The card field hands over brand and last4 with the token; the no-script fallback sends the token alone.
+  const brand = handedOver.brand && /^[a-z_]{2,30}$/.test(handedOver.brand) ? handedOver.brand : card.brand;
+  const last4 = handedOver.last4 && /^\d{4}$/.test(handedOver.last4) ? handedOver.last4 : card.number.slice(-4);
+  return {
+    externalId: `demo-${nonce}`,
+    currency: CURRENCY,
+    lines: cart.lines.map(({ productId, variantId, title, quantity, unitPrice }) => ({ productId, variantId, title, quantity, unitPrice })),
+    subtotal: cart.subtotal,
+    shippingTotal: cart.shippingTotal,
+    taxTotal: cart.taxTotal,
+    total: cart.total,
+    taxRate: TAX_RATE_TEXT,
+    locale: form.locale,
+    customer: { id: form.email, email: form.email, country: form.country },
+    payment: { gateway: 'sandbox', customerRef: 'cus_demo', paymentMethodRef: card.token, brand, last4 },
+  };
+}
+
+function refusalMessage(code: string, message: string): string {
+  return code === 'idempotency_key_reused'
+    ? 'This checkout was already placed with other details. Please review your order and pay again.'
+    : `The order could not be placed: ${message}`;
+}
+
+export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { api, demoShop }) => {
+  // The checkout is a plain HTML form. The app accepts only JSON, so this plugin's own context accepts
+  // url-encoded bodies too, after the same card-data check (the shop never takes card numbers).
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
+    const fields = parseForm(typeof body === 'string' ? body : body.toString('utf8'));
+    const decoded = Object.entries(fields).map(([name, value]) => `${name}=${value}`).join('&');
+    if (detectCardData(decoded, fields)) {
+      done(new DomainError('card_data_rejected', 'This shop never accepts card numbers, security codes or expiry dates.'), undefined);
+      return;
+    }
+    done(null, fields);
+  });
+
+  app.setErrorHandler((error, request, reply) => {
+    if (error instanceof DomainError && error.code === 'card_data_rejected') {
+      return sendPage(reply, problemPage(400, 'Card details are not accepted here',
+        'This shop never receives card numbers: type them only in the payment provider’s card field. Nothing from this request was stored.'));
+    }
+    const code = error instanceof Error && 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+    const status = code >= 400 && code < 500 ? code : 500;
+    if (status === 500) request.log.error({ err: error }, 'demo page failed');
+    return sendPage(reply, problemPage(status, status === 500 ? 'Something went wrong' : 'This request could not be handled',
+      status === 500 ? 'The demo shop could not show this page. Please try again.' : 'Please go back and try again.'));
+  });
+
+  await app.register(sandboxCardFieldRoutes);
+
+  const sessions = new SessionTokens();
+
+  const storefrontError = async (shop: DemoShop, quantities: Quantities, message: string) => {
+    const catalog = await listCatalog(api, shop.secretKey, FEATURED);
+    return storefrontPage(catalog, buildCart(catalog, quantities), quantities, [message]);
+  };
+
+  app.get('/demo', hidden, async (request, reply) => {
+    const shop = demoShop();
+    if (!shop) return sendPage(reply, demoOffPage());
+    const catalog = await listCatalog(api, shop.secretKey, FEATURED);
+    const asked = readQuantities(fieldsOf(request.query));
+    const quantities = asked && asked.size > 0 ? asked : new Map([[FEATURED[0] ?? '', 1]]);
+    return sendPage(reply, storefrontPage(catalog, buildCart(catalog, quantities), quantities));
+  });
+
+  app.get('/demo/checkout', hidden, async (request, reply) => {
+    const shop = demoShop();
+    if (!shop) return sendPage(reply, { ...demoOffPage(), status: 404 });
+    const quantities = readQuantities(fieldsOf(request.query));
+    if (!quantities) return sendPage(reply, await storefrontError(shop, new Map(), `Quantities are whole numbers from 0 to ${MAX_QUANTITY}.`));
+    const cart = buildCart(await listCatalog(api, shop.secretKey, FEATURED), quantities);
+    if (cart.lines.length === 0) return sendPage(reply, await storefrontError(shop, quantities, 'Choose at least one product.'));
+    return sendPage(reply, checkoutPage(cart, EMPTY_CHECKOUT_FORM, newNonce()));
+  });
+
+  app.post('/demo/checkout', hidden, async (request, reply) => {
+    const shop = demoShop();
+    if (!shop) return sendPage(reply, { ...demoOffPage(), status: 404 });
+    const fields = fieldsOf(request.body);
+    const quantities = readQuantities(fields);
+    if (!quantities) return sendPage(reply, await storefrontError(shop, new Map(), `Quantities are whole numbers from 0 to ${MAX_QUANTITY}.`));
+    const cart = buildCart(await listCatalog(api, shop.secretKey, FEATURED), quantities);
+    if (cart.lines.length === 0) return sendPage(reply, await storefrontError(shop, quantities, 'Choose at least one product.'));
+
+    const form: CheckoutForm = { email: (fields.email ?? '').trim(), country: fields.country ?? '', locale: fields.locale ?? '' };
+    const card = sandboxTestCard(fields.token ?? '');
+    const nonce = fields.nonce ?? '';
+    const errors = checkoutErrors(form, card);
+    if (!NONCE.test(nonce)) errors.push('This checkout form is incomplete. Please review it and pay again.');
+    if (!card || errors.length > 0) return sendPage(reply, checkoutPage(cart, form, newNonce(), errors));
+
+    // The nonce was issued with the form: a double submit sends it twice and Plusone registers once.
+    const registration = await registerOrder(api, shop.secretKey, orderRequest(cart, form, card, fields, nonce), `demo-checkout-${nonce}`);
+    if (registration.status === 'refused') {
+      return sendPage(reply, checkoutPage(cart, form, newNonce(), [refusalMessage(registration.code, registration.message)]));
+    }
+    sessions.remember(registration.orderId, registration.session);
+    return reply.redirect(`/demo/orders/${encodeURIComponent(registration.orderId)}/confirmation`, 303);
+  });
+
+  app.get<{ Params: { orderId: string } }>('/demo/orders/:orderId/confirmation', hidden, async (request, reply) => {
+    const shop = demoShop();
+    if (!shop) return sendPage(reply, { ...demoOffPage(), status: 404 });
+    const order = await getOrder(api, shop.secretKey, request.params.orderId);
+    if (!order) return sendPage(reply, notFoundPage('Order'));
+    const catalog = await listCatalog(api, shop.secretKey, FEATURED);
+    const sessionToken = sessions.token(order.id);
+    const fragment = sessionToken ? await offerFragment(api, sessionToken) : null;
+    return sendPage(reply, confirmationPage({ order, catalog, offer: sessionToken && fragment ? { fragment, sessionToken } : null }));
+  });
+
+  app.get<{ Params: { orderId: string } }>('/demo/orders/:orderId', hidden, async (request, reply) => {
+    const shop = demoShop();
+    if (!shop) return sendPage(reply, { ...demoOffPage(), status: 404 });
+    const order = await getOrder(api, shop.secretKey, request.params.orderId);
+    if (!order) return sendPage(reply, notFoundPage('Order'));
+    const [catalog, linked] = await Promise.all([
+      listCatalog(api, shop.secretKey, FEATURED),
+      Promise.all(order.linkedOrders.map((id) => getOrder(api, shop.secretKey, id))),
+    ]);
+    const linkedOrders = linked.filter((linkedOrder) => linkedOrder !== null);
+    const upsellIds = new Set([order, ...linkedOrders].flatMap((each) => each.lines.flatMap((line) => (line.upsellId ? [line.upsellId] : []))));
+    const upsells = (await Promise.all([...upsellIds].map((id) => getUpsell(api, shop.secretKey, id)))).filter((upsell) => upsell !== null);
+    return sendPage(reply, orderPage({ order, linkedOrders, catalog, upsells }));
+  });
+
+  app.get<{ Params: { file: string } }>('/demo/images/:file', hidden, async (request, reply) => {
+    const { file } = request.params;
+    const svg = file.endsWith('.svg') ? productImage(file.slice(0, -'.svg'.length)) : null;
+    if (!svg) return reply.callNotFound();
+    return reply
+      .header('content-type', 'image/svg+xml')
+      .header('cache-control', 'public, max-age=86400')
+      .header('x-content-type-options', 'nosniff')
+      .send(svg);
+  });
 };
