@@ -180,7 +180,8 @@ function hydrate(section: HTMLElement, api: Api): void {
   };
   const setState = (state: string) => {
     section.dataset.plusoneState = state;
-    const busy = state === 'busy';
+    // While confirming (pending) the button stays busy too: the click is being answered.
+    const busy = state === 'busy' || state === 'pending';
     setBusy(accept, busy);
     if (decline) decline.disabled = busy;
     accept.textContent = busy ? text('adding') : acceptLabel;
@@ -251,6 +252,7 @@ function hydrate(section: HTMLElement, api: Api): void {
   async function poll(): Promise<void> {
     if (!upsellId) return fail('pending_without_upsell');
     emit('pending');
+    setState('pending');
     status.textContent = text('confirming');
     const path = `/v1/checkout/upsells/${encodeURIComponent(upsellId)}`;
     for (let attempt = 0; attempt < POLL_LIMIT; attempt++) {
@@ -263,7 +265,6 @@ function hydrate(section: HTMLElement, api: Api): void {
       // Only accept's answer carries the 3-D Secure action; another key gets this upsell's current answer.
       if (upsell.state === 'requires_action') return settle(sendAccept(newKey()), false);
     }
-    setState('pending');
     announce(text('stillPending'));
   }
 
