@@ -32,6 +32,11 @@ const CATALOGUES = {
     stillPending: 'Your bank has not answered yet. If the payment goes through, the item will appear in your order confirmation.',
     unavailable: 'This offer is no longer available. You have not been charged.',
     error: 'Something went wrong. Please try again.',
+    declined_card_declined: 'Your card was declined. You have not been charged.',
+    declined_insufficient_funds: 'Your card was declined for insufficient funds. You have not been charged.',
+    declined_expired_card: 'Your card has expired. You have not been charged.',
+    declined_authentication_failed: 'Your bank could not confirm it was you. You have not been charged.',
+    declined_processing_error: 'We could not add this to your order. You have not been charged.',
   },
   de: {
     addFor: 'Für {price} hinzufügen',
@@ -60,6 +65,11 @@ const CATALOGUES = {
     stillPending: 'Ihre Bank hat noch nicht geantwortet. Wenn die Zahlung durchgeht, erscheint der Artikel in Ihrer Bestellbestätigung.',
     unavailable: 'Dieses Angebot ist nicht mehr verfügbar. Ihnen wurde nichts berechnet.',
     error: 'Etwas ist schiefgelaufen. Bitte versuchen Sie es erneut.',
+    declined_card_declined: 'Ihre Karte wurde abgelehnt. Es wurde nichts abgebucht.',
+    declined_insufficient_funds: 'Ihre Karte wurde mangels Deckung abgelehnt. Es wurde nichts abgebucht.',
+    declined_expired_card: 'Ihre Karte ist abgelaufen. Es wurde nichts abgebucht.',
+    declined_authentication_failed: 'Ihre Bank konnte Sie nicht bestätigen. Es wurde nichts abgebucht.',
+    declined_processing_error: 'Wir konnten den Artikel nicht hinzufügen. Es wurde nichts abgebucht.',
   },
   fr: {
     addFor: 'Ajouter pour {price}',
@@ -88,6 +98,11 @@ const CATALOGUES = {
     stillPending: 'Votre banque n’a pas encore répondu. Si le paiement aboutit, l’article apparaîtra dans la confirmation de votre commande.',
     unavailable: 'Cette offre n’est plus disponible. Vous n’avez pas été débité.',
     error: 'Un problème est survenu. Veuillez réessayer.',
+    declined_card_declined: 'Votre carte a été refusée. Vous n’avez pas été débité.',
+    declined_insufficient_funds: 'Votre carte a été refusée pour provision insuffisante. Vous n’avez pas été débité.',
+    declined_expired_card: 'Votre carte a expiré. Vous n’avez pas été débité.',
+    declined_authentication_failed: 'Votre banque n’a pas pu confirmer votre identité. Vous n’avez pas été débité.',
+    declined_processing_error: 'Nous n’avons pas pu l’ajouter à votre commande. Vous n’avez pas été débité.',
   },
 } as const;
 

@@ -12,6 +12,7 @@
  */
 import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors';
+import { message } from '../core/messages';
 import type { AuthorizeResult, DeclineCode } from '../gateways/contract';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
@@ -45,13 +46,10 @@ export interface AcceptAnswer {
 
 const ACCEPT_SCOPE = 'accept';
 
-const DECLINE_MESSAGES: Record<DeclineCode, string> = {
-  card_declined: 'Your card was declined. You have not been charged.',
-  insufficient_funds: 'Your card was declined for insufficient funds. You have not been charged.',
-  expired_card: 'Your card has expired. You have not been charged.',
-  authentication_failed: 'Your bank could not confirm it was you. You have not been charged.',
-  processing_error: 'We could not add this to your order. You have not been charged.',
-};
+/** The kind words for a decline, in the buyer's language. */
+function declineMessage(code: DeclineCode, locale: string): string {
+  return message(locale, `declined_${code}`);
+}
 
 export function checkoutUpsell(row: UpsellRow): CheckoutUpsell {
   return {
@@ -82,7 +80,7 @@ export function answerFor(row: UpsellRow): AcceptAnswer {
     case 'declined':
       return {
         statusCode: 402,
-        body: { status: 'declined', upsell, error: { code: row.decline_code ?? 'card_declined', message: row.decline_message ?? DECLINE_MESSAGES.card_declined } },
+        body: { status: 'declined', upsell, error: { code: row.decline_code ?? 'card_declined', message: row.decline_message ?? declineMessage('card_declined', row.offer.locale) } },
       };
     case 'cancelled':
     case 'refunded':
@@ -364,7 +362,7 @@ export async function recordDeclined(
     return transition(ctx, trx, current, 'declined', {
       actor,
       reason: detail ?? code,
-      set: { decline_code: code, decline_message: DECLINE_MESSAGES[code], action: null, authorization_ref: ref ?? current.authorization_ref },
+      set: { decline_code: code, decline_message: declineMessage(code, current.offer.locale), action: null, authorization_ref: ref ?? current.authorization_ref },
     });
   });
 }

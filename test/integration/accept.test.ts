@@ -101,6 +101,16 @@ describe('accept', () => {
     expect(await eventTypes(t.app, setup.shop, response.json().upsell.id)).toEqual(['pending', 'declined']);
   });
 
+  it('tells a German buyer about the decline in German', async () => {
+    const setup = await offerShop(t.app);
+    const registered = await registerOrder(t.app, setup.shop.secretKey, {
+      locale: 'de-DE',
+      payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_insufficient_funds', brand: 'visa', last4: '4242' },
+    });
+    const response = await accept(t.app, { orderId: registered.order.id, token: registered.session.token, offerId: setup.offerId });
+    expect(response.json().error).toEqual({ code: 'insufficient_funds', message: 'Ihre Karte wurde mangels Deckung abgelehnt. Es wurde nichts abgebucht.' });
+  });
+
   it('runs the 3-D Secure step and completes the accept', async () => {
     const setup = await offerShop(t.app);
     const order = await paidOrder(t.app, setup, 'pm_sandbox_3ds_required');
