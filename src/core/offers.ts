@@ -278,14 +278,13 @@ export function decide(candidates: readonly Candidate[], order: OrderFacts, now:
   const evaluations = candidates.map((candidate): OfferEvaluation => {
     const { offer } = candidate;
     const outcome = outcomes.get(candidate);
-    const base = { offerId: offer.id, name: offer.name, priority: offer.priority };
     if (outcome === undefined || Array.isArray(outcome)) {
-      return { ...base, eligible: false, chosen: false, expectedRevenue: null, reasons: outcome ?? [] };
+      return { offerId: offer.id, name: offer.name, priority: offer.priority, eligible: false, chosen: false, expectedRevenue: null, reasons: outcome ?? [] };
     }
     const entry = outcome as Eligible;
     const chosen = entry === winner;
     const reasons = chosen || !winner ? [] : [lostTo(entry, winner)];
-    return { ...base, eligible: true, chosen, expectedRevenue: entry.expectedRevenue, reasons };
+    return { offerId: offer.id, name: offer.name, priority: offer.priority, eligible: true, chosen, expectedRevenue: entry.expectedRevenue, reasons };
   });
 
   return { chosen: winner ? { candidate: winner.candidate, price: winner.price } : null, evaluations };
