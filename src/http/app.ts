@@ -16,6 +16,7 @@ import { demoRoutes } from '../web/demo/routes';
 import type { DemoShop } from '../web/demo-seed';
 import { widgetRoutes } from '../web/widget/routes';
 import { registerJsonParser } from './body';
+import { createMetrics } from './metrics';
 import { createCheckoutCors } from './cors';
 import { errorBody, handleError } from './errors';
 import { checkoutRoutes } from './routes/checkout';
@@ -66,7 +67,9 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
       throw new DomainError('card_data_rejected', 'Plusone never accepts card numbers; nothing from this request was stored.');
     }
   });
+  const metrics = createMetrics(deps.ctx);
   app.addHook('onResponse', async (request, reply) => {
+    metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
       { method: request.method, route: request.routeOptions.url ?? 'unknown', status: reply.statusCode, ms: Math.round(reply.elapsedTime) },
       'request',
@@ -104,7 +107,9 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   await app.register(healthRoutes, { databaseReady: deps.databaseReady });
   await app.register(operatorRoutes, { ctx: deps.ctx, adminToken: options.adminToken, onShopCreated: forgetOrigins });
   await app.register(merchantRoutes, { ctx: deps.ctx, onSettingsChanged: forgetOrigins });
-  await app.register(checkoutRoutes, { ctx: deps.ctx, cors: createCheckoutCors(knownOrigins) });
+  await app.register(checkoutRoutes, { ctx: deps.ctx, cors: createCheckoutCors(knownOrigins), onAccept: metrics.countAccept });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(sandboxChallengeRoutes, { gateway: deps.sandbox });
   await app.register(widgetRoutes);
   const api: ApiClient = async (request) => {

@@ -17,10 +17,14 @@ const UpsellRef = Type.Object({ upsellId: Type.String({ minLength: 1, maxLength:
 const AcceptHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
 
 /** Checkout API for the buyer's page (`Authorization: Bearer ps_…`), CORS limited to the shop's origins. */
-export const checkoutRoutes: FastifyPluginAsyncTypebox<{ ctx: UpsellContext; cors: ReturnType<typeof createCheckoutCors> }> = async (
-  app,
-  { ctx, cors },
-) => {
+export interface CheckoutRouteOptions {
+  ctx: UpsellContext;
+  cors: ReturnType<typeof createCheckoutCors>;
+  /** Told the status of every accept answer (for `/metrics`). */
+  onAccept: (outcome: string) => void;
+}
+
+export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = async (app, { ctx, cors, onAccept }) => {
   app.options('/v1/checkout/*', { schema: { hide: true } }, cors.preflight);
   app.register(async (plugin) => {
     const scoped = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -50,6 +54,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<{ ctx: UpsellContext; cor
       },
     }, async (request, reply) => {
       const answer = await acceptOffer(ctx, request.checkoutSession, request.body.offerId, request.headers['idempotency-key'] ?? null);
+      onAccept(answer.body.status);
       return reply.status(answer.statusCode).send(answer.body);
     });
 

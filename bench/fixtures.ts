@@ -1,0 +1,130 @@
+/**
+ * Deterministic benchmark data: a catalog of products with one USD variant each, offers with varied
+ * priorities, rules and discounts, and paid orders of 1–3 lines. Used by the HTTP seeding (seed.ts) and by
+ * the in-process decision micro-benchmark (decision.ts), so both measure the same shape of data.
+ */
+
+export const PRODUCTS_PER_SHOP = 1000;
+export const OFFERS_PER_SHOP = 1000;
+const COUNTRIES = ['US', 'CA', 'DE', 'GB', 'FR'] as const;
+
+/** mulberry32: small, fast, seedable. */
+export function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
+const intBetween = (rand: () => number, min: number, max: number): number => min + Math.floor(rand() * (max - min + 1));
+
+export const productId = (index: number): string => `p-${String(index).padStart(4, '0')}`;
+export const variantId = (index: number): string => `${productId(index)}-v`;
+export const unitPriceOf = (index: number): number => 500 + ((index * 7919) % 8500);
+
+export interface ProductInput {
+  readonly id: string;
+  readonly body: {
+    title: string;
+    variants: { id: string; title: string; prices: { currency: string; amount: number }[] }[];
+  };
+}
+
+export function productInputs(): ProductInput[] {
+  return Array.from({ length: PRODUCTS_PER_SHOP }, (_, index) => ({
+    id: productId(index),
+    body: {
+      title: `Bench product ${index}`,
+      variants: [{ id: variantId(index), title: 'Default', prices: [{ currency: 'USD', amount: unitPriceOf(index) }] }],
+    },
+  }));
+}
+
+export interface OfferRulesInput {
+  anyProductIds?: string[];
+  countries?: string[];
+  minSubtotal?: number;
+}
+
+export type DiscountInput = { type: 'percentage'; value: number } | { type: 'fixed'; value: number };
+
+export interface OfferInput {
+  name: string;
+  variantId: string;
+  quantity: number;
+  priority: number;
+  discount?: DiscountInput;
+  rules?: OfferRulesInput;
+}
+
+/** 1,000 offers: a quarter targeted by product, a quarter by country, a quarter by subtotal, a quarter open. */
+export function offerInputs(seed = 42): OfferInput[] {
+  const rand = random(seed);
+  return Array.from({ length: OFFERS_PER_SHOP }, (_, index) => {
+    const product = (index * 7 + 3) % PRODUCTS_PER_SHOP;
+    const offer: OfferInput = { name: `Bench offer ${index}`, variantId: variantId(product), quantity: 1, priority: intBetween(rand, 0, 9) };
+    const kind = index % 4;
+    if (kind === 0) offer.rules = { anyProductIds: Array.from({ length: 5 }, () => productId(intBetween(rand, 0, PRODUCTS_PER_SHOP - 1))) };
+    if (kind === 1) offer.rules = { countries: [pick(rand, COUNTRIES), pick(rand, COUNTRIES)] };
+    if (kind === 2) offer.rules = { minSubtotal: intBetween(rand, 1000, 15000) };
+    const discountKind = index % 3;
+    if (discountKind === 0) offer.discount = { type: 'percentage', value: intBetween(rand, 5, 30) };
+    if (discountKind === 1) offer.discount = { type: 'fixed', value: intBetween(rand, 50, 400) };
+    return offer;
+  });
+}
+
+export interface OrderLineInput {
+  productId: string;
+  variantId: string;
+  title: string;
+  quantity: number;
+  unitPrice: number;
+}
+
+export interface OrderInput {
+  externalId: string;
+  currency: 'USD';
+  lines: OrderLineInput[];
+  subtotal: number;
+  shippingTotal: number;
+  taxTotal: number;
+  total: number;
+  taxRate: string;
+  customer: { country: string; email: string };
+  payment: { gateway: 'sandbox'; paymentMethodRef: string; brand: string; last4: string };
+}
+
+/** A paid order of 1–3 lines; `externalId` must be unique per shop. */
+export function orderInput(externalId: string, rand: () => number): OrderInput {
+  const lineCount = intBetween(rand, 1, 3);
+  const indexes = new Set<number>();
+  while (indexes.size < lineCount) indexes.add(intBetween(rand, 0, PRODUCTS_PER_SHOP - 1));
+  const lines = [...indexes].map((index) => ({
+    productId: productId(index),
+    variantId: variantId(index),
+    title: `Bench product ${index}`,
+    quantity: intBetween(rand, 1, 2),
+    unitPrice: unitPriceOf(index),
+  }));
+  const subtotal = lines.reduce((sum, line) => sum + line.quantity * line.unitPrice, 0);
+  const taxTotal = Math.round(subtotal * 0.0825);
+  const shippingTotal = 500;
+  return {
+    externalId,
+    currency: 'USD',
+    lines,
+    subtotal,
+    shippingTotal,
+    taxTotal,
+    total: subtotal + shippingTotal + taxTotal,
+    taxRate: '0.0825',
+    customer: { country: pick(rand, COUNTRIES), email: `buyer-${externalId}@bench.example` },
+    payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_visa', brand: 'visa', last4: '4242' },
+  };
+}

@@ -1,0 +1,71 @@
+/**
+ * Prometheus metrics at `GET /metrics`: request latency per route, accept outcomes, how far past its
+ * window the oldest uncaptured authorization is (finalizer lag), and the webhook outbox backlog. One
+ * registry per app (no module-level singleton), so tests and several apps in a process stay apart.
+ * Only aggregates are exposed, nothing per shop.
+ */
+import { sql } from 'kysely';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { EngineContext } from '../engine/context';
+
+export interface Metrics {
+  readonly registry: Registry;
+  observeRequest(method: string, route: string, statusCode: number, seconds: number): void;
+  countAccept(outcome: string): void;
+}
+
+export function createMetrics(ctx: EngineContext): Metrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'plusone_' });
+  const requests = new Histogram({
+    name: 'plusone_http_request_duration_seconds',
+    help: 'HTTP request latency by route pattern',
+    labelNames: ['method', 'route', 'status_code'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const accepts = new Counter({
+    name: 'plusone_accept_outcomes_total',
+    help: 'Answers of POST /v1/checkout/accept by status (accepted, declined, requires_action, pending)',
+    labelNames: ['outcome'],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'plusone_finalizer_lag_seconds',
+    help: 'How long past its undo window the oldest authorization still waits for its capture',
+    registers: [registry],
+    async collect() {
+      const now = ctx.clock.now();
+      const row = await ctx.db
+        .selectFrom('upsells')
+        .select((eb) => eb.fn.min('undo_until').as('oldest'))
+        .where('state', 'in', ['authorized', 'capturing'])
+        .where('cancel_requested_at', 'is', null)
+        .where('undo_until', '<=', now)
+        .executeTakeFirst();
+      this.set(row?.oldest ? Math.max(0, (now.getTime() - new Date(row.oldest).getTime()) / 1000) : 0);
+    },
+  });
+  new Gauge({
+    name: 'plusone_outbox_backlog',
+    help: 'Webhook deliveries not yet accepted by their receiver',
+    registers: [registry],
+    async collect() {
+      const row = await ctx.db
+        .selectFrom('webhook_outbox')
+        .select(sql<string>`count(*)`.as('backlog'))
+        .where('delivered_at', 'is', null)
+        .executeTakeFirstOrThrow();
+      this.set(Number(row.backlog));
+    },
+  });
+  return {
+    registry,
+    observeRequest(method, route, statusCode, seconds) {
+      requests.observe({ method, route, status_code: String(statusCode) }, seconds);
+    },
+    countAccept(outcome) {
+      accepts.inc({ outcome });
+    },
+  };
+}
