@@ -20,7 +20,7 @@ import type { CheckoutSession } from './checkout';
 import { currentDecidedOffer } from './checkout';
 import { requestHash } from './idempotency';
 import {
-  appendEvent, gatewayFor, offerClosed, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
+  appendEvent, gatewayFor, offerClosed, upsellView, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
   type Actor, type UpsellContext,
 } from './upsells';
 
@@ -51,15 +51,10 @@ function declineMessage(code: DeclineCode, locale: string): string {
   return message(locale, `declined_${code}`);
 }
 
+/** The buyer's view of an upsell: the merchant's view without order, line and decline internals. */
 export function checkoutUpsell(row: UpsellRow): CheckoutUpsell {
-  return {
-    id: row.id,
-    state: row.state,
-    amount: row.amount,
-    currency: row.currency,
-    card: { brand: row.card.brand, last4: row.card.last4 },
-    undoUntil: row.undo_until?.toISOString() ?? null,
-  };
+  const { id, state, amount, currency, card, undoUntil } = upsellView(row);
+  return { id, state, amount, currency, card, undoUntil };
 }
 
 /** The answer an accept gives for an upsell in its current state (also for a second click). */

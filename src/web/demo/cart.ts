@@ -1,5 +1,5 @@
 /**
- * The demo shop's own pricing, as any merchant's checkout would do it before registering the order with
+ * The demo shop's own pricing, as every merchant's checkout does it before registering the order with
  * Plusone: catalog prices in USD, a flat shipping fee and a sales tax on the subtotal, all in integer cents.
  */
 import { applyRate, decimalToString, parseDecimal, trimDecimalText, type Decimal } from '../../core/money';
