@@ -22,7 +22,7 @@ export interface LoadScenario {
   readonly variants?: readonly RequestVariant[];
   /** Each variant is sent at most once: the run ends when they run out (or at the duration). */
   readonly once?: boolean;
-  /** Body template; every `__SEQ__` becomes a sequence number unique to this run. */
+  /** Body when the variant has none; in any body every `__SEQ__` becomes a number unique to this run. */
   readonly bodyTemplate?: string;
 }
 
@@ -46,7 +46,7 @@ function main(file: string): void {
     const n = sequence;
     sequence += 1;
     const variant = variants.length > 0 ? variants[n % variants.length] : undefined;
-    const body = variant?.body ?? scenario.bodyTemplate?.replaceAll('__SEQ__', `${runId}-${n}`);
+    const body = (variant?.body ?? scenario.bodyTemplate)?.replaceAll('__SEQ__', `${runId}-${n}`);
     return { ...request, headers: { ...request.headers, ...variant?.headers }, ...(body === undefined ? {} : { body }) };
   };
 

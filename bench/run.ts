@@ -1,0 +1,184 @@
+/**
+ * `npm run bench [-- --json]`: the whole benchmark in one run. Starts the database and Plusone (three
+ * times: PSP at 0 ms, PSP at 150 ms, worker on), seeds through the API, drives each scenario with the load
+ * generator in its own process, prints a table, rewrites docs/benchmarks.md and, with --json, prints one
+ * JSON summary line last. Every process and temp folder is cleaned up, on failure and on SIGINT too.
+ */
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { runDecisionBenchmark } from './decision';
+import { consoleTable, describeMachine, DOC_FILE, jsonSummary, writeMarkdown, type ScenarioResult } from './report';
+import {
+  acceptScenario,
+  checkoutOfferScenario,
+  finalizerScenario,
+  httpResult,
+  measure,
+  registerOrderScenario,
+} from './scenarios';
+import { createShop, registerOrders, seedCatalog } from './seed';
+import { startBaseline, startDatabase, startPlusone, stopAll, type Child, type Database } from './server';
+
+const PSP_LATENCY_MS = 150;
+const SECONDS = 6;
+const ACCEPT_SECONDS = 6;
+const ACCEPT_CONNECTIONS = 20;
+const TOKEN_ORDERS_PER_SHOP = 100;
+
+/**
+ * Pools of fresh orders, sized from how fast this server registers orders (measured while seeding the
+ * session tokens) so the whole run stays within a few minutes: a slow server gets small pools (its accept
+ * run then ends when the pool is used up), a fast one gets enough for the full duration.
+ */
+function poolSizes(ordersPerSecond: number) {
+  const clamp = (value: number, min: number, max: number) => Math.round(Math.min(max, Math.max(min, value)));
+  return {
+    accept0: clamp(ordersPerSecond * 40, 500, 4000),
+    accept150: clamp(ordersPerSecond * 30, 400, 1000),
+    finalizer: clamp(ordersPerSecond * 25, 400, 2000),
+  };
+}
+
+const json = process.argv.includes('--json');
+const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+
+async function timed<T>(what: string, task: () => Promise<T>): Promise<T> {
+  const start = Date.now();
+  log(`${what}…`);
+  const result = await task();
+  log(`${what}: ${((Date.now() - start) / 1000).toFixed(1)} s`);
+  return result;
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ version: string }>('SELECT version()');
+    return rows[0]?.version ?? 'unknown';
+  } finally {
+    await client.end();
+  }
+}
+
+async function withServer<T>(server: Child, task: (server: Child) => Promise<T>): Promise<T> {
+  try {
+    return await task(server);
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main(tempDir: string, database: Database): Promise<void> {
+  const results: ScenarioResult[] = [];
+
+  const decision = await timed('decision micro-benchmark', async () => runDecisionBenchmark({ warmupMs: 1000, measureMs: 4000, maxIterations: 20_000 }));
+  const decisionP99Ms = decision.p99Us / 1000;
+  results.push({
+    id: 'decision',
+    name: `decide() over ${decision.offers} offers (in-process)`,
+    rps: null,
+    p50Ms: decision.p50Us / 1000,
+    p99Ms: decisionP99Ms,
+    p999Ms: decision.p999Us / 1000,
+    rssMb: null,
+    ratio: null,
+    checks: [{ label: 'p99 ≤ 50 µs', pass: decision.p99Us <= 50 }],
+    notes: [`${decision.iterations} decisions after 1 s warm-up; p50 ${decision.p50Us.toFixed(1)} µs, p99 ${decision.p99Us.toFixed(1)} µs`],
+  });
+
+  const baseline = await timed('baseline (bare Fastify)', async () => {
+    const server = await startBaseline();
+    return withServer(server, () => measure(tempDir, { url: server.url, method: 'GET', path: '/json', connections: 50, durationSeconds: SECONDS }, server.pid));
+  });
+  results.push({ ...httpResult('baseline', 'Baseline: bare Fastify JSON', baseline, baseline.rps, []), checks: [] });
+
+  const dataDir = (name: string) => path.join(tempDir, name);
+  const shops = await withServer(await startPlusone({ databaseUrl: database.url, dataDir: dataDir('plusone-0ms'), sandboxLatencyMs: 0, worker: false }), async (server) => {
+    const shopA = await createShop(server.url, 'Bench shop A', 3600);
+    const shopB = await createShop(server.url, 'Bench shop B', 5);
+    await timed('seeding 2 shops × (1,000 products + 1,000 offers)', () => Promise.all([seedCatalog(server.url, shopA, 42), seedCatalog(server.url, shopB, 43)]));
+
+    const tokensStart = Date.now();
+    const sessions = await timed(`registering ${2 * TOKEN_ORDERS_PER_SHOP} orders for session tokens`, async () =>
+      [...(await registerOrders(server.url, shopA, TOKEN_ORDERS_PER_SHOP, 'tokens-a')), ...(await registerOrders(server.url, shopB, TOKEN_ORDERS_PER_SHOP, 'tokens-b'))]);
+    const sizes = poolSizes(sessions.length / ((Date.now() - tokensStart) / 1000));
+    const checkout = await timed('checkout offer', () => measure(tempDir, checkoutOfferScenario(server, sessions, 50, SECONDS), server.pid));
+    results.push(httpResult('checkout_offer', 'GET /v1/checkout/offer', checkout, baseline.rps, [
+      { label: '≥ 40 % of baseline', pass: checkout.rps >= 0.4 * baseline.rps },
+      { label: 'p99 ≤ 5 ms', pass: checkout.p99Ms <= 5 },
+    ], [`${sessions.length} session tokens rotated`]));
+
+    const register = await timed('register order', () => measure(tempDir, registerOrderScenario(server, shopA, 50, SECONDS), server.pid));
+    results.push(httpResult('register_order', 'POST /v1/orders', register, baseline.rps, [
+      { label: '≥ 2,000/s', pass: register.rps >= 2000 },
+      { label: 'p99 ≤ 15 ms', pass: register.p99Ms <= 15 },
+    ]));
+
+    // Every pool is registered here (orders do not depend on the server run that registered them).
+    const pools = await timed(`registering ${sizes.accept0} + ${sizes.accept150} + ${sizes.finalizer} orders for accept and the finalizer`, async () => ({
+      accept0: await registerOrders(server.url, shopA, sizes.accept0, 'accept-0'),
+      accept150: await registerOrders(server.url, shopA, sizes.accept150, 'accept-150'),
+      finalizer: await registerOrders(server.url, shopB, sizes.finalizer, 'final'),
+    }));
+    const accept = await timed('accept (PSP 0 ms)', () => measure(tempDir, acceptScenario(server, pools.accept0, ACCEPT_CONNECTIONS, ACCEPT_SECONDS, 'psp0'), server.pid));
+    results.push(httpResult('accept_0ms', 'POST /v1/checkout/accept (PSP 0 ms)', accept, baseline.rps, [
+      { label: '≥ 500/s', pass: accept.rps >= 500 },
+      { label: 'p99 ≤ 25 ms', pass: accept.p99Ms <= 25 },
+    ], [`pool of ${pools.accept0.filter((order) => order.offerId !== null).length} fresh orders with an offer`]));
+    return { shopA, shopB, pools };
+  });
+
+  await withServer(await startPlusone({ databaseUrl: database.url, dataDir: dataDir('plusone-150ms'), sandboxLatencyMs: PSP_LATENCY_MS, worker: false }), async (server) => {
+    const accept = await timed('accept (PSP 150 ms)', () => measure(tempDir, acceptScenario(server, shops.pools.accept150, ACCEPT_CONNECTIONS, ACCEPT_SECONDS, 'psp150'), server.pid));
+    const overhead = accept.p99Ms - PSP_LATENCY_MS;
+    results.push(httpResult('accept_150ms', 'POST /v1/checkout/accept (PSP 150 ms)', accept, baseline.rps, [
+      { label: 'overhead p99 − 150 ms ≤ 10 ms', pass: overhead <= 10 },
+    ], [`pool of ${shops.pools.accept150.filter((order) => order.offerId !== null).length} fresh orders`, `server overhead at p99: ${overhead.toFixed(1)} ms (p50 ${(accept.p50Ms - PSP_LATENCY_MS).toFixed(1)} ms)`]));
+  });
+
+  await withServer(await startPlusone({ databaseUrl: database.url, dataDir: dataDir('plusone-worker'), sandboxLatencyMs: 0, worker: true }), async (server) => {
+    results.push(await timed('finalizer (accept all, wait for capture)', () => finalizerScenario(server, database.url, shops.shopB, shops.pools.finalizer)));
+  });
+
+  const machine = describeMachine(await postgresVersion(database.url), database.embedded ? 'embedded PostgreSQL (temp folder, durable)' : 'DATABASE_URL');
+  process.stdout.write(`\n${consoleTable(results)}\n\n`);
+  await writeMarkdown(DOC_FILE, machine, results);
+  log(`wrote ${path.relative(process.cwd(), DOC_FILE)}`);
+  if (json) process.stdout.write(`${jsonSummary(machine, results)}\n`);
+}
+
+async function run(): Promise<number> {
+  const tempDir = await mkdtemp(path.join(tmpdir(), 'plusone-bench-'));
+  await chmod(tempDir, 0o755);
+  let database: Database | null = null;
+  let cleaning: Promise<void> | null = null;
+  const cleanup = () => {
+    cleaning ??= (async () => {
+      await stopAll();
+      await database?.stop().catch((error: unknown) => log(`stopping PostgreSQL failed: ${String(error)}`));
+      await rm(tempDir, { recursive: true, force: true });
+    })();
+    return cleaning;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    database = await timed('starting PostgreSQL', () => startDatabase(tempDir));
+    await main(tempDir, database);
+    return 0;
+  } catch (error) {
+    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  } finally {
+    await cleanup();
+  }
+}
+
+process.exitCode = await run();
