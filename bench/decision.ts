@@ -60,7 +60,7 @@ function orders(count: number): OrderFacts[] {
       subtotal: order.subtotal,
       productIds: new Set(order.lines.map((line) => line.productId)),
       taxRate,
-      country: order.customer.country,
+      country: order.customer.country ?? null,
       customerTags: new Set<string>(),
       firstOrder: null,
     };

@@ -3,6 +3,7 @@
  * priorities, rules and discounts, and paid orders of 1–3 lines. Used by the HTTP seeding (seed.ts) and by
  * the in-process decision micro-benchmark (decision.ts), so both measure the same shape of data.
  */
+import type { OrderInput } from '../src/engine/orders';
 
 export const PRODUCTS_PER_SHOP = 1000;
 export const OFFERS_PER_SHOP = 1000;
@@ -77,27 +78,6 @@ export function offerInputs(seed = 42): OfferInput[] {
     if (discountKind === 1) offer.discount = { type: 'fixed', value: intBetween(rand, 50, 400) };
     return offer;
   });
-}
-
-export interface OrderLineInput {
-  productId: string;
-  variantId: string;
-  title: string;
-  quantity: number;
-  unitPrice: number;
-}
-
-export interface OrderInput {
-  externalId: string;
-  currency: 'USD';
-  lines: OrderLineInput[];
-  subtotal: number;
-  shippingTotal: number;
-  taxTotal: number;
-  total: number;
-  taxRate: string;
-  customer: { country: string; email: string };
-  payment: { gateway: 'sandbox'; paymentMethodRef: string; brand: string; last4: string };
 }
 
 /** A paid order of 1–3 lines; `externalId` must be unique per shop. */
