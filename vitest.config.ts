@@ -21,6 +21,8 @@ export default defineConfig({
   test: {
     projects: [
       { test: { name: 'unit', include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'] } },
+      // Each PSP adapter (official SDK) against an in-process fake of its HTTP API: no database needed.
+      { test: { name: 'contract', include: ['test/contract/**/*.test.ts'], testTimeout: 30_000 } },
       integration('integration:embedded', 'test/support/embedded-setup.ts'),
       ...(process.env.DATABASE_URL ? [integration('integration:postgres', 'test/support/server-setup.ts')] : []),
       { test: { name: 'process', include: ['test/process/**/*.test.ts'], testTimeout: 120_000 } },

@@ -63,6 +63,9 @@ export interface ThreeDSecureAction {
   readonly data?: Readonly<Record<string, unknown>>;
 }
 
+/** What the buyer's page sends back after a 3-D Secure step (PSP-specific, passed through untouched). */
+export type ActionDetails = Readonly<Record<string, unknown>>;
+
 export type AuthorizeResult =
   | { readonly status: 'authorized'; readonly ref: string; readonly card: CardSummary; readonly captured: boolean }
   | { readonly status: 'requires_action'; readonly ref: string; readonly action: ThreeDSecureAction }
@@ -89,8 +92,14 @@ export interface PaymentGateway {
    */
   authorize(request: AuthorizeRequest): Promise<AuthorizeResult>;
 
-  /** After the buyer finished the 3-D Secure step: the payment's outcome (authorized or declined). */
-  completeAction(ref: string, idempotencyKey: string): Promise<AuthorizeResult>;
+  /**
+   * After the buyer finished the 3-D Secure step: the payment's outcome (authorized, declined, or still
+   * `requires_action` when the buyer has not finished). `details` is what the buyer's page reported back
+   * (Adyen's `details` for `/payments/details`, Braintree's `threeDSecureAuthenticationId`); adapters that
+   * read the outcome from the PSP (sandbox, Stripe) ignore it. A worker reconciling without the buyer
+   * passes none.
+   */
+  completeAction(ref: string, idempotencyKey: string, details?: ActionDetails): Promise<AuthorizeResult>;
 
   /** Captures a held authorization (the undo window closed). Capturing an already captured one succeeds. */
   capture(ref: string, amount: number, currency: string, idempotencyKey: string): Promise<ModificationResult>;

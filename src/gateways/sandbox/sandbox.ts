@@ -15,6 +15,7 @@ import { randomIds, systemClock, type Clock, type IdGenerator } from '../../engi
 import type { Db } from '../../store/database';
 import type { Database } from '../../store/schema';
 import type {
+  ActionDetails,
   AuthorizeRequest,
   AuthorizeResult,
   CardSummary,
@@ -165,7 +166,7 @@ export class SandboxGateway implements PaymentGateway {
     return authorizeResponse(response);
   }
 
-  async completeAction(ref: string, idempotencyKey: string): Promise<AuthorizeResult> {
+  async completeAction(ref: string, idempotencyKey: string, _details?: ActionDetails): Promise<AuthorizeResult> {
     await this.latency();
     const { response } = await this.remembered(idempotencyKey, 'complete_action', { ref }, async (trx) => {
       const payment = await this.lockPayment(trx, ref);

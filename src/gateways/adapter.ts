@@ -1,0 +1,78 @@
+/**
+ * What a real PSP adapter module (Stripe, Braintree, Adyen) exports, besides the `PaymentGateway` it
+ * builds: how the merchant's credentials are validated and masked, how a gateway is built from them, and
+ * how the PSP's inbound webhooks are verified and read.
+ *
+ * The engine keeps one gateway per shop (credentials differ per shop), built lazily from the shop's
+ * decrypted credentials. Credentials never leave this module family in clear except to the SDK.
+ */
+import type { PaymentGateway } from './contract';
+
+export type RealGatewayName = 'stripe' | 'braintree' | 'adyen';
+
+export interface AdapterOptions {
+  /**
+   * Base URL of the PSP's API, e.g. `http://127.0.0.1:45123` for a test fake or a local stripe-mock.
+   * Undefined: the SDK's own host for the credentials' environment (test or live).
+   */
+  readonly apiBaseUrl?: string;
+  /** Per-request timeout given to the SDK (the engine races the call with the same timeout anyway). */
+  readonly timeoutMs: number;
+}
+
+/** A PSP notification read from a verified webhook, in the contract's terms. */
+export interface GatewayNotification {
+  /** The PSP's own event id (Stripe `evt_…`, Adyen `pspReference`+`eventCode`, Braintree kind+timestamp). */
+  readonly eventId: string;
+  /** The PSP's payment reference: PaymentIntent id, Braintree transaction id, Adyen pspReference of the payment. */
+  readonly ref: string;
+  /** Our upsell id when the PSP echoed our metadata / reference; null when it did not. */
+  readonly upsellId: string | null;
+  readonly kind:
+    | 'authorized'
+    | 'authorization_failed'
+    | 'captured'
+    | 'capture_failed'
+    | 'voided'
+    | 'void_failed'
+    | 'refunded'
+    | 'refund_failed'
+    | 'ignored';
+  /** The PSP's own event name (`payment_intent.succeeded`, `CAPTURE`, `transaction_settled`), for logs. */
+  readonly pspType: string;
+}
+
+/** Thrown by `parseWebhook` when the signature or body does not verify: the route answers 400. */
+export class WebhookVerificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookVerificationError';
+  }
+}
+
+export interface GatewayAdapter<Credentials> {
+  readonly name: RealGatewayName;
+  /**
+   * Checks merchant-supplied credentials by shape only (no network call) and returns them normalized.
+   * Throws `DomainError('invalid_credentials', <which field and why>)` — never echoing a secret value.
+   */
+  parseCredentials(input: unknown): Credentials;
+  /**
+   * What the API may show of stored credentials: non-secret fields in full (publishable key, merchant
+   * account, environment), secrets only as `…last4`. Example: `{ secretKey: 'sk_test_…4242' }`.
+   */
+  describeCredentials(credentials: Credentials): Record<string, string>;
+  /** Values the buyer's page needs for a 3-D Secure step (e.g. Stripe's publishable key); {} if none. */
+  clientConfig(credentials: Credentials): Record<string, string>;
+  create(credentials: Credentials, options: AdapterOptions): PaymentGateway;
+  /**
+   * Verifies an inbound webhook with the credentials' signing secret (Stripe `whsec_…`, Adyen HMAC key,
+   * Braintree public/private key) and reads it. `rawBody` is the exact bytes received, as UTF-8 text.
+   * Throws `WebhookVerificationError` when it does not verify.
+   */
+  parseWebhook(
+    rawBody: string,
+    headers: Readonly<Record<string, string | undefined>>,
+    credentials: Credentials,
+  ): GatewayNotification[];
+}
