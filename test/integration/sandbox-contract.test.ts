@@ -34,6 +34,11 @@ describeGatewayContract('sandbox', async () => {
       if (!stats) throw new Error(`no sandbox payment ${ref}`);
       return { amount: payment.amount, currency: payment.currency, captured: stats.capturedAmount, refunded: stats.refundedAmount, status: stats.status };
     },
+    async paymentCount() {
+      const row = await database.db.withTables<SandboxDatabase>().selectFrom('sandbox_payments')
+        .select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      return Number(row.n);
+    },
     requests: () => [],
     settle: async () => undefined,
     timeoutMs: TIMEOUT_MS,
