@@ -7,6 +7,7 @@ export const ERROR_CODES = [
   'invalid_request',
   'invalid_json',
   'invalid_currency',
+  'invalid_credentials',
   'card_data_rejected',
   'unsupported_media_type',
   'payload_too_large',

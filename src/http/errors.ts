@@ -10,6 +10,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_request: 400,
   invalid_json: 400,
   invalid_currency: 400,
+  invalid_credentials: 400,
   card_data_rejected: 400,
   variant_not_found: 400,
   gateway_mismatch: 400,

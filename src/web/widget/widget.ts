@@ -24,7 +24,7 @@ interface Answer {
   status?: string;
   upsell?: Upsell;
   error?: { code: string; message: string };
-  action?: { url?: string; clientSecret?: string };
+  action?: { url?: string; clientSecret?: string; data?: { publishableKey?: unknown; stripeJsUrl?: unknown } };
   completeUrl?: string;
 }
 
@@ -149,6 +149,36 @@ function isChallengeDone(data: unknown): boolean {
   return typeof data === 'object' && data !== null && 'type' in data && data.type === 'plusone:3ds-complete';
 }
 
+declare global {
+  interface Window {
+    Stripe?: (publishableKey: string) => { handleNextAction(options: { clientSecret: string }): Promise<unknown> };
+  }
+}
+
+/**
+ * Stripe's 3-D Secure step: Stripe.js, loaded only now, runs the bank's step in its own modal. Its result
+ * is not trusted: the server reads the outcome from Stripe. False when Stripe.js could not be loaded.
+ */
+function stripeStep(action: Answer['action']): (() => Promise<boolean>) | null {
+  const clientSecret = action?.clientSecret;
+  const publishableKey = action?.data?.publishableKey;
+  if (!clientSecret || typeof publishableKey !== 'string') return null;
+  const src = typeof action?.data?.stripeJsUrl === 'string' ? action.data.stripeJsUrl : 'https://js.stripe.com/v3/';
+  return async () => {
+    if (!window.Stripe) {
+      const tag = document.createElement('script');
+      tag.src = src;
+      if (styleNonce) tag.nonce = styleNonce;
+      const loaded = new Promise((resolve) => (tag.onload = tag.onerror = resolve));
+      document.head.append(tag);
+      await loaded;
+    }
+    if (!window.Stripe) return false;
+    await window.Stripe(publishableKey).handleNextAction({ clientSecret }).catch(() => undefined);
+    return true;
+  };
+}
+
 function hydrate(section: HTMLElement, api: Api): void {
   const accept = section.querySelector<HTMLButtonElement>('.plusone-offer__accept');
   const decline = section.querySelector<HTMLButtonElement>('.plusone-offer__decline');
@@ -271,14 +301,14 @@ function hydrate(section: HTMLElement, api: Api): void {
   async function authenticate(answer: Answer): Promise<void> {
     emit('requires_action');
     const url = answer.action?.url;
-    if (!url || !upsellId) {
-      // A Stripe client secret needs Stripe.js, which the widget does not load (yet).
+    const step = url ? () => challenge(new URL(url, api.origin).href) : stripeStep(answer.action);
+    if (!step || !upsellId) {
       setState('closed');
       announce(text('authUnavailable'));
       return;
     }
     const completeUrl = answer.completeUrl ?? `/v1/checkout/upsells/${encodeURIComponent(upsellId)}/complete`;
-    if (!(await challenge(new URL(url, api.origin).href))) {
+    if (!(await step())) {
       setState('ready');
       announce(text('authCancelled'));
       return;
