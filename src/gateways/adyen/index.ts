@@ -1,0 +1,17 @@
+/** The Adyen adapter module: credentials, the gateway, and its webhooks (see `../adapter.ts`). */
+import type { GatewayAdapter } from '../adapter';
+import { adyenClientConfig, describeAdyenCredentials, parseAdyenCredentials, type AdyenCredentials } from './credentials';
+import { AdyenGateway } from './gateway';
+import { parseAdyenWebhook } from './webhooks';
+
+export type { AdyenCredentials, AdyenEnvironment } from './credentials';
+export { AdyenConfigurationError, AdyenGateway, AdyenRequestError } from './gateway';
+
+export const adyenAdapter: GatewayAdapter<AdyenCredentials> = {
+  name: 'adyen',
+  parseCredentials: parseAdyenCredentials,
+  describeCredentials: describeAdyenCredentials,
+  clientConfig: adyenClientConfig,
+  create: (credentials, options) => new AdyenGateway(credentials, options),
+  parseWebhook: parseAdyenWebhook,
+};
