@@ -22,6 +22,8 @@ export interface Config {
   readonly gatewayTimeoutMs: number;
   /** Added to every sandbox PSP call, to benchmark with a PSP-like round trip. */
   readonly sandboxLatencyMs: number;
+  /** PSP API base URLs replacing the SDKs' own hosts (`PLUSONE_STRIPE_API_BASE`, …): mocks and fakes. */
+  readonly gatewayEndpoints: Partial<Record<'stripe' | 'braintree' | 'adyen', string>>;
 }
 
 export class ConfigError extends Error {}
@@ -44,6 +46,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(gatewayTimeoutMs) || gatewayTimeoutMs < 100) throw new ConfigError('PLUSONE_GATEWAY_TIMEOUT_MS must be an integer ≥ 100');
   const sandboxLatencyMs = Number(env.PLUSONE_SANDBOX_LATENCY_MS ?? '0');
   if (!Number.isInteger(sandboxLatencyMs) || sandboxLatencyMs < 0) throw new ConfigError('PLUSONE_SANDBOX_LATENCY_MS must be an integer ≥ 0');
+  const secretKey = env.PLUSONE_SECRET_KEY?.trim() || null;
+  if (secretKey !== null && secretKey.length < 32) throw new ConfigError('PLUSONE_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  const gatewayEndpoints: Config['gatewayEndpoints'] = {};
+  for (const name of ['stripe', 'braintree', 'adyen'] as const) {
+    const value = env[`PLUSONE_${name.toUpperCase()}_API_BASE`]?.trim();
+    if (!value) continue;
+    if (!URL.canParse(value)) throw new ConfigError(`PLUSONE_${name.toUpperCase()}_API_BASE must be a URL`);
+    gatewayEndpoints[name] = value;
+  }
   const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     port,
@@ -51,12 +62,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     adminToken,
     dataDir: path.resolve(env.PLUSONE_DATA_DIR ?? '.plusone'),
     databaseUrl,
-    secretKey: env.PLUSONE_SECRET_KEY?.trim() || null,
+    secretKey,
     logLevel,
     publicUrl: (env.PLUSONE_PUBLIC_URL ?? `http://${displayHost}:${port}`).replace(/\/$/, ''),
     seedDemo: env.PLUSONE_DEMO !== '0',
     runWorker: env.PLUSONE_WORKER !== '0',
     gatewayTimeoutMs,
     sandboxLatencyMs,
+    gatewayEndpoints,
   };
 }

@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'idempotency_in_progress',
   'gateway_mismatch',
   'gateway_unavailable',
+  'gateway_not_configured',
+  'webhook_signature_invalid',
   'idempotency_key_required',
   'offer_not_available',
   'offer_closed',
@@ -29,6 +31,8 @@ export const ERROR_CODES = [
   'out_of_stock',
   'undo_window_closed',
   'undo_not_available',
+  'experiment_conflict',
+  'experiment_not_running',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -13,6 +13,7 @@ const LEGAL: ReadonlyArray<[UpsellState, UpsellState]> = [
   ['capturing', 'captured'],
   ['capturing', 'capture_failed'],
   ['captured', 'refunded'],
+  ['captured', 'capture_failed'],
 ];
 
 describe('upsell state table', () => {

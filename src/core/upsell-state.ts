@@ -34,7 +34,8 @@ export const TRANSITIONS: Readonly<Record<UpsellState, readonly UpsellState[]>> 
   requires_action: ['authorized', 'declined'],
   authorized: ['capturing', 'captured', 'cancelled'],
   capturing: ['captured', 'capture_failed'],
-  captured: ['refunded'],
+  // captured → capture_failed: a PSP that accepted the capture (Adyen `received`) reports it failed later.
+  captured: ['refunded', 'capture_failed'],
   cancelled: [],
   declined: [],
   capture_failed: [],

@@ -1,16 +1,21 @@
 /** Shops, their secret keys and settings. Keys are returned once at creation and stored only as hashes. */
 import { DomainError, notFound } from '../core/errors';
-import { AVAILABLE_GATEWAYS } from '../gateways/index';
-import type { ShopRow } from '../store/schema';
+import { AVAILABLE_GATEWAYS, isRealGateway, type CredentialsUpdate } from '../gateways/index';
+import type { GatewayCredentialsView, ShopRow } from '../store/schema';
 import { hashSecret, type EngineContext } from './context';
 import { DEFAULT_SETTINGS, mergeSettings, type ShopSettings } from './settings';
+import type { UpsellContext } from './upsells';
 
 export interface ShopView {
   id: string;
   name: string;
-  settings: ShopSettings;
+  /** With `gatewayCredentials`: per gateway, what may be shown (secrets as `…last4`, never in clear). */
+  settings: ShopSettings & { gatewayCredentials: GatewayCredentialsView };
   createdAt: string;
 }
+
+/** A settings update as the API takes it: settings, plus PSP credentials (stored apart, sealed). */
+export type SettingsUpdate = Partial<ShopSettings> & { gatewayCredentials?: CredentialsUpdate };
 
 export interface CreatedShop extends ShopView {
   secretKey: string;
@@ -40,22 +45,63 @@ function validSettings(current: ShopSettings, update: Partial<ShopSettings>): Sh
 }
 
 function toView(row: ShopRow): ShopView {
-  return { id: row.id, name: row.name, settings: { ...DEFAULT_SETTINGS, ...row.settings }, createdAt: row.created_at.toISOString() };
+  return {
+    id: row.id,
+    name: row.name,
+    settings: { ...DEFAULT_SETTINGS, ...row.settings, gatewayCredentials: row.gateway_credentials_view },
+    createdAt: row.created_at.toISOString(),
+  };
+}
+
+/**
+ * Seals the update's credentials onto the stored ones, and checks that the selected gateway has some.
+ * Invalid credentials throw before anything is written.
+ */
+function applyCredentials(
+  ctx: UpsellContext,
+  shopId: string,
+  sealed: string | null,
+  settings: ShopSettings,
+  update: CredentialsUpdate | undefined,
+): { sealed: string | null; view: GatewayCredentialsView } {
+  const next = ctx.gateways.updateCredentials(shopId, sealed, update ?? {});
+  if (isRealGateway(settings.gateway) && !next.view[settings.gateway]) {
+    throw new DomainError(
+      'gateway_not_configured',
+      `Set settings.gatewayCredentials.${settings.gateway} to charge through ${settings.gateway} (see docs/gateways/${settings.gateway}.md)`,
+    );
+  }
+  return next;
+}
+
+function settingsOnly(update: SettingsUpdate): Partial<ShopSettings> {
+  const { gatewayCredentials: _credentials, ...settings } = update;
+  return settings;
 }
 
 export async function createShop(
-  ctx: EngineContext,
-  input: { name: string; settings?: Partial<ShopSettings> },
+  ctx: UpsellContext,
+  input: { name: string; settings?: SettingsUpdate },
 ): Promise<CreatedShop> {
-  const settings = validSettings(DEFAULT_SETTINGS, input.settings ?? {});
+  const settings = validSettings(DEFAULT_SETTINGS, settingsOnly(input.settings ?? {}));
   const id = ctx.ids.id('shop');
+  const credentials = applyCredentials(ctx, id, null, settings, input.settings?.gatewayCredentials);
   const secretKey = ctx.ids.secret('sk');
   const webhookSecret = ctx.ids.secret('whsec');
   const now = ctx.clock.now();
   const row = await ctx.db.transaction().execute(async (trx) => {
     const shop = await trx
       .insertInto('shops')
-      .values({ id, name: input.name, settings: JSON.stringify(settings), webhook_secret: webhookSecret, created_at: now, updated_at: now })
+      .values({
+        id,
+        name: input.name,
+        settings: JSON.stringify(settings),
+        gateway_credentials: credentials.sealed,
+        gateway_credentials_view: JSON.stringify(credentials.view),
+        webhook_secret: webhookSecret,
+        created_at: now,
+        updated_at: now,
+      })
       .returningAll()
       .executeTakeFirstOrThrow();
     await trx
@@ -74,17 +120,24 @@ export async function getShop(ctx: EngineContext, shopId: string): Promise<ShopV
 }
 
 export async function updateShop(
-  ctx: EngineContext,
+  ctx: UpsellContext,
   shopId: string,
-  update: { name?: string; settings?: Partial<ShopSettings> },
+  update: { name?: string; settings?: SettingsUpdate },
 ): Promise<ShopView> {
   return ctx.db.transaction().execute(async (trx) => {
     const current = await trx.selectFrom('shops').selectAll().where('id', '=', shopId).forUpdate().executeTakeFirst();
     if (!current) throw notFound('Shop');
-    const settings = validSettings({ ...DEFAULT_SETTINGS, ...current.settings }, update.settings ?? {});
+    const settings = validSettings({ ...DEFAULT_SETTINGS, ...current.settings }, settingsOnly(update.settings ?? {}));
+    const credentials = applyCredentials(ctx, shopId, current.gateway_credentials, settings, update.settings?.gatewayCredentials);
     const row = await trx
       .updateTable('shops')
-      .set({ name: update.name ?? current.name, settings: JSON.stringify(settings), updated_at: ctx.clock.now() })
+      .set({
+        name: update.name ?? current.name,
+        settings: JSON.stringify(settings),
+        gateway_credentials: credentials.sealed,
+        gateway_credentials_view: JSON.stringify(credentials.view),
+        updated_at: ctx.clock.now(),
+      })
       .where('id', '=', shopId)
       .returningAll()
       .executeTakeFirstOrThrow();

@@ -3,8 +3,9 @@
  * "no thanks", and finishing a 3-D Secure step. An undo first marks the upsell (`cancel_requested_at`)
  * in the same row the finalizer claims, so an undo and a capture can never both happen.
  */
+import { declineDecision } from '../analytics/events';
 import { DomainError, notFound } from '../core/errors';
-import type { AuthorizeResult } from '../gateways/contract';
+import type { ActionDetails, AuthorizeResult } from '../gateways/contract';
 import type { UpsellRow } from '../store/schema';
 import { answerFor, checkoutUpsell, releaseAuthorization, settleAuthorization, type AcceptAnswer, type CheckoutUpsell } from './accept';
 import type { CheckoutSession } from './checkout';
@@ -95,22 +96,22 @@ export async function declineOffer(ctx: UpsellContext, session: CheckoutSession,
     .executeTakeFirst();
   if (!decision || decision.offer_id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
   if (decision.declined_at) return;
-  await ctx.db
-    .updateTable('decisions')
-    .set({ declined_at: ctx.clock.now() })
-    .where('shop_id', '=', session.shopId)
-    .where('order_id', '=', session.orderId)
-    .where('declined_at', 'is', null)
-    .execute();
+  // Sets declined_at and records the analytics event `offer_declined` in one statement.
+  await declineDecision(ctx.db, session.shopId, session.orderId, ctx.clock.now());
 }
 
 /** After the 3-D Secure challenge: asks the PSP for the outcome and finishes the accept. */
-export async function completeAction(ctx: UpsellContext, session: CheckoutSession, upsellId: string): Promise<AcceptAnswer> {
+export async function completeAction(
+  ctx: UpsellContext,
+  session: CheckoutSession,
+  upsellId: string,
+  details?: ActionDetails,
+): Promise<AcceptAnswer> {
   const upsell = await sessionUpsell(ctx, session, upsellId);
   if (upsell.state !== 'requires_action' || !upsell.authorization_ref) return answerFor(upsell);
   const result = await withGatewayTimeout(
     ctx,
-    gatewayFor(ctx, upsell).completeAction(upsell.authorization_ref, `${upsell.id}:complete`),
+    (await gatewayFor(ctx, upsell)).completeAction(upsell.authorization_ref, `${upsell.id}:complete`, details),
     { status: 'unknown', reason: 'timeout' } satisfies AuthorizeResult,
   );
   return answerFor(await settleAuthorization(ctx, upsell, result, 'buyer'));

@@ -4,9 +4,11 @@
  * queues the outbound webhook — all in the caller's transaction.
  */
 import type { Transaction, Updateable } from 'kysely';
+import { recordUpsellTransition } from '../analytics/events';
 import { DomainError, notFound } from '../core/errors';
 import { assertTransition, type UpsellState } from '../core/upsell-state';
 import type { PaymentGateway } from '../gateways/contract';
+import type { Gateways } from '../gateways/index';
 import type { OrderSinks } from '../orders/builtin';
 import type { Db } from '../store/database';
 import type { Database, UpsellRow, UpsellsTable } from '../store/schema';
@@ -41,9 +43,6 @@ export function faultsFromEnv(env: NodeJS.ProcessEnv): Faults {
   };
 }
 
-export interface Gateways {
-  get(name: GatewayName): PaymentGateway;
-}
 
 /** What the accept, undo and capture use cases need beyond the basic engine context. */
 export interface UpsellContext extends EngineContext {
@@ -90,6 +89,7 @@ export async function transition(
     .executeTakeFirst();
   if (!row) throw new StaleUpsellError(upsell.id);
   await appendEvent(trx, row, to, upsell.state, change, now);
+  await recordUpsellTransition(trx, row, upsell.state, to, now);
   const webhook = WEBHOOK_FOR_STATE[to];
   if (webhook) await enqueueWebhook(ctx, trx, row.shop_id, webhook, { orderId: row.order_id, upsell: row });
   return row;
@@ -154,6 +154,9 @@ export interface UpsellView {
   amount: number;
   currency: string;
   card: { brand: string | null; last4: string | null };
+  /** The PSP the money moves through, and its payment reference (PaymentIntent, transaction, pspReference). */
+  gateway: GatewayName;
+  paymentRef: string | null;
   undoUntil: string | null;
   lineId: string | null;
   linkedOrderId: string | null;
@@ -170,6 +173,8 @@ export function upsellView(row: UpsellRow): UpsellView {
     amount: row.amount,
     currency: row.currency,
     card: { brand: row.card.brand, last4: row.card.last4 },
+    gateway: row.gateway,
+    paymentRef: row.authorization_ref,
     undoUntil: row.undo_until?.toISOString() ?? null,
     lineId: row.line_id,
     linkedOrderId: row.linked_order_id,
@@ -245,8 +250,9 @@ export function sinkFor(ctx: UpsellContext, upsell: UpsellRow) {
   return ctx.orderSinks[upsell.order_strategy];
 }
 
-export function gatewayFor(ctx: UpsellContext, upsell: UpsellRow): PaymentGateway {
-  return ctx.gateways.get(upsell.gateway);
+/** The gateway this upsell's money moves through: the order's PSP, with the shop's credentials. */
+export function gatewayFor(ctx: UpsellContext, upsell: UpsellRow): Promise<PaymentGateway> {
+  return ctx.gateways.forShop(upsell.shop_id, upsell.gateway);
 }
 
 /** Runs a PSP call with the gateway timeout; past it, the outcome is unknown (never guessed). */

@@ -1,20 +1,128 @@
-/** The gateways a Plusone process can charge through, by the shop's `gateway` setting. */
+/**
+ * The gateways a Plusone process charges through. The sandbox is one shared instance; Stripe, Braintree
+ * and Adyen are built per shop from that shop's sealed credentials (core/secret-box), lazily, and rebuilt
+ * when the credentials change. Credentials are opened only here and in a settings update.
+ */
 import { DomainError } from '../core/errors';
-import type { Gateways } from '../engine/upsells';
+import type { SecretBox } from '../core/secret-box';
 import type { GatewayName } from '../engine/settings';
+import type { Db } from '../store/database';
+import type { GatewayCredentialsView } from '../store/schema';
+import type { GatewayAdapter, GatewayNotification, RealGatewayName } from './adapter';
+import { adyenAdapter } from './adyen/index';
+import { braintreeAdapter } from './braintree/braintree';
 import type { PaymentGateway } from './contract';
 import type { SandboxGateway } from './sandbox/sandbox';
+import { stripeAdapter } from './stripe/adapter';
 
-/** Gateways with an adapter in this version; the others are refused when a shop selects them. */
-export const AVAILABLE_GATEWAYS: readonly GatewayName[] = ['sandbox'];
+/** Every gateway has an adapter; a real one also needs the shop's credentials before it can be selected. */
+export const AVAILABLE_GATEWAYS: readonly GatewayName[] = ['sandbox', 'stripe', 'braintree', 'adyen'];
 
-export function createGateways(sandbox: SandboxGateway): Gateways {
-  const adapters: Partial<Record<GatewayName, PaymentGateway>> = { sandbox };
+export const ADAPTERS: Readonly<Record<RealGatewayName, GatewayAdapter<unknown>>> = {
+  stripe: stripeAdapter as GatewayAdapter<unknown>,
+  braintree: braintreeAdapter as GatewayAdapter<unknown>,
+  adyen: adyenAdapter as GatewayAdapter<unknown>,
+};
+
+export function isRealGateway(name: string): name is RealGatewayName {
+  return Object.hasOwn(ADAPTERS, name);
+}
+
+/** Credentials as a settings update carries them: per gateway, new fields, or null to remove them. */
+export type CredentialsUpdate = Partial<Record<RealGatewayName, Record<string, unknown> | null>>;
+
+export interface Gateways {
+  /** The gateway `shopId` charges through as `name`. Throws `gateway_not_configured` without credentials. */
+  forShop(shopId: string, name: GatewayName): Promise<PaymentGateway>;
+  /**
+   * Applies a credentials update to a shop's sealed credentials: validates each new set with its adapter
+   * (`invalid_credentials`, nothing saved), and returns the new sealed value and its masked description.
+   */
+  updateCredentials(
+    shopId: string,
+    sealed: string | null,
+    update: CredentialsUpdate,
+  ): { sealed: string | null; view: GatewayCredentialsView };
+  /** Verifies and reads a PSP webhook with the shop's credentials for that gateway. */
+  readWebhook(
+    shopId: string,
+    name: RealGatewayName,
+    rawBody: string,
+    headers: Readonly<Record<string, string | undefined>>,
+  ): Promise<GatewayNotification[]>;
+}
+
+export interface GatewayOptions {
+  readonly sandbox: SandboxGateway;
+  readonly secretBox: SecretBox;
+  /** Base URLs of PSP APIs to use instead of the SDKs' own hosts (fakes in tests, stripe-mock locally). */
+  readonly endpoints?: Partial<Record<RealGatewayName, string>>;
+  readonly timeoutMs: number;
+}
+
+type StoredCredentials = Partial<Record<RealGatewayName, unknown>>;
+
+export function createGateways(db: Db, options: GatewayOptions): Gateways {
+  const { sandbox, secretBox } = options;
+  /** Per shop: the sealed value the gateways were built from, and those gateways. */
+  const built = new Map<string, { sealed: string; gateways: Map<RealGatewayName, PaymentGateway> }>();
+
+  function open(shopId: string, sealed: string | null): StoredCredentials {
+    if (sealed === null) return {};
+    try {
+      return JSON.parse(secretBox.open(sealed, shopId)) as StoredCredentials;
+    } catch {
+      // Sealed with another PLUSONE_SECRET_KEY: the merchant must set the credentials again.
+      throw new DomainError('gateway_not_configured', 'The stored gateway credentials cannot be read with this PLUSONE_SECRET_KEY; set them again');
+    }
+  }
+
+  async function credentialsOf(shopId: string, name: RealGatewayName): Promise<{ sealed: string; credentials: unknown }> {
+    const row = await db.selectFrom('shops').select('gateway_credentials').where('id', '=', shopId).executeTakeFirst();
+    const sealed = row?.gateway_credentials ?? null;
+    const credentials = open(shopId, sealed)[name];
+    if (sealed === null || credentials === undefined) {
+      throw new DomainError('gateway_not_configured', `This shop has no ${name} credentials; set settings.gatewayCredentials.${name}`);
+    }
+    return { sealed, credentials };
+  }
+
   return {
-    get(name) {
-      const adapter = adapters[name];
-      if (!adapter) throw new DomainError('gateway_unavailable', `No ${name} adapter is available in this version of Plusone`);
-      return adapter;
+    async forShop(shopId, name) {
+      if (name === 'sandbox') return sandbox;
+      const { sealed, credentials } = await credentialsOf(shopId, name);
+      let entry = built.get(shopId);
+      if (!entry || entry.sealed !== sealed) {
+        entry = { sealed, gateways: new Map() };
+        built.set(shopId, entry);
+      }
+      let gateway = entry.gateways.get(name);
+      if (!gateway) {
+        const endpoint = options.endpoints?.[name];
+        gateway = ADAPTERS[name].create(credentials, { timeoutMs: options.timeoutMs, ...(endpoint ? { apiBaseUrl: endpoint } : {}) });
+        entry.gateways.set(name, gateway);
+      }
+      return gateway;
+    },
+
+    updateCredentials(shopId, sealed, update) {
+      const next: StoredCredentials = { ...open(shopId, sealed) };
+      for (const name of Object.keys(update) as RealGatewayName[]) {
+        if (!isRealGateway(name)) continue;
+        const input = update[name];
+        if (input === undefined) continue;
+        if (input === null) delete next[name];
+        else next[name] = ADAPTERS[name].parseCredentials(input);
+      }
+      const view: GatewayCredentialsView = {};
+      for (const name of Object.keys(next) as RealGatewayName[]) view[name] = ADAPTERS[name].describeCredentials(next[name]);
+      const empty = Object.keys(next).length === 0;
+      return { sealed: empty ? null : secretBox.seal(JSON.stringify(next), shopId), view };
+    },
+
+    async readWebhook(shopId, name, rawBody, headers) {
+      const { credentials } = await credentialsOf(shopId, name);
+      return ADAPTERS[name].parseWebhook(rawBody, headers, credentials);
     },
   };
 }

@@ -19,6 +19,14 @@ export const MerchantId = Type.String({ pattern: '^[^\\s/]{1,200}$' });
 const Text = (maxLength = 500) => Type.String({ minLength: 1, maxLength });
 const Origin = Type.String({ pattern: '^https?://[^/\\s]+/?$', maxLength: 300 });
 
+/** Fields per PSP are checked by its adapter (docs/gateways/*.md); null removes a gateway's credentials. */
+const CredentialsObject = Type.Union([Type.Record(Type.String({ maxLength: 100 }), Type.Unknown()), Type.Null()]);
+const GatewayCredentialsInput = Strict({
+  stripe: Type.Optional(CredentialsObject),
+  braintree: Type.Optional(CredentialsObject),
+  adyen: Type.Optional(CredentialsObject),
+});
+
 export const ShopSettingsInput = Strict({
   undoWindowSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 3600 })),
   captureMode: Type.Optional(Enum(CAPTURE_MODES)),
@@ -28,6 +36,7 @@ export const ShopSettingsInput = Strict({
   gateway: Type.Optional(Enum(GATEWAYS)),
   webhookUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://', maxLength: 2000 }), Type.Null()])),
   defaultLocale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
+  gatewayCredentials: Type.Optional(GatewayCredentialsInput),
 });
 
 export const CreateShopBody = Strict({ name: Text(200), settings: Type.Optional(ShopSettingsInput) });

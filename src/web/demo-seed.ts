@@ -7,6 +7,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { putProduct } from '../engine/catalog';
 import type { EngineContext } from '../engine/context';
+import type { UpsellContext } from '../engine/upsells';
 import { createOffer } from '../engine/offers';
 import { countShops, createShop, getShop } from '../engine/shops';
 
@@ -23,7 +24,7 @@ const DEMO_PRODUCTS = [
   { id: 'travel-mug', title: 'Insulated Travel Mug', variant: { id: 'travel-mug-black', title: 'Black, 350 ml', usd: 2200, eur: 2100, stock: 60 } },
 ];
 
-export async function ensureDemoShop(ctx: EngineContext, dataDir: string, publicUrl: string): Promise<DemoShop | null> {
+export async function ensureDemoShop(ctx: UpsellContext, dataDir: string, publicUrl: string): Promise<DemoShop | null> {
   const keyFile = path.join(dataDir, 'demo-shop.json');
   const saved = await readSaved(keyFile);
   if (saved && (await shopExists(ctx, saved.shopId))) return { ...saved, created: false };

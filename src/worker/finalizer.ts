@@ -59,7 +59,7 @@ async function capture(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
   const ref = upsell.authorization_ref ?? '';
   const result = await withGatewayTimeout<ModificationResult>(
     ctx,
-    gatewayFor(ctx, upsell).capture(ref, upsell.amount, upsell.currency, `${upsell.id}:capture`),
+    (await gatewayFor(ctx, upsell)).capture(ref, upsell.amount, upsell.currency, `${upsell.id}:capture`),
     { status: 'unknown', reason: 'timeout' },
   );
   ctx.faults.reach('capture.after_psp');

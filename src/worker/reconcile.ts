@@ -59,8 +59,8 @@ export async function reconcile(ctx: UpsellContext, limit = 50): Promise<number>
   return pending.length + abandoned.length + undos.length;
 }
 
-async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
-  const gateway = gatewayFor(ctx, upsell);
+export async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
+  const gateway = await gatewayFor(ctx, upsell);
   const key = `${upsell.id}:authorize`;
   const unknown: AuthorizeResult = { status: 'unknown', reason: 'timeout' };
   let result = await withGatewayTimeout(ctx, gateway.lookup({ idempotencyKey: key }), unknown);
@@ -84,12 +84,12 @@ async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Promise<vo
 async function resolveAbandonedAction(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
   const ref = upsell.authorization_ref;
   const result: AuthorizeResult = ref
-    ? await withGatewayTimeout(ctx, gatewayFor(ctx, upsell).completeAction(ref, `${upsell.id}:complete`), { status: 'unknown', reason: 'timeout' })
+    ? await withGatewayTimeout(ctx, (await gatewayFor(ctx, upsell)).completeAction(ref, `${upsell.id}:complete`), { status: 'unknown', reason: 'timeout' })
     : { status: 'unknown', reason: 'no authorization reference' };
   if (result.status === 'authorized' || result.status === 'declined') {
     await settleAuthorization(ctx, upsell, result, 'worker');
     return;
   }
-  if (ref) await withGatewayTimeout(ctx, gatewayFor(ctx, upsell).void(ref, `${upsell.id}:void`), { status: 'unknown', reason: 'timeout' } as const);
+  if (ref) await withGatewayTimeout(ctx, (await gatewayFor(ctx, upsell)).void(ref, `${upsell.id}:void`), { status: 'unknown', reason: 'timeout' } as const);
   await recordDeclined(ctx, upsell, 'authentication_failed', 'worker', { detail: '3-D Secure step abandoned' });
 }

@@ -8,7 +8,8 @@ import type { Clock } from '../../src/engine/context';
 import type { Faults, UpsellContext } from '../../src/engine/upsells';
 import type { SandboxGateway } from '../../src/gateways/sandbox/sandbox';
 import { createApp, type App } from '../../src/http/app';
-import { composeServices } from '../../src/runtime';
+import type { Logger } from 'pino';
+import { composeServices, type ServiceOptions } from '../../src/runtime';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
 import { createWorker, type Worker } from '../../src/worker/index';
 
@@ -44,17 +45,28 @@ export interface TestApp {
 /** PSP calls time out after this in tests (the timeout card hangs longer), so no test waits 8 s. */
 export const TEST_GATEWAY_TIMEOUT_MS = 150;
 
-export async function buildTestApp(options: { adminToken?: string | null; clock?: FakeClock; faults?: Faults } = {}): Promise<TestApp> {
+export async function buildTestApp(
+  options: {
+    adminToken?: string | null;
+    clock?: FakeClock;
+    faults?: Faults;
+    /** PSP API base URLs: the in-process fakes of test/fakes. */
+    gatewayEndpoints?: ServiceOptions['gatewayEndpoints'];
+    gatewayTimeoutMs?: number;
+    logger?: Logger;
+  } = {},
+): Promise<TestApp> {
   const database = connectDatabase(inject('databaseUrl'), { maxConnections: 10 });
   const clock = options.clock ?? new FakeClock();
   const { ctx, sandbox } = composeServices(database.db, {
     clock,
-    gatewayTimeoutMs: TEST_GATEWAY_TIMEOUT_MS,
+    gatewayTimeoutMs: options.gatewayTimeoutMs ?? TEST_GATEWAY_TIMEOUT_MS,
     sandbox: { hangMs: TEST_GATEWAY_TIMEOUT_MS * 3 },
     ...(options.faults ? { faults: options.faults } : {}),
+    ...(options.gatewayEndpoints ? { gatewayEndpoints: options.gatewayEndpoints } : {}),
   });
   const app = await createApp(
-    { adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken },
+    { adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken, ...(options.logger ? { logger: options.logger } : {}) },
     { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
   );
   await app.ready();

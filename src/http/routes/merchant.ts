@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { EngineContext } from '../../engine/context';
+import type { UpsellContext } from '../../engine/upsells';
 import { createApiKey, getShop, listApiKeys, revokeApiKey, updateShop } from '../../engine/shops';
 import { merchantAuth } from '../auth';
 import { IdParams, UpdateShopBody } from '../schemas';
@@ -8,7 +8,7 @@ import { offerRoutes } from './offers';
 import { orderRoutes } from './orders';
 
 export interface MerchantRouteOptions {
-  ctx: EngineContext;
+  ctx: UpsellContext;
   onSettingsChanged: () => void;
 }
 

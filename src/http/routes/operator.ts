@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { EngineContext } from '../../engine/context';
+import type { UpsellContext } from '../../engine/upsells';
 import { createShop } from '../../engine/shops';
 import { operatorAuth } from '../auth';
 import { CreateShopBody } from '../schemas';
 
 /** Operator routes (`Authorization: Bearer $PLUSONE_ADMIN_TOKEN`): create shops. */
 export const operatorRoutes: FastifyPluginAsyncTypebox<{
-  ctx: EngineContext;
+  ctx: UpsellContext;
   adminToken: string | null;
   onShopCreated: () => void;
 }> = async (app, options) => {

@@ -152,6 +152,12 @@ function isChallengeDone(data: unknown): boolean {
 declare global {
   interface Window {
     Stripe?: (publishableKey: string) => { handleNextAction(options: { clientSecret: string }): Promise<unknown> };
+    /**
+     * The page's own 3-D Secure step for PSPs whose browser SDK the widget does not load (Braintree's
+     * `threeDSecure.verifyCard`, Adyen Web's `createFromAction`): given the accept's `action`, resolve
+     * the details to post to the complete URL, or null when the buyer gave up.
+     */
+    plusoneAuthenticate?: (action: unknown) => Promise<Record<string, unknown> | null>;
   }
 }
 
@@ -301,7 +307,11 @@ function hydrate(section: HTMLElement, api: Api): void {
   async function authenticate(answer: Answer): Promise<void> {
     emit('requires_action');
     const url = answer.action?.url;
-    const step = url ? () => challenge(new URL(url, api.origin).href) : stripeStep(answer.action);
+    let details: Record<string, unknown> | null = null;
+    const own = window.plusoneAuthenticate;
+    const step = url
+      ? () => challenge(new URL(url, api.origin).href)
+      : (stripeStep(answer.action) ?? (own ? async () => (details = await own(answer.action).catch(() => null)) !== null : null));
     if (!step || !upsellId) {
       setState('closed');
       announce(text('authUnavailable'));
@@ -314,7 +324,7 @@ function hydrate(section: HTMLElement, api: Api): void {
       return;
     }
     status.textContent = text('confirming');
-    return settle(() => api.request('POST', completeUrl), true);
+    return settle(() => api.request('POST', completeUrl, details ? { details } : undefined), true);
   }
 
   /** The bank's page in a modal dialog; true once it reports completion, false when the buyer closes it. */
