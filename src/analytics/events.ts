@@ -1,0 +1,220 @@
+/**
+ * The analytics event log (docs/analytics.md). Lifecycle events are written in the same transaction as
+ * the upsell's state change, so each is recorded exactly once and never lost; views go through the
+ * `ViewRecorder` batcher so the buyer's page never waits on an insert.
+ */
+import { sql, type Transaction } from 'kysely';
+import type { UpsellState } from '../core/upsell-state';
+import type { Db } from '../store/database';
+import type { Database, UpsellRow } from '../store/schema';
+
+export const ANALYTICS_EVENT_TYPES = [
+  'offer_viewed',
+  'offer_accepted',
+  'offer_declined',
+  'upsell_undone',
+  'upsell_captured',
+  'upsell_capture_failed',
+  'upsell_refunded',
+  'upsell_payment_declined',
+  'upsell_capture_reversed',
+] as const;
+
+export type AnalyticsEventType = (typeof ANALYTICS_EVENT_TYPES)[number];
+
+/** The analytics event an upsell state records when entered; null for states analytics ignores. */
+export function eventForState(state: UpsellState): AnalyticsEventType | null {
+  switch (state) {
+    case 'authorized':
+      return 'offer_accepted';
+    case 'cancelled':
+      return 'upsell_undone';
+    case 'captured':
+      return 'upsell_captured';
+    case 'capture_failed':
+      return 'upsell_capture_failed';
+    case 'refunded':
+      return 'upsell_refunded';
+    case 'declined':
+      return 'upsell_payment_declined';
+    case 'pending':
+    case 'requires_action':
+    case 'capturing':
+      return null;
+    default: {
+      const exhaustive: never = state;
+      return exhaustive;
+    }
+  }
+}
+
+/** The experiment and arm stored with the order's decision (null when the order is in none). */
+function armOf(shopId: string, orderId: string) {
+  return {
+    experiment_id: sql<string | null>`(SELECT experiment_id FROM decisions WHERE shop_id = ${shopId} AND order_id = ${orderId})`,
+    arm_id: sql<string | null>`(SELECT arm_id FROM decisions WHERE shop_id = ${shopId} AND order_id = ${orderId})`,
+  };
+}
+
+/**
+ * The events a transition records. A capture that the PSP accepted and later reports failed (captured →
+ * capture_failed) also records `upsell_capture_reversed`, which takes that capture back out of revenue.
+ */
+export function eventsForTransition(from: UpsellState, to: UpsellState): AnalyticsEventType[] {
+  const entered = eventForState(to);
+  if (!entered) return [];
+  return from === 'captured' && to === 'capture_failed' ? [entered, 'upsell_capture_reversed'] : [entered];
+}
+
+/**
+ * Called by `transition` inside its transaction: one INSERT for the state entered. The unique index per
+ * (upsell, type) makes a repeat a no-op; the state table has no cycles, so a state is entered once.
+ */
+export async function recordUpsellTransition(
+  trx: Transaction<Database>,
+  upsell: UpsellRow,
+  from: UpsellState,
+  to: UpsellState,
+  at: Date,
+): Promise<void> {
+  const types = eventsForTransition(from, to);
+  if (types.length === 0) return;
+  await trx
+    .insertInto('analytics_events')
+    .values(types.map((type) => ({
+      shop_id: upsell.shop_id,
+      type,
+      order_id: upsell.order_id,
+      offer_id: upsell.offer_id,
+      upsell_id: upsell.id,
+      ...armOf(upsell.shop_id, upsell.order_id),
+      amount: upsell.amount,
+      currency: upsell.currency,
+      occurred_at: at,
+    })))
+    .onConflict((conflict) => conflict.columns(['shop_id', 'upsell_id', 'type']).where('upsell_id', 'is not', null).doNothing())
+    .execute();
+}
+
+/**
+ * "No thanks": marks the decision declined and records `offer_declined` in one statement, so both or
+ * neither happen. A repeat (already declined) changes nothing and records nothing.
+ */
+export async function declineDecision(db: Db, shopId: string, orderId: string, at: Date): Promise<void> {
+  await sql`
+    WITH declined AS (
+      UPDATE decisions SET declined_at = ${at}
+      WHERE shop_id = ${shopId} AND order_id = ${orderId} AND declined_at IS NULL AND offer_id IS NOT NULL
+      RETURNING shop_id, order_id, offer_id, offer, experiment_id, arm_id
+    )
+    INSERT INTO analytics_events (shop_id, type, order_id, offer_id, experiment_id, arm_id, amount, currency, occurred_at)
+    SELECT shop_id, 'offer_declined', order_id, offer_id, experiment_id, arm_id,
+           (offer->>'total')::bigint, offer->>'currency', ${at}
+    FROM declined
+    ON CONFLICT (shop_id, order_id, offer_id, type) WHERE upsell_id IS NULL DO NOTHING
+  `.execute(db);
+}
+
+/** An offer shown on the buyer's page. */
+export interface OfferView {
+  readonly shopId: string;
+  readonly orderId: string;
+  readonly offerId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly at: Date;
+}
+
+export interface ViewRecorderOptions {
+  /** Flush at least this often while views wait (default 250 ms). */
+  readonly flushIntervalMs?: number;
+  /** Flush as soon as this many views wait (default 500). */
+  readonly batchSize?: number;
+  /** Views kept while the database is unreachable; beyond it the oldest are dropped (default 100,000). */
+  readonly maxBuffered?: number;
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * Batches `offer_viewed` events: `record` only pushes to memory; a timer (or a full batch) writes them with
+ * one INSERT, taking the arm from the order's decision and skipping repeats of (order, offer). `close`
+ * (wired to Fastify's onClose) writes what is left, so a clean shutdown loses nothing.
+ */
+export class ViewRecorder {
+  private buffer: OfferView[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private inFlight: Promise<void> = Promise.resolve();
+  private closed = false;
+  private readonly flushIntervalMs: number;
+  private readonly batchSize: number;
+  private readonly maxBuffered: number;
+
+  constructor(private readonly db: Db, private readonly options: ViewRecorderOptions = {}) {
+    this.flushIntervalMs = options.flushIntervalMs ?? 250;
+    this.batchSize = options.batchSize ?? 500;
+    this.maxBuffered = options.maxBuffered ?? 100_000;
+  }
+
+  record(view: OfferView): void {
+    this.buffer.push(view);
+    if (this.buffer.length > this.maxBuffered) this.buffer.splice(0, this.buffer.length - this.maxBuffered);
+    if (this.buffer.length >= this.batchSize) {
+      void this.flush();
+    } else if (!this.timer && !this.closed) {
+      this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs);
+      this.timer.unref();
+    }
+  }
+
+  /** Writes every view recorded so far; resolves when they are stored (or failed and were put back). */
+  flush(): Promise<void> {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = null;
+    }
+    this.inFlight = this.inFlight.then(() => this.writeBuffered());
+    return this.inFlight;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.flush();
+  }
+
+  get pending(): number {
+    return this.buffer.length;
+  }
+
+  private async writeBuffered(): Promise<void> {
+    while (this.buffer.length > 0) {
+      const batch = this.buffer.splice(0, this.batchSize);
+      try {
+        await insertViews(this.db, batch);
+      } catch (error) {
+        // Put them back for the next flush; the unique index makes a retried batch safe.
+        this.buffer.unshift(...batch);
+        this.options.onError?.(error);
+        if (!this.closed && !this.timer) {
+          this.timer = setTimeout(() => void this.flush(), this.flushIntervalMs * 4);
+          this.timer.unref();
+        }
+        return;
+      }
+    }
+  }
+}
+
+async function insertViews(db: Db, views: readonly OfferView[]): Promise<void> {
+  if (views.length === 0) return;
+  await sql`
+    INSERT INTO analytics_events (shop_id, type, order_id, offer_id, experiment_id, arm_id, amount, currency, occurred_at)
+    SELECT v.shop_id, 'offer_viewed', v.order_id, v.offer_id, d.experiment_id, d.arm_id, v.amount, v.currency, v.at
+    FROM unnest(
+      ${views.map((view) => view.shopId)}::text[], ${views.map((view) => view.orderId)}::text[],
+      ${views.map((view) => view.offerId)}::text[], ${views.map((view) => view.amount)}::bigint[],
+      ${views.map((view) => view.currency)}::text[], ${views.map((view) => view.at.toISOString())}::timestamptz[]
+    ) AS v(shop_id, order_id, offer_id, amount, currency, at)
+    LEFT JOIN decisions d ON d.shop_id = v.shop_id AND d.order_id = v.order_id
+    ON CONFLICT (shop_id, order_id, offer_id, type) WHERE upsell_id IS NULL DO NOTHING
+  `.execute(db);
+}

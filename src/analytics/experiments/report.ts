@@ -1,0 +1,164 @@
+/**
+ * The statistics of one experiment, from its events and its orders: per arm take rate and revenue per
+ * view with always-valid intervals, the comparisons with the control (the first arm), the verdict, and —
+ * with a holdout — the incremental revenue per order measured against orders that saw nothing.
+ */
+import { sql } from 'kysely';
+import type { EngineContext } from '../../engine/context';
+import type { Db } from '../../store/database';
+import {
+  decideVerdict, differenceInterval, meanInterval, proportionInterval, revenueSample,
+  type Comparison, type Interval, type Verdict,
+} from '../stats';
+import { HOLDOUT_ARM_ID } from './model';
+import { experimentView, findExperiment, promoteArm, type ExperimentRow, type ExperimentView } from './store';
+
+/** Per arm and currency, from the daily rollup; sums arrive as exact decimal text. */
+interface ArmCurrencyRow {
+  arm_id: string;
+  currency: string;
+  orders: string;
+  checkout_total: string;
+  views: string;
+  accepts: string;
+  undos: string;
+  declines: string;
+  captured: string;
+  refunded: string;
+  revenue_squares: string;
+}
+
+export interface ArmRevenue {
+  currency: string;
+  netRevenue: number;
+  revenuePerView: Interval;
+}
+
+export interface ArmStatistics {
+  armId: string;
+  name: string;
+  orders: number;
+  views: number;
+  accepts: number;
+  undos: number;
+  declines: number;
+  takeRate: Interval;
+  undoRate: Interval;
+  revenue: ArmRevenue[];
+  guardrailBreached: boolean;
+}
+
+export interface IncrementalRevenue {
+  currency: string;
+  treatmentOrders: number;
+  holdoutOrders: number;
+  /** Net upsell revenue per order of the arms minus that of the holdout (minor units). */
+  incrementalRevenuePerOrder: Interval;
+  /** Average order value (checkout total + net upsell revenue) of the arms ÷ that of the holdout − 1. */
+  aovLift: number | null;
+}
+
+export interface ExperimentStatistics {
+  verdict: Verdict;
+  winnerArmId: string | null;
+  reason: string;
+  alpha: number;
+  controlArmId: string;
+  arms: ArmStatistics[];
+  comparisons: Comparison[];
+  holdout: { orders: number; incremental: IncrementalRevenue[] } | null;
+}
+
+const num = (text: string | undefined) => Number(text ?? 0);
+
+async function armRows(db: Db, shopId: string, experimentId: string): Promise<ArmCurrencyRow[]> {
+  const result = await sql<ArmCurrencyRow>`
+    SELECT arm_id, currency, sum(orders)::text AS orders, sum(checkout_total)::text AS checkout_total,
+      sum(views)::text AS views, sum(accepts)::text AS accepts, sum(undos)::text AS undos, sum(declines)::text AS declines,
+      sum(captured_amount)::text AS captured, sum(refunded_amount)::text AS refunded,
+      (sum(captured_squares) - sum(refunded_squares))::text AS revenue_squares
+    FROM analytics_daily
+    WHERE shop_id = ${shopId} AND experiment_id = ${experimentId}
+    GROUP BY arm_id, currency
+  `.execute(db);
+  return result.rows;
+}
+
+export async function experimentStatistics(db: Db, experiment: ExperimentRow): Promise<ExperimentStatistics> {
+  const { settings } = experiment;
+  const rollup = await armRows(db, experiment.shop_id, experiment.id);
+  const alpha = settings.alpha;
+  const arms = experiment.arms.map((arm) => {
+    const rows = rollup.filter((row) => row.arm_id === arm.id);
+    const sum = (field: 'views' | 'accepts' | 'undos' | 'declines') => rows.reduce((total, row) => total + num(row[field]), 0);
+    const views = sum('views');
+    const accepts = sum('accepts');
+    const undos = sum('undos');
+    return {
+      armId: arm.id,
+      name: arm.name,
+      orders: rows.reduce((total, row) => total + num(row.orders), 0),
+      views,
+      accepts,
+      undos,
+      declines: sum('declines'),
+      takeRate: proportionInterval(accepts - undos, views, alpha),
+      undoRate: proportionInterval(undos, accepts, alpha),
+      // Revenue per view: each view brought its upsell's net captured amount, or 0.
+      revenue: rows.filter((row) => num(row.views) > 0 || num(row.captured) > 0).map((row) => {
+        const net = Number(BigInt(row.captured) - BigInt(row.refunded));
+        const interval = meanInterval(revenueSample(num(row.views), net, num(row.revenue_squares)), alpha);
+        return { currency: row.currency.trim(), netRevenue: net, revenuePerView: { ...interval, lower: Math.max(0, interval.lower) } };
+      }),
+      guardrailBreached: false,
+    };
+  });
+  const verdict = decideVerdict(arms.map((arm) => ({ armId: arm.armId, views: arm.views, takes: arm.accepts - arm.undos, accepts: arm.accepts, undos: arm.undos })), settings);
+  for (const arm of arms) arm.guardrailBreached = verdict.guardrailBreached.includes(arm.armId);
+  return {
+    verdict: verdict.verdict,
+    winnerArmId: verdict.winnerArmId,
+    reason: verdict.reason,
+    alpha,
+    controlArmId: experiment.arms[0]?.id ?? '',
+    arms,
+    comparisons: [...verdict.comparisons],
+    holdout: experiment.holdout_basis_points > 0 ? holdoutComparison(rollup, alpha) : null,
+  };
+}
+
+function holdoutComparison(rollup: readonly ArmCurrencyRow[], alpha: number) {
+  const currencies = [...new Set(rollup.filter((row) => num(row.orders) > 0).map((row) => row.currency))];
+  const incremental = currencies.map((currency): IncrementalRevenue => {
+    const inCurrency = (rows: readonly ArmCurrencyRow[], holdout: boolean) =>
+      rows.filter((row) => row.currency === currency && (row.arm_id === HOLDOUT_ARM_ID) === holdout);
+    const treatmentOrders = inCurrency(rollup, false).reduce((total, row) => total + num(row.orders), 0);
+    const holdoutOrders = inCurrency(rollup, true).reduce((total, row) => total + num(row.orders), 0);
+    const treatmentEvents = inCurrency(rollup, false);
+    const net = treatmentEvents.reduce((total, row) => total + Number(BigInt(row.captured) - BigInt(row.refunded)), 0);
+    const squares = treatmentEvents.reduce((total, row) => total + num(row.revenue_squares), 0);
+    // Holdout orders were shown nothing, so their upsell revenue is 0 by construction.
+    const difference = differenceInterval({ mean: 0, variance: 0, n: holdoutOrders }, revenueSample(treatmentOrders, net, squares), alpha);
+    const checkout = (holdout: boolean) => inCurrency(rollup, holdout).reduce((total, row) => total + Number(BigInt(row.checkout_total)), 0);
+    const treatmentAov = treatmentOrders === 0 ? null : (checkout(false) + net) / treatmentOrders;
+    const holdoutAov = holdoutOrders === 0 ? null : checkout(true) / holdoutOrders;
+    return {
+      currency: currency.trim(),
+      treatmentOrders,
+      holdoutOrders,
+      incrementalRevenuePerOrder: { estimate: difference.estimate, lower: difference.lower, upper: difference.upper },
+      aovLift: treatmentAov === null || !holdoutAov ? null : Number((treatmentAov / holdoutAov - 1).toFixed(6)),
+    };
+  });
+  return { orders: rollup.filter((row) => row.arm_id === HOLDOUT_ARM_ID).reduce((total, row) => total + num(row.orders), 0), incremental };
+}
+
+/** `GET /v1/experiments/{id}`: the experiment and its statistics; promotes the winner when asked to. */
+export async function experimentReport(ctx: EngineContext, shopId: string, experimentId: string): Promise<{ experiment: ExperimentView; statistics: ExperimentStatistics }> {
+  const row = await findExperiment(ctx.db, shopId, experimentId);
+  const statistics = await experimentStatistics(ctx.db, row);
+  if (row.status === 'running' && row.settings.autoPromote && statistics.verdict === 'winner' && statistics.winnerArmId) {
+    return { experiment: await promoteArm(ctx, shopId, experimentId, statistics.winnerArmId), statistics };
+  }
+  return { experiment: experimentView(row), statistics };
+}
