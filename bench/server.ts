@@ -51,8 +51,8 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-function spawnNode(args: string[], env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<void> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+function spawnNode(args: string[], env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []): { child: ChildProcess; output: () => string; exited: Promise<void> } {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
   const keep = (chunk: Buffer) => {
@@ -93,6 +93,8 @@ export interface PlusoneOptions {
   readonly dataDir: string;
   readonly sandboxLatencyMs: number;
   readonly worker: boolean;
+  /** Extra flags for node, e.g. `--cpu-prof --cpu-prof-dir=…` (written when the process stops). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export async function startPlusone(options: PlusoneOptions): Promise<Child> {
@@ -111,7 +113,7 @@ export async function startPlusone(options: PlusoneOptions): Promise<Child> {
     PLUSONE_SANDBOX_LATENCY_MS: String(options.sandboxLatencyMs),
     LOG_LEVEL: 'warn',
   };
-  const { child, output, exited } = spawnNode(['src/cli.ts', 'start'], env);
+  const { child, output, exited } = spawnNode(['src/cli.ts', 'start'], env, options.nodeArgs);
   const url = `http://127.0.0.1:${port}`;
   try {
     await waitReady(`${url}/readyz`, 'Plusone', output, exited);

@@ -3,12 +3,17 @@
  * demo shop, the HTTP app. Shutdown runs in reverse order: stop taking requests, then close the pool,
  * then stop the embedded PostgreSQL.
  */
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
+import { createEngineCaches } from './engine/caches';
 import { randomIds, systemClock, type Clock, type IdGenerator } from './engine/context';
 import { faultsFromEnv, noFaults, type Faults, type UpsellContext } from './engine/upsells';
-import { createGateways } from './gateways/index';
+import { SecretBox } from './core/secret-box';
+import { createGateways, type GatewayOptions } from './gateways/index';
 import { SandboxGateway, type SandboxOptions } from './gateways/sandbox/sandbox';
 import { builtinOrderSinks } from './orders/builtin';
 import { createWorker, type Worker } from './worker/index';
@@ -63,6 +68,10 @@ export interface ServiceOptions {
   readonly gatewayTimeoutMs?: number;
   readonly sandbox?: SandboxOptions;
   readonly faults?: Faults;
+  /** Seals PSP credentials at rest. Default: a random key for this process (tests). */
+  readonly secretKey?: string;
+  /** PSP API base URLs instead of the SDKs' hosts (fakes in tests, stripe-mock locally). */
+  readonly gatewayEndpoints?: GatewayOptions['endpoints'];
 }
 
 /** The composition root of the engine: database, clock, ids, gateways, order sinks, fault points. */
@@ -74,16 +83,52 @@ export function composeServices(db: DatabaseHandle['db'], options: ServiceOption
     db,
     clock,
     ids,
-    gateways: createGateways(sandbox),
+    gateways: createGateways(db, {
+      sandbox,
+      secretBox: new SecretBox(options.secretKey ?? randomBytes(32).toString('hex')),
+      timeoutMs: options.gatewayTimeoutMs ?? 8_000,
+      ...(options.gatewayEndpoints ? { endpoints: options.gatewayEndpoints } : {}),
+    }),
     orderSinks: builtinOrderSinks(ids),
     gatewayTimeoutMs: options.gatewayTimeoutMs ?? 8_000,
     faults: options.faults ?? noFaults,
+    caches: createEngineCaches(),
   };
   return { ctx, sandbox };
 }
 
-function serviceOptions(config: Config): ServiceOptions {
-  return { faults: faultsFromEnv(process.env), gatewayTimeoutMs: config.gatewayTimeoutMs, sandbox: { latencyMs: config.sandboxLatencyMs } };
+async function serviceOptions(config: Config, logger: Logger): Promise<ServiceOptions> {
+  return {
+    faults: faultsFromEnv(process.env),
+    gatewayTimeoutMs: config.gatewayTimeoutMs,
+    sandbox: { latencyMs: config.sandboxLatencyMs },
+    secretKey: config.secretKey ?? (await localSecretKey(config.dataDir, logger)),
+    gatewayEndpoints: config.gatewayEndpoints,
+  };
+}
+
+/**
+ * Without PLUSONE_SECRET_KEY, a key generated once into the data folder (mode 600), so `npm start` works
+ * with no setup. Several nodes must share one key: set PLUSONE_SECRET_KEY for them.
+ */
+async function localSecretKey(dataDir: string, logger: Logger): Promise<string> {
+  const file = path.join(dataDir, 'secret.key');
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  await mkdir(dataDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  try {
+    await writeFile(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    logger.info({ file }, 'PLUSONE_SECRET_KEY is not set: PSP credentials are sealed with a key generated in the data folder');
+    return key;
+  } catch (error) {
+    // Another process wrote it first: use theirs.
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return (await readFile(file, 'utf8')).trim();
+    throw error;
+  }
 }
 
 export interface Running {
@@ -98,7 +143,9 @@ export interface Running {
 export async function startServer(config: Config, logger: Logger): Promise<Running> {
   const database = await openDatabase(config, logger);
   try {
-    const { ctx, sandbox } = composeServices(database.handle.db, serviceOptions(config));
+    const { ctx, sandbox } = composeServices(database.handle.db, await serviceOptions(config, logger));
+    // Other nodes' offer changes arrive by NOTIFY; without the listener the version re-check still bounds staleness.
+    await ctx.caches?.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
     let demo: DemoShop | null = null;
     const app = await createApp(
       { adminToken: config.adminToken, logger: logger.child({ component: 'http' }), demoShop: () => demo },
@@ -120,6 +167,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       async stop() {
         await app.close();
         await worker?.stop();
+        await ctx.caches?.offers.close();
         await database.close();
       },
     };
@@ -132,7 +180,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 /** `plusone worker`: the worker alone, on the configured database, until stopped. */
 export async function startWorkerOnly(config: Config, logger: Logger): Promise<{ stop(): Promise<void> }> {
   const database = await openDatabase(config, logger);
-  const { ctx } = composeServices(database.handle.db, serviceOptions(config));
+  const { ctx } = composeServices(database.handle.db, await serviceOptions(config, logger));
   const worker = createWorker(ctx, { logger: logger.child({ component: 'worker' }) });
   worker.start();
   return {

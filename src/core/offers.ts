@@ -309,3 +309,113 @@ function lostTo(loser: Eligible, winner: Eligible): Reason {
   }
   return { code: 'tie_broken_by_age', message: `Offer ${winnerId} ties on priority and revenue and was created first` };
 }
+
+/**
+ * A shop's offers prepared once for many decisions: ranked (priority, then age), with discounts parsed
+ * and rule lists turned into sets, so a decision walks the ranking, skips ineligible offers without
+ * building reasons, and stops after the first priority level that has an eligible offer. It picks the
+ * same offer as `decide` (the unit tests compare both on random orders); `decide` stays the explanation.
+ */
+export interface CompiledOffer {
+  readonly candidate: Candidate;
+  readonly percent: Decimal | null;
+  readonly startsAtMs: number | null;
+  readonly endsAtMs: number | null;
+  readonly createdAtMs: number;
+  readonly currencies: ReadonlySet<string> | null;
+  readonly countries: ReadonlySet<string> | null;
+}
+
+export interface CompiledOffers {
+  /** Highest priority first; within a priority, oldest first. */
+  readonly ranked: readonly CompiledOffer[];
+}
+
+export function compileOffers(candidates: readonly Candidate[]): CompiledOffers {
+  const ranked = candidates.map((candidate): CompiledOffer => {
+    const { offer } = candidate;
+    const discount = offer.discount;
+    return {
+      candidate,
+      percent: discount?.type === 'percentage' ? decimalFromJson(discount.value) : null,
+      startsAtMs: offer.startsAt?.getTime() ?? null,
+      endsAtMs: offer.endsAt?.getTime() ?? null,
+      createdAtMs: offer.createdAt.getTime(),
+      currencies: offer.rules.currencies ? new Set(offer.rules.currencies) : null,
+      countries: offer.rules.countries ? new Set(offer.rules.countries) : null,
+    };
+  });
+  ranked.sort((a, b) =>
+    b.candidate.offer.priority - a.candidate.offer.priority ||
+    a.createdAtMs - b.createdAtMs ||
+    (a.candidate.offer.id < b.candidate.offer.id ? -1 : 1));
+  return { ranked };
+}
+
+/** Current stock of a tracked variant when it may differ from the compiled one; undefined: use the compiled. */
+export type StockOf = (variantId: string) => number | null | undefined;
+
+function isEligible(compiled: CompiledOffer, variant: OfferVariant, order: OrderFacts, nowMs: number, stockOf: StockOf | null): boolean {
+  const { offer } = compiled.candidate;
+  if (!offer.active) return false;
+  if (compiled.startsAtMs !== null && nowMs < compiled.startsAtMs) return false;
+  if (compiled.endsAtMs !== null && nowMs >= compiled.endsAtMs) return false;
+  if (variant.prices[order.currency] === undefined) return false;
+  const live = stockOf?.(variant.id);
+  const stock = live === undefined ? variant.stock : live;
+  if (stock !== null && stock < offer.quantity) return false;
+  if (order.productIds.has(variant.productId)) return false;
+  if (compiled.currencies && !compiled.currencies.has(order.currency)) return false;
+  const rules = offer.rules;
+  if (rules.minSubtotal !== undefined && order.subtotal < rules.minSubtotal) return false;
+  if (rules.maxSubtotal !== undefined && order.subtotal > rules.maxSubtotal) return false;
+  if (compiled.countries && (order.country === null || !compiled.countries.has(order.country))) return false;
+  if (rules.firstOrderOnly && order.firstOrder !== true) return false;
+  if (rules.anyProductIds && !rules.anyProductIds.some((id) => order.productIds.has(id))) return false;
+  if (rules.excludeProductIds?.some((id) => order.productIds.has(id))) return false;
+  if (rules.customerTags && !rules.customerTags.some((tag) => order.customerTags.has(tag))) return false;
+  return true;
+}
+
+/** Net revenue (list total − discount) without building the whole price; integer math, exact. */
+function expectedRevenueOf(compiled: CompiledOffer, unitPrice: number, currency: string): number {
+  const { offer } = compiled.candidate;
+  const listTotal = unitPrice * offer.quantity;
+  const discount = offer.discount;
+  if (!discount) return listTotal;
+  const amount = discount.type === 'percentage'
+    ? (compiled.percent ? applyPercentage(listTotal, compiled.percent) : 0)
+    : discountFor(discount, listTotal, currency);
+  return listTotal - Math.min(listTotal, amount);
+}
+
+/** The same choice as `decide(candidates, order, now).chosen`, over compiled offers and without the explanation. */
+export function decideCompiled(
+  compiled: CompiledOffers,
+  order: OrderFacts,
+  now: Date,
+  stockOf: StockOf | null = null,
+): Decision['chosen'] {
+  const nowMs = now.getTime();
+  let best: { entry: CompiledOffer; variant: OfferVariant; revenue: number } | null = null;
+  for (const entry of compiled.ranked) {
+    // Ranked by priority: once a level produced a winner, lower levels cannot beat it.
+    if (best && entry.candidate.offer.priority < best.entry.candidate.offer.priority) break;
+    const variant = entry.candidate.variant;
+    if (!variant || !isEligible(entry, variant, order, nowMs, stockOf)) continue;
+    const revenue = expectedRevenueOf(entry, variant.prices[order.currency] ?? 0, order.currency);
+    // Within a level the ranking is oldest first, so only a strictly higher revenue takes over.
+    if (!best || revenue > best.revenue) best = { entry, variant, revenue };
+  }
+  if (!best) return null;
+  const { candidate } = best.entry;
+  const price = priceOffer({
+    currency: order.currency,
+    unitPrice: best.variant.prices[order.currency] ?? 0,
+    quantity: candidate.offer.quantity,
+    discount: candidate.offer.discount,
+    taxRate: order.taxRate,
+    shippingAmount: shippingFor(candidate.offer, order.currency),
+  });
+  return { candidate, price };
+}

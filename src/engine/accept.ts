@@ -13,7 +13,8 @@
 import type { Kysely } from 'kysely';
 import { DomainError } from '../core/errors';
 import { message } from '../core/messages';
-import type { AuthorizeResult, DeclineCode } from '../gateways/contract';
+import type { AuthorizeResult, DeclineCode, PaymentGateway } from '../gateways/contract';
+import type { GatewayName } from './settings';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
 import type { CheckoutSession } from './checkout';
@@ -94,9 +95,19 @@ export async function acceptOffer(ctx: UpsellContext, session: CheckoutSession, 
   if (start.kind === 'answer') return start.answer;
 
   const upsell = start.upsell;
+  let gateway: PaymentGateway;
+  try {
+    gateway = await gatewayFor(ctx, upsell);
+  } catch (error) {
+    // The shop's credentials were removed or cannot be read: nothing was sent, so the buyer gets a
+    // decline and the merchant the reason, instead of an upsell left pending.
+    if (!(error instanceof DomainError)) throw error;
+    const declined = await recordDeclined(ctx, upsell, 'processing_error', 'system', { detail: error.message });
+    return remember(ctx.db, session.shopId, idempotencyKey, answerFor(declined));
+  }
   const result = await withGatewayTimeout(
     ctx,
-    gatewayFor(ctx, upsell).authorize({
+    gateway.authorize({
       paymentMethodRef: start.payment.paymentMethodRef,
       customerRef: start.payment.customerRef ?? null,
       amount: upsell.amount,
@@ -172,7 +183,8 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
         currency: offer.currency,
         offer: JSON.stringify(offer),
         card: JSON.stringify({ brand: order.payment.brand ?? null, last4: order.payment.last4 ?? null }),
-        gateway: shop.settings.gateway,
+        // The PSP that saved the card at checkout (checked against the shop's gateway at registration).
+        gateway: order.payment.gateway as GatewayName,
         capture_mode: shop.settings.captureMode,
         order_strategy: shop.settings.orderStrategy,
         undo_window_seconds: shop.settings.undoWindowSeconds,
@@ -223,22 +235,25 @@ async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: str
 
 /** Holds the offer's units for this upsell; `out_of_stock` (and nothing written) when they are gone. */
 async function reserveStock(trx: Parameters<typeof appendEvent>[0], upsell: UpsellRow): Promise<UpsellRow> {
+  // Read without a lock: most variants do not track stock, and a FOR UPDATE here made every accept of
+  // the same variant wait for the previous one's commit. Tracked stock is taken by one guarded update.
   const variant = await trx
     .selectFrom('variants')
     .select('stock')
     .where('shop_id', '=', upsell.shop_id)
     .where('id', '=', upsell.offer.variantId)
-    .forUpdate()
     .executeTakeFirst();
   if (!variant || variant.stock === null) return upsell;
   const quantity = upsell.offer.quantity;
-  if (variant.stock < quantity) throw new DomainError('out_of_stock', 'This item just sold out. You have not been charged.');
-  await trx
+  const taken = await trx
     .updateTable('variants')
-    .set({ stock: variant.stock - quantity })
+    .set((eb) => ({ stock: eb('stock', '-', quantity) }))
     .where('shop_id', '=', upsell.shop_id)
     .where('id', '=', upsell.offer.variantId)
-    .execute();
+    .where('stock', '>=', quantity)
+    .returning('stock')
+    .executeTakeFirst();
+  if (!taken) throw new DomainError('out_of_stock', 'This item just sold out. You have not been charged.');
   return trx
     .updateTable('upsells')
     .set({ reserved_quantity: quantity })
@@ -333,7 +348,7 @@ async function recordAuthorized(
 
 /** Voids (or refunds, when already captured) an authorization; idempotent by key. */
 export async function releaseAuthorization(ctx: UpsellContext, upsell: UpsellRow, ref: string, captured: boolean) {
-  const gateway = gatewayFor(ctx, upsell);
+  const gateway = await gatewayFor(ctx, upsell);
   const call = captured
     ? gateway.refund(ref, upsell.amount, upsell.currency, `${upsell.id}:refund`)
     : gateway.void(ref, `${upsell.id}:void`);

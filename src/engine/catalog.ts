@@ -3,6 +3,7 @@ import { DomainError, notFound } from '../core/errors';
 import { isCurrency } from '../core/money';
 import type { Db } from '../store/database';
 import type { EngineContext } from './context';
+import { bumpOffersVersion } from './offer-cache';
 
 export interface VariantInput {
   id: string;
@@ -43,7 +44,8 @@ function validate(input: ProductInput): void {
 export async function putProduct(ctx: EngineContext, shopId: string, productId: string, input: ProductInput): Promise<ProductView> {
   validate(input);
   const now = ctx.clock.now();
-  await ctx.db.transaction().execute(async (trx) => {
+  // Titles, prices and stock tracking are part of the compiled offers: every change bumps their version.
+  const version = await ctx.db.transaction().execute(async (trx) => {
     const variantIds = input.variants.map((variant) => variant.id);
     if (variantIds.length > 0) {
       const taken = await trx
@@ -64,7 +66,7 @@ export async function putProduct(ctx: EngineContext, shopId: string, productId: 
       .execute();
     // Replace the variant set: prices cascade with their variant.
     await trx.deleteFrom('variants').where('shop_id', '=', shopId).where('product_id', '=', productId).execute();
-    if (input.variants.length === 0) return;
+    if (input.variants.length === 0) return bumpOffersVersion(trx, shopId);
     await trx
       .insertInto('variants')
       .values(input.variants.map((variant, position) => ({
@@ -74,7 +76,10 @@ export async function putProduct(ctx: EngineContext, shopId: string, productId: 
     const prices = input.variants.flatMap((variant) =>
       variant.prices.map((price) => ({ shop_id: shopId, variant_id: variant.id, currency: price.currency, amount: price.amount })));
     if (prices.length > 0) await trx.insertInto('variant_prices').values(prices).execute();
+    // Last, so the shop row (which every change of this shop bumps) is locked only until the commit.
+    return bumpOffersVersion(trx, shopId);
   });
+  ctx.caches?.offers.forget(shopId, version);
   return getProduct(ctx.db, shopId, productId);
 }
 
@@ -125,6 +130,10 @@ async function listProductsWhere(db: Db, shopId: string, productIds: string[] | 
 }
 
 export async function deleteProduct(ctx: EngineContext, shopId: string, productId: string): Promise<void> {
-  const result = await ctx.db.deleteFrom('products').where('shop_id', '=', shopId).where('id', '=', productId).executeTakeFirst();
+  const { result, version } = await ctx.db.transaction().execute(async (trx) => ({
+    result: await trx.deleteFrom('products').where('shop_id', '=', shopId).where('id', '=', productId).executeTakeFirst(),
+    version: await bumpOffersVersion(trx, shopId),
+  }));
+  ctx.caches?.offers.forget(shopId, version);
   if (result.numDeletedRows === 0n) throw notFound('Product');
 }

@@ -5,8 +5,10 @@
  */
 import { DomainError } from '../core/errors';
 import type { Db } from '../store/database';
+import type { EngineCaches } from './caches';
 import { hashSecret, type EngineContext } from './context';
 import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from './decisions';
+import { liveStock } from './offer-cache';
 
 export interface CheckoutSession {
   readonly id: string;
@@ -16,29 +18,66 @@ export interface CheckoutSession {
   readonly allowedOrigins: readonly string[];
 }
 
-/** The session of a token; `unauthorized` when unknown, `session_expired` after its deadline. */
+/**
+ * The session of a token; `unauthorized` when unknown, `session_expired` after its deadline. Sessions are
+ * cached by token hash for a few seconds (they never change; the shop's origins may, within that bound).
+ */
 export async function authenticateSession(ctx: EngineContext, token: string): Promise<CheckoutSession> {
+  const tokenHash = hashSecret(token);
+  const session = ctx.caches?.sessions.get(tokenHash) ?? await loadSession(ctx, tokenHash);
+  if (ctx.clock.now() >= session.expiresAt) throw new DomainError('session_expired', 'This post-purchase session has expired');
+  return session;
+}
+
+async function loadSession(ctx: EngineContext, tokenHash: string): Promise<CheckoutSession> {
   const row = await ctx.db
     .selectFrom('checkout_sessions')
     .innerJoin('shops', 'shops.id', 'checkout_sessions.shop_id')
     .select(['checkout_sessions.id', 'checkout_sessions.shop_id', 'checkout_sessions.order_id', 'checkout_sessions.expires_at', 'shops.settings'])
-    .where('checkout_sessions.token_hash', '=', hashSecret(token))
+    .where('checkout_sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
   if (!row) throw new DomainError('unauthorized', 'Unknown session token');
-  if (ctx.clock.now() >= row.expires_at) throw new DomainError('session_expired', 'This post-purchase session has expired');
-  return {
+  const session = {
     id: row.id,
     shopId: row.shop_id,
     orderId: row.order_id,
     expiresAt: row.expires_at,
     allowedOrigins: row.settings.allowedOrigins ?? [],
   };
+  ctx.caches?.sessions.set(tokenHash, session);
+  return session;
 }
 
 /** The offer to show on the confirmation page, or null when there is none (any more). */
 export async function checkoutOffer(ctx: EngineContext, session: CheckoutSession): Promise<CheckoutOffer | null> {
-  const decided = await currentDecidedOffer(ctx.db, session.shopId, session.orderId, ctx.clock.now());
+  const now = ctx.clock.now();
+  const decided = ctx.caches
+    ? await cachedDecidedOffer(ctx.db, ctx.caches, session.shopId, session.orderId, now)
+    : await currentDecidedOffer(ctx.db, session.shopId, session.orderId, now);
   return decided ? toCheckoutOffer(decided, session.expiresAt) : null;
+}
+
+/**
+ * `currentDecidedOffer` from memory: the decided offer (it never changes after registration) re-checked
+ * against the shop's compiled offers; only a variant that tracks stock costs a read.
+ */
+async function cachedDecidedOffer(db: Db, caches: EngineCaches, shopId: string, orderId: string, now: Date): Promise<DecidedOffer | null> {
+  const key = `${shopId}:${orderId}`;
+  let decided = caches.decisions.get(key);
+  if (decided === undefined) {
+    const row = await db.selectFrom('decisions').select('offer').where('shop_id', '=', shopId).where('order_id', '=', orderId).executeTakeFirst();
+    decided = row?.offer ?? null;
+    caches.decisions.set(key, decided);
+  }
+  if (!decided) return null;
+  // Deleted offers are not among the compiled ones: absent means withdrawn.
+  const current = (await caches.offers.get(db, shopId)).byId.get(decided.id);
+  if (!current) return null;
+  const { offer, variant } = current;
+  if (!offer.active || (offer.endsAt !== null && now >= offer.endsAt) || !variant) return null;
+  if (variant.stock === null) return decided;
+  const stock = (await liveStock(db, shopId, [variant.id])).get(variant.id);
+  return stock === undefined || (stock !== null && stock < offer.quantity) ? null : decided;
 }
 
 export async function currentDecidedOffer(db: Db, shopId: string, orderId: string, now: Date): Promise<DecidedOffer | null> {

@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../store/database';
+import type { EngineCaches } from './caches';
 
 export interface Clock {
   now(): Date;
@@ -41,4 +42,6 @@ export interface EngineContext {
   readonly db: Db;
   readonly clock: Clock;
   readonly ids: IdGenerator;
+  /** The process's in-memory fast path (compiled offers, sessions, decisions); absent: read the database. */
+  readonly caches?: EngineCaches;
 }

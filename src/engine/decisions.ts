@@ -35,11 +35,11 @@ export interface CheckoutOffer extends DecidedOffer {
 }
 
 export function presentDecision(
-  decision: Decision,
+  chosen: Decision['chosen'],
   context: { locale: string; card: { brand: string | null; last4: string | null } },
 ): DecidedOffer | null {
-  if (!decision.chosen) return null;
-  const { candidate, price } = decision.chosen;
+  if (!chosen) return null;
+  const { candidate, price } = chosen;
   const { offer, variant } = candidate;
   if (!variant) return null;
   const copy = offer.buttonCopy[0] ?? null;

@@ -5,6 +5,7 @@ import type { ButtonCopy, Candidate, CurrencyAmount, Discount, Offer, OfferRules
 import type { Db } from '../store/database';
 import type { OfferRow } from '../store/schema';
 import type { EngineContext } from './context';
+import { bumpOffersVersion } from './offer-cache';
 
 export interface OfferInput {
   name: string;
@@ -129,26 +130,39 @@ export async function createOffer(ctx: EngineContext, shopId: string, input: Off
   const offer = withDefaults(input);
   await validate(ctx.db, shopId, offer);
   const now = ctx.clock.now();
-  const row = await ctx.db
+  const row = await changeOffers(ctx, shopId, (trx) => trx
     .insertInto('offers')
     .values({ shop_id: shopId, id: ctx.ids.id('off'), ...columns(offer), created_at: now, updated_at: now })
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow());
   return toView(row);
+}
+
+/**
+ * Runs a change to the shop's offers in a transaction that also bumps the offers version (and notifies
+ * every node), then drops this process's compiled offers at once.
+ */
+async function changeOffers<T>(ctx: EngineContext, shopId: string, change: (trx: Db) => Promise<T>): Promise<T> {
+  const { result, version } = await ctx.db.transaction().execute(async (trx) => {
+    const result = await change(trx);
+    return { result, version: await bumpOffersVersion(trx, shopId) };
+  });
+  ctx.caches?.offers.forget(shopId, version);
+  return result;
 }
 
 export async function updateOffer(ctx: EngineContext, shopId: string, offerId: string, patch: Partial<OfferInput>): Promise<OfferView> {
   const current = await getOffer(ctx.db, shopId, offerId);
   const merged = withDefaults({ ...current, ...stripUndefined(patch) });
   await validate(ctx.db, shopId, merged);
-  const row = await ctx.db
+  const row = await changeOffers(ctx, shopId, (trx) => trx
     .updateTable('offers')
     .set({ ...columns(merged), updated_at: ctx.clock.now() })
     .where('shop_id', '=', shopId)
     .where('id', '=', offerId)
     .where('deleted_at', 'is', null)
     .returningAll()
-    .executeTakeFirst();
+    .executeTakeFirst());
   if (!row) throw notFound('Offer');
   return toView(row);
 }
@@ -183,13 +197,13 @@ export async function listOffers(db: Db, shopId: string): Promise<OfferView[]> {
 
 /** Soft delete: decisions and upsells keep pointing at the offer they were made with. */
 export async function deleteOffer(ctx: EngineContext, shopId: string, offerId: string): Promise<void> {
-  const result = await ctx.db
+  const result = await changeOffers(ctx, shopId, (trx) => trx
     .updateTable('offers')
     .set({ deleted_at: ctx.clock.now(), active: false })
     .where('shop_id', '=', shopId)
     .where('id', '=', offerId)
     .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+    .executeTakeFirst());
   if (result.numUpdatedRows === 0n) throw notFound('Offer');
 }
 
@@ -220,7 +234,12 @@ export async function loadCandidates(db: Db, shopId: string): Promise<Candidate[
     .where('deleted_at', 'is', null)
     .execute();
   if (offers.length === 0) return [];
-  const variantIds = [...new Set(offers.map((offer) => offer.variant_id))];
+  // The shop's offered variants by subquery: no list of a thousand parameters to build and send.
+  const offeredVariants = db
+    .selectFrom('offers')
+    .select('offers.variant_id')
+    .where('offers.shop_id', '=', shopId)
+    .where('offers.deleted_at', 'is', null);
   const variants = await db
     .selectFrom('variants')
     .innerJoin('products', (join) => join.onRef('products.shop_id', '=', 'variants.shop_id').onRef('products.id', '=', 'variants.product_id'))
@@ -229,13 +248,13 @@ export async function loadCandidates(db: Db, shopId: string): Promise<Candidate[
       'products.title as product_title', 'products.image_url',
     ])
     .where('variants.shop_id', '=', shopId)
-    .where('variants.id', 'in', variantIds)
+    .where('variants.id', 'in', offeredVariants)
     .execute();
   const prices = await db
     .selectFrom('variant_prices')
     .select(['variant_id', 'currency', 'amount'])
     .where('shop_id', '=', shopId)
-    .where('variant_id', 'in', variantIds)
+    .where('variant_id', 'in', offeredVariants)
     .execute();
   const pricesByVariant = new Map<string, Record<string, number>>();
   for (const price of prices) {

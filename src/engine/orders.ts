@@ -3,16 +3,17 @@
  * decision and open a post-purchase session — all in one transaction, so a retry or a crash never leaves
  * an order without its decision or session.
  */
+import { analyticsColumns, applyExperiment, type ExperimentAssignment } from '../analytics/experiments/decide';
 import { DomainError, notFound } from '../core/errors';
 import { decimalFromJson, decimalToString, isCurrency, trimDecimalText, type Decimal } from '../core/money';
 import { isUniqueViolation } from '../store/database';
-import { decide, type OfferEvaluation, type OrderFacts } from '../core/offers';
+import { decide, decideCompiled, type OfferEvaluation, type OrderFacts } from '../core/offers';
 import type { Db } from '../store/database';
-import type { OrderLineRow, OrderRow } from '../store/schema';
+import type { OrderLineRow, OrderRow, StoredOrderFacts } from '../store/schema';
 import { hashSecret, type EngineContext } from './context';
 import { presentDecision, toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from './decisions';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency';
-import { loadCandidates } from './offers';
+import { liveStock, loadShopOffers } from './offer-cache';
 import { getShop } from './shops';
 
 export interface OrderCustomer {
@@ -158,8 +159,15 @@ export async function registerOrder(
     customerTags: new Set(input.customer.tags ?? []),
     firstOrder: await isFirstOrder(ctx.db, shopId, input.customer),
   };
-  const decision = decide(await loadCandidates(ctx.db, shopId), facts, now);
-  const decided = presentDecision(decision, {
+  // The shop's offers compiled in memory; only tracked stock is read live. The per-offer explanation is
+  // not built here: GET /v1/orders/{id}/decision computes it from the stored facts when asked.
+  const offers = ctx.caches ? await ctx.caches.offers.get(ctx.db, shopId) : await loadShopOffers(ctx.db, shopId);
+  const { candidates } = offers;
+  const stock = offers.trackedVariantIds.length > 0 ? await liveStock(ctx.db, shopId, offers.trackedVariantIds) : null;
+  const chosen = decideCompiled(offers.compiled, facts, now, stock && ((variantId) => stock.get(variantId)));
+  // A live experiment on the chosen offer may swap the offer, its button copy, or hide it (holdout).
+  const experimental = await applyExperiment(ctx.db, shopId, chosen, { candidates, facts, orderKey: input.externalId, now });
+  const decided = presentDecision(experimental.chosen, {
     locale,
     card: { brand: input.payment.brand ?? null, last4: input.payment.last4 ?? null },
   });
@@ -168,24 +176,37 @@ export async function registerOrder(
     ? { shopId, scope: ORDER_SCOPE, key: idempotencyKey, hash: requestHash(input), now }
     : null;
   const registration: Registration = {
-    shopId, input, taxRate, locale, now, decided, evaluations: decision.evaluations,
+    shopId, input, taxRate, locale, now, decided, facts, offersVersion: offers.version, assignment: experimental.assignment,
     expiresAt: new Date(now.getTime() + shop.settings.sessionTtlSeconds * 1000),
   };
+  const register = async (trx: Trx | null) => {
+    const { stored, token, sessionId } = await storeRegistration(ctx, trx ?? ctx.db, registration);
+    if (claim && trx) await storeIdempotentResponse(trx, claim, { statusCode: 201, body: stored });
+    // The buyer's page usually asks this node next: it knows the session and the decision already.
+    const remember = () => rememberRegistration(ctx, registration, stored.order.id, sessionId, token, shop.settings.allowedOrigins ?? []);
+    return { statusCode: 201, body: { ...stored, session: { ...stored.session, token } }, remember };
+  };
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
-      if (claim) {
+    // Without a key the registration is one statement; with one, the key is claimed in the same transaction.
+    const answer = claim
+      ? await ctx.db.transaction().execute(async (trx) => {
         const replay = await claimIdempotencyKey(trx, claim);
         // The session token is never stored in clear: a replay opens a new session on the same order.
-        if (replay) return { statusCode: replay.statusCode, body: await reopenSession(ctx, trx, shopId, replay.body) };
-      }
-      const { stored, token } = await storeRegistration(ctx, trx, registration);
-      if (claim) await storeIdempotentResponse(trx, claim, { statusCode: 201, body: stored });
-      return { statusCode: 201, body: { ...stored, session: { ...stored.session, token } } };
-    });
+        if (replay) return { statusCode: replay.statusCode, body: await reopenSession(ctx, trx, shopId, replay.body), remember: null };
+        return register(trx);
+      })
+      : await register(null);
+    answer.remember?.();
+    return { statusCode: answer.statusCode, body: answer.body };
   } catch (error) {
-    // Two registrations of one externalId raced past the check in storeRegistration; the constraint decided.
+    // A registration of the same externalId came first; the unique constraint decided, nothing was written.
     if (isUniqueViolation(error, 'orders_shop_id_external_id_key')) {
-      throw new DomainError('order_already_registered', `Order ${input.externalId} is already registered`);
+      const existing = await ctx.db.selectFrom('orders').select('id').where('shop_id', '=', shopId).where('external_id', '=', input.externalId).executeTakeFirst();
+      throw new DomainError(
+        'order_already_registered',
+        `Order ${input.externalId} is already registered${existing ? ` as ${existing.id}` : ''}`,
+        existing ? { orderId: existing.id } : undefined,
+      );
     }
     throw error;
   }
@@ -198,8 +219,43 @@ interface Registration {
   locale: string;
   now: Date;
   decided: DecidedOffer | null;
-  evaluations: readonly OfferEvaluation[];
+  facts: OrderFacts;
+  offersVersion: number;
+  assignment: ExperimentAssignment | null;
   expiresAt: Date;
+}
+
+function rememberRegistration(
+  ctx: EngineContext, registration: Registration, orderId: string, sessionId: string, token: string, allowedOrigins: readonly string[],
+): void {
+  if (!ctx.caches) return;
+  const { shopId, expiresAt } = registration;
+  ctx.caches.sessions.set(hashSecret(token), { id: sessionId, shopId, orderId, expiresAt, allowedOrigins });
+  ctx.caches.decisions.set(`${shopId}:${orderId}`, registration.decided);
+}
+
+function storedFacts(facts: OrderFacts): StoredOrderFacts {
+  return {
+    currency: facts.currency,
+    subtotal: facts.subtotal,
+    productIds: [...facts.productIds],
+    taxRate: facts.taxRate ? decimalToString(facts.taxRate) : null,
+    country: facts.country,
+    customerTags: [...facts.customerTags],
+    firstOrder: facts.firstOrder,
+  };
+}
+
+function orderFacts(stored: StoredOrderFacts): OrderFacts {
+  return {
+    currency: stored.currency,
+    subtotal: stored.subtotal,
+    productIds: new Set(stored.productIds),
+    taxRate: stored.taxRate === null ? null : decimalFromJson(stored.taxRate),
+    country: stored.country,
+    customerTags: new Set(stored.customerTags),
+    firstOrder: stored.firstOrder,
+  };
 }
 
 type Trx = Parameters<typeof claimIdempotencyKey>[0];
@@ -207,21 +263,49 @@ type Trx = Parameters<typeof claimIdempotencyKey>[0];
 /** Inserts the order, its lines, its decision and its session; returns the answer and the clear token. */
 async function storeRegistration(
   ctx: EngineContext,
-  trx: Trx,
+  db: Db,
   registration: Registration,
-): Promise<{ stored: Omit<RegisteredOrder, 'session'> & { session: { expiresAt: string } }; token: string }> {
+): Promise<{ stored: Omit<RegisteredOrder, 'session'> & { session: { expiresAt: string } }; token: string; sessionId: string }> {
   const { shopId, input, now } = registration;
-  const existing = await trx
-    .selectFrom('orders')
-    .select('id')
-    .where('shop_id', '=', shopId)
-    .where('external_id', '=', input.externalId)
-    .executeTakeFirst();
-  if (existing) {
-    throw new DomainError('order_already_registered', `Order ${input.externalId} is already registered as ${existing.id}`, { orderId: existing.id });
-  }
   const orderId = ctx.ids.id('ord');
-  const orderRow = await trx
+  const token = ctx.ids.secret('ps');
+  const sessionId = ctx.ids.id('pss');
+  const lines = input.lines.map((line, position) => ({
+    shop_id: shopId,
+    id: ctx.ids.id('line'),
+    order_id: orderId,
+    position,
+    product_id: line.productId,
+    variant_id: line.variantId,
+    title: line.title,
+    quantity: line.quantity,
+    unit_price: line.unitPrice,
+    source: 'checkout' as const,
+    upsell_id: null,
+  }));
+  // One statement, so atomic without BEGIN/COMMIT round trips: the order, and in data-modifying CTEs its
+  // lines, decision and session (their foreign keys are checked at the end of the statement). A second
+  // registration of the externalId fails on the unique (shop, externalId) and writes nothing.
+  const orderRow = await db
+    .with('new_lines', (cte) => cte.insertInto('order_lines').values(lines).returning('id'))
+    .with('new_decision', (cte) => cte
+      .insertInto('decisions')
+      .values({
+        shop_id: shopId,
+        order_id: orderId,
+        offer_id: registration.decided?.id ?? null,
+        offer: JSON.stringify(registration.decided),
+        evaluations: null,
+        facts: JSON.stringify(storedFacts(registration.facts)),
+        offers_version: registration.offersVersion,
+        decided_at: now,
+        ...analyticsColumns(registration.assignment),
+      })
+      .returning('order_id'))
+    .with('new_session', (cte) => cte
+      .insertInto('checkout_sessions')
+      .values({ shop_id: shopId, id: sessionId, order_id: orderId, token_hash: hashSecret(token), expires_at: registration.expiresAt, created_at: now })
+      .returning('id'))
     .insertInto('orders')
     .values({
       shop_id: shopId,
@@ -243,42 +327,12 @@ async function storeRegistration(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  const lineRows = await trx
-    .insertInto('order_lines')
-    .values(input.lines.map((line, position) => ({
-      shop_id: shopId,
-      id: ctx.ids.id('line'),
-      order_id: orderId,
-      position,
-      product_id: line.productId,
-      variant_id: line.variantId,
-      title: line.title,
-      quantity: line.quantity,
-      unit_price: line.unitPrice,
-      source: 'checkout' as const,
-      upsell_id: null,
-    })))
-    .returningAll()
-    .execute();
-  await trx
-    .insertInto('decisions')
-    .values({
-      shop_id: shopId,
-      order_id: orderId,
-      offer_id: registration.decided?.id ?? null,
-      offer: JSON.stringify(registration.decided),
-      evaluations: JSON.stringify(registration.evaluations),
-      decided_at: now,
-    })
-    .execute();
-  const token = ctx.ids.secret('ps');
-  await trx
-    .insertInto('checkout_sessions')
-    .values({ shop_id: shopId, id: ctx.ids.id('pss'), order_id: orderId, token_hash: hashSecret(token), expires_at: registration.expiresAt, created_at: now })
-    .execute();
+  const lineViews: OrderLineView[] = lines.map((line) => ({
+    id: line.id, productId: line.product_id, variantId: line.variant_id, title: line.title, quantity: line.quantity, unitPrice: line.unit_price, source: line.source,
+  }));
   const offer = registration.decided ? toCheckoutOffer(registration.decided, registration.expiresAt) : null;
-  const stored = { order: orderView(orderRow, lineRows, []), session: { expiresAt: registration.expiresAt.toISOString() }, offer };
-  return { stored, token };
+  const stored = { order: { ...orderView(orderRow, [], []), lines: lineViews }, session: { expiresAt: registration.expiresAt.toISOString() }, offer };
+  return { stored, token, sessionId };
 }
 
 /** Replays a stored registration with a fresh session token for the same order and deadline. */
@@ -349,11 +403,24 @@ export interface DecisionView {
   decidedAt: string;
   offerId: string | null;
   offer: DecidedOffer | null;
-  evaluations: unknown;
+  evaluations: readonly OfferEvaluation[];
+  /**
+   * How `evaluations` was made: stored at registration (orders from before the fast path), or computed
+   * now from the facts the decision was made on, the shop's current offers and the decision's time.
+   * `offersChangedSince` says the offers or catalog changed after the decision, so the explanation may
+   * differ from what was weighed then (the decided `offer` itself never changes).
+   */
+  explanation: { computedOnRequest: boolean; offersChangedSince: boolean };
 }
 
 export async function getDecision(db: Db, shopId: string, orderId: string): Promise<DecisionView> {
   const row = await db.selectFrom('decisions').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).executeTakeFirst();
   if (!row) throw notFound('Order');
-  return { orderId: row.order_id, decidedAt: row.decided_at.toISOString(), offerId: row.offer_id, offer: row.offer, evaluations: row.evaluations };
+  const view = { orderId: row.order_id, decidedAt: row.decided_at.toISOString(), offerId: row.offer_id, offer: row.offer };
+  if (row.evaluations !== null || row.facts === null) {
+    return { ...view, evaluations: row.evaluations ?? [], explanation: { computedOnRequest: false, offersChangedSince: false } };
+  }
+  const offers = await loadShopOffers(db, shopId);
+  const { evaluations } = decide(offers.candidates, orderFacts(row.facts), row.decided_at);
+  return { ...view, evaluations, explanation: { computedOnRequest: true, offersChangedSince: offers.version !== row.offers_version } };
 }

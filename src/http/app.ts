@@ -8,6 +8,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import { containsCardNumber } from '../core/card-data';
 import { DomainError } from '../core/errors';
 import type { UpsellContext } from '../engine/upsells';
+import { pspWebhookRoutes } from './routes/psp-webhooks';
 import { sandboxChallengeRoutes } from '../gateways/sandbox/challenge';
 import type { SandboxGateway } from '../gateways/sandbox/sandbox';
 import { allAllowedOrigins } from '../engine/shops';
@@ -19,6 +20,8 @@ import { registerJsonParser } from './body';
 import { createMetrics } from './metrics';
 import { createCheckoutCors } from './cors';
 import { errorBody, handleError } from './errors';
+import { ViewRecorder } from '../analytics/events';
+import { analyticsRoutes } from './routes/analytics';
 import { checkoutRoutes } from './routes/checkout';
 import { healthRoutes } from './routes/health';
 import { merchantRoutes } from './routes/merchant';
@@ -107,9 +110,19 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   await app.register(healthRoutes, { databaseReady: deps.databaseReady });
   await app.register(operatorRoutes, { ctx: deps.ctx, adminToken: options.adminToken, onShopCreated: forgetOrigins });
   await app.register(merchantRoutes, { ctx: deps.ctx, onSettingsChanged: forgetOrigins });
-  await app.register(checkoutRoutes, { ctx: deps.ctx, cors: createCheckoutCors(knownOrigins), onAccept: metrics.countAccept });
+  // Offer views are batched in memory and written every 250 ms; closing the app writes the rest.
+  const views = new ViewRecorder(deps.ctx.db, { onError: (error) => app.log.warn({ err: error }, 'offer views not stored yet; retrying') });
+  app.addHook('onClose', () => views.close());
+  await app.register(checkoutRoutes, {
+    ctx: deps.ctx, cors: createCheckoutCors(knownOrigins), onAccept: metrics.countAccept,
+    onOfferShown: (session, offer) => views.record({
+      shopId: session.shopId, orderId: session.orderId, offerId: offer.id, amount: offer.total, currency: offer.currency, at: deps.ctx.clock.now(),
+    }),
+  });
+  await app.register(analyticsRoutes, { ctx: deps.ctx, views });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
+  await app.register(pspWebhookRoutes, { ctx: deps.ctx });
   await app.register(sandboxChallengeRoutes, { gateway: deps.sandbox });
   await app.register(widgetRoutes);
   const api: ApiClient = async (request) => {

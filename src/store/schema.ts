@@ -15,9 +15,18 @@ export interface ShopsTable {
   name: string;
   settings: Json<import('../engine/settings').ShopSettings>;
   webhook_secret: string;
+  /** Sealed JSON `{ stripe?, braintree?, adyen? }` (core/secret-box), or null when none are set. */
+  gateway_credentials: string | null;
+  /** Masked description of the same credentials, safe to return from the API. */
+  gateway_credentials_view: ColumnType<GatewayCredentialsView, string | undefined, string>;
+  /** Bumped (and NOTIFY'd) with every change to the shop's offers or catalog; see engine/offer-cache. */
+  offers_version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
+
+/** Per gateway, its credentials as the API may show them (non-secret fields, secrets as `…last4`). */
+export type GatewayCredentialsView = Partial<Record<'stripe' | 'braintree' | 'adyen', Record<string, string>>>;
 
 export interface ApiKeysTable {
   id: string;
@@ -121,14 +130,32 @@ export interface CheckoutSessionsTable {
   created_at: Timestamp;
 }
 
+/** `OrderFacts` as JSON: sets as arrays, the tax rate as exact decimal text. */
+export interface StoredOrderFacts {
+  currency: string;
+  subtotal: number;
+  productIds: string[];
+  taxRate: string | null;
+  country: string | null;
+  customerTags: string[];
+  firstOrder: boolean | null;
+}
+
 export interface DecisionsTable {
   shop_id: string;
   order_id: string;
   offer_id: string | null;
   offer: Json<import('../engine/decisions').DecidedOffer | null>;
-  evaluations: Json<readonly import('../core/offers').OfferEvaluation[]>;
+  /** The per-offer explanation as stored before the fast path; null: computed when asked. */
+  evaluations: ColumnType<readonly import('../core/offers').OfferEvaluation[] | null, string | null | undefined, string | null>;
+  /** The order facts the decision was made on (the order's subtotal changes with upsells). */
+  facts: ColumnType<StoredOrderFacts | null, string | null | undefined, string | null>;
+  offers_version: ColumnType<number | null, number | null | undefined, number | null>;
   decided_at: Timestamp;
   declined_at: Timestamp | null;
+  /** Analytics (migration 004): the experiment and arm the order was assigned to. */
+  experiment_id: ColumnType<string | null, string | null | undefined, string | null>;
+  arm_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface IdempotencyKeysTable {
@@ -212,6 +239,9 @@ export interface Database {
   upsells: UpsellsTable;
   upsell_events: UpsellEventsTable;
   webhook_outbox: WebhookOutboxTable;
+  analytics_events: import('../analytics/tables').AnalyticsEventsTable;
+  experiments: import('../analytics/tables').ExperimentsTable;
+  analytics_daily: import('../analytics/tables').AnalyticsDailyTable;
 }
 
 export type UpsellRow = Selectable<UpsellsTable>;

@@ -1,7 +1,10 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
+import { DomainError } from '../../core/errors';
+import type { ActionDetails } from '../../gateways/contract';
 import { acceptOffer } from '../../engine/accept';
-import { checkoutOffer } from '../../engine/checkout';
+import { checkoutOffer, type CheckoutSession } from '../../engine/checkout';
+import type { CheckoutOffer } from '../../engine/decisions';
 import type { UpsellContext } from '../../engine/upsells';
 import { checkoutUpsellStatus, completeAction, declineOffer, undoUpsell } from '../../engine/undo';
 import { renderOfferFragment } from '../../web/fragment';
@@ -22,9 +25,11 @@ export interface CheckoutRouteOptions {
   cors: ReturnType<typeof createCheckoutCors>;
   /** Told the status of every accept answer (for `/metrics`). */
   onAccept: (outcome: string) => void;
+  /** Told every offer rendered for the buyer (the analytics view, recorded without waiting on a write). */
+  onOfferShown?: (session: CheckoutSession, offer: CheckoutOffer) => void;
 }
 
-export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = async (app, { ctx, cors, onAccept }) => {
+export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = async (app, { ctx, cors, onAccept, onOfferShown }) => {
   app.options('/v1/checkout/*', { schema: { hide: true } }, cors.preflight);
   app.register(async (plugin) => {
     const scoped = plugin.withTypeProvider<TypeBoxTypeProvider>();
@@ -34,7 +39,11 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
 
     scoped.get('/v1/checkout/offer', {
       schema: { ...secured, summary: 'The priced offer for this order, or null' },
-    }, async (request) => ({ offer: await checkoutOffer(ctx, request.checkoutSession) }));
+    }, async (request) => {
+      const offer = await checkoutOffer(ctx, request.checkoutSession);
+      if (offer) onOfferShown?.(request.checkoutSession, offer);
+      return { offer };
+    });
 
     scoped.get('/v1/checkout/offer.html', {
       schema: { ...secured, summary: 'The offer as a server-rendered HTML fragment (204 when there is none)' },
@@ -42,6 +51,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
       const offer = await checkoutOffer(ctx, request.checkoutSession);
       reply.header('Cache-Control', 'no-store');
       if (!offer) return reply.status(204).send();
+      onOfferShown?.(request.checkoutSession, offer);
       return reply.type('text/html; charset=utf-8').send(renderOfferFragment(offer));
     });
 
@@ -77,10 +87,28 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
     }, async (request) => ({ upsell: await checkoutUpsellStatus(ctx, request.checkoutSession, request.params.id) }));
 
     scoped.post('/v1/checkout/upsells/:id/complete', {
-      schema: { ...secured, summary: 'After the 3-D Secure step: finish the accept (answers like accept)', params: IdParams },
+      schema: {
+        ...secured,
+        summary: 'After the 3-D Secure step: finish the accept (answers like accept)',
+        params: IdParams,
+        // Optional, so a page that has nothing to send may post no body at all (checked below).
+        description:
+          "Body, optional: `{ details }`, what the PSP's browser component returned (Adyen `state.data.details`, " +
+          'Braintree `{ threeDSecureAuthenticationId }`); Stripe and the sandbox need none.',
+      },
     }, async (request, reply) => {
-      const answer = await completeAction(ctx, request.checkoutSession, request.params.id);
+      const answer = await completeAction(ctx, request.checkoutSession, request.params.id, actionDetails(request.body));
       return reply.status(answer.statusCode).send(answer.body);
     });
   });
 };
+
+/** `{ details?: object }` or no body: anything else is a 400, before any PSP call. */
+function actionDetails(body: unknown): ActionDetails | undefined {
+  if (body === undefined || body === null) return undefined;
+  const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (!isObject(body) || Object.keys(body).some((key) => key !== 'details') || (body.details !== undefined && !isObject(body.details))) {
+    throw new DomainError('invalid_request', 'Send no body, or { "details": { … } } with what the payment page returned');
+  }
+  return body.details as ActionDetails | undefined;
+}

@@ -7,9 +7,15 @@ import type { Migration } from 'kysely';
 import * as foundation from './001_foundation';
 import * as sandbox from './002_sandbox';
 import * as upsells from './003_upsells';
+import * as analytics from './004_analytics';
+import * as gatewayCredentials from './005_gateway_credentials';
+import * as fastPath from './006_fast_path';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
   '002_sandbox': sandbox,
   '003_upsells': upsells,
+  '004_analytics': analytics,
+  '005_gateway_credentials': gatewayCredentials,
+  '006_fast_path': fastPath,
 };
