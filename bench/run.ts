@@ -8,7 +8,9 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { runAnalyticsBenchmark } from './analytics';
 import { runDecisionBenchmark } from './decision';
+import { runViewsBenchmark } from './views';
 import { consoleTable, describeMachine, DOC_FILE, jsonSummary, SCALE_OUT_DOC_FILE, writeMarkdown, writeScaleOutMarkdown, type ScenarioResult } from './report';
 import { runScaleOut } from './scale-out';
 import {
@@ -147,6 +149,9 @@ async function main(tempDir: string, database: Database): Promise<void> {
   await withServer(await startPlusone({ databaseUrl: database.url, dataDir: dataDir('plusone-worker'), sandboxLatencyMs: 0, worker: true }), async (server) => {
     results.push(await timed('finalizer (accept all, wait for capture)', () => finalizerScenario(server, database.url, shops.shopB, shops.pools.finalizer)));
   });
+
+  results.push(await timed('checkout offer with and without view recording', () => runViewsBenchmark({ databaseUrl: database.url, log })));
+  results.push(await timed('analytics (1,000,000 events, metrics queries)', () => runAnalyticsBenchmark({ databaseUrl: database.url, log })));
 
   const machine = describeMachine(await postgresVersion(database.url), database.embedded ? 'embedded PostgreSQL (temp folder, durable)' : 'DATABASE_URL');
   process.stdout.write(`\n${consoleTable(results)}\n\n`);

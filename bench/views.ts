@@ -1,0 +1,90 @@
+/**
+ * Does recording `offer_viewed` slow the checkout read? Two apps in this process on the bench database,
+ * identical but for `recordViews`, answer `GET /v1/checkout/offer` for the same sessions in interleaved
+ * rounds (so machine noise hits both alike), 20 requests in flight. Reports both p99s and their gap.
+ */
+import { createApp, type App } from '../src/http/app';
+import { composeServices } from '../src/runtime';
+import { connectDatabase } from '../src/store/database';
+import type { ScenarioResult } from './report';
+
+const ADMIN = 'bench-views-admin-token-0123456789';
+const ROUNDS = 20;
+const PER_ROUND = 500;
+const IN_FLIGHT = 20;
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? 0;
+}
+
+async function round(app: App, tokens: readonly string[], into: number[]): Promise<void> {
+  let next = 0;
+  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
+    while (next < PER_ROUND) {
+      const token = tokens[next++ % tokens.length];
+      const start = performance.now();
+      const response = await app.inject({ method: 'GET', url: '/v1/checkout/offer', headers: { authorization: `Bearer ${token}` } });
+      into.push(performance.now() - start);
+      if (response.statusCode !== 200) throw new Error(`checkout offer answered ${response.statusCode}`);
+    }
+  }));
+}
+
+export async function runViewsBenchmark(options: { databaseUrl: string; log?: (message: string) => void }): Promise<ScenarioResult> {
+  const database = connectDatabase(options.databaseUrl);
+  const apps: App[] = [];
+  try {
+    for (const recordViews of [true, false]) {
+      const { ctx, sandbox } = composeServices(database.db, {});
+      apps.push(await createApp({ adminToken: ADMIN, recordViews }, { ctx, sandbox, databaseReady: async () => undefined }));
+    }
+    const [withViews, without] = apps as [App, App];
+    const json = (response: { body: string }) => JSON.parse(response.body);
+    const shop = json(await withViews.inject({ method: 'POST', url: '/v1/shops', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: 'Views bench' } }));
+    const auth = { authorization: `Bearer ${shop.secretKey}` };
+    for (const id of ['main', 'addon']) {
+      await withViews.inject({ method: 'PUT', url: `/v1/products/${id}`, headers: auth, payload: { title: id, variants: [{ id: `${id}-v`, title: id, prices: [{ currency: 'USD', amount: 1999 }] }] } });
+    }
+    await withViews.inject({ method: 'POST', url: '/v1/offers', headers: auth, payload: { name: 'Add-on', variantId: 'addon-v' } });
+    const tokens: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const registered = json(await withViews.inject({ method: 'POST', url: '/v1/orders', headers: auth, payload: {
+        externalId: `views-${i}`, currency: 'USD', lines: [{ productId: 'main', variantId: 'main-v', title: 'Main', quantity: 1, unitPrice: 1999 }],
+        subtotal: 1999, shippingTotal: 0, taxTotal: 0, total: 1999, customer: { country: 'US' },
+        payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_visa', brand: 'visa', last4: '4242' },
+      } }));
+      tokens.push(registered.session.token);
+    }
+    const on: number[] = [];
+    const off: number[] = [];
+    await round(withViews, tokens, []);
+    await round(without, tokens, []);
+    for (let i = 0; i < ROUNDS; i++) {
+      await round(i % 2 === 0 ? withViews : without, tokens, i % 2 === 0 ? on : off);
+      await round(i % 2 === 0 ? without : withViews, tokens, i % 2 === 0 ? off : on);
+    }
+    on.sort((a, b) => a - b);
+    off.sort((a, b) => a - b);
+    const gap = percentile(on, 99) - percentile(off, 99);
+    options.log?.(`views: p99 ${percentile(on, 99).toFixed(2)} ms with, ${percentile(off, 99).toFixed(2)} ms without`);
+    return {
+      id: 'checkout_offer_views',
+      name: 'Checkout offer: views recorded vs not (in-process)',
+      rps: null,
+      p50Ms: percentile(on, 50),
+      p99Ms: percentile(on, 99),
+      p999Ms: percentile(on, 99.9),
+      rssMb: null,
+      ratio: null,
+      // "No measurable p99": within 1 ms or 10 % of the run without views, whichever is larger.
+      checks: [{ label: 'p99 with views within max(1 ms, 10 %) of without', pass: gap <= Math.max(1, percentile(off, 99) * 0.1) }],
+      notes: [
+        `${on.length} requests each way, ${IN_FLIGHT} in flight, rounds interleaved; through Fastify inject (no sockets)`,
+        `without views: p50 ${percentile(off, 50).toFixed(2)} ms, p99 ${percentile(off, 99).toFixed(2)} ms; with: p50 ${percentile(on, 50).toFixed(2)} ms, p99 ${percentile(on, 99).toFixed(2)} ms (gap ${gap.toFixed(2)} ms)`,
+      ],
+    };
+  } finally {
+    for (const app of apps) await app.close();
+    await database.close();
+  }
+}
