@@ -12,12 +12,38 @@ import {
 import type { UpsellRow } from '../store/schema';
 
 const CAPTURE_LEASE_MS = 60_000;
+/**
+ * Captures in flight at once per worker: a PSP round trip takes 100–400 ms, so one at a time would cap a
+ * worker at a few captures a second. Each claimed row is this worker's alone, so they run independently.
+ */
+const CAPTURE_CONCURRENCY = 8;
 
 export async function captureDue(ctx: UpsellContext, limit = 100): Promise<number> {
   const claimed = await claimDue(ctx, limit);
   ctx.faults.reach('capture.after_claim');
-  for (const upsell of claimed) await capture(ctx, upsell);
+  await eachConcurrently(claimed, CAPTURE_CONCURRENCY, (upsell) => capture(ctx, upsell));
   return claimed.length;
+}
+
+/**
+ * Runs `work` over `items`, at most `limit` at a time. After a failure no new item starts; the ones in
+ * flight finish, then the first error is thrown (unstarted rows come back after their lease).
+ */
+async function eachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | null = null;
+  const lane = async () => {
+    while (!failure && next < items.length) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failure) throw (failure as { error: unknown }).error;
 }
 
 /** Claims due rows in one short transaction; immediate-capture upsells are simply marked captured. */
