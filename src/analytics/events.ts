@@ -140,6 +140,8 @@ export interface ViewRecorderOptions {
  * one INSERT, taking the arm from the order's decision and skipping repeats of (order, offer). `close`
  * (wired to Fastify's onClose) writes what is left, so a clean shutdown loses nothing.
  */
+const SEEN_VIEWS_LIMIT = 100_000;
+
 export class ViewRecorder {
   private buffer: OfferView[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -148,6 +150,12 @@ export class ViewRecorder {
   private readonly flushIntervalMs: number;
   private readonly batchSize: number;
   private readonly maxBuffered: number;
+  /**
+   * Views this process already queued (`shop:order:offer`), so a page refreshed or polled again costs no
+   * write: the unique index stays the authority (another node may queue the same view), this only spares
+   * the database the repeats. Bounded; the oldest keys are forgotten first.
+   */
+  private readonly seen = new Set<string>();
 
   constructor(private readonly db: Db, private readonly options: ViewRecorderOptions = {}) {
     this.flushIntervalMs = options.flushIntervalMs ?? 250;
@@ -156,6 +164,10 @@ export class ViewRecorder {
   }
 
   record(view: OfferView): void {
+    const key = `${view.shopId}:${view.orderId}:${view.offerId}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (this.seen.size > SEEN_VIEWS_LIMIT) this.seen.delete(this.seen.values().next().value as string);
     this.buffer.push(view);
     if (this.buffer.length > this.maxBuffered) this.buffer.splice(0, this.buffer.length - this.maxBuffered);
     if (this.buffer.length >= this.batchSize) {
