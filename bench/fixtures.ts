@@ -3,23 +3,15 @@
  * priorities, rules and discounts, and paid orders of 1–3 lines. Used by the HTTP seeding (seed.ts) and by
  * the in-process decision micro-benchmark (decision.ts), so both measure the same shape of data.
  */
+import { mulberry32 } from '../src/core/random';
 import type { OrderInput } from '../src/engine/orders';
 
 export const PRODUCTS_PER_SHOP = 1000;
 export const OFFERS_PER_SHOP = 1000;
 const COUNTRIES = ['US', 'CA', 'DE', 'GB', 'FR'] as const;
 
-/** mulberry32: small, fast, seedable. */
-export function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32 (src/core/random.ts): small, fast, seedable. */
+export const random = mulberry32;
 
 const pick = <T>(rand: () => number, items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T;
 const intBetween = (rand: () => number, min: number, max: number): number => min + Math.floor(rand() * (max - min + 1));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from './random';
+import { mulberry32 } from '../core/random';
 import { decideVerdict, differenceInterval, proportion, proportionInterval, type ArmOutcome, type StoppingRule } from './stats';
 
 const RULE: StoppingRule = { alpha: 0.05, minViewsPerArm: 100, equivalenceMargin: 0.01, maxViewsPerArm: null };

@@ -1,18 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { decimalFromJson } from './money';
+import { mulberry32 } from './random';
 import { compileOffers, decide, decideCompiled, type Candidate, type Discount, type OrderFacts } from './offers';
 
 /** mulberry32, so a failure names a reproducible seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 const NOW = new Date('2026-11-22T12:00:00Z');
 const PRODUCTS = ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'];
