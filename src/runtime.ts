@@ -32,7 +32,7 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino(
     {
       level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.secretKey', '*.token'], censor: '[redacted]' },
+      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.secretKey', '*.token', '*.gatewayCredentials', '*.privateKey', '*.apiKey', '*.hmacKey', '*.webhookSecret'], censor: '[redacted]' },
     },
     pino.destination(2),
   );
