@@ -2,7 +2,7 @@
  * A merchant's Adyen credentials: checked by shape only (no network call), masked for display, and the
  * public part handed to the buyer's page. Error messages name the field and the rule, never its value.
  */
-import { DomainError } from '../../core/errors';
+import { CredentialFields, lastFour } from '../credential-fields';
 
 export type AdyenEnvironment = 'test' | 'live';
 
@@ -22,35 +22,16 @@ export interface AdyenCredentials {
   readonly returnUrl: string | null;
 }
 
-const FIELDS = new Set(['apiKey', 'merchantAccount', 'environment', 'liveEndpointUrlPrefix', 'hmacKey', 'clientKey', 'returnUrl']);
+const FIELDS: readonly string[] = ['apiKey', 'merchantAccount', 'environment', 'liveEndpointUrlPrefix', 'hmacKey', 'clientKey', 'returnUrl'];
 const API_KEY = /^[\x21-\x7e]{16,1024}$/;
 const MERCHANT_ACCOUNT = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$/;
 const LIVE_PREFIX = /^[A-Za-z0-9]+(?:-[A-Za-z0-9]+)*$/;
 const HMAC_KEY = /^(?:[0-9A-Fa-f]{2}){16,64}$/;
 const CLIENT_KEY = /^(test|live)_[A-Za-z0-9]{8,128}$/;
 
-function invalid(message: string): DomainError {
-  return new DomainError('invalid_credentials', `Adyen credentials: ${message}`);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function optionalText(input: Record<string, unknown>, field: string): string | null {
-  const value = input[field];
-  if (value === undefined || value === null || value === '') return null;
-  if (typeof value !== 'string') throw invalid(`${field} must be a string`);
-  return value.trim();
-}
-
-function requiredText(input: Record<string, unknown>, field: string): string {
-  const value = optionalText(input, field);
-  if (value === null) throw invalid(`${field} is required`);
-  return value;
-}
-
-function parseReturnUrl(text: string | null, environment: AdyenEnvironment): string | null {
+function parseReturnUrl(fields: CredentialFields, environment: AdyenEnvironment): string | null {
+  const text = fields.text('returnUrl');
+  const invalid = (message: string) => fields.invalid(message);
   if (text === null) return null;
   let url: URL;
   try {
@@ -67,28 +48,26 @@ function parseReturnUrl(text: string | null, environment: AdyenEnvironment): str
 
 /** Validates and normalizes credentials; throws `DomainError('invalid_credentials')` naming the field. */
 export function parseAdyenCredentials(input: unknown): AdyenCredentials {
-  if (!isRecord(input)) throw invalid('expected an object');
-  const unknownFields = Object.keys(input).filter((field) => !FIELDS.has(field));
-  if (unknownFields.length > 0) throw invalid(`unknown field(s) ${unknownFields.join(', ')}`);
-
-  const environment = requiredText(input, 'environment');
+  const fields = new CredentialFields('Adyen', input, FIELDS);
+  const invalid = (message: string) => fields.invalid(message);
+  const environment = fields.required('environment');
   if (environment !== 'test' && environment !== 'live') throw invalid("environment must be 'test' or 'live'");
-  const apiKey = requiredText(input, 'apiKey');
+  const apiKey = fields.required('apiKey');
   if (!API_KEY.test(apiKey)) throw invalid('apiKey must be 16 to 1024 printable characters without spaces');
-  const merchantAccount = requiredText(input, 'merchantAccount');
+  const merchantAccount = fields.required('merchantAccount');
   if (!MERCHANT_ACCOUNT.test(merchantAccount)) {
     throw invalid('merchantAccount must be the merchant account code (letters, digits, _ . -; at most 80)');
   }
-  const liveEndpointUrlPrefix = optionalText(input, 'liveEndpointUrlPrefix');
+  const liveEndpointUrlPrefix = fields.text('liveEndpointUrlPrefix');
   if (environment === 'live' && liveEndpointUrlPrefix === null) {
     throw invalid('liveEndpointUrlPrefix is required for the live environment');
   }
   if (liveEndpointUrlPrefix !== null && (!LIVE_PREFIX.test(liveEndpointUrlPrefix) || liveEndpointUrlPrefix.length > 100)) {
     throw invalid('liveEndpointUrlPrefix must be only the prefix (e.g. 1797a841fbb37ca7-AcmeShop), without https:// or the Adyen host');
   }
-  const hmacKey = optionalText(input, 'hmacKey');
+  const hmacKey = fields.text('hmacKey');
   if (hmacKey !== null && !HMAC_KEY.test(hmacKey)) throw invalid('hmacKey must be the hexadecimal HMAC key of the webhook');
-  const clientKey = requiredText(input, 'clientKey');
+  const clientKey = fields.required('clientKey');
   const clientKeyMatch = CLIENT_KEY.exec(clientKey);
   if (!clientKeyMatch) throw invalid('clientKey must look like test_… or live_…');
   if (clientKeyMatch[1] !== environment) throw invalid(`clientKey must be a ${environment}_… key for the ${environment} environment`);
@@ -100,22 +79,18 @@ export function parseAdyenCredentials(input: unknown): AdyenCredentials {
     liveEndpointUrlPrefix,
     hmacKey,
     clientKey,
-    returnUrl: parseReturnUrl(optionalText(input, 'returnUrl'), environment),
+    returnUrl: parseReturnUrl(fields, environment),
   };
-}
-
-function masked(secret: string): string {
-  return `…${secret.slice(-4)}`;
 }
 
 /** What the API may show: public fields in full, secrets as `…last4`. */
 export function describeAdyenCredentials(credentials: AdyenCredentials): Record<string, string> {
   return {
-    apiKey: masked(credentials.apiKey),
+    apiKey: lastFour(credentials.apiKey),
     merchantAccount: credentials.merchantAccount,
     environment: credentials.environment,
     ...(credentials.liveEndpointUrlPrefix !== null ? { liveEndpointUrlPrefix: credentials.liveEndpointUrlPrefix } : {}),
-    hmacKey: credentials.hmacKey === null ? 'not set' : masked(credentials.hmacKey),
+    hmacKey: credentials.hmacKey === null ? 'not set' : lastFour(credentials.hmacKey),
     clientKey: credentials.clientKey,
     ...(credentials.returnUrl !== null ? { returnUrl: credentials.returnUrl } : {}),
   };

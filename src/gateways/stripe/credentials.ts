@@ -2,7 +2,7 @@
  * A shop's Stripe credentials: checked by shape only (no network call), masked for display. Error
  * messages name the field and the rule, never the value, so a pasted secret never reaches a log.
  */
-import { DomainError } from '../../core/errors';
+import { CredentialFields } from '../credential-fields';
 
 export interface StripeCredentials {
   /** `sk_test_…` / `sk_live_…`, or a restricted key `rk_…` with PaymentIntents and Refunds write access. */
@@ -20,41 +20,24 @@ const PUBLISHABLE_KEY = /^pk_(test|live)_[0-9A-Za-z]{10,240}$/;
 const WEBHOOK_SECRET = /^whsec_[0-9A-Za-z+/=]{10,240}$/;
 const FIELDS: readonly string[] = ['secretKey', 'publishableKey', 'webhookSecret'];
 
-function invalid(message: string): DomainError {
-  return new DomainError('invalid_credentials', `Stripe credentials: ${message}`);
-}
-
-function text(input: Record<string, unknown>, field: string): string | null {
-  const value = input[field];
-  if (value === undefined || value === null) return null;
-  if (typeof value !== 'string') throw invalid(`${field} must be a string`);
-  const trimmed = value.trim();
-  return trimmed === '' ? null : trimmed;
-}
-
 function modeOf(key: string): StripeMode {
   return key.split('_')[1] === 'live' ? 'live' : 'test';
 }
 
 export function parseStripeCredentials(input: unknown): StripeCredentials {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw invalid('expected an object');
-  const record = input as Record<string, unknown>;
-  const unknownField = Object.keys(record).find((field) => !FIELDS.includes(field));
-  if (unknownField !== undefined) throw invalid(`unknown field ${JSON.stringify(unknownField.slice(0, 40))}`);
-
-  const secretKey = text(record, 'secretKey');
-  if (secretKey === null) throw invalid('secretKey is required');
+  const fields = new CredentialFields('Stripe', input, FIELDS);
+  const invalid = (message: string) => fields.invalid(message);
+  const secretKey = fields.required('secretKey');
   if (secretKey.startsWith('pk_')) throw invalid('secretKey is a publishable key; use the secret key (sk_…) or a restricted key (rk_…)');
   if (!SECRET_KEY.test(secretKey)) throw invalid('secretKey must look like sk_test_…, sk_live_…, rk_test_… or rk_live_…');
 
-  const publishableKey = text(record, 'publishableKey');
-  if (publishableKey === null) throw invalid('publishableKey is required');
+  const publishableKey = fields.required('publishableKey');
   if (!PUBLISHABLE_KEY.test(publishableKey)) throw invalid('publishableKey must look like pk_test_… or pk_live_…');
   if (modeOf(publishableKey) !== modeOf(secretKey)) {
     throw invalid(`publishableKey is a ${modeOf(publishableKey)} key but secretKey is a ${modeOf(secretKey)} key; use keys of the same mode`);
   }
 
-  const webhookSecret = text(record, 'webhookSecret');
+  const webhookSecret = fields.text('webhookSecret');
   if (webhookSecret !== null && !WEBHOOK_SECRET.test(webhookSecret)) throw invalid('webhookSecret must look like whsec_…');
   return { secretKey, publishableKey, webhookSecret };
 }
