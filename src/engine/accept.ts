@@ -18,8 +18,9 @@ import type { GatewayName } from './settings';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
 import type { CheckoutSession } from './checkout';
-import { currentDecidedOffer } from './checkout';
+import { stillAvailable } from './checkout';
 import { requestHash } from './idempotency';
+import { shopSettings } from './shops';
 import {
   appendEvent, gatewayFor, offerClosed, upsellView, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
   type Actor, type UpsellContext,
@@ -162,15 +163,24 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
     const existing = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).where('offer_id', '=', offerId).executeTakeFirst();
     if (existing) return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(existing)) };
 
-    const decision = await trx.selectFrom('decisions').select(['declined_at']).where('shop_id', '=', shopId).where('order_id', '=', orderId).executeTakeFirst();
-    if (decision?.declined_at) throw offerClosed();
-    const offer = await currentDecidedOffer(trx, shopId, orderId, now);
-    if (!offer || offer.id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
-
-    const [order, shop] = await Promise.all([
-      trx.selectFrom('orders').select(['payment']).where('shop_id', '=', shopId).where('id', '=', orderId).executeTakeFirstOrThrow(),
-      trx.selectFrom('shops').select(['settings']).where('id', '=', shopId).executeTakeFirstOrThrow(),
-    ]);
+    // The decision, whether the buyer declined it, its offer and variant as they are now, and the card.
+    const facts = await trx
+      .selectFrom('decisions')
+      .innerJoin('orders', (join) => join.onRef('orders.shop_id', '=', 'decisions.shop_id').onRef('orders.id', '=', 'decisions.order_id'))
+      .leftJoin('offers', (join) => join.onRef('offers.shop_id', '=', 'decisions.shop_id').onRef('offers.id', '=', 'decisions.offer_id'))
+      .leftJoin('variants', (join) => join.onRef('variants.shop_id', '=', 'offers.shop_id').onRef('variants.id', '=', 'offers.variant_id'))
+      .select([
+        'decisions.declined_at', 'decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity',
+        'variants.id as variant_id', 'variants.stock', 'orders.payment',
+      ])
+      .where('decisions.shop_id', '=', shopId)
+      .where('decisions.order_id', '=', orderId)
+      .executeTakeFirst();
+    if (facts?.declined_at) throw offerClosed();
+    const offer = facts ? stillAvailable(facts, now) : null;
+    if (!facts || !offer || offer.id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
+    const { payment } = facts;
+    const settings = await shopSettings(ctx, trx, shopId);
     const inserted = await trx
       .insertInto('upsells')
       .values({
@@ -182,12 +192,12 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
         amount: offer.total,
         currency: offer.currency,
         offer: JSON.stringify(offer),
-        card: JSON.stringify({ brand: order.payment.brand ?? null, last4: order.payment.last4 ?? null }),
+        card: JSON.stringify({ brand: payment.brand ?? null, last4: payment.last4 ?? null }),
         // The PSP that saved the card at checkout (checked against the shop's gateway at registration).
-        gateway: order.payment.gateway as GatewayName,
-        capture_mode: shop.settings.captureMode,
-        order_strategy: shop.settings.orderStrategy,
-        undo_window_seconds: shop.settings.undoWindowSeconds,
+        gateway: payment.gateway as GatewayName,
+        capture_mode: settings.captureMode,
+        order_strategy: settings.orderStrategy,
+        undo_window_seconds: settings.undoWindowSeconds,
         reserved_quantity: 0,
         created_at: now,
         updated_at: now,
@@ -200,9 +210,9 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
       const winner = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).where('offer_id', '=', offerId).executeTakeFirstOrThrow();
       return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(winner)) };
     }
-    const reserved = await reserveStock(trx, inserted);
+    const reserved = facts.stock === null ? inserted : await reserveStock(trx, inserted);
     await appendEvent(trx, inserted, 'pending', null, { actor: 'buyer', reason: 'accept clicked' }, now);
-    return { kind: 'authorize', upsell: reserved, payment: order.payment };
+    return { kind: 'authorize', upsell: reserved, payment };
   });
 }
 
@@ -233,17 +243,12 @@ async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: str
   return answerFor(upsell);
 }
 
-/** Holds the offer's units for this upsell; `out_of_stock` (and nothing written) when they are gone. */
+/**
+ * Holds the offer's units for this upsell (a variant that tracks stock); `out_of_stock` (and nothing
+ * written) when they are gone. The caller read the stock without a lock: a FOR UPDATE made every accept
+ * of the same variant wait for the previous one's commit. The units are taken by one guarded update.
+ */
 async function reserveStock(trx: Parameters<typeof appendEvent>[0], upsell: UpsellRow): Promise<UpsellRow> {
-  // Read without a lock: most variants do not track stock, and a FOR UPDATE here made every accept of
-  // the same variant wait for the previous one's commit. Tracked stock is taken by one guarded update.
-  const variant = await trx
-    .selectFrom('variants')
-    .select('stock')
-    .where('shop_id', '=', upsell.shop_id)
-    .where('id', '=', upsell.offer.variantId)
-    .executeTakeFirst();
-  if (!variant || variant.stock === null) return upsell;
   const quantity = upsell.offer.quantity;
   const taken = await trx
     .updateTable('variants')

@@ -3,8 +3,11 @@
  * with the engine context (no module-level state). Every key includes what makes it tenant-safe: offers
  * by shop id, sessions by the token's hash (which names its shop), decisions by shop id and order id.
  */
+import { sql } from 'kysely';
+import type { Db } from '../store/database';
+import type { ShopRow } from '../store/schema';
 import type { DecidedOffer } from './decisions';
-import { OfferCache, type OfferCacheOptions } from './offer-cache';
+import { OfferCache, SHOPS_CHANNEL, type OfferCacheOptions } from './offer-cache';
 
 /** A bounded map whose entries expire after `ttlMs` of real (monotonic) time. */
 export class TtlCache<V> {
@@ -44,6 +47,58 @@ export class TtlCache<V> {
   }
 }
 
+/**
+ * Shops and secret keys, the two reads every merchant and checkout request began with. An entry lives at
+ * most `ttlMs` (1 s), and a change drops it sooner: `announceShopChange` in the transaction that changes
+ * a shop's settings or revokes a key NOTIFYs every node (their offer cache listener calls `forget`), and
+ * the node that made the change forgets at once. So a revoked key stops working on this node now, on the
+ * others when the notification arrives, and everywhere within 1 s even if notifications are lost. Only
+ * known keys are kept (an unknown key is asked of the database every time: no cache to flood).
+ * Reads go through the executor the caller passes, so a miss inside a transaction uses its connection.
+ */
+export class ShopCache {
+  private readonly rows: TtlCache<ShopRow>;
+  /** Key hash → shop id. */
+  private readonly keys: TtlCache<string>;
+
+  constructor(ttlMs = 1_000, monotonicNow?: () => number) {
+    this.rows = new TtlCache(ttlMs, 10_000, monotonicNow);
+    this.keys = new TtlCache(ttlMs, 50_000, monotonicNow);
+  }
+
+  async shop(db: Db, shopId: string): Promise<ShopRow | undefined> {
+    const cached = this.rows.get(shopId);
+    if (cached) return cached;
+    const row = await db.selectFrom('shops').selectAll().where('id', '=', shopId).executeTakeFirst();
+    if (row) this.rows.set(shopId, Object.freeze({ ...row, settings: Object.freeze(row.settings) }));
+    return row;
+  }
+
+  async shopIdForKey(db: Db, keyHash: string): Promise<string | null> {
+    const cached = this.keys.get(keyHash);
+    if (cached) return cached;
+    const row = await db.selectFrom('api_keys').select('shop_id').where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
+    if (row) this.keys.set(keyHash, row.shop_id);
+    return row?.shop_id ?? null;
+  }
+
+  /** Drops the shop and every cached key (revocations are rare; keys are not indexed by shop). */
+  forget(shopId: string): void {
+    this.rows.delete(shopId);
+    this.keys.clear();
+  }
+
+  clear(): void {
+    this.rows.clear();
+    this.keys.clear();
+  }
+}
+
+/** Tells every node that the shop's settings or keys changed; call it inside the changing transaction. */
+export async function announceShopChange(trx: Db, shopId: string): Promise<void> {
+  await sql`SELECT pg_notify(${SHOPS_CHANNEL}, ${shopId})`.execute(trx);
+}
+
 /** A session as the checkout API needs it; `allowedOrigins` is the shop's, as of when it was cached. */
 export interface CachedSession {
   readonly id: string;
@@ -55,6 +110,7 @@ export interface CachedSession {
 
 export interface EngineCaches {
   readonly offers: OfferCache;
+  readonly shops: ShopCache;
   /** By token hash. Sessions never change; the TTL bounds how long a changed `allowedOrigins` is missed. */
   readonly sessions: TtlCache<CachedSession>;
   /** The decided offer by `shopId:orderId`; it never changes after registration. */
@@ -64,9 +120,11 @@ export interface EngineCaches {
 /** Seconds a cached session keeps its shop's `allowedOrigins` (the same bound as CORS preflights). */
 export const SESSION_CACHE_MS = 5_000;
 
-export function createEngineCaches(options: OfferCacheOptions = {}): EngineCaches {
+export function createEngineCaches(options: OfferCacheOptions & { readonly shopTtlMs?: number } = {}): EngineCaches {
+  const shops = new ShopCache(options.shopTtlMs ?? 1_000, options.monotonicNow);
   return {
-    offers: new OfferCache(options),
+    offers: new OfferCache({ ...options, shops }),
+    shops,
     sessions: new TtlCache(SESSION_CACHE_MS, 50_000),
     decisions: new TtlCache(10 * 60_000, 50_000),
   };

@@ -89,7 +89,23 @@ export async function currentDecidedOffer(db: Db, shopId: string, orderId: strin
     .where('decisions.shop_id', '=', shopId)
     .where('decisions.order_id', '=', orderId)
     .executeTakeFirst();
-  if (!row?.offer) return null;
+  return row ? stillAvailable(row, now) : null;
+}
+
+/** The decided offer and the current state of its offer and variant, as joined by the queries above. */
+export interface DecidedOfferState {
+  offer: DecidedOffer | null;
+  active: boolean | null;
+  deleted_at: Date | null;
+  ends_at: Date | null;
+  quantity: number | null;
+  variant_id: string | null;
+  stock: number | null;
+}
+
+/** The decided offer while it can still be bought: not switched off, deleted, ended or sold out. */
+export function stillAvailable(row: DecidedOfferState, now: Date): DecidedOffer | null {
+  if (!row.offer || row.active === null || row.quantity === null) return null;
   const withdrawn = !row.active || row.deleted_at !== null || (row.ends_at !== null && now >= row.ends_at);
   const soldOut = row.variant_id === null || (row.stock !== null && row.stock < row.quantity);
   return withdrawn || soldOut ? null : row.offer;

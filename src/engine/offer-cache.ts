@@ -2,7 +2,7 @@
  * Each process keeps every active shop's offers compiled in memory (`OfferCache`), so deciding an offer
  * at registration and re-checking it on the confirmation page read no offer rows.
  *
- * Invalidation across nodes: every change to a shop's offers or catalog bumps `shops.offers_version` and
+ * Invalidation across nodes: every change to a shop's offers or catalog bumps the shop's row in `offer_versions` and
  * sends `NOTIFY plusone_offers, '<shopId>:<version>'` in the same transaction (`bumpOffersVersion`), so
  * the notification is delivered exactly when the change commits. Each process LISTENs on one dedicated
  * connection and drops the shop's compiled offers on a newer version. The fallback, for a notification
@@ -18,9 +18,12 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { compileOffers, type Candidate, type CompiledOffers, type Offer, type OfferVariant } from '../core/offers';
 import type { Db } from '../store/database';
+import { liveExperiments, type LiveExperiment } from '../analytics/experiments/decide';
 import { loadCandidates } from './offers';
 
 export const OFFERS_CHANNEL = 'plusone_offers';
+/** Shop settings and secret keys changed: the payload is the shop id (see `ShopCache`). */
+export const SHOPS_CHANNEL = 'plusone_shops';
 
 /** One shop's live offers at one version, compiled for `decideCompiled`. */
 export interface ShopOffers {
@@ -31,6 +34,8 @@ export interface ShopOffers {
   readonly byId: ReadonlyMap<string, { readonly offer: Offer; readonly variant: OfferVariant | null }>;
   /** Variants of these offers whose stock is tracked: their stock is read live at decision time. */
   readonly trackedVariantIds: readonly string[];
+  /** The live (running or promoted) experiment of each offer that has one. */
+  readonly experiments: ReadonlyMap<string, LiveExperiment>;
 }
 
 
@@ -40,26 +45,31 @@ export interface ShopOffers {
  */
 export async function bumpOffersVersion(trx: Db, shopId: string): Promise<number> {
   const { rows } = await sql<{ version: string | number }>`
-    WITH bumped AS (UPDATE shops SET offers_version = offers_version + 1 WHERE id = ${shopId} RETURNING id, offers_version)
-    SELECT offers_version AS version, pg_notify(${OFFERS_CHANNEL}, id || ':' || offers_version) FROM bumped
+    WITH bumped AS (
+      INSERT INTO offer_versions AS v (shop_id, version) VALUES (${shopId}, 1)
+      ON CONFLICT (shop_id) DO UPDATE SET version = v.version + 1
+      RETURNING shop_id, version
+    )
+    SELECT version, pg_notify(${OFFERS_CHANNEL}, shop_id || ':' || version) FROM bumped
   `.execute(trx);
   return Number(rows[0]?.version ?? 0);
 }
 
 export async function offersVersion(db: Db, shopId: string): Promise<number> {
-  const row = await db.selectFrom('shops').select('offers_version').where('id', '=', shopId).executeTakeFirst();
-  return row?.offers_version ?? 0;
+  const row = await db.selectFrom('offer_versions').select('version').where('shop_id', '=', shopId).executeTakeFirst();
+  return row?.version ?? 0;
 }
 
-/** The shop's version and live offers from one snapshot, compiled. */
+/** The shop's version, live offers and live experiments from one snapshot, compiled. */
 export async function loadShopOffers(db: Db, shopId: string): Promise<ShopOffers> {
   return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
     const version = await offersVersion(trx, shopId);
-    return shopOffers(shopId, version, await loadCandidates(trx, shopId));
+    const candidates = await loadCandidates(trx, shopId);
+    return shopOffers(shopId, version, candidates, await liveExperiments(trx, shopId));
   });
 }
 
-export function shopOffers(shopId: string, version: number, candidates: readonly Candidate[]): ShopOffers {
+export function shopOffers(shopId: string, version: number, candidates: readonly Candidate[], experiments: readonly LiveExperiment[] = []): ShopOffers {
   const tracked = new Set<string>();
   for (const { variant } of candidates) if (variant && variant.stock !== null) tracked.add(variant.id);
   return {
@@ -69,6 +79,7 @@ export function shopOffers(shopId: string, version: number, candidates: readonly
     compiled: compileOffers(candidates),
     byId: new Map(candidates.map((candidate) => [candidate.offer.id, candidate])),
     trackedVariantIds: [...tracked],
+    experiments: new Map(experiments.map((experiment) => [experiment.offer_id, experiment])),
   };
 }
 
@@ -93,6 +104,8 @@ export interface OfferCacheOptions {
   readonly monotonicNow?: () => number;
   /** Told when the listener connection fails (it reconnects on its own). */
   readonly onListenerError?: (error: unknown) => void;
+  /** Also kept current by this listener: shop settings and keys (`SHOPS_CHANNEL`). */
+  readonly shops?: { forget(shopId: string): void; clear(): void };
 }
 
 interface Entry {
@@ -153,11 +166,13 @@ export class OfferCache {
       // What was missed while disconnected is unknown: start from the database again.
       this.entries.clear();
       this.announced.clear();
+      this.options.shops?.clear();
       client.end().catch(() => undefined);
       if (error !== undefined) this.options.onListenerError?.(error);
       if (!this.closed) this.reconnectTimer = setTimeout(() => void this.listen(connectionString).catch((cause: unknown) => this.options.onListenerError?.(cause)), 1_000);
     };
     client.on('notification', (message) => {
+      if (message.channel === SHOPS_CHANNEL && message.payload) this.options.shops?.forget(message.payload);
       if (message.channel !== OFFERS_CHANNEL || !message.payload) return;
       const separator = message.payload.lastIndexOf(':');
       const version = Number(message.payload.slice(separator + 1));
@@ -167,7 +182,7 @@ export class OfferCache {
     client.on('end', () => lost());
     try {
       await client.connect();
-      await client.query(`LISTEN ${OFFERS_CHANNEL}`);
+      await client.query(`LISTEN ${OFFERS_CHANNEL}; LISTEN ${SHOPS_CHANNEL}`);
     } catch (error) {
       await client.end().catch(() => undefined);
       if (!this.closed) this.reconnectTimer = setTimeout(() => void this.listen(connectionString).catch(() => undefined), 1_000);
@@ -176,6 +191,7 @@ export class OfferCache {
     this.listener = client;
     // Anything compiled before the LISTEN started may have missed a notification.
     this.entries.clear();
+    this.options.shops?.clear();
   }
 
   async close(): Promise<void> {

@@ -139,10 +139,11 @@ export async function createOffer(ctx: EngineContext, shopId: string, input: Off
 }
 
 /**
- * Runs a change to the shop's offers in a transaction that also bumps the offers version (and notifies
- * every node), then drops this process's compiled offers at once.
+ * Runs a change to the shop's offers (or what decisions read with them: catalog, experiments) in a
+ * transaction that also bumps the offers version (and notifies every node), then drops this process's
+ * compiled offers at once.
  */
-async function changeOffers<T>(ctx: EngineContext, shopId: string, change: (trx: Db) => Promise<T>): Promise<T> {
+export async function changeOffers<T>(ctx: EngineContext, shopId: string, change: (trx: Db) => Promise<T>): Promise<T> {
   const { result, version } = await ctx.db.transaction().execute(async (trx) => {
     const result = await change(trx);
     return { result, version: await bumpOffersVersion(trx, shopId) };

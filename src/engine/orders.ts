@@ -166,7 +166,7 @@ export async function registerOrder(
   const stock = offers.trackedVariantIds.length > 0 ? await liveStock(ctx.db, shopId, offers.trackedVariantIds) : null;
   const chosen = decideCompiled(offers.compiled, facts, now, stock && ((variantId) => stock.get(variantId)));
   // A live experiment on the chosen offer may swap the offer, its button copy, or hide it (holdout).
-  const experimental = await applyExperiment(ctx.db, shopId, chosen, { candidates, facts, orderKey: input.externalId, now });
+  const experimental = applyExperiment(offers.experiments, chosen, { candidates, facts, orderKey: input.externalId, now });
   const decided = presentDecision(experimental.chosen, {
     locale,
     card: { brand: input.payment.brand ?? null, last4: input.payment.last4 ?? null },

@@ -1,7 +1,9 @@
 /** Shops, their secret keys and settings. Keys are returned once at creation and stored only as hashes. */
 import { DomainError, notFound } from '../core/errors';
 import { AVAILABLE_GATEWAYS, isRealGateway, type CredentialsUpdate } from '../gateways/index';
+import type { Db } from '../store/database';
 import type { GatewayCredentialsView, ShopRow } from '../store/schema';
+import { announceShopChange } from './caches';
 import { hashSecret, type EngineContext } from './context';
 import { DEFAULT_SETTINGS, mergeSettings, type ShopSettings } from './settings';
 import type { UpsellContext } from './upsells';
@@ -113,8 +115,24 @@ export async function createShop(
   return { ...toView(row), secretKey, webhookSecret };
 }
 
+/**
+ * The shop's row from the process's shop cache (at most 1 s old, dropped at once on a change) or, without
+ * caches, from the database. `db` may be a transaction: a cache miss then reads on its connection.
+ */
+export async function shopRow(ctx: EngineContext, db: Db, shopId: string): Promise<ShopRow | undefined> {
+  if (ctx.caches) return ctx.caches.shops.shop(db, shopId);
+  return db.selectFrom('shops').selectAll().where('id', '=', shopId).executeTakeFirst();
+}
+
+/** The shop's settings, defaults filled in (see `shopRow` for freshness). */
+export async function shopSettings(ctx: EngineContext, db: Db, shopId: string): Promise<ShopSettings> {
+  const row = await shopRow(ctx, db, shopId);
+  if (!row) throw notFound('Shop');
+  return { ...DEFAULT_SETTINGS, ...row.settings };
+}
+
 export async function getShop(ctx: EngineContext, shopId: string): Promise<ShopView> {
-  const row = await ctx.db.selectFrom('shops').selectAll().where('id', '=', shopId).executeTakeFirst();
+  const row = await shopRow(ctx, ctx.db, shopId);
   if (!row) throw notFound('Shop');
   return toView(row);
 }
@@ -124,7 +142,7 @@ export async function updateShop(
   shopId: string,
   update: { name?: string; settings?: SettingsUpdate },
 ): Promise<ShopView> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const view = await ctx.db.transaction().execute(async (trx) => {
     const current = await trx.selectFrom('shops').selectAll().where('id', '=', shopId).forUpdate().executeTakeFirst();
     if (!current) throw notFound('Shop');
     const settings = validSettings({ ...DEFAULT_SETTINGS, ...current.settings }, settingsOnly(update.settings ?? {}));
@@ -141,8 +159,11 @@ export async function updateShop(
       .where('id', '=', shopId)
       .returningAll()
       .executeTakeFirstOrThrow();
+    await announceShopChange(trx, shopId);
     return toView(row);
   });
+  ctx.caches?.shops.forget(shopId);
+  return view;
 }
 
 export async function countShops(ctx: EngineContext): Promise<number> {
@@ -152,6 +173,7 @@ export async function countShops(ctx: EngineContext): Promise<number> {
 
 /** The shop a secret key belongs to, or null for an unknown or revoked key. */
 export async function shopIdForKey(ctx: EngineContext, secretKey: string): Promise<string | null> {
+  if (ctx.caches) return ctx.caches.shops.shopIdForKey(ctx.db, hashSecret(secretKey));
   const row = await ctx.db
     .selectFrom('api_keys')
     .select('shop_id')
@@ -178,7 +200,7 @@ export async function listApiKeys(ctx: EngineContext, shopId: string): Promise<A
 
 /** Revokes a key; the last active key of a shop cannot be revoked (the shop would be locked out). */
 export async function revokeApiKey(ctx: EngineContext, shopId: string, keyId: string): Promise<ApiKeyView> {
-  return ctx.db.transaction().execute(async (trx) => {
+  const revoked = await ctx.db.transaction().execute(async (trx) => {
     const active = await trx
       .selectFrom('api_keys')
       .selectAll()
@@ -196,8 +218,11 @@ export async function revokeApiKey(ctx: EngineContext, shopId: string, keyId: st
       .where('id', '=', keyId)
       .returningAll()
       .executeTakeFirstOrThrow();
+    await announceShopChange(trx, shopId);
     return keyView(row);
   });
+  ctx.caches?.shops.forget(shopId);
+  return revoked;
 }
 
 function keyView(row: { id: string; last4: string; created_at: Date; revoked_at: Date | null }): ApiKeyView {

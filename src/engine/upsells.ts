@@ -14,6 +14,7 @@ import type { Db } from '../store/database';
 import type { Database, UpsellRow, UpsellsTable } from '../store/schema';
 import type { EngineContext } from './context';
 import { getOrder } from './orders';
+import { shopSettings } from './shops';
 import type { GatewayName } from './settings';
 
 type Trx = Transaction<Database>;
@@ -129,8 +130,8 @@ export async function enqueueWebhook(
   type: string,
   subject: { orderId: string; upsell?: UpsellRow },
 ): Promise<void> {
-  const shop = await trx.selectFrom('shops').select('settings').where('id', '=', shopId).executeTakeFirstOrThrow();
-  if (!shop.settings.webhookUrl) return;
+  const settings = await shopSettings(ctx, trx, shopId);
+  if (!settings.webhookUrl) return;
   const now = ctx.clock.now();
   const id = ctx.ids.id('evt');
   const order = await getOrder(trx, shopId, subject.orderId);

@@ -46,23 +46,33 @@ export function updateOriginalSink(ids: IdGenerator): OrderSink {
   return {
     strategy: 'update_original',
     async applyUpsell(trx, shopId, orderId, line) {
-      const existing = await trx
-        .selectFrom('order_lines')
-        .select('id')
-        .where('shop_id', '=', shopId)
-        .where('upsell_id', '=', line.upsellId)
-        .executeTakeFirst();
-      if (existing) return { lineId: existing.id, linkedOrderId: null };
-      const last = await trx
-        .selectFrom('order_lines')
-        .select((eb) => eb.fn.max('position').as('position'))
-        .where('shop_id', '=', shopId)
-        .where('order_id', '=', orderId)
-        .executeTakeFirst();
+      // One statement: the line already added for this upsell (a retry), or a new last line and the
+      // order's totals moved by it. The caller holds the upsell's row lock, so no twin runs beside it.
       const lineId = ids.id('line');
-      await trx.insertInto('order_lines').values(lineValues(shopId, orderId, lineId, (last?.position ?? -1) + 1, line)).execute();
-      await shiftTotals(trx, shopId, orderId, line, 1);
-      return { lineId, linkedOrderId: null };
+      const values = lineValues(shopId, orderId, lineId, 0, line);
+      const subtotal = line.total - line.taxAmount - line.shippingAmount;
+      const { rows } = await sql<{ id: string }>`
+        WITH existing AS (
+          SELECT id FROM order_lines WHERE shop_id = ${shopId} AND upsell_id = ${line.upsellId}
+        ), added AS (
+          INSERT INTO order_lines (shop_id, id, order_id, position, product_id, variant_id, title, quantity, unit_price,
+            discount_amount, tax_amount, shipping_amount, source, upsell_id)
+          SELECT ${values.shop_id}, ${values.id}, ${values.order_id},
+            coalesce((SELECT max(position) FROM order_lines WHERE shop_id = ${shopId} AND order_id = ${orderId}), -1) + 1,
+            ${values.product_id}, ${values.variant_id}, ${values.title}, ${values.quantity}::integer, ${values.unit_price}::bigint,
+            ${values.discount_amount}::bigint, ${values.tax_amount}::bigint, ${values.shipping_amount}::bigint, ${values.source}, ${values.upsell_id}
+          WHERE NOT EXISTS (SELECT 1 FROM existing)
+          RETURNING id
+        ), shifted AS (
+          UPDATE orders SET subtotal = subtotal + ${subtotal}::bigint, tax_total = tax_total + ${line.taxAmount}::bigint,
+            shipping_total = shipping_total + ${line.shippingAmount}::bigint, total = total + ${line.total}::bigint
+          WHERE shop_id = ${shopId} AND id = ${orderId} AND EXISTS (SELECT 1 FROM added)
+        )
+        SELECT id FROM existing UNION ALL SELECT id FROM added
+      `.execute(trx);
+      const applied = rows[0];
+      if (!applied) throw new Error(`order ${orderId} could not take the line of upsell ${line.upsellId}`);
+      return { lineId: applied.id, linkedOrderId: null };
     },
     async revertUpsell(trx, shopId, orderId, change) {
       const removed = await trx

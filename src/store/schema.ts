@@ -19,14 +19,18 @@ export interface ShopsTable {
   gateway_credentials: string | null;
   /** Masked description of the same credentials, safe to return from the API. */
   gateway_credentials_view: ColumnType<GatewayCredentialsView, string | undefined, string>;
-  /** Bumped (and NOTIFY'd) with every change to the shop's offers or catalog; see engine/offer-cache. */
-  offers_version: Generated<number>;
   created_at: CreatedAt;
   updated_at: Timestamp;
 }
 
 /** Per gateway, its credentials as the API may show them (non-secret fields, secrets as `…last4`). */
 export type GatewayCredentialsView = Partial<Record<'stripe' | 'braintree' | 'adyen', Record<string, string>>>;
+
+/** Bumped (and NOTIFY'd) with every change to a shop's offers or catalog; see engine/offer-cache. */
+export interface OfferVersionsTable {
+  shop_id: string;
+  version: number;
+}
 
 export interface ApiKeysTable {
   id: string;
@@ -227,6 +231,7 @@ export interface WebhookOutboxTable {
 export interface Database {
   shops: ShopsTable;
   api_keys: ApiKeysTable;
+  offer_versions: OfferVersionsTable;
   products: ProductsTable;
   variants: VariantsTable;
   variant_prices: VariantPricesTable;

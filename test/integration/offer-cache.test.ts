@@ -1,6 +1,7 @@
 /**
- * Two Plusone nodes on one database, each with its own compiled-offers cache: a change made through one
- * node reaches the other by NOTIFY, and — when no notification arrives — by the version re-check.
+ * Two Plusone nodes on one database, each with its own compiled-offers and shop cache: a change made
+ * through one node (offers, catalog, experiments, shop settings, a revoked key) reaches the other by
+ * NOTIFY, and — when no notification arrives — by the version re-check or the shop cache's 1 s bound.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,10 +19,14 @@ interface Node {
 }
 
 /** A node like `startServer` builds one, with its own pool and caches (the monotonic clock is the test's). */
-async function startNode(options: { listen: boolean; recheckMs: number; monotonicNow?: () => number }): Promise<Node> {
+async function startNode(options: { listen: boolean; recheckMs: number; shopTtlMs?: number; monotonicNow?: () => number }): Promise<Node> {
   const database = connectDatabase(inject('databaseUrl'), { maxConnections: 5 });
   const { ctx: base, sandbox } = composeServices(database.db);
-  const caches = createEngineCaches({ recheckMs: options.recheckMs, ...(options.monotonicNow ? { monotonicNow: options.monotonicNow } : {}) });
+  const caches = createEngineCaches({
+    recheckMs: options.recheckMs,
+    ...(options.shopTtlMs ? { shopTtlMs: options.shopTtlMs } : {}),
+    ...(options.monotonicNow ? { monotonicNow: options.monotonicNow } : {}),
+  });
   const ctx = { ...base, caches };
   if (options.listen) await caches.offers.listen(database.url);
   const app = await createApp({ adminToken: ADMIN_TOKEN }, { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) });
@@ -59,8 +64,8 @@ describe('offer cache across nodes', () => {
     let a: Node;
     let b: Node;
     beforeAll(async () => {
-      a = await startNode({ listen: true, recheckMs: 60_000 });
-      b = await startNode({ listen: true, recheckMs: 60_000 });
+      a = await startNode({ listen: true, recheckMs: 60_000, shopTtlMs: 60_000 });
+      b = await startNode({ listen: true, recheckMs: 60_000, shopTtlMs: 60_000 });
     });
     afterAll(async () => {
       await stopNode(a);
@@ -104,6 +109,37 @@ describe('offer cache across nodes', () => {
       expect(after.explanation).toEqual({ computedOnRequest: true, offersChangedSince: true });
     });
 
+    it('a key revoked on one node is refused by the other, and a settings change reaches it', async () => {
+      const shop = await shopWithCatalog(a.app);
+      const second = (await call(a.app, 'POST', '/v1/api-keys', shop.secretKey)).json().secretKey as string;
+      const status = async () => (await call(b.app, 'GET', '/v1/shop', shop.secretKey)).statusCode;
+      expect(await status()).toBe(200);
+      const keys = (await call(a.app, 'GET', '/v1/api-keys', second)).json().apiKeys as { id: string; last4: string }[];
+      const first = keys.find((key) => key.last4 === shop.secretKey.slice(-4));
+      expect((await call(a.app, 'DELETE', `/v1/api-keys/${first?.id}`, second)).statusCode).toBe(200);
+      expect(await eventually(status, 401)).toBe(401);
+
+      const undoWindow = async () => (await call(b.app, 'GET', '/v1/shop', second)).json().shop.settings.undoWindowSeconds;
+      expect(await undoWindow()).toBe(60);
+      expect((await call(a.app, 'PATCH', '/v1/shop', second, { settings: { undoWindowSeconds: 120 } })).statusCode).toBe(200);
+      expect(await eventually(undoWindow, 120)).toBe(120);
+    });
+
+    it('an experiment started on one node decides orders on the other, and its stop does too', async () => {
+      const shop = await shopWithCatalog(a.app);
+      const offer = await createOffer(a.app, shop.secretKey, { variantId: 'filters-v' });
+      const buttonText = async () => (await registerOrder(b.app, shop.secretKey)).offer.buttonText as string;
+      const plain = await buttonText();
+      const started = await call(a.app, 'POST', '/v1/experiments', shop.secretKey, {
+        offerId: offer.id,
+        arms: [{ id: 'one', copy: 'Grab it too' }, { id: 'two', copy: 'Grab it too' }],
+      });
+      expect(started.statusCode).toBe(201);
+      expect(await eventually(buttonText, 'Grab it too')).toBe('Grab it too');
+      expect((await call(a.app, 'POST', `/v1/experiments/${started.json().experiment.id}/stop`, shop.secretKey)).statusCode).toBe(200);
+      expect(await eventually(buttonText, plain)).toBe(plain);
+    });
+
     it('a price change in the catalog on one node prices the next decision on the other', async () => {
       const shop = await shopWithCatalog(a.app);
       await createOffer(a.app, shop.secretKey, { variantId: 'filters-v' });
@@ -137,6 +173,21 @@ describe('offer cache across nodes', () => {
       // …and once the bound has passed, B re-reads the version and sees the change.
       monotonic += 1;
       expect((await registerOrder(b.app, shop.secretKey)).offer.id).toBe(better.id);
+    });
+
+    it('accepts a revoked key on the other node for at most 1 s', async () => {
+      const shop = await shopWithCatalog(a.app);
+      const second = (await call(a.app, 'POST', '/v1/api-keys', shop.secretKey)).json().secretKey as string;
+      expect((await call(b.app, 'GET', '/v1/shop', shop.secretKey)).statusCode).toBe(200);
+      const keys = (await call(a.app, 'GET', '/v1/api-keys', second)).json().apiKeys as { id: string; last4: string }[];
+      const first = keys.find((key) => key.last4 === shop.secretKey.slice(-4));
+      expect((await call(a.app, 'DELETE', `/v1/api-keys/${first?.id}`, second)).statusCode).toBe(200);
+      // The revoking node refuses it at once; the other, hearing nothing, within the bound.
+      expect((await call(a.app, 'GET', '/v1/shop', shop.secretKey)).statusCode).toBe(401);
+      monotonic += 999;
+      expect((await call(b.app, 'GET', '/v1/shop', shop.secretKey)).statusCode).toBe(200);
+      monotonic += 1;
+      expect((await call(b.app, 'GET', '/v1/shop', shop.secretKey)).statusCode).toBe(401);
     });
 
     it('keeps shops apart: one shop’s change leaves another shop’s offers alone', async () => {

@@ -27,20 +27,13 @@ export interface ExperimentalDecision {
  * the arm is drawn, so each arm sees the same kind of orders. A completed experiment serves its promoted
  * arm to everyone and records no assignment.
  */
-export async function applyExperiment(
-  db: Db,
-  shopId: string,
+export function applyExperiment(
+  experiments: ReadonlyMap<string, LiveExperiment>,
   chosen: Decision['chosen'],
   order: { readonly candidates: readonly Candidate[]; readonly facts: OrderFacts; readonly orderKey: string; readonly now: Date },
-): Promise<ExperimentalDecision> {
+): ExperimentalDecision {
   if (!chosen) return { chosen, assignment: null };
-  const experiment = await db
-    .selectFrom('experiments')
-    .select(['id', 'status', 'arms', 'holdout_basis_points', 'winner_arm_id'])
-    .where('shop_id', '=', shopId)
-    .where('offer_id', '=', chosen.candidate.offer.id)
-    .where('status', 'in', ['running', 'completed'])
-    .executeTakeFirst();
+  const experiment = experiments.get(chosen.candidate.offer.id);
   if (!experiment) return { chosen, assignment: null };
 
   const priced = (arm: ExperimentArm): Decision['chosen'] => {
@@ -59,6 +52,30 @@ export async function applyExperiment(
   const assignment = assignArm({ id: experiment.id, arms: experiment.arms, holdoutBasisPoints: experiment.holdout_basis_points }, order.orderKey);
   const shown = assignment.kind === 'holdout' ? null : arms.find((entry) => entry.arm.id === assignment.arm.id)?.chosen ?? null;
   return { chosen: shown, assignment: { experimentId: experiment.id, armId: armIdOf(assignment) } };
+}
+
+/** A running or promoted experiment, as the decision needs it. */
+export interface LiveExperiment {
+  readonly id: string;
+  readonly offer_id: string;
+  readonly status: 'running' | 'completed';
+  readonly arms: readonly ExperimentArm[];
+  readonly holdout_basis_points: number;
+  readonly winner_arm_id: string | null;
+}
+
+/**
+ * The shop's live experiments (at most one per offer), loaded with its compiled offers: every experiment
+ * change bumps the offers version, so the offer cache keeps them current on every node.
+ */
+export async function liveExperiments(db: Db, shopId: string): Promise<LiveExperiment[]> {
+  const rows = await db
+    .selectFrom('experiments')
+    .select(['id', 'offer_id', 'status', 'arms', 'holdout_basis_points', 'winner_arm_id'])
+    .where('shop_id', '=', shopId)
+    .where('status', 'in', ['running', 'completed'])
+    .execute();
+  return rows.map((row) => ({ ...row, status: row.status === 'completed' ? 'completed' : 'running' }));
 }
 
 /** The price of one offer for this order, or null when it is not eligible. */

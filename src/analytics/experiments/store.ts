@@ -3,6 +3,7 @@ import type { Selectable } from 'kysely';
 import { DomainError, notFound } from '../../core/errors';
 import { decimalFromJson } from '../../core/money';
 import type { EngineContext } from '../../engine/context';
+import { changeOffers } from '../../engine/offers';
 import { isUniqueViolation, type Db } from '../../store/database';
 import type { ExperimentsTable } from '../tables';
 import { DEFAULT_EXPERIMENT_SETTINGS, HOLDOUT_ARM_ID, type ExperimentArm, type ExperimentSettings, type ExperimentStatus } from './model';
@@ -93,7 +94,7 @@ export async function createExperiment(ctx: EngineContext, shopId: string, input
   await assertLiveOffers(ctx.db, shopId, [input.offerId, ...arms.flatMap((arm) => (arm.offerId ? [arm.offerId] : []))]);
   const now = ctx.clock.now();
   try {
-    const row = await ctx.db
+    const row = await changeOffers(ctx, shopId, (trx) => trx
       .insertInto('experiments')
       .values({
         shop_id: shopId,
@@ -110,7 +111,7 @@ export async function createExperiment(ctx: EngineContext, shopId: string, input
         ended_at: null,
       })
       .returningAll()
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow());
     return experimentView(row);
   } catch (error) {
     if (isUniqueViolation(error, 'experiments_one_live_per_offer')) {
@@ -137,13 +138,13 @@ export async function stopExperiment(ctx: EngineContext, shopId: string, experim
   const current = await findExperiment(ctx.db, shopId, experimentId);
   if (current.status === 'stopped') return experimentView(current);
   const now = ctx.clock.now();
-  const row = await ctx.db
+  const row = await changeOffers(ctx, shopId, (trx) => trx
     .updateTable('experiments')
     .set({ status: 'stopped', updated_at: now, ended_at: current.ended_at ?? now })
     .where('shop_id', '=', shopId)
     .where('id', '=', experimentId)
     .returningAll()
-    .executeTakeFirstOrThrow();
+    .executeTakeFirstOrThrow());
   return experimentView(row);
 }
 
@@ -154,14 +155,14 @@ export async function promoteArm(ctx: EngineContext, shopId: string, experimentI
   if (current.status === 'completed' && current.winner_arm_id === armId) return experimentView(current);
   if (current.status !== 'running') throw new DomainError('experiment_not_running', `The experiment is ${current.status}`);
   const now = ctx.clock.now();
-  const row = await ctx.db
+  const row = await changeOffers(ctx, shopId, (trx) => trx
     .updateTable('experiments')
     .set({ status: 'completed', winner_arm_id: armId, updated_at: now, ended_at: now })
     .where('shop_id', '=', shopId)
     .where('id', '=', experimentId)
     .where('status', '=', 'running')
     .returningAll()
-    .executeTakeFirst();
+    .executeTakeFirst());
   if (!row) throw new DomainError('experiment_not_running', 'The experiment changed concurrently');
   return experimentView(row);
 }

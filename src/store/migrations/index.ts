@@ -10,6 +10,7 @@ import * as upsells from './003_upsells';
 import * as analytics from './004_analytics';
 import * as gatewayCredentials from './005_gateway_credentials';
 import * as fastPath from './006_fast_path';
+import * as offerVersions from './007_offer_versions';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '004_analytics': analytics,
   '005_gateway_credentials': gatewayCredentials,
   '006_fast_path': fastPath,
+  '007_offer_versions': offerVersions,
 };
