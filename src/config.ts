@@ -22,11 +22,16 @@ export interface Config {
   readonly gatewayTimeoutMs: number;
   /** Added to every sandbox PSP call, to benchmark with a PSP-like round trip. */
   readonly sandboxLatencyMs: number;
+  /** PostgreSQL connections per process (`PLUSONE_DB_POOL_SIZE`); see docs/scaling.md for sizing. */
+  readonly databasePoolSize: number;
   /** PSP API base URLs replacing the SDKs' own hosts (`PLUSONE_STRIPE_API_BASE`, …): mocks and fakes. */
   readonly gatewayEndpoints: Partial<Record<'stripe' | 'braintree' | 'adyen', string>>;
 }
 
 export class ConfigError extends Error {}
+
+/** Connections per process by default: enough to overlap PSP waits, few enough not to thrash 2 cores. */
+export const DEFAULT_POOL_SIZE = 20;
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
@@ -46,6 +51,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(gatewayTimeoutMs) || gatewayTimeoutMs < 100) throw new ConfigError('PLUSONE_GATEWAY_TIMEOUT_MS must be an integer ≥ 100');
   const sandboxLatencyMs = Number(env.PLUSONE_SANDBOX_LATENCY_MS ?? '0');
   if (!Number.isInteger(sandboxLatencyMs) || sandboxLatencyMs < 0) throw new ConfigError('PLUSONE_SANDBOX_LATENCY_MS must be an integer ≥ 0');
+  const databasePoolSize = Number(env.PLUSONE_DB_POOL_SIZE ?? String(DEFAULT_POOL_SIZE));
+  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 500) throw new ConfigError('PLUSONE_DB_POOL_SIZE must be an integer from 2 to 500');
   const secretKey = env.PLUSONE_SECRET_KEY?.trim() || null;
   if (secretKey !== null && secretKey.length < 32) throw new ConfigError('PLUSONE_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
   const gatewayEndpoints: Config['gatewayEndpoints'] = {};
@@ -69,6 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: env.PLUSONE_WORKER !== '0',
     gatewayTimeoutMs,
     sandboxLatencyMs,
+    databasePoolSize,
     gatewayEndpoints,
   };
 }

@@ -39,12 +39,12 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
 }
 
 /** Opens the configured database and applies pending migrations. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'>, logger: Logger): Promise<Database> {
+export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize'>>, logger: Logger): Promise<Database> {
   const embedded = config.databaseUrl
     ? null
     : await startEmbeddedPostgres({ dataDir: config.dataDir, log: (message) => logger.debug({ component: 'postgres' }, message) });
   try {
-    const handle = connectDatabase(embedded?.url ?? config.databaseUrl ?? '');
+    const handle = connectDatabase(embedded?.url ?? config.databaseUrl ?? '', config.databasePoolSize ? { maxConnections: config.databasePoolSize } : {});
     const applied = await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     return {
