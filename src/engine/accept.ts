@@ -23,7 +23,7 @@ import { requestHash } from './idempotency';
 import { shopSettings } from './shops';
 import {
   appendEvent, gatewayFor, offerClosed, upsellView, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
-  type Actor, type UpsellContext,
+  type Actor, type AfterChange, type UpsellContext,
 } from './upsells';
 
 export interface CheckoutUpsell {
@@ -122,9 +122,28 @@ export async function acceptOffer(ctx: UpsellContext, session: CheckoutSession, 
     { status: 'unknown', reason: 'timeout' } satisfies AuthorizeResult,
   );
   ctx.faults.reach('accept.after_authorize');
-  const settled = await settleAuthorization(ctx, upsell, result, 'buyer');
+  // The answer is stored under the key in the transaction that records the outcome: one commit, and a
+  // retry after a crash right after it gets exactly this answer.
+  let stored = false;
+  const storeAnswer: AfterChange = async (trx, row) => {
+    const answer = answerIfOpen(row);
+    if (answer) await remember(trx, session.shopId, idempotencyKey, answer);
+    stored = answer !== null;
+  };
+  const settled = await settleAuthorization(ctx, upsell, result, 'buyer', storeAnswer);
   ctx.faults.reach('accept.after_order_change');
-  return remember(ctx.db, session.shopId, idempotencyKey, answerFor(settled));
+  const answer = answerFor(settled);
+  return stored ? answer : remember(ctx.db, session.shopId, idempotencyKey, answer);
+}
+
+/** `answerFor`, or null for an upsell that has closed (its answer is an error, raised by the caller). */
+function answerIfOpen(row: UpsellRow): AcceptAnswer | null {
+  try {
+    return answerFor(row);
+  } catch (error) {
+    if (error instanceof DomainError) return null;
+    throw error;
+  }
 }
 
 /**
@@ -152,30 +171,36 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
   const { shopId, orderId } = session;
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx): Promise<BeginResult> => {
-    const claimed = await trx
-      .insertInto('idempotency_keys')
-      .values({ shop_id: shopId, scope: ACCEPT_SCOPE, key, request_hash: requestHash({ orderId, offerId }), created_at: now })
-      .onConflict((oc) => oc.doNothing())
-      .returning('key')
-      .executeTakeFirst();
-    if (!claimed) return { kind: 'answer', answer: await replay(ctx, session, offerId, key) };
-
-    const existing = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).where('offer_id', '=', offerId).executeTakeFirst();
-    if (existing) return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(existing)) };
-
-    // The decision, whether the buyer declined it, its offer and variant as they are now, and the card.
+    // One round trip: claim the key and read the decision (declined?), its offer and variant as they are
+    // now, the card, and any upsell of this offer on this order (another key clicked first).
     const facts = await trx
+      .with('claimed', (cte) => cte
+        .insertInto('idempotency_keys')
+        .values({ shop_id: shopId, scope: ACCEPT_SCOPE, key, request_hash: requestHash({ orderId, offerId }), created_at: now })
+        .onConflict((oc) => oc.doNothing())
+        .returning('key'))
       .selectFrom('decisions')
       .innerJoin('orders', (join) => join.onRef('orders.shop_id', '=', 'decisions.shop_id').onRef('orders.id', '=', 'decisions.order_id'))
       .leftJoin('offers', (join) => join.onRef('offers.shop_id', '=', 'decisions.shop_id').onRef('offers.id', '=', 'decisions.offer_id'))
       .leftJoin('variants', (join) => join.onRef('variants.shop_id', '=', 'offers.shop_id').onRef('variants.id', '=', 'offers.variant_id'))
-      .select([
+      .leftJoin('upsells', (join) => join
+        .onRef('upsells.shop_id', '=', 'decisions.shop_id')
+        .onRef('upsells.order_id', '=', 'decisions.order_id')
+        .on('upsells.offer_id', '=', offerId))
+      .select((eb) => [
+        eb.selectFrom('claimed').select('key').as('claimed_key'),
         'decisions.declined_at', 'decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity',
-        'variants.id as variant_id', 'variants.stock', 'orders.payment',
+        'variants.id as variant_id', 'variants.stock', 'orders.payment', 'upsells.id as existing_id',
       ])
       .where('decisions.shop_id', '=', shopId)
       .where('decisions.order_id', '=', orderId)
       .executeTakeFirst();
+    // Every session's order has its decision; without one there is nothing to accept (the claim rolls back).
+    if (facts && facts.claimed_key === null) return { kind: 'answer', answer: await replay(ctx, session, offerId, key) };
+    if (facts?.existing_id) {
+      const existing = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', facts.existing_id).executeTakeFirstOrThrow();
+      return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(existing)) };
+    }
     if (facts?.declined_at) throw offerClosed();
     const offer = facts ? stillAvailable(facts, now) : null;
     if (!facts || !offer || offer.id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
@@ -290,12 +315,14 @@ function lineFor(upsell: UpsellRow): UpsellLine {
  * worker's reconciliation) and returns the upsell as it now stands. Safe to call twice: an upsell that
  * has already moved on is returned as it is.
  */
-export async function settleAuthorization(ctx: UpsellContext, upsell: UpsellRow, result: AuthorizeResult, actor: Actor): Promise<UpsellRow> {
+export async function settleAuthorization(
+  ctx: UpsellContext, upsell: UpsellRow, result: AuthorizeResult, actor: Actor, after?: AfterChange,
+): Promise<UpsellRow> {
   switch (result.status) {
     case 'authorized':
-      return recordAuthorized(ctx, upsell, result, actor);
+      return recordAuthorized(ctx, upsell, result, actor, after);
     case 'declined':
-      return recordDeclined(ctx, upsell, result.code, actor, { detail: result.message, ref: result.ref });
+      return recordDeclined(ctx, upsell, result.code, actor, { detail: result.message, ref: result.ref, after });
     case 'requires_action':
       return withLockedUpsell(ctx, upsell, async (trx, current) => {
         if (current.state !== 'pending') return current;
@@ -304,12 +331,12 @@ export async function settleAuthorization(ctx: UpsellContext, upsell: UpsellRow,
           reason: 'the bank asked for 3-D Secure',
           set: { authorization_ref: result.ref, action: JSON.stringify(result.action) },
         });
-      });
+      }, after);
     case 'unknown':
       return withLockedUpsell(ctx, upsell, async (trx, current) => {
         await appendEvent(trx, current, 'authorization_unknown', current.state, { actor: 'psp', reason: result.reason }, ctx.clock.now());
         return current;
-      });
+      }, after);
     default: {
       const exhaustive: never = result;
       return exhaustive;
@@ -322,6 +349,7 @@ async function recordAuthorized(
   upsell: UpsellRow,
   result: Extract<AuthorizeResult, { status: 'authorized' }>,
   actor: Actor,
+  after?: AfterChange,
 ): Promise<UpsellRow> {
   try {
     return await withLockedUpsell(ctx, upsell, async (trx, current) => {
@@ -340,14 +368,14 @@ async function recordAuthorized(
           action: null,
         },
       });
-    });
+    }, after);
   } catch (error) {
     // Compensation for step 3: the order could not take the line, so the money is released. Only a
     // confirmed release lets the upsell end as declined; otherwise it stays pending for reconciliation.
     const released = await releaseAuthorization(ctx, upsell, result.ref, result.captured);
     if (released.status !== 'succeeded' && released.status !== 'received') throw error;
     const detail = error instanceof Error ? error.message : String(error);
-    return recordDeclined(ctx, upsell, 'processing_error', 'system', { detail: `order change failed: ${detail}`, ref: result.ref });
+    return recordDeclined(ctx, upsell, 'processing_error', 'system', { detail: `order change failed: ${detail}`, ref: result.ref, after });
   }
 }
 
@@ -369,7 +397,7 @@ export async function recordDeclined(
   upsell: UpsellRow,
   code: DeclineCode,
   actor: Actor,
-  { detail, ref }: { detail?: string; ref?: string | null } = {},
+  { detail, ref, after }: { detail?: string; ref?: string | null; after?: AfterChange } = {},
 ): Promise<UpsellRow> {
   return withLockedUpsell(ctx, upsell, async (trx, current) => {
     if (current.state !== 'pending' && current.state !== 'requires_action') return current;
@@ -379,5 +407,5 @@ export async function recordDeclined(
       reason: detail ?? code,
       set: { decline_code: code, decline_message: declineMessage(code, current.offer.locale), action: null, authorization_ref: ref ?? current.authorization_ref },
     });
-  });
+  }, after);
 }

@@ -201,13 +201,21 @@ export async function lockUpsell(trx: Trx, shopId: string, upsellId: string): Pr
  * Runs `work` on the locked, current row in one transaction. When the row moved on under us (another
  * request or node settled it first) the fresh row is returned instead: that work is already done.
  */
+/** Runs in the same transaction as a change, with the upsell as it now stands (e.g. storing the answer). */
+export type AfterChange = (trx: Trx, upsell: UpsellRow) => Promise<void>;
+
 export async function withLockedUpsell(
   ctx: EngineContext,
   upsell: Pick<UpsellRow, 'shop_id' | 'id'>,
   work: (trx: Trx, current: UpsellRow) => Promise<UpsellRow>,
+  after?: AfterChange,
 ): Promise<UpsellRow> {
   try {
-    return await ctx.db.transaction().execute(async (trx) => work(trx, await lockUpsell(trx, upsell.shop_id, upsell.id)));
+    return await ctx.db.transaction().execute(async (trx) => {
+      const row = await work(trx, await lockUpsell(trx, upsell.shop_id, upsell.id));
+      await after?.(trx, row);
+      return row;
+    });
   } catch (error) {
     if (error instanceof StaleUpsellError) return findUpsell(ctx.db, upsell.shop_id, upsell.id);
     throw error;

@@ -18,7 +18,10 @@ const CAPTURE_LEASE_MS = 60_000;
  */
 const CAPTURE_CONCURRENCY = 8;
 
-export async function captureDue(ctx: UpsellContext, limit = 100): Promise<number> {
+/** Rows claimed per round; a full batch means more are due, and the worker goes again at once. */
+export const CAPTURE_BATCH = 100;
+
+export async function captureDue(ctx: UpsellContext, limit = CAPTURE_BATCH): Promise<number> {
   const claimed = await claimDue(ctx, limit);
   ctx.faults.reach('capture.after_claim');
   await eachConcurrently(claimed, CAPTURE_CONCURRENCY, (upsell) => capture(ctx, upsell));

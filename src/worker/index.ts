@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import type { UpsellContext } from '../engine/upsells';
-import { captureDue } from './finalizer';
+import { CAPTURE_BATCH, captureDue } from './finalizer';
 import { finalizeOrders } from './orders';
 import { reconcile } from './reconcile';
 import { deliverWebhooks } from './webhooks';
@@ -25,6 +25,11 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
+/** After a full capture batch there is a backlog of closed windows: the next round starts at once. */
+export function nextRoundDelay(round: Pick<WorkerRound, 'captured'>, intervalMs: number): number {
+  return round.captured >= CAPTURE_BATCH ? 0 : intervalMs;
+}
+
 export function createWorker(ctx: UpsellContext, options: { intervalMs?: number; logger?: Logger } = {}): Worker {
   const intervalMs = options.intervalMs ?? 1_000;
   let timer: NodeJS.Timeout | null = null;
@@ -40,19 +45,22 @@ export function createWorker(ctx: UpsellContext, options: { intervalMs?: number;
     };
   }
 
-  function schedule() {
+  /** Rounds every `intervalMs`; after a full capture batch (a backlog of closed windows), at once. */
+  function schedule(delayMs = intervalMs) {
     if (stopped) return;
     timer = setTimeout(() => {
+      let backlog = false;
       running = runOnce()
         .then((round) => {
+          backlog = nextRoundDelay(round, intervalMs) === 0;
           if (round.captured + round.reconciled + round.finalizedOrders + round.webhooks > 0) options.logger?.info(round, 'worker round');
         })
         .catch((error: unknown) => options.logger?.error({ err: error }, 'worker round failed'))
         .finally(() => {
           running = null;
-          schedule();
+          schedule(backlog ? 0 : intervalMs);
         });
-    }, intervalMs);
+    }, delayMs);
   }
 
   return {
