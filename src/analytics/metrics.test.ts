@@ -29,7 +29,7 @@ describe('metrics › definitions', () => {
   it('derives every rate from the integer counters', () => {
     const derived = row({ orders: 10, checkoutTotal: 100_000, views: 8, accepts: 4, undos: 1, captures: 3, capturedAmount: 6000, refundedAmount: 2000 });
     expect(derived).toMatchObject({
-      takeRate: 0.375, undoRate: 0.25, netRevenue: 4000, revenuePerView: 500, offerShare: 0.8, averageUpsellValue: 2000, aovLift: 0.04,
+      takeRate: 0.375, undoRate: 0.25, netRevenue: 4000, revenuePerView: '500', offerShare: 0.8, averageUpsellValue: '2000', aovLift: 0.04,
     });
   });
 

@@ -5,6 +5,7 @@
  */
 import { sql, type RawBuilder } from 'kysely';
 import { DomainError } from '../core/errors';
+import { ratioText } from '../core/money';
 import type { Db } from '../store/database';
 
 export const GROUP_DIMENSIONS = ['day', 'offer', 'arm'] as const;
@@ -48,12 +49,12 @@ export interface MetricsRow extends Counters {
   undoRate: number | null;
   /** capturedAmount − refundedAmount (minor units). */
   netRevenue: number;
-  /** netRevenue ÷ views (minor units, 4 decimals). */
-  revenuePerView: number | null;
+  /** netRevenue ÷ views, in minor units as exact decimal text (4 decimals at most, e.g. "486.75"). */
+  revenuePerView: string | null;
   /** views ÷ orders. */
   offerShare: number | null;
-  /** capturedAmount ÷ captures (minor units, 2 decimals). */
-  averageUpsellValue: number | null;
+  /** capturedAmount ÷ captures, in minor units as exact decimal text (2 decimals at most). */
+  averageUpsellValue: string | null;
   /** netRevenue ÷ checkoutTotal: how much upsells added to the average order value (not measured against a holdout). */
   aovLift: number | null;
 }
@@ -158,9 +159,9 @@ export function withRates(row: MetricsRow): MetricsRow {
     takeRate: ratio(row.accepts - row.undos, row.views, 6),
     undoRate: ratio(row.undos, row.accepts, 6),
     netRevenue,
-    revenuePerView: ratio(netRevenue, row.views, 4),
+    revenuePerView: ratioText(netRevenue, row.views, 4),
     offerShare: ratio(row.views, row.orders, 6),
-    averageUpsellValue: ratio(row.capturedAmount, row.captures, 2),
+    averageUpsellValue: ratioText(row.capturedAmount, row.captures, 2),
     aovLift: ratio(netRevenue, row.checkoutTotal, 6),
   };
 }

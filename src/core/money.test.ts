@@ -8,6 +8,7 @@ import {
   divideRoundHalfAwayFromZero,
   formatMoney,
   parseDecimal,
+  ratioText,
   toMajorUnitString,
   trimDecimalText,
   type Decimal,
@@ -51,6 +52,25 @@ describe('divideRoundHalfAwayFromZero', () => {
     [0n, 7n, 0n],
   ])('rounds %i / %i to %i', (numerator, denominator, expected) => {
     expect(divideRoundHalfAwayFromZero(numerator, denominator)).toBe(expected);
+  });
+});
+
+describe('ratioText', () => {
+  it('divides exactly, rounds half away from zero at the last digit, and trims trailing zeros', () => {
+    expect(ratioText(1947, 4, 4)).toBe('486.75');
+    expect(ratioText(3894, 6, 4)).toBe('649');
+    expect(ratioText(1, 3, 4)).toBe('0.3333');
+    expect(ratioText(2, 3, 4)).toBe('0.6667');
+    expect(ratioText(1, 8, 2)).toBe('0.13');
+    expect(ratioText(-1, 8, 2)).toBe('-0.13');
+    expect(ratioText(-1947, 2, 2)).toBe('-973.5');
+    expect(ratioText(0, 5, 4)).toBe('0');
+    expect(ratioText(5, 0, 4)).toBeNull();
+  });
+
+  it('stays exact where binary floats do not: 1.005 rounds up, and amounts beyond 2^53 ÷ 10^4', () => {
+    expect(ratioText(1005, 1000, 2)).toBe('1.01');
+    expect(ratioText(9_007_199_254_740_991, 3, 4)).toBe('3002399751580330.3333');
   });
 });
 

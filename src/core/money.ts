@@ -99,6 +99,18 @@ export function divideRoundHalfAwayFromZero(numerator: bigint, denominator: bigi
   return negative ? -rounded : rounded;
 }
 
+/**
+ * `numerator ÷ denominator` as exact decimal text rounded half away from zero to `digits` places, without
+ * trailing zeros ("486.75", "649", "-12.5"); null when the denominator is 0. For averages of amounts
+ * (revenue per view), which are reported, never charged: integer arithmetic, no float on the way.
+ */
+export function ratioText(numerator: number, denominator: number, digits: number): string | null {
+  if (denominator === 0) return null;
+  const sign = denominator < 0 ? -1n : 1n;
+  const units = divideRoundHalfAwayFromZero(BigInt(numerator) * 10n ** BigInt(digits) * sign, BigInt(denominator) * sign);
+  return trimDecimalText(decimalToString({ units, scale: digits }));
+}
+
 /** `amount × rate`, rounded half away from zero to the minor unit. */
 export function applyRate(amount: number, rate: Decimal): number {
   return Number(divideRoundHalfAwayFromZero(BigInt(amount) * rate.units, 10n ** BigInt(rate.scale)));

@@ -79,13 +79,13 @@ describe('analytics › metric definitions on a hand-built event set', () => {
       netRevenue: 2 * 1947, // captured − refunded
       takeRate: 0.5, // (4 accepted − 1 undone) ÷ 6 views
       undoRate: 0.25, // 1 undone ÷ 4 accepted
-      revenuePerView: 649, // 3894 ÷ 6
-      averageUpsellValue: 1947, // captured amount ÷ captures
+      revenuePerView: '649', // 3894 ÷ 6
+      averageUpsellValue: '1947', // captured amount ÷ captures
       orders: 0, offerShare: null, aovLift: null, // no orders were registered in this hand-built shop
     });
-    expect(eur).toMatchObject({ views: 2, accepts: 1, captureFailures: 1, captures: 0, netRevenue: 0, takeRate: 0.5, revenuePerView: 0, averageUpsellValue: null });
+    expect(eur).toMatchObject({ views: 2, accepts: 1, captureFailures: 1, captures: 0, netRevenue: 0, takeRate: 0.5, revenuePerView: '0', averageUpsellValue: null });
     // The reversed capture is taken back: one capture stands, revenue 3300 over two views.
-    expect(jpy).toMatchObject({ views: 2, accepts: 2, captures: 1, captureFailures: 1, capturedAmount: 3300, netRevenue: 3300, takeRate: 1, revenuePerView: 1650 });
+    expect(jpy).toMatchObject({ views: 2, accepts: 2, captures: 1, captureFailures: 1, capturedAmount: 3300, netRevenue: 3300, takeRate: 1, revenuePerView: '1650' });
   });
 
   it('splits by day (UTC), offer and arm', async () => {
@@ -99,8 +99,8 @@ describe('analytics › metric definitions on a hand-built event set', () => {
     const byArm = await rows('groupBy=offer,arm');
     const control = byArm.find((row: { armId: string | null }) => row.armId === 'control');
     const copy = byArm.find((row: { armId: string | null }) => row.armId === 'copy');
-    expect(control).toMatchObject({ offerId: 'offA', experimentId: 'exp_hand', views: 4, accepts: 2, undos: 1, declines: 1, takeRate: 0.25, netRevenue: 1947, revenuePerView: 486.75 });
-    expect(copy).toMatchObject({ offerId: 'offA', views: 2, accepts: 2, undos: 0, takeRate: 1, netRevenue: 1947, revenuePerView: 973.5, averageUpsellValue: 1947 });
+    expect(control).toMatchObject({ offerId: 'offA', experimentId: 'exp_hand', views: 4, accepts: 2, undos: 1, declines: 1, takeRate: 0.25, netRevenue: 1947, revenuePerView: '486.75' });
+    expect(copy).toMatchObject({ offerId: 'offA', views: 2, accepts: 2, undos: 0, takeRate: 1, netRevenue: 1947, revenuePerView: '973.5', averageUpsellValue: '1947' });
     expect(byArm.filter((row: { offerId: string }) => row.offerId === 'offB')).toHaveLength(1);
 
     const filtered = await rows('groupBy=arm&experimentId=exp_hand');

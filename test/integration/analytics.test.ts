@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ViewRecorder } from '../../src/analytics/events';
+import { ratioText } from '../../src/core/money';
 import { transition } from '../../src/engine/upsells';
 import { buildTestApp, call, createOffer, createShop, orderBody, putProduct, registerOrder, type Shop, type TestApp } from '../support/app';
 
@@ -97,12 +98,12 @@ describe('analytics › metrics through HTTP', () => {
     expect(usd).toMatchObject({
       orders: 5, views: 4, accepts: 3, undos: 1, declines: 1, captures: 1, captureFailures: 1, refunds: 0,
       capturedAmount: addonUsd, netRevenue: addonUsd, takeRate: 0.5, undoRate: 0.333333, offerShare: 0.8,
-      revenuePerView: Number((addonUsd / 4).toFixed(4)), averageUpsellValue: addonUsd, checkoutTotal: 5 * 5913,
+      revenuePerView: ratioText(addonUsd, 4, 4), averageUpsellValue: String(addonUsd), checkoutTotal: 5 * 5913,
       aovLift: Number((addonUsd / (5 * 5913)).toFixed(6)),
     });
     expect(eur).toMatchObject({
       orders: 1, views: 1, accepts: 1, captures: 1, refunds: 1, capturedAmount: euro.offer?.total, refundedAmount: euro.offer?.total,
-      netRevenue: 0, takeRate: 1, revenuePerView: 0, checkoutTotal: 4000, aovLift: 0,
+      netRevenue: 0, takeRate: 1, revenuePerView: '0', checkoutTotal: 4000, aovLift: 0,
     });
     expect(capturedUpsell).toBeTruthy();
 
