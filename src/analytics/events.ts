@@ -3,10 +3,10 @@
  * the upsell's state change, so each is recorded exactly once and never lost; views go through the
  * `ViewRecorder` batcher so the buyer's page never waits on an insert.
  */
-import { sql, type Transaction } from 'kysely';
+import { sql, type Insertable, type Transaction } from 'kysely';
 import type { UpsellState } from '../core/upsell-state';
 import type { Db } from '../store/database';
-import type { Database, UpsellRow } from '../store/schema';
+import type { Database, UpsellEventsTable, UpsellRow } from '../store/schema';
 
 export const ANALYTICS_EVENT_TYPES = [
   'offer_viewed',
@@ -76,22 +76,30 @@ export async function recordUpsellTransition(
   from: UpsellState,
   to: UpsellState,
   at: Date,
+  /** The upsell's own event row, written by the same statement. */
+  alongside?: Insertable<UpsellEventsTable>,
 ): Promise<void> {
   const types = eventsForTransition(from, to);
-  if (types.length === 0) return;
-  await trx
-    .insertInto('analytics_events')
-    .values(types.map((type) => ({
-      shop_id: upsell.shop_id,
-      type,
-      order_id: upsell.order_id,
-      offer_id: upsell.offer_id,
-      upsell_id: upsell.id,
-      ...armOf(upsell.shop_id, upsell.order_id),
-      amount: upsell.amount,
-      currency: upsell.currency,
-      occurred_at: at,
-    })))
+  if (types.length === 0) {
+    if (alongside) await trx.insertInto('upsell_events').values(alongside).execute();
+    return;
+  }
+  const rows = types.map((type) => ({
+    shop_id: upsell.shop_id,
+    type,
+    order_id: upsell.order_id,
+    offer_id: upsell.offer_id,
+    upsell_id: upsell.id,
+    ...armOf(upsell.shop_id, upsell.order_id),
+    amount: upsell.amount,
+    currency: upsell.currency,
+    occurred_at: at,
+  }));
+  const insert = alongside
+    ? trx.with('logged', (cte) => cte.insertInto('upsell_events').values(alongside).returning('id')).insertInto('analytics_events')
+    : trx.insertInto('analytics_events');
+  await insert
+    .values(rows)
     .onConflict((conflict) => conflict.columns(['shop_id', 'upsell_id', 'type']).where('upsell_id', 'is not', null).doNothing())
     .execute();
 }

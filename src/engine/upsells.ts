@@ -3,7 +3,7 @@
  * only if it is still in the state we read (so two nodes can never both move it), appends the event and
  * queues the outbound webhook — all in the caller's transaction.
  */
-import type { Transaction, Updateable } from 'kysely';
+import type { Insertable, Transaction, Updateable } from 'kysely';
 import { recordUpsellTransition } from '../analytics/events';
 import { DomainError, notFound } from '../core/errors';
 import { assertTransition, type UpsellState } from '../core/upsell-state';
@@ -11,7 +11,7 @@ import type { PaymentGateway } from '../gateways/contract';
 import type { Gateways } from '../gateways/index';
 import type { OrderSinks } from '../orders/builtin';
 import type { Db } from '../store/database';
-import type { Database, UpsellRow, UpsellsTable } from '../store/schema';
+import type { Database, UpsellEventsTable, UpsellRow, UpsellsTable } from '../store/schema';
 import type { EngineContext } from './context';
 import { getOrder } from './orders';
 import { shopSettings } from './shops';
@@ -89,11 +89,31 @@ export async function transition(
     .returningAll()
     .executeTakeFirst();
   if (!row) throw new StaleUpsellError(upsell.id);
-  await appendEvent(trx, row, to, upsell.state, change, now);
-  await recordUpsellTransition(trx, row, upsell.state, to, now);
+  // The upsell's own event and its analytics events, in one statement.
+  await recordUpsellTransition(trx, row, upsell.state, to, now, eventValues(row, to, upsell.state, change, now));
   const webhook = WEBHOOK_FOR_STATE[to];
   if (webhook) await enqueueWebhook(ctx, trx, row.shop_id, webhook, { orderId: row.order_id, upsell: row });
   return row;
+}
+
+/** A row of the upsell's event log (`GET /v1/upsells/{id}` shows them). */
+export function eventValues(
+  upsell: Pick<UpsellRow, 'shop_id' | 'id'>,
+  type: string,
+  fromState: UpsellState | null,
+  change: { actor: Actor; reason?: string; data?: Record<string, unknown> },
+  at: Date,
+): Insertable<UpsellEventsTable> {
+  return {
+    shop_id: upsell.shop_id,
+    upsell_id: upsell.id,
+    type,
+    from_state: fromState,
+    actor: change.actor,
+    reason: change.reason ?? null,
+    data: change.data ? JSON.stringify(change.data) : null,
+    at,
+  };
 }
 
 export async function appendEvent(
@@ -104,19 +124,7 @@ export async function appendEvent(
   change: { actor: Actor; reason?: string; data?: Record<string, unknown> },
   at: Date,
 ): Promise<void> {
-  await trx
-    .insertInto('upsell_events')
-    .values({
-      shop_id: upsell.shop_id,
-      upsell_id: upsell.id,
-      type,
-      from_state: fromState,
-      actor: change.actor,
-      reason: change.reason ?? null,
-      data: change.data ? JSON.stringify(change.data) : null,
-      at,
-    })
-    .execute();
+  await trx.insertInto('upsell_events').values(eventValues(upsell, type, fromState, change, at)).execute();
 }
 
 /**

@@ -9,7 +9,7 @@
  */
 import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Kysely, Selectable, Transaction, Updateable } from 'kysely';
+import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { isCurrency } from '../../core/money';
 import { randomIds, systemClock, type Clock, type IdGenerator } from '../../engine/context';
 import type { Db } from '../../store/database';
@@ -153,14 +153,12 @@ export class SandboxGateway implements PaymentGateway {
       // Sorted, so that the same metadata in another key order is the same request.
       metadata: Object.entries(request.metadata).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
     };
-    const { response, replayed } = await this.remembered(request.idempotencyKey, 'authorize', params, async (trx) => {
-      if (!behaviour) {
+    const { response, replayed } = behaviour
+      ? await this.authorizeOnce(request, params, behaviour)
+      : await this.remembered(request.idempotencyKey, 'authorize', params, async () => {
         const message = `No such payment method: ${request.paymentMethodRef} is not a sandbox test reference`;
         return { response: { kind: 'authorize', result: { status: 'declined', code: 'card_declined', message, ref: null } }, paymentRef: null, remember: true };
-      }
-      const payment = await this.createPayment(trx, request, behaviour);
-      return { response: { kind: 'authorize', result: this.outcome(payment) }, paymentRef: payment.ref, remember: true };
-    });
+      });
     // The timeout card has already recorded its payment; only the first caller is kept waiting.
     if (!replayed && behaviour?.outcome === 'authorized' && behaviour.hangs) await sleep(this.hangMs);
     return authorizeResponse(response);
@@ -329,32 +327,66 @@ export class SandboxGateway implements PaymentGateway {
     return `${this.challengeBaseUrl}/sandbox/3ds/${encodeURIComponent(ref)}`;
   }
 
-  private async createPayment(trx: SandboxTrx, request: AuthorizeRequest, behaviour: CardBehaviour): Promise<Payment> {
+  /**
+   * An authorization in one statement (no BEGIN/COMMIT round trips): the payment's row and the answer are
+   * known before the write, so the key is claimed with its answer and the payment inserted only if the
+   * claim succeeded. A key seen before replays its stored answer, as `remembered` does.
+   */
+  private async authorizeOnce(request: AuthorizeRequest, params: Record<string, unknown>, behaviour: CardBehaviour): Promise<{ response: StoredResponse; replayed: boolean }> {
+    const payment = this.newPayment(request, behaviour);
+    const response: StoredResponse = { kind: 'authorize', result: this.outcome(payment) };
+    const hash = requestHash('authorize', params);
+    const { rows } = await sql<{ claimed: boolean }>`
+      WITH claimed AS (
+        INSERT INTO sandbox_requests (idempotency_key, operation, request_hash, payment_ref, response, created_at)
+        VALUES (${request.idempotencyKey}, 'authorize', ${hash}, ${payment.ref}, ${JSON.stringify(response)}::jsonb, ${payment.created_at})
+        ON CONFLICT (idempotency_key) DO NOTHING
+        RETURNING idempotency_key
+      ), created AS (
+        INSERT INTO sandbox_payments (ref, merchant_ref, payment_method_ref, customer_ref, amount, currency, capture_mode, status,
+          decline_code, decline_message, card_brand, card_last4, captured_amount, capture_count, metadata, created_at, updated_at)
+        SELECT ${payment.ref}, ${payment.merchant_ref}, ${payment.payment_method_ref}, ${payment.customer_ref}::text,
+          ${payment.amount}::bigint, ${payment.currency}, ${payment.capture_mode}, ${payment.status}, ${payment.decline_code}::text,
+          ${payment.decline_message}::text, ${payment.card_brand}::text, ${payment.card_last4}::text, ${payment.captured_amount}::bigint,
+          ${payment.capture_count}::integer, ${JSON.stringify(payment.metadata)}::jsonb, ${payment.created_at}::timestamptz, ${payment.updated_at}::timestamptz
+        FROM claimed
+      )
+      SELECT EXISTS (SELECT 1 FROM claimed) AS claimed
+    `.execute(this.db);
+    if (rows[0]?.claimed) return { response, replayed: false };
+    // Seen before: the stored answer, through the same checks as every other operation.
+    return this.remembered(request.idempotencyKey, 'authorize', params, async () => {
+      throw new Error(`sandbox: idempotency key ${request.idempotencyKey} vanished while it was being replayed`);
+    });
+  }
+
+  /** The row a new authorization creates, as `sandbox_payments` stores it. */
+  private newPayment(request: AuthorizeRequest, behaviour: CardBehaviour): Payment {
     const now = this.clock.now();
     const capturedNow = behaviour.outcome === 'authorized' && request.capture === 'immediate';
-    return trx
-      .insertInto('sandbox_payments')
-      .values({
-        ref: this.ids.id('sbx'),
-        merchant_ref: request.merchantRef,
-        payment_method_ref: request.paymentMethodRef,
-        customer_ref: request.customerRef,
-        amount: request.amount,
-        currency: request.currency,
-        capture_mode: request.capture,
-        status: behaviour.outcome === 'authorized' ? (capturedNow ? 'captured' : 'authorized') : behaviour.outcome,
-        decline_code: behaviour.outcome === 'declined' ? behaviour.code : null,
-        decline_message: behaviour.outcome === 'declined' ? behaviour.message : null,
-        card_brand: behaviour.outcome === 'authorized' ? behaviour.card.brand : null,
-        card_last4: behaviour.outcome === 'authorized' ? behaviour.card.last4 : null,
-        captured_amount: capturedNow ? request.amount : 0,
-        capture_count: capturedNow ? 1 : 0,
-        metadata: JSON.stringify(request.metadata),
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    return {
+      ref: this.ids.id('sbx'),
+      merchant_ref: request.merchantRef,
+      payment_method_ref: request.paymentMethodRef,
+      customer_ref: request.customerRef,
+      amount: request.amount,
+      currency: request.currency,
+      capture_mode: request.capture,
+      status: behaviour.outcome === 'authorized' ? (capturedNow ? 'captured' : 'authorized') : behaviour.outcome,
+      decline_code: behaviour.outcome === 'declined' ? behaviour.code : null,
+      decline_message: behaviour.outcome === 'declined' ? behaviour.message : null,
+      card_brand: behaviour.outcome === 'authorized' ? behaviour.card.brand : null,
+      card_last4: behaviour.outcome === 'authorized' ? behaviour.card.last4 : null,
+      challenge_result: null,
+      captured_amount: capturedNow ? request.amount : 0,
+      refunded_amount: 0,
+      capture_count: capturedNow ? 1 : 0,
+      void_count: 0,
+      refund_count: 0,
+      metadata: request.metadata,
+      created_at: now,
+      updated_at: now,
+    };
   }
 
   /** Runs one capture / void / refund under the payment's row lock and the idempotency key. */
