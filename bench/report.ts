@@ -180,8 +180,8 @@ bare-metal machine. With one Node process, 5.3 ms of CPU per accept caps a node 
 before PostgreSQL and the load generator take their share of the two cores; the measured rate is that
 cap. The same arithmetic caps registration near 500/s.
 
-What was done (this run vs the first one: accept 70 → ~135/s, register 278 → ~515/s, finalizer lag 42 →
-~5 s): shops and keys cached per process with NOTIFY invalidation, experiments compiled with the offers,
+What was done (three runs on 2026-11-27 vs the first full run: accept 70 → 102–160/s, register 278 →
+515–585/s, all captured 42 s → 3–6 s after the last window): shops and keys cached per process with NOTIFY invalidation, experiments compiled with the offers,
 the offers version moved off the hot \`shops\` row, one joined read for the accept's checks (claim the
 key, decision, offer, stock, card, an earlier upsell), the order line in one statement, the answer
 stored in the transaction that records the outcome, a single-statement sandbox authorization, a
