@@ -1,9 +1,10 @@
 /**
- * The worker: capture after the window, reconciliation, order finalization and webhook delivery, driven
- * only by database state. It runs inside `npm start` by default and alone as `plusone worker`; any
+ * The worker: capture after the window, reconciliation, order finalization, webhook delivery and the
+ * promotion of experiment winners (`autoPromote`), driven only by database state. It runs inside `npm start` by default and alone as `plusone worker`; any
  * number of workers can share one database.
  */
 import type { Logger } from 'pino';
+import { promoteWinners } from '../analytics/experiments/report';
 import type { UpsellContext } from '../engine/upsells';
 import { CAPTURE_BATCH, captureDue } from './finalizer';
 import { finalizeOrders } from './orders';
@@ -15,6 +16,7 @@ export interface WorkerRound {
   reconciled: number;
   finalizedOrders: number;
   webhooks: number;
+  promotedExperiments: number;
 }
 
 export interface Worker {
@@ -42,6 +44,7 @@ export function createWorker(ctx: UpsellContext, options: { intervalMs?: number;
       reconciled: await reconcile(ctx),
       finalizedOrders: await finalizeOrders(ctx),
       webhooks: await deliverWebhooks(ctx),
+      promotedExperiments: await promoteWinners(ctx),
     };
   }
 
@@ -53,7 +56,7 @@ export function createWorker(ctx: UpsellContext, options: { intervalMs?: number;
       running = runOnce()
         .then((round) => {
           backlog = nextRoundDelay(round, intervalMs) === 0;
-          if (round.captured + round.reconciled + round.finalizedOrders + round.webhooks > 0) options.logger?.info(round, 'worker round');
+          if (Object.values(round).some((count) => count > 0)) options.logger?.info(round, 'worker round');
         })
         .catch((error: unknown) => options.logger?.error({ err: error }, 'worker round failed'))
         .finally(() => {

@@ -163,6 +163,21 @@ describe('analytics › experiment verdict on a hand-built event set', () => {
     expect(report.experiment).toMatchObject({ status: 'completed', winnerArmId: 'bold' });
   });
 
+  it('promotes a winner from the worker when nobody reads the report, and only experiments that ask for it', async () => {
+    const arms = { control: { views: 400, accepts: 20 }, bold: { views: 400, accepts: 120 } };
+    const auto = await experimentWith(arms, { autoPromote: true });
+    const manual = await experimentWith(arms);
+    const status = async (owner: { secretKey: string }, id: string) =>
+      (await call(t.app, 'GET', '/v1/experiments', owner.secretKey)).json().experiments.find((experiment: { id: string }) => experiment.id === id);
+    expect(await status(auto.owner, auto.experiment.id)).toMatchObject({ status: 'running' });
+    const round = await t.worker.runOnce();
+    expect(round.promotedExperiments).toBeGreaterThanOrEqual(1);
+    expect(await status(auto.owner, auto.experiment.id)).toMatchObject({ status: 'completed', winnerArmId: 'bold' });
+    expect(await status(manual.owner, manual.experiment.id)).toMatchObject({ status: 'running', winnerArmId: null });
+    // A second worker round (or a second worker) finds nothing left to promote.
+    expect((await t.worker.runOnce()).promotedExperiments).toBe(0);
+  });
+
   it('holds back a winner whose undo rate is clearly worse', async () => {
     const { owner, experiment } = await experimentWith({ control: { views: 1000, accepts: 60, undos: 1 }, pushy: { views: 1000, accepts: 400, undos: 200 } });
     const { statistics } = (await call(t.app, 'GET', `/v1/experiments/${experiment.id}`, owner.secretKey)).json();

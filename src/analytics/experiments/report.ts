@@ -4,6 +4,7 @@
  * with a holdout — the incremental revenue per order measured against orders that saw nothing.
  */
 import { sql } from 'kysely';
+import { DomainError } from '../../core/errors';
 import type { EngineContext } from '../../engine/context';
 import type { Db } from '../../store/database';
 import {
@@ -161,4 +162,30 @@ export async function experimentReport(ctx: EngineContext, shopId: string, exper
     return { experiment: await promoteArm(ctx, shopId, experimentId, statistics.winnerArmId), statistics };
   }
   return { experiment: experimentView(row), statistics };
+}
+
+/**
+ * The worker's part of `autoPromote`: every running experiment that asks for it and has a winner is
+ * promoted, so the winner takes over even when nobody opens the report. Several workers may race: the
+ * promotion is guarded by the experiment's status, and the loser sees `experiment_not_running`.
+ */
+export async function promoteWinners(ctx: EngineContext): Promise<number> {
+  const rows = await ctx.db
+    .selectFrom('experiments')
+    .selectAll()
+    .where('status', '=', 'running')
+    .where(sql<boolean>`(settings->>'autoPromote')::boolean IS TRUE`)
+    .execute();
+  let promoted = 0;
+  for (const row of rows) {
+    const statistics = await experimentStatistics(ctx.db, row);
+    if (statistics.verdict !== 'winner' || !statistics.winnerArmId) continue;
+    try {
+      await promoteArm(ctx, row.shop_id, row.id, statistics.winnerArmId);
+      promoted += 1;
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'experiment_not_running')) throw error;
+    }
+  }
+  return promoted;
 }
