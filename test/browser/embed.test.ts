@@ -3,6 +3,7 @@
  * the script tag: the widget fetches the fragment and accepts across origins, allowed by the shop's
  * `allowedOrigins`; a page on an origin the shop does not allow gets nothing.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser } from 'playwright-core';
@@ -27,12 +28,14 @@ async function api(method: string, path: string, body?: unknown) {
 /** A paid order of the demo shop; returns its session token. */
 async function sessionToken(): Promise<string> {
   const registered = await api('POST', '/v1/orders', {
-    externalId: `embed-${Date.now()}-${Math.random()}`, currency: 'USD',
+    externalId: `embed-${randomUUID()}`, currency: 'USD',
     lines: [{ productId: 'house-blend', variantId: 'house-blend-500g', title: 'House Blend', quantity: 1, unitPrice: 1800 }],
     subtotal: 1800, shippingTotal: 500, taxTotal: 149, total: 2449, taxRate: '0.0825', customer: { country: 'US' },
     payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_visa', brand: 'visa', last4: '4242' },
   });
-  return (registered.session as { token: string }).token;
+  const session = registered.session as { token: string } | undefined;
+  if (!session) throw new Error(`registering the order failed: ${JSON.stringify(registered)}`);
+  return session.token;
 }
 
 beforeAll(async () => {
@@ -63,7 +66,8 @@ describe.skipIf(!hasChromium)('embedding on another origin', () => {
     expect(await page.locator('.plusone-offer').count()).toBe(0);
 
     const shop = (await api('GET', '/v1/shop')).shop as { settings: { allowedOrigins: string[] } };
-    await api('PATCH', '/v1/shop', { settings: { allowedOrigins: [...shop.settings.allowedOrigins, merchantOrigin] } });
+    const patched = await api('PATCH', '/v1/shop', { settings: { allowedOrigins: [...shop.settings.allowedOrigins, merchantOrigin] } });
+    expect(patched.shop, JSON.stringify(patched)).toBeDefined();
 
     await page.goto(`${merchantOrigin}/confirmation?session=${await sessionToken()}`);
     await page.locator('.plusone-offer[data-plusone-state="ready"]').waitFor();

@@ -4,6 +4,7 @@
  * the PaymentIntent's client secret and finishes the accept; a failed authentication ends declined.
  * Adyen: the page's own `window.plusoneAuthenticate` runs the step and the widget posts its details.
  */
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
@@ -36,7 +37,7 @@ async function sessionToken(
   payment: Record<string, string> = { gateway: 'stripe', customerRef: 'cus_browser', paymentMethodRef: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184' },
 ): Promise<string> {
   const registered = await api('POST', '/v1/orders', key, {
-    externalId: `stripe-${Date.now()}-${Math.random()}`, currency: 'USD',
+    externalId: `stripe-${randomUUID()}`, currency: 'USD',
     lines: [{ productId: 'beans', variantId: 'beans-1kg', title: 'Beans', quantity: 1, unitPrice: 3000 }],
     subtotal: 3000, shippingTotal: 0, taxTotal: 0, total: 3000, customer: { country: 'US' },
     payment,
