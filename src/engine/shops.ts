@@ -143,7 +143,9 @@ export async function updateShop(
   update: { name?: string; settings?: SettingsUpdate },
 ): Promise<ShopView> {
   const view = await ctx.db.transaction().execute(async (trx) => {
-    const current = await trx.selectFrom('shops').selectAll().where('id', '=', shopId).forUpdate().executeTakeFirst();
+    // NO KEY UPDATE: orders, sessions and upsells being inserted for this shop (their foreign-key checks
+    // take KEY SHARE on this row) neither wait for a settings change nor hold it up.
+    const current = await trx.selectFrom('shops').selectAll().where('id', '=', shopId).forNoKeyUpdate().executeTakeFirst();
     if (!current) throw notFound('Shop');
     const settings = validSettings({ ...DEFAULT_SETTINGS, ...current.settings }, settingsOnly(update.settings ?? {}));
     const credentials = applyCredentials(ctx, shopId, current.gateway_credentials, settings, update.settings?.gatewayCredentials);
