@@ -36,6 +36,8 @@ export interface ShopOffers {
   readonly trackedVariantIds: readonly string[];
   /** The live (running or promoted) experiment of each offer that has one. */
   readonly experiments: ReadonlyMap<string, LiveExperiment>;
+  /** Some offer is for first orders only: registration must find out whether the customer ordered before. */
+  readonly needsFirstOrder: boolean;
 }
 
 
@@ -80,6 +82,7 @@ export function shopOffers(shopId: string, version: number, candidates: readonly
     byId: new Map(candidates.map((candidate) => [candidate.offer.id, candidate])),
     trackedVariantIds: [...tracked],
     experiments: new Map(experiments.map((experiment) => [experiment.offer_id, experiment])),
+    needsFirstOrder: candidates.some(({ offer }) => offer.rules.firstOrderOnly === true),
   };
 }
 

@@ -150,6 +150,10 @@ export async function registerOrder(
   const locale = parseLocale(input.locale, shop.settings.defaultLocale);
   const now = ctx.clock.now();
 
+  // The shop's offers compiled in memory; only tracked stock is read live. The per-offer explanation is
+  // not built here: GET /v1/orders/{id}/decision computes it from the stored facts when asked.
+  const offers = ctx.caches ? await ctx.caches.offers.get(ctx.db, shopId) : await loadShopOffers(ctx.db, shopId);
+  const { candidates } = offers;
   const facts: OrderFacts = {
     currency: input.currency,
     subtotal: input.subtotal,
@@ -157,12 +161,9 @@ export async function registerOrder(
     taxRate,
     country: input.customer.country ?? null,
     customerTags: new Set(input.customer.tags ?? []),
-    firstOrder: await isFirstOrder(ctx.db, shopId, input.customer),
+    // The earlier-orders lookup only when an offer of the shop is for first orders (unknown otherwise).
+    firstOrder: offers.needsFirstOrder || input.customer.orderCount !== undefined ? await isFirstOrder(ctx.db, shopId, input.customer) : null,
   };
-  // The shop's offers compiled in memory; only tracked stock is read live. The per-offer explanation is
-  // not built here: GET /v1/orders/{id}/decision computes it from the stored facts when asked.
-  const offers = ctx.caches ? await ctx.caches.offers.get(ctx.db, shopId) : await loadShopOffers(ctx.db, shopId);
-  const { candidates } = offers;
   const stock = offers.trackedVariantIds.length > 0 ? await liveStock(ctx.db, shopId, offers.trackedVariantIds) : null;
   const chosen = decideCompiled(offers.compiled, facts, now, stock && ((variantId) => stock.get(variantId)));
   // A live experiment on the chosen offer may swap the offer, its button copy, or hide it (holdout).

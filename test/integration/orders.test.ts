@@ -105,6 +105,21 @@ describe('POST /v1/orders', () => {
     expect((await registerOrder(t.app, shop.secretKey, { customer: { ...customer, orderCount: 1 } })).offer).not.toBeNull();
   });
 
+  it('looks for earlier orders only while an offer of the shop is for first orders', async () => {
+    const shop = await shopWithCatalog();
+    await putProduct(t.app, shop.secretKey, 'mug', { prices: { USD: 1500 } });
+    await createOffer(t.app, shop.secretKey, { variantId: 'filters-v', priority: 1 });
+    const before = await registerOrder(t.app, shop.secretKey, { customer: { id: 'cus_new', country: 'US' } });
+    const firstOnly = await createOffer(t.app, shop.secretKey, { variantId: 'mug-v', priority: 9, rules: { firstOrderOnly: true } });
+    // Registered while no offer needed it: whether it was a first order was not looked up, and says so.
+    const explained = (await call(t.app, 'GET', `/v1/orders/${before.order.id}/decision`, shop.secretKey)).json().decision;
+    expect(explained.evaluations.find((evaluation: { offerId: string }) => evaluation.offerId === firstOnly.id).reasons)
+      .toEqual([expect.objectContaining({ code: 'not_first_order', message: 'Whether this is a first order is unknown' })]);
+    // Now it is looked up: a new customer gets the first-order offer, a returning one does not.
+    expect((await registerOrder(t.app, shop.secretKey, { customer: { id: 'cus_other', country: 'US' } })).offer.id).toBe(firstOnly.id);
+    expect((await registerOrder(t.app, shop.secretKey, { customer: { id: 'cus_new', country: 'US' } })).offer.id).not.toBe(firstOnly.id);
+  });
+
   it('replays the same answer for the same Idempotency-Key, with a fresh token for the same order', async () => {
     const shop = await shopWithCatalog();
     await createOffer(t.app, shop.secretKey, { variantId: 'filters-v' });
