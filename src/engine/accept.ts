@@ -10,7 +10,7 @@
  * A crash between 2 and 3 leaves a `pending` upsell: the worker asks the PSP by idempotency key and
  * finishes step 3 (or releases the authorization), so a charge never lives without its line.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../core/errors';
 import { message } from '../core/messages';
 import type { AuthorizeResult, DeclineCode, PaymentGateway } from '../gateways/contract';
@@ -22,7 +22,7 @@ import { stillAvailable } from './checkout';
 import { requestHash } from './idempotency';
 import { shopSettings } from './shops';
 import {
-  appendEvent, gatewayFor, offerClosed, upsellView, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
+  appendEvent, eventValues, gatewayFor, offerClosed, upsellView, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
   type Actor, type AfterChange, type UpsellContext,
 } from './upsells';
 
@@ -206,11 +206,13 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
     if (!facts || !offer || offer.id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
     const { payment } = facts;
     const settings = await shopSettings(ctx, trx, shopId);
+    // The upsell and its first event in one statement; the event is written only if the upsell was.
+    const upsellId = ctx.ids.id('ups');
+    const pendingEvent = eventValues({ shop_id: shopId, id: upsellId }, 'pending', null, { actor: 'buyer', reason: 'accept clicked' }, now);
     const inserted = await trx
-      .insertInto('upsells')
-      .values({
+      .with('created', (cte) => cte.insertInto('upsells').values({
         shop_id: shopId,
-        id: ctx.ids.id('ups'),
+        id: upsellId,
         order_id: orderId,
         offer_id: offerId,
         state: 'pending',
@@ -227,8 +229,20 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
         created_at: now,
         updated_at: now,
       })
-      .onConflict((oc) => oc.columns(['shop_id', 'order_id', 'offer_id']).doNothing())
-      .returningAll()
+        .onConflict((oc) => oc.columns(['shop_id', 'order_id', 'offer_id']).doNothing())
+        .returningAll())
+      .with('logged', (cte) => cte
+        .insertInto('upsell_events')
+        .columns(['shop_id', 'upsell_id', 'type', 'from_state', 'actor', 'reason', 'data', 'at'])
+        .expression((eb) => eb.selectFrom('created').select([
+          'created.shop_id', 'created.id',
+          sql<string>`${pendingEvent.type}::text`.as('type'), sql<null>`NULL::text`.as('from_state'),
+          sql<string>`${pendingEvent.actor}::text`.as('actor'), sql<string | null>`${pendingEvent.reason}::text`.as('reason'),
+          sql<null>`NULL::jsonb`.as('data'), sql<Date>`${pendingEvent.at}::timestamptz`.as('at'),
+        ]))
+        .returning('id'))
+      .selectFrom('created')
+      .selectAll()
       .executeTakeFirst();
     if (!inserted) {
       // Another click with another key created it a moment ago: answer with that one, never charge twice.
@@ -236,7 +250,6 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
       return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(winner)) };
     }
     const reserved = facts.stock === null ? inserted : await reserveStock(trx, inserted);
-    await appendEvent(trx, inserted, 'pending', null, { actor: 'buyer', reason: 'accept clicked' }, now);
     return { kind: 'authorize', upsell: reserved, payment };
   });
 }
