@@ -99,26 +99,25 @@ export async function announceShopChange(trx: Db, shopId: string): Promise<void>
   await sql`SELECT pg_notify(${SHOPS_CHANNEL}, ${shopId})`.execute(trx);
 }
 
-/** A session as the checkout API needs it; `allowedOrigins` is the shop's, as of when it was cached. */
+/** A session as the checkout API needs it. Sessions never change after they are opened. */
 export interface CachedSession {
   readonly id: string;
   readonly shopId: string;
   readonly orderId: string;
   readonly expiresAt: Date;
-  readonly allowedOrigins: readonly string[];
 }
 
 export interface EngineCaches {
   readonly offers: OfferCache;
   readonly shops: ShopCache;
-  /** By token hash. Sessions never change; the TTL bounds how long a changed `allowedOrigins` is missed. */
+  /** By token hash. Immutable rows: the TTL only bounds memory; the shop's origins come from `shops`. */
   readonly sessions: TtlCache<CachedSession>;
   /** The decided offer by `shopId:orderId`; it never changes after registration. */
   readonly decisions: TtlCache<DecidedOffer | null>;
 }
 
-/** Seconds a cached session keeps its shop's `allowedOrigins` (the same bound as CORS preflights). */
-export const SESSION_CACHE_MS = 5_000;
+/** How long a session is kept after it was last loaded (a buyer may click "add" minutes after the page). */
+export const SESSION_CACHE_MS = 10 * 60_000;
 
 export function createEngineCaches(options: OfferCacheOptions & { readonly shopTtlMs?: number } = {}): EngineCaches {
   const shops = new ShopCache(options.shopTtlMs ?? 1_000, options.monotonicNow);

@@ -9,6 +9,7 @@ import type { EngineCaches } from './caches';
 import { hashSecret, type EngineContext } from './context';
 import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from './decisions';
 import { liveStock } from './offer-cache';
+import { shopSettings } from './shops';
 
 export interface CheckoutSession {
   readonly id: string;
@@ -20,11 +21,24 @@ export interface CheckoutSession {
 
 /**
  * The session of a token; `unauthorized` when unknown, `session_expired` after its deadline. Sessions are
- * cached by token hash for a few seconds (they never change; the shop's origins may, within that bound).
+ * cached by token hash (they never change); the shop's allowed origins are read from the shop cache.
  */
 export async function authenticateSession(ctx: EngineContext, token: string): Promise<CheckoutSession> {
   const tokenHash = hashSecret(token);
-  const session = ctx.caches?.sessions.get(tokenHash) ?? await loadSession(ctx, tokenHash);
+  const { caches } = ctx;
+  if (!caches) return checkExpiry(ctx, await loadSession(ctx, tokenHash));
+  let session = caches.sessions.get(tokenHash);
+  if (!session) {
+    const { allowedOrigins: _origins, ...loaded } = await loadSession(ctx, tokenHash);
+    session = loaded;
+    caches.sessions.set(tokenHash, session);
+  }
+  // The shop's origins as they are now (the shop cache: at most 1 s old), not as when the session was cached.
+  const settings = await shopSettings(ctx, ctx.db, session.shopId);
+  return checkExpiry(ctx, { ...session, allowedOrigins: settings.allowedOrigins ?? [] });
+}
+
+function checkExpiry(ctx: EngineContext, session: CheckoutSession): CheckoutSession {
   if (ctx.clock.now() >= session.expiresAt) throw new DomainError('session_expired', 'This post-purchase session has expired');
   return session;
 }
@@ -37,15 +51,7 @@ async function loadSession(ctx: EngineContext, tokenHash: string): Promise<Check
     .where('checkout_sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
   if (!row) throw new DomainError('unauthorized', 'Unknown session token');
-  const session = {
-    id: row.id,
-    shopId: row.shop_id,
-    orderId: row.order_id,
-    expiresAt: row.expires_at,
-    allowedOrigins: row.settings.allowedOrigins ?? [],
-  };
-  ctx.caches?.sessions.set(tokenHash, session);
-  return session;
+  return { id: row.id, shopId: row.shop_id, orderId: row.order_id, expiresAt: row.expires_at, allowedOrigins: row.settings.allowedOrigins ?? [] };
 }
 
 /** The offer to show on the confirmation page, or null when there is none (any more). */

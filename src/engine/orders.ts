@@ -184,7 +184,7 @@ export async function registerOrder(
     const { stored, token, sessionId } = await storeRegistration(ctx, trx ?? ctx.db, registration);
     if (claim && trx) await storeIdempotentResponse(trx, claim, { statusCode: 201, body: stored });
     // The buyer's page usually asks this node next: it knows the session and the decision already.
-    const remember = () => rememberRegistration(ctx, registration, stored.order.id, sessionId, token, shop.settings.allowedOrigins ?? []);
+    const remember = () => rememberRegistration(ctx, registration, stored.order.id, sessionId, token);
     return { statusCode: 201, body: { ...stored, session: { ...stored.session, token } }, remember };
   };
   try {
@@ -227,11 +227,11 @@ interface Registration {
 }
 
 function rememberRegistration(
-  ctx: EngineContext, registration: Registration, orderId: string, sessionId: string, token: string, allowedOrigins: readonly string[],
+  ctx: EngineContext, registration: Registration, orderId: string, sessionId: string, token: string,
 ): void {
   if (!ctx.caches) return;
   const { shopId, expiresAt } = registration;
-  ctx.caches.sessions.set(hashSecret(token), { id: sessionId, shopId, orderId, expiresAt, allowedOrigins });
+  ctx.caches.sessions.set(hashSecret(token), { id: sessionId, shopId, orderId, expiresAt });
   ctx.caches.decisions.set(`${shopId}:${orderId}`, registration.decided);
 }
 

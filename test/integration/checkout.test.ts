@@ -110,6 +110,18 @@ describe('CORS on the checkout API', () => {
     expect(refused.headers['access-control-allow-origin']).toBeUndefined();
   });
 
+  it('applies a change of allowedOrigins to a session already in use, at once', async () => {
+    const owner = await createShop(t.app, { name: 'Moving', settings: { allowedOrigins: ['https://old.example.com'] } });
+    const registered = await registerOrder(t.app, owner.secretKey);
+    const from = async (origin: string) => (await call(t.app, 'GET', '/v1/checkout/offer', registered.session.token, undefined, { origin })).statusCode;
+    expect(await from('https://old.example.com')).toBe(200);
+    expect(await from('https://new.example.com')).toBe(403);
+    const patched = await call(t.app, 'PATCH', '/v1/shop', owner.secretKey, { settings: { allowedOrigins: ['https://new.example.com'] } });
+    expect(patched.statusCode).toBe(200);
+    expect(await from('https://new.example.com')).toBe(200);
+    expect(await from('https://old.example.com')).toBe(403);
+  });
+
   it('does not let one shop’s allowed origin use another shop’s session', async () => {
     const other = await createShop(t.app, { name: 'Other', settings: { allowedOrigins: ['https://other.example.org'] } });
     const registered = await registerOrder(t.app, other.secretKey);
