@@ -9,7 +9,6 @@ import type { EngineCaches } from './caches';
 import { hashSecret, type EngineContext } from './context';
 import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from './decisions';
 import { liveStock } from './offer-cache';
-import { shopSettings } from './shops';
 
 export interface CheckoutSession {
   readonly id: string;
@@ -34,8 +33,8 @@ export async function authenticateSession(ctx: EngineContext, token: string): Pr
     caches.sessions.set(tokenHash, session);
   }
   // The shop's origins as they are now (the shop cache: at most 1 s old), not as when the session was cached.
-  const settings = await shopSettings(ctx, ctx.db, session.shopId);
-  return checkExpiry(ctx, { ...session, allowedOrigins: settings.allowedOrigins ?? [] });
+  const shop = await caches.shops.shop(ctx.db, session.shopId);
+  return checkExpiry(ctx, { ...session, allowedOrigins: shop?.settings.allowedOrigins ?? [] });
 }
 
 function checkExpiry(ctx: EngineContext, session: CheckoutSession): CheckoutSession {
