@@ -50,6 +50,13 @@ export class WebhookVerificationError extends Error {
   }
 }
 
+/**
+ * The half of an adapter that needs no PSP SDK (checking, describing and exposing credentials), so that
+ * loading Plusone does not load every SDK: `gateways/index.ts` imports an adapter module, and with it its
+ * SDK, the first time a shop charges through that PSP or receives its webhook.
+ */
+export type CredentialsModule<Credentials> = Pick<GatewayAdapter<Credentials>, 'name' | 'parseCredentials' | 'describeCredentials' | 'clientConfig'>;
+
 export interface GatewayAdapter<Credentials> {
   readonly name: RealGatewayName;
   /**

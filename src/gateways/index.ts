@@ -8,24 +8,48 @@ import type { SecretBox } from '../core/secret-box';
 import type { GatewayName } from '../engine/settings';
 import type { Db } from '../store/database';
 import type { GatewayCredentialsView } from '../store/schema';
-import type { GatewayAdapter, GatewayNotification, RealGatewayName } from './adapter';
-import { adyenAdapter } from './adyen/index';
-import { braintreeAdapter } from './braintree/braintree';
+import type { CredentialsModule, GatewayAdapter, GatewayNotification, RealGatewayName } from './adapter';
+import { adyenCredentials } from './adyen/credentials';
+import { braintreeCredentials } from './braintree/credentials';
 import type { PaymentGateway } from './contract';
 import type { SandboxGateway } from './sandbox/sandbox';
-import { stripeAdapter } from './stripe/adapter';
+import { stripeCredentials } from './stripe/credentials';
 
 /** Every gateway has an adapter; a real one also needs the shop's credentials before it can be selected. */
 export const AVAILABLE_GATEWAYS: readonly GatewayName[] = ['sandbox', 'stripe', 'braintree', 'adyen'];
 
-export const ADAPTERS: Readonly<Record<RealGatewayName, GatewayAdapter<unknown>>> = {
-  stripe: stripeAdapter as GatewayAdapter<unknown>,
-  braintree: braintreeAdapter as GatewayAdapter<unknown>,
-  adyen: adyenAdapter as GatewayAdapter<unknown>,
+/** Credentials handling per PSP, without its SDK (the adapters spread the same objects). */
+export const CREDENTIALS: Readonly<Record<RealGatewayName, CredentialsModule<unknown>>> = {
+  stripe: stripeCredentials as CredentialsModule<unknown>,
+  braintree: braintreeCredentials as CredentialsModule<unknown>,
+  adyen: adyenCredentials as CredentialsModule<unknown>,
 };
 
+/**
+ * The SDK-backed adapters, imported on first use: the three SDKs together add about 90 MB to a process
+ * (Adyen's alone about 50 MB) that most deployments, charging through one PSP or the sandbox, never need.
+ */
+const LOADERS: Readonly<Record<RealGatewayName, () => Promise<GatewayAdapter<unknown>>>> = {
+  stripe: async () => (await import('./stripe/adapter')).stripeAdapter as GatewayAdapter<unknown>,
+  braintree: async () => (await import('./braintree/braintree')).braintreeAdapter as GatewayAdapter<unknown>,
+  adyen: async () => (await import('./adyen/index')).adyenAdapter as GatewayAdapter<unknown>,
+};
+const loaded = new Map<RealGatewayName, Promise<GatewayAdapter<unknown>>>();
+
+/** The PSP's adapter, loading its module (and SDK) the first time. */
+export function loadAdapter(name: RealGatewayName): Promise<GatewayAdapter<unknown>> {
+  let adapter = loaded.get(name);
+  if (!adapter) {
+    adapter = LOADERS[name]();
+    loaded.set(name, adapter);
+    // A failed import is not remembered: the next call tries again.
+    adapter.catch(() => loaded.delete(name));
+  }
+  return adapter;
+}
+
 export function isRealGateway(name: string): name is RealGatewayName {
-  return Object.hasOwn(ADAPTERS, name);
+  return Object.hasOwn(CREDENTIALS, name);
 }
 
 /** Credentials as a settings update carries them: per gateway, new fields, or null to remove them. */
@@ -99,7 +123,7 @@ export function createGateways(db: Db, options: GatewayOptions): Gateways {
       let gateway = entry.gateways.get(name);
       if (!gateway) {
         const endpoint = options.endpoints?.[name];
-        gateway = ADAPTERS[name].create(credentials, { timeoutMs: options.timeoutMs, ...(endpoint ? { apiBaseUrl: endpoint } : {}) });
+        gateway = (await loadAdapter(name)).create(credentials, { timeoutMs: options.timeoutMs, ...(endpoint ? { apiBaseUrl: endpoint } : {}) });
         entry.gateways.set(name, gateway);
       }
       return gateway;
@@ -112,17 +136,17 @@ export function createGateways(db: Db, options: GatewayOptions): Gateways {
         const input = update[name];
         if (input === undefined) continue;
         if (input === null) delete next[name];
-        else next[name] = ADAPTERS[name].parseCredentials(input);
+        else next[name] = CREDENTIALS[name].parseCredentials(input);
       }
       const view: GatewayCredentialsView = {};
-      for (const name of Object.keys(next) as RealGatewayName[]) view[name] = ADAPTERS[name].describeCredentials(next[name]);
+      for (const name of Object.keys(next) as RealGatewayName[]) view[name] = CREDENTIALS[name].describeCredentials(next[name]);
       const empty = Object.keys(next).length === 0;
       return { sealed: empty ? null : secretBox.seal(JSON.stringify(next), shopId), view };
     },
 
     async readWebhook(shopId, name, rawBody, headers) {
       const { credentials } = await credentialsOf(shopId, name);
-      return ADAPTERS[name].parseWebhook(rawBody, headers, credentials);
+      return (await loadAdapter(name)).parseWebhook(rawBody, headers, credentials);
     },
   };
 }

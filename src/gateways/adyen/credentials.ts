@@ -3,6 +3,7 @@
  * public part handed to the buyer's page. Error messages name the field and the rule, never its value.
  */
 import { CredentialFields, lastFour } from '../credential-fields';
+import type { CredentialsModule } from '../adapter';
 
 export type AdyenEnvironment = 'test' | 'live';
 
@@ -100,3 +101,11 @@ export function describeAdyenCredentials(credentials: AdyenCredentials): Record<
 export function adyenClientConfig(credentials: AdyenCredentials): Record<string, string> {
   return { clientKey: credentials.clientKey, environment: credentials.environment };
 }
+
+/** Adyen's credentials half of the adapter (no SDK). */
+export const adyenCredentials: CredentialsModule<AdyenCredentials> = {
+  name: 'adyen',
+  parseCredentials: parseAdyenCredentials,
+  describeCredentials: describeAdyenCredentials,
+  clientConfig: adyenClientConfig,
+};

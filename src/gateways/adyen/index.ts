@@ -1,6 +1,6 @@
 /** The Adyen adapter module: credentials, the gateway, and its webhooks (see `../adapter.ts`). */
 import type { GatewayAdapter } from '../adapter';
-import { adyenClientConfig, describeAdyenCredentials, parseAdyenCredentials, type AdyenCredentials } from './credentials';
+import { adyenCredentials, type AdyenCredentials } from './credentials';
 import { AdyenGateway } from './gateway';
 import { parseAdyenWebhook } from './webhooks';
 
@@ -8,10 +8,7 @@ export type { AdyenCredentials, AdyenEnvironment } from './credentials';
 export { AdyenConfigurationError, AdyenGateway, AdyenRequestError } from './gateway';
 
 export const adyenAdapter: GatewayAdapter<AdyenCredentials> = {
-  name: 'adyen',
-  parseCredentials: parseAdyenCredentials,
-  describeCredentials: describeAdyenCredentials,
-  clientConfig: adyenClientConfig,
+  ...adyenCredentials,
   create: (credentials, options) => new AdyenGateway(credentials, options),
   parseWebhook: parseAdyenWebhook,
 };

@@ -30,11 +30,7 @@ import type {
   ModificationResult,
   PaymentGateway,
 } from '../contract';
-import {
-  describeBraintreeCredentials,
-  parseBraintreeCredentials,
-  type BraintreeCredentials,
-} from './credentials';
+import { braintreeCredentials, type BraintreeCredentials } from './credentials';
 import { parseBraintreeWebhook } from './webhook';
 
 export type { BraintreeCredentials } from './credentials';
@@ -436,11 +432,7 @@ class BraintreeGateway implements PaymentGateway {
 }
 
 export const braintreeAdapter: GatewayAdapter<BraintreeCredentials> = {
-  name: 'braintree',
-  parseCredentials: parseBraintreeCredentials,
-  describeCredentials: describeBraintreeCredentials,
-  // braintree-web gets its client token inside the 3-D Secure action, per merchant account.
-  clientConfig: (credentials) => ({ environment: credentials.environment }),
+  ...braintreeCredentials,
   create(credentials, options) {
     const client = new braintree.BraintreeGateway({
       environment: environmentFor(credentials, options.apiBaseUrl),

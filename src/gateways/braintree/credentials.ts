@@ -3,6 +3,7 @@
  * messages name the field and the rule, never the value, so a pasted private key never reaches a log.
  */
 import { CredentialFields, lastFour } from '../credential-fields';
+import type { CredentialsModule } from '../adapter';
 import { isCurrency } from '../../core/money';
 
 export type BraintreeEnvironment = 'sandbox' | 'production';
@@ -72,3 +73,12 @@ export function describeBraintreeCredentials(credentials: BraintreeCredentials):
     merchantAccountIds: perCurrency.length > 0 ? perCurrency.join(', ') : 'none',
   };
 }
+
+/** Braintree's credentials half of the adapter (no SDK). */
+export const braintreeCredentials: CredentialsModule<BraintreeCredentials> = {
+  name: 'braintree',
+  parseCredentials: parseBraintreeCredentials,
+  describeCredentials: describeBraintreeCredentials,
+  // braintree-web gets its client token inside the 3-D Secure action, per merchant account.
+  clientConfig: (credentials) => ({ environment: credentials.environment }),
+};

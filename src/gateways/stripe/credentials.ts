@@ -3,6 +3,7 @@
  * messages name the field and the rule, never the value, so a pasted secret never reaches a log.
  */
 import { CredentialFields } from '../credential-fields';
+import type { CredentialsModule } from '../adapter';
 
 export interface StripeCredentials {
   /** `sk_test_…` / `sk_live_…`, or a restricted key `rk_…` with PaymentIntents and Refunds write access. */
@@ -56,3 +57,11 @@ export function describeStripeCredentials(credentials: StripeCredentials): Recor
     webhookSecret: credentials.webhookSecret === null ? 'not set' : maskSecret(credentials.webhookSecret),
   };
 }
+
+/** Stripe's credentials half of the adapter (no SDK). */
+export const stripeCredentials: CredentialsModule<StripeCredentials> = {
+  name: 'stripe',
+  parseCredentials: parseStripeCredentials,
+  describeCredentials: describeStripeCredentials,
+  clientConfig: (credentials) => ({ publishableKey: credentials.publishableKey }),
+};
