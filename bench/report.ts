@@ -180,14 +180,15 @@ bare-metal machine. With one Node process, 4.5 ms of CPU per accept caps a node 
 1.2 ms per registration near 800/s, before PostgreSQL (its own CPU per statement and commit) and the load
 generator take their share of the two cores; the measured rates sit below those caps.
 
-What was done (runs on 2026-11-27 vs the first full run: accept 70 → 102–160/s, register 278 → 515–585/s,
+What was done (runs on 2026-11-27 vs the first full run: accept 70 → 102–160/s, register 278 → 515–636/s,
 all captured 42 s → 3–6 s after the last window): shops and keys cached per process with NOTIFY invalidation, experiments compiled with the offers,
 the offers version moved off the hot \`shops\` row, one joined read for the accept's checks (claim the
 key, decision, offer, stock, card, an earlier upsell), the order line in one statement, the answer
 stored in the transaction that records the outcome, a single-statement sandbox authorization, the
 upsell with its first event and a transition's event with its analytics events in one statement each,
 sessions cached for their lifetime, the earlier-orders lookup only for shops with first-order offers,
-and a worker that goes again at once after a full capture batch. The transaction boundaries that make accept crash-safe did not change.
+a worker that goes again at once after a full capture batch, and PSP SDKs loaded on first use (idle RSS
+206 → 162 MB; under load 230–300 → 170–230 MB). The transaction boundaries that make accept crash-safe did not change.
 
 What would close the rest:
 
@@ -203,8 +204,8 @@ What would close the rest:
   after the PSP wait, at half the accept rate the server sustains; no transaction or connection is held
   while the PSP answers.
 - **Checkout offer**: the route does no database work on the hot path (0.15 ms in-process). Across runs
-  on 2026-11-27 it reached 38–53 % of the bare baseline's requests per second, the baseline itself moving
-  between 16,000 and 30,000 per second from run to run on this shared virtual machine; the difference to
+  on 2026-11-27 it reached 35–53 % of the bare baseline's requests per second, the baseline itself moving
+  between 16,000 and 32,000 per second from run to run on this shared virtual machine; the difference to
   the baseline is the route's own work (session hash, CORS, serializing the offer, the view record).
   Its p99 stays within a few milliseconds of the baseline's own p99 at 50 connections (7–12 ms): the tail
   belongs to 50 connections and a load generator on two shared cores, not to the route.
