@@ -55,11 +55,37 @@ async function loadSession(ctx: EngineContext, tokenHash: string): Promise<Check
 
 /** The offer to show on the confirmation page, or null when there is none (any more). */
 export async function checkoutOffer(ctx: EngineContext, session: CheckoutSession): Promise<CheckoutOffer | null> {
+  return (await checkoutOfferAnswer(ctx, session)).offer;
+}
+
+export interface CheckoutOfferAnswer {
+  readonly offer: CheckoutOffer | null;
+  /** `{"offer": …}` as JSON, the body of `GET /v1/checkout/offer`. */
+  readonly json: string;
+}
+
+const NO_OFFER: CheckoutOfferAnswer = { offer: null, json: JSON.stringify({ offer: null }) };
+
+/**
+ * Per decided offer (a cached decision is one object for as long as it is cached), its last answer: the
+ * page asks again on every load and poll, and while the offer stands the answer is the same bytes.
+ */
+const answers = new WeakMap<DecidedOffer, { readonly expiresAt: number; readonly answer: CheckoutOfferAnswer }>();
+
+/** `checkoutOffer` with its JSON body, serialized once per decided offer and session deadline. */
+export async function checkoutOfferAnswer(ctx: EngineContext, session: CheckoutSession): Promise<CheckoutOfferAnswer> {
   const now = ctx.clock.now();
   const decided = ctx.caches
     ? await cachedDecidedOffer(ctx.db, ctx.caches, session.shopId, session.orderId, now)
     : await currentDecidedOffer(ctx.db, session.shopId, session.orderId, now);
-  return decided ? toCheckoutOffer(decided, session.expiresAt) : null;
+  if (!decided) return NO_OFFER;
+  const expiresAt = session.expiresAt.getTime();
+  const memo = answers.get(decided);
+  if (memo && memo.expiresAt === expiresAt) return memo.answer;
+  const offer = toCheckoutOffer(decided, session.expiresAt);
+  const answer = { offer, json: JSON.stringify({ offer }) };
+  answers.set(decided, { expiresAt, answer });
+  return answer;
 }
 
 /**

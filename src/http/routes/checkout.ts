@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { DomainError } from '../../core/errors';
 import type { ActionDetails } from '../../gateways/contract';
 import { acceptOffer } from '../../engine/accept';
-import { checkoutOffer, type CheckoutSession } from '../../engine/checkout';
+import { checkoutOffer, checkoutOfferAnswer, type CheckoutSession } from '../../engine/checkout';
 import type { CheckoutOffer } from '../../engine/decisions';
 import type { UpsellContext } from '../../engine/upsells';
 import { checkoutUpsellStatus, completeAction, declineOffer, undoUpsell } from '../../engine/undo';
@@ -39,10 +39,10 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
 
     scoped.get('/v1/checkout/offer', {
       schema: { ...secured, summary: 'The priced offer for this order, or null' },
-    }, async (request) => {
-      const offer = await checkoutOffer(ctx, request.checkoutSession);
+    }, async (request, reply) => {
+      const { offer, json } = await checkoutOfferAnswer(ctx, request.checkoutSession);
       if (offer) onOfferShown?.(request.checkoutSession, offer);
-      return { offer };
+      return reply.type('application/json; charset=utf-8').send(json);
     });
 
     scoped.get('/v1/checkout/offer.html', {
