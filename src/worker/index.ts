@@ -27,6 +27,9 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
+/** How often one worker recomputes an autoPromote experiment's statistics. */
+const PROMOTION_CHECK_MS = 60_000;
+
 /** After a full capture batch there is a backlog of closed windows: the next round starts at once. */
 export function nextRoundDelay(round: Pick<WorkerRound, 'captured'>, intervalMs: number): number {
   return round.captured >= CAPTURE_BATCH ? 0 : intervalMs;
@@ -38,13 +41,23 @@ export function createWorker(ctx: UpsellContext, options: { intervalMs?: number;
   let running: Promise<unknown> | null = null;
   let stopped = false;
 
+  // When each autoPromote experiment's statistics were last computed (engine clock): once a minute is plenty.
+  const statisticsAt = new Map<string, number>();
+  const statisticsDue = (experimentId: string) => {
+    const now = ctx.clock.now().getTime();
+    const last = statisticsAt.get(experimentId);
+    if (last !== undefined && now - last < PROMOTION_CHECK_MS) return false;
+    statisticsAt.set(experimentId, now);
+    return true;
+  };
+
   async function runOnce(): Promise<WorkerRound> {
     return {
       captured: await captureDue(ctx),
       reconciled: await reconcile(ctx),
       finalizedOrders: await finalizeOrders(ctx),
       webhooks: await deliverWebhooks(ctx),
-      promotedExperiments: await promoteWinners(ctx),
+      promotedExperiments: await promoteWinners(ctx, statisticsDue),
     };
   }
 

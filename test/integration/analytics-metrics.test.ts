@@ -128,16 +128,21 @@ describe('analytics › experiment verdict on a hand-built event set', () => {
     });
     expect(created.statusCode, created.body).toBe(201);
     const experiment = created.json().experiment;
+    await addEvents(owner.id, offer.id, experiment.id, arms);
+    return { owner, experiment };
+  }
+
+  /** Views, accepts, undos and captures per arm, as the event log would hold them (`batch` keeps ids apart). */
+  async function addEvents(shopId: string, offerId: string, experimentId: string, arms: Record<string, { views: number; accepts: number; undos?: number }>, batch = 'a') {
     const rows = Object.entries(arms).flatMap(([arm, counts]) => Array.from({ length: counts.views }, (_, index) => {
-      const base = { shop_id: owner.id, order_id: `${arm}-${index}`, offer_id: offer.id, experiment_id: experiment.id, arm_id: arm, amount: 1000, currency: 'USD', occurred_at: '2026-11-20T10:00:00Z' };
+      const base = { shop_id: shopId, order_id: `${batch}-${arm}-${index}`, offer_id: offerId, experiment_id: experimentId, arm_id: arm, amount: 1000, currency: 'USD', occurred_at: '2026-11-20T10:00:00Z' };
       const events: (typeof base & { type: AnalyticsEventType; upsell_id: string | null })[] = [{ ...base, type: 'offer_viewed', upsell_id: null }];
-      if (index < counts.accepts) events.push({ ...base, type: 'offer_accepted', upsell_id: `u-${arm}-${index}` });
-      if (index < (counts.undos ?? 0)) events.push({ ...base, type: 'upsell_undone', upsell_id: `u-${arm}-${index}` });
-      else if (index < counts.accepts) events.push({ ...base, type: 'upsell_captured', upsell_id: `u-${arm}-${index}` });
+      if (index < counts.accepts) events.push({ ...base, type: 'offer_accepted', upsell_id: `u-${batch}-${arm}-${index}` });
+      if (index < (counts.undos ?? 0)) events.push({ ...base, type: 'upsell_undone', upsell_id: `u-${batch}-${arm}-${index}` });
+      else if (index < counts.accepts) events.push({ ...base, type: 'upsell_captured', upsell_id: `u-${batch}-${arm}-${index}` });
       return events;
     }).flat());
     await t.database.db.insertInto('analytics_events').values(rows).execute();
-    return { owner, experiment };
   }
 
   it('says keep_running below the minimum sample even when one arm looks far better', async () => {
@@ -176,6 +181,20 @@ describe('analytics › experiment verdict on a hand-built event set', () => {
     expect(await status(manual.owner, manual.experiment.id)).toMatchObject({ status: 'running', winnerArmId: null });
     // A second worker round (or a second worker) finds nothing left to promote.
     expect((await t.worker.runOnce()).promotedExperiments).toBe(0);
+  });
+
+  it('recomputes a running experiment’s verdict at most once a minute per worker', async () => {
+    const { owner, experiment } = await experimentWith({ control: { views: 40, accepts: 2 }, bold: { views: 40, accepts: 20 } }, { autoPromote: true });
+    const status = async () => (await call(t.app, 'GET', '/v1/experiments', owner.secretKey)).json().experiments
+      .find((row: { id: string }) => row.id === experiment.id).status;
+    await t.worker.runOnce();
+    expect(await status()).toBe('running'); // below the minimum sample
+    await addEvents(owner.id, experiment.offerId, experiment.id, { control: { views: 400, accepts: 20 }, bold: { views: 400, accepts: 120 } }, 'b');
+    await t.worker.runOnce();
+    expect(await status()).toBe('running'); // a winner now, but this worker looked less than a minute ago
+    t.clock.advance(60);
+    await t.worker.runOnce();
+    expect(await status()).toBe('completed');
   });
 
   it('holds back a winner whose undo rate is clearly worse', async () => {

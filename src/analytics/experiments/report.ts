@@ -166,10 +166,11 @@ export async function experimentReport(ctx: EngineContext, shopId: string, exper
 
 /**
  * The worker's part of `autoPromote`: every running experiment that asks for it and has a winner is
- * promoted, so the winner takes over even when nobody opens the report. Several workers may race: the
- * promotion is guarded by the experiment's status, and the loser sees `experiment_not_running`.
+ * promoted, so the winner takes over even when nobody opens the report. `due` spaces out the statistics
+ * of each experiment (the worker asks at most once a minute). Several workers may race: the promotion is
+ * guarded by the experiment's status, and the loser sees `experiment_not_running`.
  */
-export async function promoteWinners(ctx: EngineContext): Promise<number> {
+export async function promoteWinners(ctx: EngineContext, due: (experimentId: string) => boolean = () => true): Promise<number> {
   const rows = await ctx.db
     .selectFrom('experiments')
     .selectAll()
@@ -178,6 +179,7 @@ export async function promoteWinners(ctx: EngineContext): Promise<number> {
     .execute();
   let promoted = 0;
   for (const row of rows) {
+    if (!due(row.id)) continue;
     const statistics = await experimentStatistics(ctx.db, row);
     if (statistics.verdict !== 'winner' || !statistics.winnerArmId) continue;
     try {
