@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TtlCache } from './caches';
+import type { Db } from '../store/database';
+import { ShopCache, TtlCache } from './caches';
 
 describe('TtlCache', () => {
   it('forgets an entry once its time is up, by the monotonic clock it is given', () => {
@@ -19,5 +20,52 @@ describe('TtlCache', () => {
     cache.set('a', 3);
     cache.set('c', 4);
     expect([cache.get('a'), cache.get('b'), cache.get('c')]).toEqual([3, undefined, 4]);
+  });
+});
+
+describe('ShopCache', () => {
+  /** Just enough of Kysely for `ShopCache.shop`: each read resolves when the test says so. */
+  function fakeDb(isTransaction = false) {
+    const reads: { resolve: (row: unknown) => void }[] = [];
+    const query = {
+      selectAll: () => query,
+      where: () => query,
+      executeTakeFirst: () => new Promise((resolve) => reads.push({ resolve })),
+    };
+    return { db: { isTransaction, selectFrom: () => query } as unknown as Db, reads };
+  }
+  const row = (name: string) => ({ id: 'shop_a', name, settings: { allowedOrigins: [] } });
+
+  it('answers requests that miss together with one read', async () => {
+    const cache = new ShopCache(1_000, () => 0);
+    const { db, reads } = fakeDb();
+    const answers = Promise.all(Array.from({ length: 10 }, () => cache.shop(db, 'shop_a')));
+    expect(reads).toHaveLength(1);
+    reads[0]?.resolve(row('A'));
+    expect((await answers).map((shop) => shop?.name)).toEqual(Array(10).fill('A'));
+    expect((await cache.shop(db, 'shop_a'))?.name).toBe('A');
+    expect(reads).toHaveLength(1);
+  });
+
+  it('does not keep what a read started before a change brought back', async () => {
+    const cache = new ShopCache(1_000, () => 0);
+    const { db, reads } = fakeDb();
+    const stale = cache.shop(db, 'shop_a');
+    cache.forget('shop_a');
+    const fresh = cache.shop(db, 'shop_a');
+    expect(reads).toHaveLength(2);
+    reads[0]?.resolve(row('before'));
+    reads[1]?.resolve(row('after'));
+    expect((await stale)?.name).toBe('before');
+    expect((await fresh)?.name).toBe('after');
+    expect((await cache.shop(db, 'shop_a'))?.name).toBe('after');
+  });
+
+  it('reads inside a transaction on that transaction, unshared', async () => {
+    const cache = new ShopCache(1_000, () => 0);
+    const { db, reads } = fakeDb(true);
+    void cache.shop(db, 'shop_a');
+    void cache.shop(db, 'shop_a');
+    expect(reads).toHaveLength(2);
   });
 });

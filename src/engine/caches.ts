@@ -60,6 +60,9 @@ export class ShopCache {
   private readonly rows: TtlCache<ShopRow>;
   /** Key hash → shop id. */
   private readonly keys: TtlCache<string>;
+  private readonly loading = new Map<string, Promise<ShopRow | undefined>>();
+  /** Bumped by every forget/clear: a read that started before a change does not cache what it read. */
+  private epoch = 0;
 
   constructor(ttlMs = 1_000, monotonicNow?: () => number) {
     this.rows = new TtlCache(ttlMs, 10_000, monotonicNow);
@@ -69,9 +72,27 @@ export class ShopCache {
   async shop(db: Db, shopId: string): Promise<ShopRow | undefined> {
     const cached = this.rows.get(shopId);
     if (cached) return cached;
+    // Requests that miss together share one read (every page load asks for the shop when its entry
+    // expires); a read inside a transaction stays on that transaction's connection and is not shared.
+    if (db.isTransaction) return this.load(db, shopId);
+    let pending = this.loading.get(shopId);
+    if (!pending) {
+      const loading = this.load(db, shopId).finally(() => {
+        if (this.loading.get(shopId) === loading) this.loading.delete(shopId);
+      });
+      pending = loading;
+      this.loading.set(shopId, loading);
+    }
+    return pending;
+  }
+
+  private async load(db: Db, shopId: string): Promise<ShopRow | undefined> {
+    const epoch = this.epoch;
     const row = await db.selectFrom('shops').selectAll().where('id', '=', shopId).executeTakeFirst();
-    if (row) this.rows.set(shopId, Object.freeze({ ...row, settings: Object.freeze(row.settings) }));
-    return row;
+    if (!row) return undefined;
+    const frozen = Object.freeze({ ...row, settings: Object.freeze(row.settings) });
+    if (epoch === this.epoch) this.rows.set(shopId, frozen);
+    return frozen;
   }
 
   async shopIdForKey(db: Db, keyHash: string): Promise<string | null> {
@@ -84,12 +105,16 @@ export class ShopCache {
 
   /** Drops the shop and every cached key (revocations are rare; keys are not indexed by shop). */
   forget(shopId: string): void {
+    this.epoch += 1;
     this.rows.delete(shopId);
+    this.loading.delete(shopId);
     this.keys.clear();
   }
 
   clear(): void {
+    this.epoch += 1;
     this.rows.clear();
+    this.loading.clear();
     this.keys.clear();
   }
 }
