@@ -28,6 +28,7 @@ describe('ShopCache', () => {
   function fakeDb(isTransaction = false) {
     const reads: { resolve: (row: unknown) => void }[] = [];
     const query = {
+      select: () => query,
       selectAll: () => query,
       where: () => query,
       executeTakeFirst: () => new Promise((resolve) => reads.push({ resolve })),
@@ -59,6 +60,19 @@ describe('ShopCache', () => {
     expect((await stale)?.name).toBe('before');
     expect((await fresh)?.name).toBe('after');
     expect((await cache.shop(db, 'shop_a'))?.name).toBe('after');
+  });
+
+  it('does not remember a key whose lookup raced its revocation', async () => {
+    const cache = new ShopCache(1_000, () => 0);
+    const { db, reads } = fakeDb();
+    const racing = cache.shopIdForKey(db, 'hash_1');
+    cache.forget('shop_a');
+    reads[0]?.resolve({ shop_id: 'shop_a' });
+    expect(await racing).toBe('shop_a');
+    const again = cache.shopIdForKey(db, 'hash_1');
+    expect(reads).toHaveLength(2);
+    reads[1]?.resolve(undefined);
+    expect(await again).toBeNull();
   });
 
   it('reads inside a transaction on that transaction, unshared', async () => {

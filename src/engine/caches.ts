@@ -98,8 +98,10 @@ export class ShopCache {
   async shopIdForKey(db: Db, keyHash: string): Promise<string | null> {
     const cached = this.keys.get(keyHash);
     if (cached) return cached;
+    const epoch = this.epoch;
     const row = await db.selectFrom('api_keys').select('shop_id').where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
-    if (row) this.keys.set(keyHash, row.shop_id);
+    // A lookup that raced a revocation answers its own request, but is not remembered.
+    if (row && epoch === this.epoch) this.keys.set(keyHash, row.shop_id);
     return row?.shop_id ?? null;
   }
 
