@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../store/database';
 import type { ShopRow } from '../store/schema';
-import type { DecidedOffer } from './decisions';
+import type { CheckoutOffer, DecidedOffer } from './decisions';
 import { OfferCache, SHOPS_CHANNEL, type OfferCacheOptions } from './offer-cache';
 
 /** A bounded map whose entries expire after `ttlMs` of real (monotonic) time. */
@@ -141,6 +141,11 @@ export interface EngineCaches {
   readonly sessions: TtlCache<CachedSession>;
   /** The decided offer by `shopId:orderId`; it never changes after registration. */
   readonly decisions: TtlCache<DecidedOffer | null>;
+  /**
+   * Per decided offer (one object while it is cached), the page's last answer and its JSON, serialized
+   * once per session deadline: the page asks again on every load and poll. Goes with its decided offer.
+   */
+  readonly offerAnswers: WeakMap<DecidedOffer, { readonly expiresAt: number; readonly offer: CheckoutOffer; readonly json: string }>;
 }
 
 /** How long a session is kept after it was last loaded (a buyer may click "add" minutes after the page). */
@@ -153,5 +158,6 @@ export function createEngineCaches(options: OfferCacheOptions & { readonly shopT
     shops,
     sessions: new TtlCache(SESSION_CACHE_MS, 50_000),
     decisions: new TtlCache(10 * 60_000, 50_000),
+    offerAnswers: new WeakMap(),
   };
 }

@@ -66,13 +66,7 @@ export interface CheckoutOfferAnswer {
 
 const NO_OFFER: CheckoutOfferAnswer = { offer: null, json: JSON.stringify({ offer: null }) };
 
-/**
- * Per decided offer (a cached decision is one object for as long as it is cached), its last answer: the
- * page asks again on every load and poll, and while the offer stands the answer is the same bytes.
- */
-const answers = new WeakMap<DecidedOffer, { readonly expiresAt: number; readonly answer: CheckoutOfferAnswer }>();
-
-/** `checkoutOffer` with its JSON body, serialized once per decided offer and session deadline. */
+/** `checkoutOffer` with its JSON body; with caches, serialized once per decided offer and session deadline. */
 export async function checkoutOfferAnswer(ctx: EngineContext, session: CheckoutSession): Promise<CheckoutOfferAnswer> {
   const now = ctx.clock.now();
   const decided = ctx.caches
@@ -80,11 +74,11 @@ export async function checkoutOfferAnswer(ctx: EngineContext, session: CheckoutS
     : await currentDecidedOffer(ctx.db, session.shopId, session.orderId, now);
   if (!decided) return NO_OFFER;
   const expiresAt = session.expiresAt.getTime();
-  const memo = answers.get(decided);
-  if (memo && memo.expiresAt === expiresAt) return memo.answer;
+  const memo = ctx.caches?.offerAnswers.get(decided);
+  if (memo && memo.expiresAt === expiresAt) return memo;
   const offer = toCheckoutOffer(decided, session.expiresAt);
-  const answer = { offer, json: JSON.stringify({ offer }) };
-  answers.set(decided, { expiresAt, answer });
+  const answer = { expiresAt, offer, json: JSON.stringify({ offer }) };
+  ctx.caches?.offerAnswers.set(decided, answer);
   return answer;
 }
 
