@@ -116,15 +116,9 @@ export function eventValues(
   };
 }
 
-export async function appendEvent(
-  trx: Trx,
-  upsell: Pick<UpsellRow, 'shop_id' | 'id'>,
-  type: string,
-  fromState: UpsellState | null,
-  change: { actor: Actor; reason?: string; data?: Record<string, unknown> },
-  at: Date,
-): Promise<void> {
-  await trx.insertInto('upsell_events').values(eventValues(upsell, type, fromState, change, at)).execute();
+/** Writes one event of the upsell's log (`eventValues` builds the row). */
+export async function appendEvent(trx: Trx, ...event: Parameters<typeof eventValues>): Promise<void> {
+  await trx.insertInto('upsell_events').values(eventValues(...event)).execute();
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * The worker: capture after the window, reconciliation, order finalization, webhook delivery and the
- * promotion of experiment winners (`autoPromote`), driven only by database state. It runs inside `npm start` by default and alone as `plusone worker`; any
- * number of workers can share one database.
+ * promotion of experiment winners (`autoPromote`), driven only by database state. It runs inside
+ * `npm start` by default and alone as `plusone worker`; any number of workers can share one database.
  */
 import type { Logger } from 'pino';
 import { promoteWinners } from '../analytics/experiments/report';
@@ -65,16 +65,16 @@ export function createWorker(ctx: UpsellContext, options: { intervalMs?: number;
   function schedule(delayMs = intervalMs) {
     if (stopped) return;
     timer = setTimeout(() => {
-      let backlog = false;
+      let nextDelay = intervalMs;
       running = runOnce()
         .then((round) => {
-          backlog = nextRoundDelay(round, intervalMs) === 0;
+          nextDelay = nextRoundDelay(round, intervalMs);
           if (Object.values(round).some((count) => count > 0)) options.logger?.info(round, 'worker round');
         })
         .catch((error: unknown) => options.logger?.error({ err: error }, 'worker round failed'))
         .finally(() => {
           running = null;
-          schedule(backlog ? 0 : intervalMs);
+          schedule(nextDelay);
         });
     }, delayMs);
   }
