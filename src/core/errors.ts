@@ -33,6 +33,9 @@ export const ERROR_CODES = [
   'undo_not_available',
   'experiment_conflict',
   'experiment_not_running',
+  'invalid_webhook_url',
+  'rate_limited',
+  'csrf_token_invalid',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

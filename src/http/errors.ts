@@ -36,6 +36,9 @@ const STATUS: Record<ErrorCode, number> = {
   order_already_registered: 409,
   idempotency_in_progress: 409,
   idempotency_key_reused: 422,
+  invalid_webhook_url: 400,
+  rate_limited: 429,
+  csrf_token_invalid: 403,
 };
 
 export interface ErrorBody {
