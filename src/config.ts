@@ -26,6 +26,8 @@ export interface Config {
   readonly databasePoolSize: number;
   /** PSP API base URLs replacing the SDKs' own hosts (`PLUSONE_STRIPE_API_BASE`, …): mocks and fakes. */
   readonly gatewayEndpoints: Partial<Record<'stripe' | 'braintree' | 'adyen', string>>;
+  /** `PLUSONE_ALLOW_PRIVATE_WEBHOOKS=1`: webhooks may go to loopback and private addresses (development, tests). */
+  readonly allowPrivateWebhooks: boolean;
 }
 
 export class ConfigError extends Error {}
@@ -62,6 +64,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!URL.canParse(value)) throw new ConfigError(`PLUSONE_${name.toUpperCase()}_API_BASE must be a URL`);
     gatewayEndpoints[name] = value;
   }
+  const allowPrivateWebhooks = flag(env, 'PLUSONE_ALLOW_PRIVATE_WEBHOOKS', false);
   const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     port,
@@ -78,5 +81,15 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxLatencyMs,
     databasePoolSize,
     gatewayEndpoints,
+    allowPrivateWebhooks,
   };
+}
+
+/** `1`/`true` or `0`/`false` (unset: `fallback`); anything else is a mistake worth stopping for. */
+function flag(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const value = env[name]?.trim().toLowerCase();
+  if (!value) return fallback;
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  throw new ConfigError(`${name} must be 1 or 0`);
 }

@@ -12,11 +12,13 @@ import type { Config } from './config';
 import { createEngineCaches } from './engine/caches';
 import { randomIds, systemClock, type Clock, type IdGenerator } from './engine/context';
 import { faultsFromEnv, noFaults, type Faults, type UpsellContext } from './engine/upsells';
+import type { ResolveHost } from './core/outbound-url';
 import { SecretBox } from './core/secret-box';
 import { createGateways, type GatewayOptions } from './gateways/index';
 import { SandboxGateway, type SandboxOptions } from './gateways/sandbox/sandbox';
 import { builtinOrderSinks } from './orders/builtin';
 import { createWorker, type Worker } from './worker/index';
+import { systemResolver } from './worker/webhooks';
 import { createApp, type App } from './http/app';
 import { connectDatabase, migrateToLatest, type DatabaseHandle } from './store/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded';
@@ -72,6 +74,10 @@ export interface ServiceOptions {
   readonly secretKey?: string;
   /** PSP API base URLs instead of the SDKs' hosts (fakes in tests, stripe-mock locally). */
   readonly gatewayEndpoints?: GatewayOptions['endpoints'];
+  /** Let webhooks reach loopback and private addresses (`PLUSONE_ALLOW_PRIVATE_WEBHOOKS`). Default off. */
+  readonly allowPrivateWebhooks?: boolean;
+  /** Resolves webhook host names (tests inject answers). Default: the system resolver. */
+  readonly resolveHost?: ResolveHost;
 }
 
 /** The composition root of the engine: database, clock, ids, gateways, order sinks, fault points. */
@@ -93,6 +99,7 @@ export function composeServices(db: DatabaseHandle['db'], options: ServiceOption
     gatewayTimeoutMs: options.gatewayTimeoutMs ?? 8_000,
     faults: options.faults ?? noFaults,
     caches: createEngineCaches(),
+    outbound: { allowPrivate: options.allowPrivateWebhooks ?? false, resolve: options.resolveHost ?? systemResolver },
   };
   return { ctx, sandbox };
 }
@@ -104,6 +111,7 @@ async function serviceOptions(config: Config, logger: Logger): Promise<ServiceOp
     sandbox: { latencyMs: config.sandboxLatencyMs },
     secretKey: config.secretKey ?? (await localSecretKey(config.dataDir, logger)),
     gatewayEndpoints: config.gatewayEndpoints,
+    allowPrivateWebhooks: config.allowPrivateWebhooks,
   };
 }
 

@@ -1,5 +1,6 @@
 /** Shops, their secret keys and settings. Keys are returned once at creation and stored only as hashes. */
 import { DomainError, notFound } from '../core/errors';
+import { checkOutboundUrl, type OutboundPolicy } from '../core/outbound-url';
 import { AVAILABLE_GATEWAYS, isRealGateway, type CredentialsUpdate } from '../gateways/index';
 import type { Db } from '../store/database';
 import type { GatewayCredentialsView, ShopRow } from '../store/schema';
@@ -31,7 +32,7 @@ export interface ApiKeyView {
   revokedAt: string | null;
 }
 
-function validSettings(current: ShopSettings, update: Partial<ShopSettings>): ShopSettings {
+function validSettings(outbound: OutboundPolicy, current: ShopSettings, update: Partial<ShopSettings>): ShopSettings {
   for (const origin of update.allowedOrigins ?? []) {
     if (!URL.canParse(origin) || !/^https?:$/.test(new URL(origin).protocol)) {
       throw new DomainError('invalid_request', `allowedOrigins: ${origin} is not an http(s) origin`);
@@ -40,8 +41,9 @@ function validSettings(current: ShopSettings, update: Partial<ShopSettings>): Sh
   if (update.gateway && !AVAILABLE_GATEWAYS.includes(update.gateway)) {
     throw new DomainError('gateway_unavailable', `No ${update.gateway} adapter is available in this version of Plusone; use ${AVAILABLE_GATEWAYS.join(', ')}`);
   }
-  if (update.webhookUrl && !URL.canParse(update.webhookUrl)) {
-    throw new DomainError('invalid_request', 'webhookUrl is not a URL');
+  if (update.webhookUrl) {
+    const check = checkOutboundUrl(update.webhookUrl, outbound);
+    if (!check.ok) throw new DomainError('invalid_webhook_url', `webhookUrl is refused: ${check.reason} (see "Outbound URLs" in docs/api.md)`);
   }
   return mergeSettings(current, update);
 }
@@ -85,7 +87,7 @@ export async function createShop(
   ctx: UpsellContext,
   input: { name: string; settings?: SettingsUpdate },
 ): Promise<CreatedShop> {
-  const settings = validSettings(DEFAULT_SETTINGS, settingsOnly(input.settings ?? {}));
+  const settings = validSettings(ctx.outbound, DEFAULT_SETTINGS, settingsOnly(input.settings ?? {}));
   const id = ctx.ids.id('shop');
   const credentials = applyCredentials(ctx, id, null, settings, input.settings?.gatewayCredentials);
   const secretKey = ctx.ids.secret('sk');
@@ -147,7 +149,7 @@ export async function updateShop(
     // take KEY SHARE on this row) neither wait for a settings change nor hold it up.
     const current = await trx.selectFrom('shops').selectAll().where('id', '=', shopId).forNoKeyUpdate().executeTakeFirst();
     if (!current) throw notFound('Shop');
-    const settings = validSettings({ ...DEFAULT_SETTINGS, ...current.settings }, settingsOnly(update.settings ?? {}));
+    const settings = validSettings(ctx.outbound, { ...DEFAULT_SETTINGS, ...current.settings }, settingsOnly(update.settings ?? {}));
     const credentials = applyCredentials(ctx, shopId, current.gateway_credentials, settings, update.settings?.gatewayCredentials);
     const row = await trx
       .updateTable('shops')

@@ -7,6 +7,7 @@ import type { Insertable, Transaction, Updateable } from 'kysely';
 import { recordUpsellTransition } from '../analytics/events';
 import { DomainError, notFound } from '../core/errors';
 import { assertTransition, type UpsellState } from '../core/upsell-state';
+import type { OutboundTargets } from '../core/outbound-url';
 import type { PaymentGateway } from '../gateways/contract';
 import type { Gateways } from '../gateways/index';
 import type { OrderSinks } from '../orders/builtin';
@@ -52,6 +53,8 @@ export interface UpsellContext extends EngineContext {
   /** How long a PSP call may take before its outcome counts as unknown (default 8 s). */
   readonly gatewayTimeoutMs: number;
   readonly faults: Faults;
+  /** Which hosts the server may call for a shop (webhooks), and how their names are resolved. */
+  readonly outbound: OutboundTargets;
 }
 
 export type Actor = 'buyer' | 'merchant' | 'worker' | 'psp' | 'system';

@@ -4,10 +4,21 @@
  * `Plusone-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body" with the shop's webhook secret>`, and on
  * anything but 2xx retried with exponential backoff (5 s, 10 s, 20 s … at most 1 h) until it succeeds.
  * A restart loses nothing: undelivered rows stay due.
+ *
+ * The target is checked again at every delivery (API.md "Outbound URLs"): the URL as when it was saved,
+ * then every address its host name resolves to, and the connection goes to one of exactly those checked
+ * addresses (our `lookup` answers the socket's own resolution), so a DNS answer that changes between the
+ * check and the connect cannot lead it elsewhere. Redirects are not followed: a 3xx is a failed delivery,
+ * retried like any other, and the signed body is never re-posted to the address a receiver names.
  */
 import { createHmac } from 'node:crypto';
+import { lookup as dnsLookup } from 'node:dns/promises';
+import http from 'node:http';
+import https from 'node:https';
+import type { LookupFunction } from 'node:net';
 import { sql } from 'kysely';
-import type { EngineContext } from '../engine/context';
+import { addressAllowed, checkOutboundUrl, classifyAddress, type OutboundTargets, type ResolveHost } from '../core/outbound-url';
+import type { UpsellContext } from '../engine/upsells';
 
 const LEASE_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -23,7 +34,7 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
 }
 
-export async function deliverWebhooks(ctx: EngineContext, limit = 50): Promise<number> {
+export async function deliverWebhooks(ctx: UpsellContext, limit = 50): Promise<number> {
   const now = ctx.clock.now();
   const due = await ctx.db.transaction().execute(async (trx) => {
     const rows = await trx
@@ -49,7 +60,7 @@ export async function deliverWebhooks(ctx: EngineContext, limit = 50): Promise<n
   return due.length;
 }
 
-async function deliver(ctx: EngineContext, event: { shop_id: string; id: string; payload: unknown; attempts: number }): Promise<void> {
+async function deliver(ctx: UpsellContext, event: { shop_id: string; id: string; payload: unknown; attempts: number }): Promise<void> {
   const shop = await ctx.db.selectFrom('shops').select(['settings', 'webhook_secret']).where('id', '=', event.shop_id).executeTakeFirstOrThrow();
   const url = shop.settings.webhookUrl;
   const done = (set: { delivered_at?: Date; last_error?: string | null; next_attempt_at?: Date; attempts?: number }) =>
@@ -60,21 +71,67 @@ async function deliver(ctx: EngineContext, event: { shop_id: string; id: string;
   }
   const body = JSON.stringify(event.payload);
   const timestamp = Math.floor(ctx.clock.now().getTime() / 1000);
-  let failure: string | null;
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'plusone-signature': signWebhook(shop.webhook_secret, timestamp, body), 'user-agent': 'Plusone-Webhooks/1' },
-      body,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
-    await response.body?.cancel();
-    failure = response.ok ? null : `HTTP ${response.status}`;
-  } catch (error) {
-    failure = error instanceof Error ? error.message : String(error);
-  }
+  const headers = {
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(body)),
+    'plusone-signature': signWebhook(shop.webhook_secret, timestamp, body),
+    'user-agent': 'Plusone-Webhooks/1',
+  };
+  const failure = await postToTarget(url, headers, body, ctx.outbound);
   const now = ctx.clock.now();
   const attempts = event.attempts + 1;
   if (failure === null) await done({ delivered_at: now, attempts, last_error: null });
   else await done({ attempts, last_error: failure, next_attempt_at: new Date(now.getTime() + retryDelayMs(attempts)) });
+}
+
+/** The system resolver (`getaddrinfo`, as a socket would use): every address of the name. */
+export const systemResolver: ResolveHost = (hostname) => dnsLookup(hostname, { all: true, verbatim: true });
+
+class RefusedTarget extends Error {}
+
+/** POSTs `body` to `url` if the outbound rules allow it; null on a 2xx, else why the delivery failed. */
+export async function postToTarget(url: string, headers: Record<string, string>, body: string, targets: OutboundTargets): Promise<string | null> {
+  const check = checkOutboundUrl(url, targets);
+  if (!check.ok) return `refused: ${check.reason} (outbound URL rules)`;
+  try {
+    const status = await post(check.url, headers, body, checkedLookup(targets));
+    if (status >= 200 && status < 300) return null;
+    return status >= 300 && status < 400 ? `HTTP ${status}: redirects are not followed` : `HTTP ${status}`;
+  } catch (error) {
+    if (error instanceof RefusedTarget) return `refused: ${error.message} (outbound URL rules)`;
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
+/**
+ * The socket's name resolution: resolve once, refuse if any address is not allowed (a name with one
+ * private address among public ones is as dangerous as an all-private one), and hand the socket only
+ * the addresses that were checked. IP literals never reach here; `checkOutboundUrl` judged them.
+ */
+function checkedLookup(targets: OutboundTargets): LookupFunction {
+  return (hostname, options, callback) => {
+    targets.resolve(hostname).then((answers) => {
+      const refusedAnswer = answers.find((answer) => !addressAllowed(classifyAddress(answer.address) ?? 'reserved', targets));
+      if (refusedAnswer) throw new RefusedTarget(`the host resolves to a ${(classifyAddress(refusedAnswer.address) ?? 'reserved').replace('_', '-')} address`);
+      const usable = answers.filter((answer) => !options.family || answer.family === options.family);
+      const first = usable[0];
+      if (!first) throw new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+      if (options.all) callback(null, usable.map((answer) => ({ address: answer.address, family: answer.family })));
+      else callback(null, first.address, first.family);
+    }).catch((error: Error) => callback(error, '', 0));
+  };
+}
+
+/** One POST with no connection reuse and no redirects; resolves with the status as soon as it arrives. */
+function post(url: URL, headers: Record<string, string>, body: string, lookup: LookupFunction): Promise<number> {
+  const client = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const request = client.request(url, { method: 'POST', headers, agent: false, lookup, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }, (response) => {
+      resolve(response.statusCode ?? 0);
+      // The body is not needed: closing the socket stops a receiver that would stream forever.
+      response.destroy();
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
 }

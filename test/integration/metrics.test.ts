@@ -4,7 +4,8 @@ import { accept, offerShop, paidOrder } from '../support/upsell';
 
 let t: TestApp;
 beforeAll(async () => {
-  t = await buildTestApp();
+  // Its webhook URL is an unreachable loopback port: allowed only with private targets.
+  t = await buildTestApp({ allowPrivateWebhooks: true });
 });
 afterAll(() => t.close());
 

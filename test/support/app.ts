@@ -4,6 +4,7 @@
  */
 import { sql } from 'kysely';
 import { inject } from 'vitest';
+import type { ResolveHost } from '../../src/core/outbound-url';
 import type { Clock } from '../../src/engine/context';
 import type { Faults, UpsellContext } from '../../src/engine/upsells';
 import type { SandboxGateway } from '../../src/gateways/sandbox/sandbox';
@@ -54,6 +55,10 @@ export async function buildTestApp(
     gatewayEndpoints?: ServiceOptions['gatewayEndpoints'];
     gatewayTimeoutMs?: number;
     logger?: Logger;
+    /** Let webhooks reach loopback sinks (`PLUSONE_ALLOW_PRIVATE_WEBHOOKS=1`); off by default, as in production. */
+    allowPrivateWebhooks?: boolean;
+    /** Answers for webhook host names instead of the system resolver. */
+    resolveHost?: ResolveHost;
   } = {},
 ): Promise<TestApp> {
   const database = connectDatabase(inject('databaseUrl'), { maxConnections: 10 });
@@ -64,6 +69,8 @@ export async function buildTestApp(
     sandbox: { hangMs: TEST_GATEWAY_TIMEOUT_MS * 3 },
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.gatewayEndpoints ? { gatewayEndpoints: options.gatewayEndpoints } : {}),
+    ...(options.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
+    ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   const app = await createApp(
     { adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken, ...(options.logger ? { logger: options.logger } : {}) },
