@@ -111,6 +111,11 @@ export async function startPlusone(options: PlusoneOptions): Promise<Child> {
     PLUSONE_DEMO: '0',
     PLUSONE_WORKER: options.worker ? '1' : '0',
     PLUSONE_SANDBOX_LATENCY_MS: String(options.sandboxLatencyMs),
+    // The load generator is one address driving one shop far past any real shop's peak: per-address and
+    // per-shop limits would measure the limiter. Per-session and failed-authentication limits stay on.
+    PLUSONE_RATE_LIMIT_CHECKOUT_IP: 'off',
+    PLUSONE_RATE_LIMIT_ORDERS_SHOP: 'off',
+    PLUSONE_RATE_LIMIT_ORDERS_IP: 'off',
     LOG_LEVEL: 'warn',
   };
   const { child, output, exited } = spawnNode(['src/cli.ts', 'start'], env, options.nodeArgs);

@@ -1,5 +1,6 @@
 /** Configuration, read and checked once at start from the environment (API.md "Running"). */
 import path from 'node:path';
+import { DEFAULT_RATE_LIMITS, parseRateLimit, RATE_LIMIT_VARIABLES, type RateLimits } from './http/rate-limit';
 
 export interface Config {
   readonly port: number;
@@ -28,6 +29,10 @@ export interface Config {
   readonly gatewayEndpoints: Partial<Record<'stripe' | 'braintree' | 'adyen', string>>;
   /** `PLUSONE_ALLOW_PRIVATE_WEBHOOKS=1`: webhooks may go to loopback and private addresses (development, tests). */
   readonly allowPrivateWebhooks: boolean;
+  /** `PLUSONE_RATE_LIMIT_*`: each limit as `<max>/<window>` or `off` (docs/api.md "Rate limits"). */
+  readonly rateLimits: RateLimits;
+  /** `PLUSONE_TRUST_PROXY`: whose `X-Forwarded-For` names the client (per-IP limits); default nobody. */
+  readonly trustProxy: boolean | readonly string[];
 }
 
 export class ConfigError extends Error {}
@@ -65,6 +70,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     gatewayEndpoints[name] = value;
   }
   const allowPrivateWebhooks = flag(env, 'PLUSONE_ALLOW_PRIVATE_WEBHOOKS', false);
+  const rateLimits = { ...DEFAULT_RATE_LIMITS };
+  for (const [name, variable] of Object.entries(RATE_LIMIT_VARIABLES) as [keyof RateLimits, string][]) {
+    const text = env[variable]?.trim();
+    if (!text) continue;
+    const limit = parseRateLimit(text);
+    if (limit === undefined) throw new ConfigError(`${variable} must be <max>/<window> such as 20/1m or 1000/1s, or off`);
+    rateLimits[name] = limit;
+  }
   const displayHost = host === '0.0.0.0' || host === '::' ? 'localhost' : host;
   return {
     port,
@@ -82,7 +95,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize,
     gatewayEndpoints,
     allowPrivateWebhooks,
+    rateLimits,
+    trustProxy: trustProxy(env.PLUSONE_TRUST_PROXY?.trim() ?? ''),
   };
+}
+
+/** `true` (any proxy), or a comma-separated list of proxy addresses/CIDRs; empty, `0` or `false`: none. */
+function trustProxy(value: string): boolean | readonly string[] {
+  if (value === '' || value === '0' || value === 'false') return false;
+  if (value === 'true') return true;
+  return value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
 }
 
 /** `1`/`true` or `0`/`false` (unset: `fallback`); anything else is a mistake worth stopping for. */

@@ -156,7 +156,10 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await ctx.caches?.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
     let demo: DemoShop | null = null;
     const app = await createApp(
-      { adminToken: config.adminToken, logger: logger.child({ component: 'http' }), demoShop: () => demo },
+      {
+        adminToken: config.adminToken, logger: logger.child({ component: 'http' }), demoShop: () => demo,
+        rateLimits: config.rateLimits, trustProxy: config.trustProxy,
+      },
       { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
     );
     await app.listen({ port: config.port, host: config.host });

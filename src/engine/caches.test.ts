@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Db } from '../store/database';
-import { ShopCache, TtlCache } from './caches';
+import { ShopCache, TtlCache, UNKNOWN_CREDENTIAL_MS } from './caches';
 
 describe('TtlCache', () => {
   it('forgets an entry once its time is up, by the monotonic clock it is given', () => {
@@ -81,5 +81,37 @@ describe('ShopCache', () => {
     void cache.shop(db, 'shop_a');
     void cache.shop(db, 'shop_a');
     expect(reads).toHaveLength(2);
+  });
+
+  it('answers an unknown key from memory until the entry expires, and asks first only when it must', async () => {
+    let now = 0;
+    const cache = new ShopCache(1_000, () => now);
+    const { db, reads } = fakeDb();
+    let asked = 0;
+    const beforeQuery = async () => void (asked += 1);
+    const first = cache.shopIdForKey(db, 'hash_unknown', beforeQuery);
+    await Promise.resolve();
+    reads[0]?.resolve(undefined);
+    expect(await first).toBeNull();
+    expect(await cache.shopIdForKey(db, 'hash_unknown', beforeQuery)).toBeNull();
+    expect({ reads: reads.length, asked }).toEqual({ reads: 1, asked: 1 });
+    now = UNKNOWN_CREDENTIAL_MS;
+    const later = cache.shopIdForKey(db, 'hash_unknown', beforeQuery);
+    await Promise.resolve();
+    expect({ reads: reads.length, asked }).toEqual({ reads: 2, asked: 2 });
+    reads[1]?.resolve({ shop_id: 'shop_a' });
+    expect(await later).toBe('shop_a');
+  });
+
+  it('forgets "unknown" for a key this node creates', async () => {
+    const cache = new ShopCache(1_000, () => 0);
+    const { db, reads } = fakeDb();
+    const first = cache.shopIdForKey(db, 'hash_new');
+    reads[0]?.resolve(undefined);
+    expect(await first).toBeNull();
+    cache.created('hash_new');
+    const again = cache.shopIdForKey(db, 'hash_new');
+    reads[1]?.resolve({ shop_id: 'shop_a' });
+    expect(await again).toBe('shop_a');
   });
 });

@@ -52,14 +52,17 @@ export class TtlCache<V> {
  * most `ttlMs` (1 s), and a change drops it sooner: `announceShopChange` in the transaction that changes
  * a shop's settings or revokes a key NOTIFYs every node (their offer cache listener calls `forget`), and
  * the node that made the change forgets at once. So a revoked key stops working on this node now, on the
- * others when the notification arrives, and everywhere within 1 s even if notifications are lost. Only
- * known keys are kept (an unknown key is asked of the database every time: no cache to flood).
+ * others when the notification arrives, and everywhere within 1 s even if notifications are lost.
+ * Unknown keys are remembered for `UNKNOWN_CREDENTIAL_MS` (bounded, oldest dropped first), so a flood
+ * repeating one costs one query; see `EngineCaches.unknownSessions` for why that cannot hide a new key.
  * Reads go through the executor the caller passes, so a miss inside a transaction uses its connection.
  */
 export class ShopCache {
   private readonly rows: TtlCache<ShopRow>;
   /** Key hash → shop id. */
   private readonly keys: TtlCache<string>;
+  /** Hashes of keys the database did not know (or knew as revoked) a moment ago. */
+  private readonly unknownKeys: TtlCache<true>;
   private readonly loading = new Map<string, Promise<ShopRow | undefined>>();
   /** Bumped by every forget/clear: a read that started before a change does not cache what it read. */
   private epoch = 0;
@@ -67,6 +70,7 @@ export class ShopCache {
   constructor(ttlMs = 1_000, monotonicNow?: () => number) {
     this.rows = new TtlCache(ttlMs, 10_000, monotonicNow);
     this.keys = new TtlCache(ttlMs, 50_000, monotonicNow);
+    this.unknownKeys = new TtlCache(UNKNOWN_CREDENTIAL_MS, UNKNOWN_CREDENTIALS_KEPT, monotonicNow);
   }
 
   async shop(db: Db, shopId: string): Promise<ShopRow | undefined> {
@@ -95,14 +99,23 @@ export class ShopCache {
     return frozen;
   }
 
-  async shopIdForKey(db: Db, keyHash: string): Promise<string | null> {
+  /** `beforeQuery` runs only when the answer is not in memory (the HTTP layer's failure limit may refuse). */
+  async shopIdForKey(db: Db, keyHash: string, beforeQuery?: () => Promise<void>): Promise<string | null> {
     const cached = this.keys.get(keyHash);
     if (cached) return cached;
+    if (this.unknownKeys.get(keyHash)) return null;
     const epoch = this.epoch;
+    if (beforeQuery) await beforeQuery();
     const row = await db.selectFrom('api_keys').select('shop_id').where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
+    if (!row) this.unknownKeys.set(keyHash, true);
     // A lookup that raced a revocation answers its own request, but is not remembered.
-    if (row && epoch === this.epoch) this.keys.set(keyHash, row.shop_id);
+    else if (epoch === this.epoch) this.keys.set(keyHash, row.shop_id);
     return row?.shop_id ?? null;
+  }
+
+  /** A key this node just created: never answered from a stale "unknown". */
+  created(keyHash: string): void {
+    this.unknownKeys.delete(keyHash);
   }
 
   /** Drops the shop and every cached key (revocations are rare; keys are not indexed by shop). */
@@ -126,6 +139,10 @@ export async function announceShopChange(trx: Db, shopId: string): Promise<void>
   await sql`SELECT pg_notify(${SHOPS_CHANNEL}, ${shopId})`.execute(trx);
 }
 
+/** How long a credential the database did not know is answered "unknown" from memory, and how many are kept. */
+export const UNKNOWN_CREDENTIAL_MS = 5_000;
+const UNKNOWN_CREDENTIALS_KEPT = 20_000;
+
 /** A session as the checkout API needs it. Sessions never change after they are opened. */
 export interface CachedSession {
   readonly id: string;
@@ -139,6 +156,14 @@ export interface EngineCaches {
   readonly shops: ShopCache;
   /** By token hash. Immutable rows: the TTL only bounds memory; the shop's origins come from `shops`. */
   readonly sessions: TtlCache<CachedSession>;
+  /**
+   * Hashes of session tokens the database did not know, for `UNKNOWN_CREDENTIAL_MS`. Keys and tokens are
+   * 256-bit random values that a client only learns from the answer of the committed transaction that
+   * stored them, so an honest token is never looked up before it exists: nothing that is cached here as
+   * unknown can become known while cached. (Even so, a node that creates a key drops any such entry, and
+   * one that registers an order caches its new session as known, which is asked first.)
+   */
+  readonly unknownSessions: TtlCache<true>;
   /** The decided offer by `shopId:orderId`; it never changes after registration. */
   readonly decisions: TtlCache<DecidedOffer | null>;
   /**
@@ -157,6 +182,7 @@ export function createEngineCaches(options: OfferCacheOptions & { readonly shopT
     offers: new OfferCache({ ...options, shops }),
     shops,
     sessions: new TtlCache(SESSION_CACHE_MS, 50_000),
+    unknownSessions: new TtlCache(UNKNOWN_CREDENTIAL_MS, UNKNOWN_CREDENTIALS_KEPT, options.monotonicNow),
     decisions: new TtlCache(10 * 60_000, 50_000),
     offerAnswers: new WeakMap(),
   };

@@ -21,20 +21,34 @@ export interface CheckoutSession {
 /**
  * The session of a token; `unauthorized` when unknown, `session_expired` after its deadline. Sessions are
  * cached by token hash (they never change); the shop's allowed origins are read from the shop cache.
+ * Unknown tokens are remembered for a few seconds (`unknownSessions`), so repeating one costs no query;
+ * `beforeQuery` runs only when the database must be asked (the HTTP layer's failed-authentication limit).
  */
-export async function authenticateSession(ctx: EngineContext, token: string): Promise<CheckoutSession> {
+export async function authenticateSession(ctx: EngineContext, token: string, beforeQuery?: () => Promise<void>): Promise<CheckoutSession> {
   const tokenHash = hashSecret(token);
   const { caches } = ctx;
-  if (!caches) return checkExpiry(ctx, await loadSession(ctx, tokenHash));
+  if (!caches) {
+    await beforeQuery?.();
+    return checkExpiry(ctx, await loadSession(ctx, tokenHash));
+  }
   let session = caches.sessions.get(tokenHash);
   if (!session) {
-    const { allowedOrigins: _origins, ...loaded } = await loadSession(ctx, tokenHash);
+    if (caches.unknownSessions.get(tokenHash)) throw unknownSession();
+    await beforeQuery?.();
+    const { allowedOrigins: _origins, ...loaded } = await loadSession(ctx, tokenHash).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === 'unauthorized') caches.unknownSessions.set(tokenHash, true);
+      throw error;
+    });
     session = loaded;
     caches.sessions.set(tokenHash, session);
   }
   // The shop's origins as they are now (the shop cache: at most 1 s old), not as when the session was cached.
   const shop = await caches.shops.shop(ctx.db, session.shopId);
   return checkExpiry(ctx, { ...session, allowedOrigins: shop?.settings.allowedOrigins ?? [] });
+}
+
+function unknownSession(): DomainError {
+  return new DomainError('unauthorized', 'Unknown session token');
 }
 
 function checkExpiry(ctx: EngineContext, session: CheckoutSession): CheckoutSession {
@@ -49,7 +63,7 @@ async function loadSession(ctx: EngineContext, tokenHash: string): Promise<Check
     .select(['checkout_sessions.id', 'checkout_sessions.shop_id', 'checkout_sessions.order_id', 'checkout_sessions.expires_at', 'shops.settings'])
     .where('checkout_sessions.token_hash', '=', tokenHash)
     .executeTakeFirst();
-  if (!row) throw new DomainError('unauthorized', 'Unknown session token');
+  if (!row) throw unknownSession();
   return { id: row.id, shopId: row.shop_id, orderId: row.order_id, expiresAt: row.expires_at, allowedOrigins: row.settings.allowedOrigins ?? [] };
 }
 

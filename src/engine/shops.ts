@@ -114,6 +114,7 @@ export async function createShop(
       .execute();
     return shop;
   });
+  ctx.caches?.shops.created(hashSecret(secretKey));
   return { ...toView(row), secretKey, webhookSecret };
 }
 
@@ -175,9 +176,13 @@ export async function countShops(ctx: EngineContext): Promise<number> {
   return Number(row.count);
 }
 
-/** The shop a secret key belongs to, or null for an unknown or revoked key. */
-export async function shopIdForKey(ctx: EngineContext, secretKey: string): Promise<string | null> {
-  if (ctx.caches) return ctx.caches.shops.shopIdForKey(ctx.db, hashSecret(secretKey));
+/**
+ * The shop a secret key belongs to, or null for an unknown or revoked key. `beforeQuery` runs only when
+ * the database must be asked (with caches, known and recently unknown keys are answered from memory).
+ */
+export async function shopIdForKey(ctx: EngineContext, secretKey: string, beforeQuery?: () => Promise<void>): Promise<string | null> {
+  if (ctx.caches) return ctx.caches.shops.shopIdForKey(ctx.db, hashSecret(secretKey), beforeQuery);
+  await beforeQuery?.();
   const row = await ctx.db
     .selectFrom('api_keys')
     .select('shop_id')
@@ -194,6 +199,7 @@ export async function createApiKey(ctx: EngineContext, shopId: string): Promise<
     .values({ id: ctx.ids.id('key'), shop_id: shopId, key_hash: hashSecret(secretKey), last4: secretKey.slice(-4), created_at: ctx.clock.now() })
     .returningAll()
     .executeTakeFirstOrThrow();
+  ctx.caches?.shops.created(hashSecret(secretKey));
   return { ...keyView(row), secretKey };
 }
 

@@ -17,6 +17,7 @@ import { demoRoutes } from '../web/demo/routes';
 import type { DemoShop } from '../web/demo-seed';
 import { widgetRoutes } from '../web/widget/routes';
 import { registerJsonParser } from './body';
+import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limit';
 import { createMetrics } from './metrics';
 import { createCheckoutCors } from './cors';
 import { errorBody, handleError } from './errors';
@@ -36,6 +37,13 @@ export interface AppOptions {
   readonly version?: string;
   /** Record `offer_viewed` events (default true). Off only to benchmark the checkout read without them. */
   readonly recordViews?: boolean;
+  /** Per-IP, per-session, per-shop and failed-authentication limits (default `DEFAULT_RATE_LIMITS`). */
+  readonly rateLimits?: RateLimits;
+  /**
+   * Which proxies' `X-Forwarded-For` to believe for the client address that per-IP limits count
+   * (`PLUSONE_TRUST_PROXY`): addresses/CIDRs, or true for any. Default: none, the socket's peer.
+   */
+  readonly trustProxy?: boolean | readonly string[];
 }
 
 export interface AppDeps {
@@ -51,11 +59,12 @@ export type App = FastifyInstance;
 const ORIGIN_CACHE_MS = 5_000;
 
 export async function createApp(options: AppOptions, deps: AppDeps): Promise<App> {
+  const trustProxy: boolean | string[] = typeof options.trustProxy === 'object' ? [...options.trustProxy] : options.trustProxy ?? false;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Request lines are logged by our own hook with the route, never the body or the Authorization header.
     logController: new LogController({ disableRequestLogging: true }),
-    trustProxy: false,
+    trustProxy,
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -64,6 +73,7 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));
   registerJsonParser(app);
+  await registerRateLimits(app, options.rateLimits ?? DEFAULT_RATE_LIMITS, () => deps.ctx.clock.now().getTime());
 
   // Card numbers in a query string are refused like card numbers in a body, and never logged.
   app.addHook('onRequest', async (request) => {

@@ -2,9 +2,11 @@
  * Who is calling: the operator (`PLUSONE_ADMIN_TOKEN`), a shop's backend (`sk_…`) or a buyer's page
  * (`ps_…`). Authentication runs as a `preValidation` hook — after the body was screened for card data,
  * before schema validation — and leaves `request.shopId` / `request.checkoutSession` for the handlers.
+ * Failed attempts are limited per address (`authFailures`, http/rate-limit.ts); malformed credentials
+ * and ones recently found unknown are refused from memory, without a database lookup.
  */
 import { timingSafeEqual } from 'node:crypto';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../core/errors';
 import { authenticateSession, type CheckoutSession } from '../engine/checkout';
 import type { EngineContext } from '../engine/context';
@@ -28,35 +30,62 @@ function unauthorized(message: string): DomainError {
   return new DomainError('unauthorized', message);
 }
 
+/**
+ * Keys and session tokens as Plusone issues them: the prefix, then 32–128 base64url characters. Anything
+ * else is refused without a lookup (a flood of junk never reaches the database).
+ */
+function looksIssued(token: string, prefix: 'sk' | 'ps'): boolean {
+  return token.startsWith(`${prefix}_`) && /^[A-Za-z0-9_-]{32,128}$/.test(token.slice(3));
+}
+
+/**
+ * A failed authentication: counted against the caller's address, and `429 rate_limited` instead of
+ * `401` once the address is over its limit (http/rate-limit.ts).
+ */
+async function refuse(request: FastifyRequest, reply: FastifyReply, message: string): Promise<never> {
+  await request.server.authFailures.assertAllowed(request, reply);
+  await request.server.authFailures.record(request);
+  throw unauthorized(message);
+}
+
+/** Runs before a credential is looked up in the database: an address over its failure limit gets none. */
+function beforeLookup(request: FastifyRequest, reply: FastifyReply): () => Promise<void> {
+  return () => request.server.authFailures.assertAllowed(request, reply);
+}
+
 export function operatorAuth(adminToken: string | null) {
-  return async (request: FastifyRequest) => {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     if (!adminToken) {
       throw new DomainError('operator_routes_disabled', 'Operator routes are off: start Plusone with PLUSONE_ADMIN_TOKEN set');
     }
+    // The operator token may be short enough to guess: over the limit, even the right one is refused.
+    await request.server.authFailures.assertAllowed(request, reply);
     const token = bearerToken(request);
     const expected = Buffer.from(adminToken);
     const given = Buffer.from(token ?? '');
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-      throw unauthorized('Send Authorization: Bearer <PLUSONE_ADMIN_TOKEN>');
+      await refuse(request, reply, 'Send Authorization: Bearer <PLUSONE_ADMIN_TOKEN>');
     }
   };
 }
 
 export function merchantAuth(ctx: EngineContext) {
-  return async (request: FastifyRequest) => {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
-    if (!token?.startsWith('sk_')) throw unauthorized('Send Authorization: Bearer sk_… with a secret key of your shop');
-    const shopId = await shopIdForKey(ctx, token);
-    if (!shopId) throw unauthorized('Unknown or revoked secret key');
+    if (!token || !looksIssued(token, 'sk')) return refuse(request, reply, 'Send Authorization: Bearer sk_… with a secret key of your shop');
+    const shopId = await shopIdForKey(ctx, token, beforeLookup(request, reply));
+    if (!shopId) return refuse(request, reply, 'Unknown or revoked secret key');
     request.shopId = shopId;
   };
 }
 
 export function sessionAuth(ctx: EngineContext) {
-  return async (request: FastifyRequest) => {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
-    if (!token?.startsWith('ps_')) throw unauthorized('Send Authorization: Bearer ps_… with the post-purchase session token');
-    request.checkoutSession = await authenticateSession(ctx, token);
-    request.shopId = request.checkoutSession.shopId;
+    if (!token || !looksIssued(token, 'ps')) return refuse(request, reply, 'Send Authorization: Bearer ps_… with the post-purchase session token');
+    const session = await authenticateSession(ctx, token, beforeLookup(request, reply)).catch((error: unknown) =>
+      error instanceof DomainError && error.code === 'unauthorized' ? refuse(request, reply, error.message) : Promise.reject(error));
+    request.checkoutSession = session;
+    request.shopId = session.shopId;
   };
 }

@@ -2,13 +2,14 @@
  * An app on the suite's real PostgreSQL with a fake clock, plus helpers that talk to it only through HTTP
  * (Fastify inject), as a merchant's backend or a buyer's page would.
  */
-import { sql } from 'kysely';
+import { sql, type KyselyPlugin } from 'kysely';
 import { inject } from 'vitest';
 import type { ResolveHost } from '../../src/core/outbound-url';
 import type { Clock } from '../../src/engine/context';
 import type { Faults, UpsellContext } from '../../src/engine/upsells';
 import type { SandboxGateway } from '../../src/gateways/sandbox/sandbox';
 import { createApp, type App } from '../../src/http/app';
+import type { RateLimits } from '../../src/http/rate-limit';
 import type { Logger } from 'pino';
 import { composeServices, type ServiceOptions } from '../../src/runtime';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
@@ -46,6 +47,25 @@ export interface TestApp {
 /** PSP calls time out after this in tests (the timeout card hangs longer), so no test waits 8 s. */
 export const TEST_GATEWAY_TIMEOUT_MS = 150;
 
+/** The suite clicks 20 times at once and floods bad tokens from one address: limits only where a test sets them. */
+export const TEST_RATE_LIMITS: RateLimits = {
+  checkoutPerSession: { max: 1_000_000, windowMs: 60_000 },
+  checkoutPerIp: { max: 1_000_000, windowMs: 60_000 },
+  ordersPerShop: { max: 1_000_000, windowMs: 60_000 },
+  ordersPerIp: { max: 1_000_000, windowMs: 60_000 },
+  authFailuresPerIp: { max: 1_000_000, windowMs: 60_000 },
+};
+
+function queryObserver(onQuery: (kind: string) => void): KyselyPlugin {
+  return {
+    transformQuery: (args) => {
+      onQuery(args.node.kind);
+      return args.node;
+    },
+    transformResult: async (args) => args.result,
+  };
+}
+
 export async function buildTestApp(
   options: {
     adminToken?: string | null;
@@ -59,11 +79,16 @@ export async function buildTestApp(
     allowPrivateWebhooks?: boolean;
     /** Answers for webhook host names instead of the system resolver. */
     resolveHost?: ResolveHost;
+    /** Limits to test; the others stay at `TEST_RATE_LIMITS` (far above what any other test sends). */
+    rateLimits?: Partial<RateLimits>;
+    /** Told the kind (`SelectQueryNode`, …) of every query the app and worker run, to count them. */
+    onQuery?: (kind: string) => void;
   } = {},
 ): Promise<TestApp> {
   const database = connectDatabase(inject('databaseUrl'), { maxConnections: 10 });
   const clock = options.clock ?? new FakeClock();
-  const { ctx, sandbox } = composeServices(database.db, {
+  const db = options.onQuery ? database.db.withPlugin(queryObserver(options.onQuery)) : database.db;
+  const { ctx, sandbox } = composeServices(db, {
     clock,
     gatewayTimeoutMs: options.gatewayTimeoutMs ?? TEST_GATEWAY_TIMEOUT_MS,
     sandbox: { hangMs: TEST_GATEWAY_TIMEOUT_MS * 3 },
@@ -73,7 +98,11 @@ export async function buildTestApp(
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   const app = await createApp(
-    { adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken, ...(options.logger ? { logger: options.logger } : {}) },
+    {
+      adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken,
+      rateLimits: { ...TEST_RATE_LIMITS, ...options.rateLimits },
+      ...(options.logger ? { logger: options.logger } : {}),
+    },
     { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
   );
   await app.ready();
