@@ -111,8 +111,10 @@ export async function postToTarget(url: string, headers: Record<string, string>,
 function checkedLookup(targets: OutboundTargets): LookupFunction {
   return (hostname, options, callback) => {
     targets.resolve(hostname).then((answers) => {
-      const refusedAnswer = answers.find((answer) => !addressAllowed(classifyAddress(answer.address) ?? 'reserved', targets));
-      if (refusedAnswer) throw new RefusedTarget(`the host resolves to a ${(classifyAddress(refusedAnswer.address) ?? 'reserved').replace('_', '-')} address`);
+      // An answer that is not an address at all is treated like a reserved one: refused.
+      const kinds = answers.map((answer) => classifyAddress(answer.address) ?? 'reserved');
+      const refusedKind = kinds.find((kind) => !addressAllowed(kind, targets));
+      if (refusedKind) throw new RefusedTarget(`the host resolves to a ${refusedKind.replace('_', '-')} address`);
       const usable = answers.filter((answer) => !options.family || answer.family === options.family);
       const first = usable[0];
       if (!first) throw new Error(`getaddrinfo ENOTFOUND ${hostname}`);
