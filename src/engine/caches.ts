@@ -47,6 +47,29 @@ export class TtlCache<V> {
   }
 }
 
+/** Lookups in progress by key: requests that miss together share one query (a burst of one bad token too). */
+export class SharedLookups<V> {
+  private readonly running = new Map<string, Promise<V>>();
+
+  get(key: string): Promise<V> | undefined {
+    return this.running.get(key);
+  }
+
+  run(key: string, lookup: () => Promise<V>): Promise<V> {
+    const existing = this.running.get(key);
+    if (existing) return existing;
+    const promise: Promise<V> = lookup().finally(() => {
+      if (this.running.get(key) === promise) this.running.delete(key);
+    });
+    this.running.set(key, promise);
+    return promise;
+  }
+
+  clear(): void {
+    this.running.clear();
+  }
+}
+
 /**
  * Shops and secret keys, the two reads every merchant and checkout request began with. An entry lives at
  * most `ttlMs` (1 s), and a change drops it sooner: `announceShopChange` in the transaction that changes
@@ -63,6 +86,7 @@ export class ShopCache {
   private readonly keys: TtlCache<string>;
   /** Hashes of keys the database did not know (or knew as revoked) a moment ago. */
   private readonly unknownKeys: TtlCache<true>;
+  private readonly keyLookups = new SharedLookups<string | null>();
   private readonly loading = new Map<string, Promise<ShopRow | undefined>>();
   /** Bumped by every forget/clear: a read that started before a change does not cache what it read. */
   private epoch = 0;
@@ -104,13 +128,17 @@ export class ShopCache {
     const cached = this.keys.get(keyHash);
     if (cached) return cached;
     if (this.unknownKeys.get(keyHash)) return null;
+    const running = this.keyLookups.get(keyHash);
+    if (running) return running;
     const epoch = this.epoch;
     if (beforeQuery) await beforeQuery();
-    const row = await db.selectFrom('api_keys').select('shop_id').where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
-    if (!row) this.unknownKeys.set(keyHash, true);
-    // A lookup that raced a revocation answers its own request, but is not remembered.
-    else if (epoch === this.epoch) this.keys.set(keyHash, row.shop_id);
-    return row?.shop_id ?? null;
+    return this.keyLookups.run(keyHash, async () => {
+      const row = await db.selectFrom('api_keys').select('shop_id').where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
+      if (!row) this.unknownKeys.set(keyHash, true);
+      // A lookup that raced a revocation answers its own request, but is not remembered.
+      else if (epoch === this.epoch) this.keys.set(keyHash, row.shop_id);
+      return row?.shop_id ?? null;
+    });
   }
 
   /** A key this node just created: never answered from a stale "unknown". */
@@ -124,6 +152,7 @@ export class ShopCache {
     this.rows.delete(shopId);
     this.loading.delete(shopId);
     this.keys.clear();
+    this.keyLookups.clear();
   }
 
   clear(): void {
@@ -131,6 +160,7 @@ export class ShopCache {
     this.rows.clear();
     this.loading.clear();
     this.keys.clear();
+    this.keyLookups.clear();
   }
 }
 
@@ -164,6 +194,8 @@ export interface EngineCaches {
    * one that registers an order caches its new session as known, which is asked first.)
    */
   readonly unknownSessions: TtlCache<true>;
+  /** Session lookups in progress, by token hash. */
+  readonly sessionLookups: SharedLookups<CachedSession>;
   /** The decided offer by `shopId:orderId`; it never changes after registration. */
   readonly decisions: TtlCache<DecidedOffer | null>;
   /**
@@ -183,6 +215,7 @@ export function createEngineCaches(options: OfferCacheOptions & { readonly shopT
     shops,
     sessions: new TtlCache(SESSION_CACHE_MS, 50_000),
     unknownSessions: new TtlCache(UNKNOWN_CREDENTIAL_MS, UNKNOWN_CREDENTIALS_KEPT, options.monotonicNow),
+    sessionLookups: new SharedLookups(),
     decisions: new TtlCache(10 * 60_000, 50_000),
     offerAnswers: new WeakMap(),
   };

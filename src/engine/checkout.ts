@@ -5,7 +5,7 @@
  */
 import { DomainError } from '../core/errors';
 import type { Db } from '../store/database';
-import type { EngineCaches } from './caches';
+import type { CachedSession, EngineCaches } from './caches';
 import { hashSecret, type EngineContext } from './context';
 import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from './decisions';
 import { liveStock } from './offer-cache';
@@ -31,20 +31,28 @@ export async function authenticateSession(ctx: EngineContext, token: string, bef
     await beforeQuery?.();
     return checkExpiry(ctx, await loadSession(ctx, tokenHash));
   }
-  let session = caches.sessions.get(tokenHash);
-  if (!session) {
-    if (caches.unknownSessions.get(tokenHash)) throw unknownSession();
-    await beforeQuery?.();
-    const { allowedOrigins: _origins, ...loaded } = await loadSession(ctx, tokenHash).catch((error: unknown) => {
-      if (error instanceof DomainError && error.code === 'unauthorized') caches.unknownSessions.set(tokenHash, true);
-      throw error;
-    });
-    session = loaded;
-    caches.sessions.set(tokenHash, session);
-  }
+  const session = caches.sessions.get(tokenHash) ?? (await lookUpSession(ctx, caches, tokenHash, beforeQuery));
   // The shop's origins as they are now (the shop cache: at most 1 s old), not as when the session was cached.
   const shop = await caches.shops.shop(ctx.db, session.shopId);
   return checkExpiry(ctx, { ...session, allowedOrigins: shop?.settings.allowedOrigins ?? [] });
+}
+
+/** A session from the database, one query for requests that miss together; unknown tokens are remembered. */
+async function lookUpSession(ctx: EngineContext, caches: EngineCaches, tokenHash: string, beforeQuery?: () => Promise<void>): Promise<CachedSession> {
+  if (caches.unknownSessions.get(tokenHash)) throw unknownSession();
+  const running = caches.sessionLookups.get(tokenHash);
+  if (running) return running;
+  await beforeQuery?.();
+  return caches.sessionLookups.run(tokenHash, async () => {
+    try {
+      const { allowedOrigins: _origins, ...loaded } = await loadSession(ctx, tokenHash);
+      caches.sessions.set(tokenHash, loaded);
+      return loaded;
+    } catch (error) {
+      if (error instanceof DomainError && error.code === 'unauthorized') caches.unknownSessions.set(tokenHash, true);
+      throw error;
+    }
+  });
 }
 
 function unknownSession(): DomainError {

@@ -48,9 +48,31 @@ async function refuse(request: FastifyRequest, reply: FastifyReply, message: str
   throw unauthorized(message);
 }
 
-/** Runs before a credential is looked up in the database: an address over its failure limit gets none. */
-function beforeLookup(request: FastifyRequest, reply: FastifyReply): () => Promise<void> {
-  return () => request.server.authFailures.assertAllowed(request, reply);
+/**
+ * Looks a credential up under the failure limit: a database lookup first takes a slot of the caller's
+ * address (`429` when its failures and lookups in progress reach the limit), and a failure is counted
+ * before the slot is freed. Answers from memory (known, or recently unknown) take no slot.
+ */
+async function lookUp<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  message: string,
+  lookup: (beforeQuery: () => Promise<void>) => Promise<T | null>,
+): Promise<T> {
+  const failures = request.server.authFailures;
+  let reserved = false;
+  try {
+    const found = await lookup(async () => {
+      await failures.reserve(request, reply);
+      reserved = true;
+    });
+    if (found !== null) return found;
+    if (!reserved) await failures.assertAllowed(request, reply);
+    await failures.record(request);
+    throw unauthorized(message);
+  } finally {
+    if (reserved) failures.release(request);
+  }
 }
 
 export function operatorAuth(adminToken: string | null) {
@@ -73,9 +95,7 @@ export function merchantAuth(ctx: EngineContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
     if (!token || !looksIssued(token, 'sk')) return refuse(request, reply, 'Send Authorization: Bearer sk_… with a secret key of your shop');
-    const shopId = await shopIdForKey(ctx, token, beforeLookup(request, reply));
-    if (!shopId) return refuse(request, reply, 'Unknown or revoked secret key');
-    request.shopId = shopId;
+    request.shopId = await lookUp(request, reply, 'Unknown or revoked secret key', (beforeQuery) => shopIdForKey(ctx, token, beforeQuery));
   };
 }
 
@@ -83,8 +103,11 @@ export function sessionAuth(ctx: EngineContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
     if (!token || !looksIssued(token, 'ps')) return refuse(request, reply, 'Send Authorization: Bearer ps_… with the post-purchase session token');
-    const session = await authenticateSession(ctx, token, beforeLookup(request, reply)).catch((error: unknown) =>
-      error instanceof DomainError && error.code === 'unauthorized' ? refuse(request, reply, error.message) : Promise.reject(error));
+    const session = await lookUp(request, reply, 'Unknown session token', (beforeQuery) =>
+      authenticateSession(ctx, token, beforeQuery).catch((error: unknown) => {
+        if (error instanceof DomainError && error.code === 'unauthorized') return null;
+        throw error;
+      }));
     request.checkoutSession = session;
     request.shopId = session.shopId;
   };

@@ -9,7 +9,7 @@
  * - Failed authentication per IP: once an address has failed `max` times in a window, its requests whose
  *   credentials are not already known in memory answer 429 without a database lookup (see http/auth.ts).
  */
-import rateLimit from '@fastify/rate-limit';
+import rateLimit, { normalizeIP } from '@fastify/rate-limit';
 import type { FastifyInstance, FastifyReply, FastifyRequest, RouteOptions } from 'fastify';
 import { DomainError } from '../core/errors';
 
@@ -107,10 +107,17 @@ function windowStore(now: () => number) {
   };
 }
 
-/** The failed-authentication limit, as the auth hooks use it. */
+/**
+ * The failed-authentication limit, as the auth hooks use it. Lookups in progress count against it too:
+ * a burst of concurrent forged tokens from one address cannot all pass the check before the first
+ * failure is recorded.
+ */
 export interface AuthFailures {
-  /** Throws `429 rate_limited` once this address has failed too often in the current window. */
+  /** Throws `429 rate_limited` once this address's failures (and lookups in progress) reach the limit. */
   assertAllowed(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  /** `assertAllowed`, then holds a lookup slot for this address until `release`. */
+  reserve(request: FastifyRequest, reply: FastifyReply): Promise<void>;
+  release(request: FastifyRequest): void;
   /** Counts one failed authentication of this address. */
   record(request: FastifyRequest): Promise<void>;
 }
@@ -189,10 +196,24 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
   });
 
   const failures = limiter(limits.authFailuresPerIp);
+  const inFlight = new Map<string, number>();
+  const admit = async (request: FastifyRequest, reply: FastifyReply, hold: boolean) => {
+    if (!failures) return;
+    const state = await failures(request, { increment: false });
+    // No await from here to the increment: concurrent requests see each other's slots.
+    const address = normalizeIP(request.ip);
+    const pending = inFlight.get(address) ?? 0;
+    if (!state.isAllowed && state.remaining - pending <= 0) throw tooManyRequests(reply, state.ttl || 1_000);
+    if (hold) inFlight.set(address, pending + 1);
+  };
   app.decorate('authFailures', {
-    async assertAllowed(request, reply) {
-      const state = failures ? await failures(request, { increment: false }) : null;
-      if (state && !state.isAllowed && state.remaining === 0) throw tooManyRequests(reply, state.ttl);
+    assertAllowed: (request, reply) => admit(request, reply, false),
+    reserve: (request, reply) => admit(request, reply, true),
+    release(request) {
+      const address = normalizeIP(request.ip);
+      const pending = (inFlight.get(address) ?? 1) - 1;
+      if (pending > 0) inFlight.set(address, pending);
+      else inFlight.delete(address);
     },
     async record(request) {
       await failures?.(request);

@@ -138,12 +138,24 @@ describe('negative cache', () => {
     // One lookup per distinct well-formed token, then "unknown" from memory for the rest of the flood.
     expect(queries).toBe(2);
 
-    // From one address, distinct forged tokens reach the database at most `max` times per window.
+    // From one address, distinct forged tokens reach the database at most `max` times per window, one
+    // after another or all at once (lookups in progress count, so a burst cannot pass the check together).
     queries = 0;
     const statuses = new Set<number>();
-    for (let attempt = 0; attempt < 300; attempt += 1) statuses.add((await from(t, '10.8.0.1', 'GET', '/v1/checkout/offer', forgedToken('ps'))).statusCode);
+    for (let attempt = 0; attempt < 100; attempt += 1) statuses.add((await from(t, '10.8.0.1', 'GET', '/v1/checkout/offer', forgedToken('ps'))).statusCode);
     expect(queries).toBe(50);
     expect([...statuses].sort()).toEqual([401, 429]);
+    queries = 0;
+    const burst = await Promise.all(Array.from({ length: 300 }, () => from(t, '10.8.0.2', 'GET', '/v1/checkout/offer', forgedToken('ps'))));
+    expect(queries).toBeLessThanOrEqual(50);
+    expect(burst.filter((response) => response.statusCode === 429).length).toBeGreaterThanOrEqual(250);
+
+    // A burst of one forged token and one forged key, all at once from many addresses: one query each.
+    queries = 0;
+    const [burstSession, burstKey] = [forgedToken('ps'), forgedToken('sk')];
+    await Promise.all(Array.from({ length: 200 }, (_, index) =>
+      from(t, `10.5.${index % 50}.1`, 'GET', index % 2 ? '/v1/checkout/offer' : '/v1/shop', index % 2 ? burstSession : burstKey)));
+    expect(queries).toBe(2);
 
     const legit = await from(t, '10.7.0.1', 'GET', '/v1/checkout/offer', order.token);
     expect(legit.statusCode).toBe(200);
