@@ -13,7 +13,7 @@
 import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../core/errors';
 import { message } from '../core/messages';
-import type { AuthorizeResult, DeclineCode, PaymentGateway } from '../gateways/contract';
+import type { AuthorizeRequest, AuthorizeResult, DeclineCode, LookupResult, PaymentGateway } from '../gateways/contract';
 import type { GatewayName } from './settings';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
@@ -106,21 +106,7 @@ export async function acceptOffer(ctx: UpsellContext, session: CheckoutSession, 
     const declined = await recordDeclined(ctx, upsell, 'processing_error', 'system', { detail: error.message });
     return remember(ctx.db, session.shopId, idempotencyKey, answerFor(declined));
   }
-  const result = await withGatewayTimeout(
-    ctx,
-    gateway.authorize({
-      paymentMethodRef: start.payment.paymentMethodRef,
-      customerRef: start.payment.customerRef ?? null,
-      amount: upsell.amount,
-      currency: upsell.currency,
-      idempotencyKey: `${upsell.id}:authorize`,
-      customerPresent: true,
-      capture: upsell.capture_mode === 'immediate' ? 'immediate' : 'manual',
-      metadata: { upsell_id: upsell.id, order_id: upsell.order_id, shop_id: upsell.shop_id },
-      merchantRef: upsell.shop_id,
-    }),
-    { status: 'unknown', reason: 'timeout' } satisfies AuthorizeResult,
-  );
+  const result = await authorizeUpsell(ctx, gateway, upsell, start.payment);
   ctx.faults.reach('accept.after_authorize');
   // The answer is stored under the key in the transaction that records the outcome: one commit, and a
   // retry after a crash right after it gets exactly this answer.
@@ -134,6 +120,47 @@ export async function acceptOffer(ctx: UpsellContext, session: CheckoutSession, 
   ctx.faults.reach('accept.after_order_change');
   const answer = answerFor(settled);
   return stored ? answer : remember(ctx.db, session.shopId, idempotencyKey, answer);
+}
+
+/** The authorize request of an upsell (accept and reconciliation send the same one, under the same key). */
+export function authorizeRequest(upsell: UpsellRow, payment: { paymentMethodRef: string; customerRef?: string }): AuthorizeRequest {
+  return {
+    paymentMethodRef: payment.paymentMethodRef,
+    customerRef: payment.customerRef ?? null,
+    amount: upsell.amount,
+    currency: upsell.currency,
+    idempotencyKey: `${upsell.id}:authorize`,
+    customerPresent: true,
+    capture: upsell.capture_mode === 'immediate' ? 'immediate' : 'manual',
+    metadata: { upsell_id: upsell.id, order_id: upsell.order_id, shop_id: upsell.shop_id },
+    merchantRef: upsell.shop_id,
+  };
+}
+
+const UNKNOWN: AuthorizeResult = { status: 'unknown', reason: 'timeout' };
+
+/**
+ * Authorizes with the gateway timeout. An authorize that throws instead of answering (the PSP or its SDK
+ * refused the request, e.g. an amount it calls invalid) must not leave the upsell pending forever: the
+ * PSP is asked by the same idempotency key, and when it holds nothing under it the refusal is final — a
+ * `processing_error` decline, the stock given back, nothing charged. When even the lookup cannot tell,
+ * the outcome is unknown: pending, and reconciliation asks again (backed off).
+ */
+export async function authorizeUpsell(
+  ctx: UpsellContext, gateway: PaymentGateway, upsell: UpsellRow, payment: { paymentMethodRef: string; customerRef?: string },
+): Promise<AuthorizeResult> {
+  const request = authorizeRequest(upsell, payment);
+  let refusal: unknown;
+  try {
+    return await withGatewayTimeout(ctx, gateway.authorize(request), UNKNOWN);
+  } catch (error) {
+    refusal = error;
+  }
+  const found = await withGatewayTimeout<LookupResult>(ctx, gateway.lookup({ idempotencyKey: request.idempotencyKey }), UNKNOWN)
+    .catch((): LookupResult => UNKNOWN);
+  if (found.status !== 'not_found') return found;
+  const name = refusal instanceof Error ? refusal.name : 'Error';
+  return { status: 'declined', code: 'processing_error', message: `the payment provider refused the request (${name})`, ref: null };
 }
 
 /** `answerFor`, or null for an upsell that has closed (its answer is an error, raised by the caller). */
@@ -173,7 +200,16 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
   return ctx.db.transaction().execute(async (trx): Promise<BeginResult> => {
     // One round trip: claim the key and read the decision (declined?), its offer and variant as they are
     // now, the card, and any upsell of this offer on this order (another key clicked first).
+    // The decision row is locked (a decline locks it too), and `declined_at` read from the lock: the
+    // locked row is its latest committed version, so an accept and a decline at the same instant are
+    // serialized and exactly one wins.
     const facts = await trx
+      .with('locked', (cte) => cte
+        .selectFrom('decisions')
+        .select('declined_at')
+        .where('shop_id', '=', shopId)
+        .where('order_id', '=', orderId)
+        .forUpdate())
       .with('claimed', (cte) => cte
         .insertInto('idempotency_keys')
         .values({ shop_id: shopId, scope: ACCEPT_SCOPE, key, request_hash: requestHash({ orderId, offerId }), created_at: now })
@@ -189,7 +225,8 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
         .on('upsells.offer_id', '=', offerId))
       .select((eb) => [
         eb.selectFrom('claimed').select('key').as('claimed_key'),
-        'decisions.declined_at', 'decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity',
+        eb.selectFrom('locked').select('locked.declined_at').as('declined_at'),
+        'decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity',
         'variants.id as variant_id', 'variants.stock', 'orders.payment', 'upsells.id as existing_id',
       ])
       .where('decisions.shop_id', '=', shopId)
@@ -203,7 +240,8 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
     }
     if (facts?.declined_at) throw offerClosed();
     const offer = facts ? stillAvailable(facts, now) : null;
-    if (!facts || !offer || offer.id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
+    // `total > 0` also covers decisions stored before free offers were skipped: nothing to charge is no offer.
+    if (!facts || !offer || offer.id !== offerId || offer.total <= 0) throw new DomainError('offer_not_available', 'This offer is not available for this order');
     const { payment } = facts;
     const settings = await shopSettings(ctx, trx, shopId);
     // The upsell and its first event in one statement; the event is written only if the upsell was.
@@ -254,7 +292,10 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
   });
 }
 
-/** A key seen before: its stored answer, or — while the first request is still out — what we know now. */
+/**
+ * A key seen before: the answer for its upsell's current state (the stored answer only tells that the
+ * first request finished), or — while the first request is still out — `idempotency_in_progress`.
+ */
 async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: string, key: string): Promise<AcceptAnswer> {
   const record = await ctx.db
     .selectFrom('idempotency_keys')
@@ -266,7 +307,6 @@ async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: str
   if (record.request_hash !== requestHash({ orderId: session.orderId, offerId })) {
     throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used for another offer or order');
   }
-  if (record.status_code !== null) return { statusCode: record.status_code, body: record.response as AcceptBody };
   const upsell = await ctx.db
     .selectFrom('upsells')
     .selectAll()
@@ -274,6 +314,9 @@ async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: str
     .where('order_id', '=', session.orderId)
     .where('offer_id', '=', offerId)
     .executeTakeFirst();
+  // The upsell as it is now, not the answer stored then: after an undo, a failed capture or a refund the
+  // key answers `409 offer_closed`, never the "accepted" it first got.
+  if (record.status_code !== null) return upsell ? answerFor(upsell) : { statusCode: record.status_code, body: record.response as AcceptBody };
   const mayStillBeRunning = ctx.clock.now().getTime() - record.created_at.getTime() < ctx.gatewayTimeoutMs + 2_000;
   if (!upsell || (upsell.state === 'pending' && mayStillBeRunning)) {
     throw new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress');

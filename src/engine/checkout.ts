@@ -22,10 +22,10 @@ export interface CheckoutSession {
  * The session of a token; `unauthorized` when unknown, `session_expired` after its deadline. Sessions are
  * cached by token hash (they never change); the shop's allowed origins are read from the shop cache.
  */
-export async function authenticateSession(ctx: EngineContext, token: string): Promise<CheckoutSession> {
+export async function authenticateSession(ctx: EngineContext, token: string, use: SessionUse = 'page'): Promise<CheckoutSession> {
   const tokenHash = hashSecret(token);
   const { caches } = ctx;
-  if (!caches) return checkExpiry(ctx, await loadSession(ctx, tokenHash));
+  if (!caches) return checkExpiry(ctx, await loadSession(ctx, tokenHash), use);
   let session = caches.sessions.get(tokenHash);
   if (!session) {
     const { allowedOrigins: _origins, ...loaded } = await loadSession(ctx, tokenHash);
@@ -34,12 +34,37 @@ export async function authenticateSession(ctx: EngineContext, token: string): Pr
   }
   // The shop's origins as they are now (the shop cache: at most 1 s old), not as when the session was cached.
   const shop = await caches.shops.shop(ctx.db, session.shopId);
-  return checkExpiry(ctx, { ...session, allowedOrigins: shop?.settings.allowedOrigins ?? [] });
+  return checkExpiry(ctx, { ...session, allowedOrigins: shop?.settings.allowedOrigins ?? [] }, use);
 }
 
-function checkExpiry(ctx: EngineContext, session: CheckoutSession): CheckoutSession {
-  if (ctx.clock.now() >= session.expiresAt) throw new DomainError('session_expired', 'This post-purchase session has expired');
-  return session;
+/**
+ * What a request does with the session. `undo` (the cancel and the upsell status read) outlives the
+ * session's TTL while an upsell of its order is still inside its undo window (or still `pending`, its
+ * window not started): the buyer's right to undo is never cut short by the page's session ending first.
+ */
+export type SessionUse = 'page' | 'undo';
+
+async function checkExpiry(ctx: EngineContext, session: CheckoutSession, use: SessionUse): Promise<CheckoutSession> {
+  const now = ctx.clock.now();
+  if (now < session.expiresAt) return session;
+  if (use === 'undo' && (await undoStillOpen(ctx.db, session, now))) return session;
+  throw new DomainError('session_expired', 'This post-purchase session has expired');
+}
+
+/** An upsell of the session's order that can still be undone (or cancelled again, idempotently) now. */
+async function undoStillOpen(db: Db, session: CheckoutSession, now: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('upsells')
+    .select('id')
+    .where('shop_id', '=', session.shopId)
+    .where('order_id', '=', session.orderId)
+    .where((eb) => eb.or([
+      eb('state', '=', 'pending'),
+      eb.and([eb('state', 'in', ['authorized', 'cancelled']), eb('undo_until', '>', now)]),
+    ]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 async function loadSession(ctx: EngineContext, tokenHash: string): Promise<CheckoutSession> {

@@ -6,7 +6,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { DomainError } from '../core/errors';
-import { authenticateSession, type CheckoutSession } from '../engine/checkout';
+import { authenticateSession, type CheckoutSession, type SessionUse } from '../engine/checkout';
 import type { EngineContext } from '../engine/context';
 import { shopIdForKey } from '../engine/shops';
 
@@ -52,11 +52,18 @@ export function merchantAuth(ctx: EngineContext) {
   };
 }
 
+/** Routes that set `config: { sessionUse: 'undo' }` accept a session past its TTL during an undo window. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    sessionUse?: SessionUse;
+  }
+}
+
 export function sessionAuth(ctx: EngineContext) {
   return async (request: FastifyRequest) => {
     const token = bearerToken(request);
     if (!token?.startsWith('ps_')) throw unauthorized('Send Authorization: Bearer ps_… with the post-purchase session token');
-    request.checkoutSession = await authenticateSession(ctx, token);
+    request.checkoutSession = await authenticateSession(ctx, token, request.routeOptions.config.sessionUse ?? 'page');
     request.shopId = request.checkoutSession.shopId;
   };
 }

@@ -8,6 +8,7 @@ import type { Clock } from '../../src/engine/context';
 import type { Faults, UpsellContext } from '../../src/engine/upsells';
 import type { SandboxGateway } from '../../src/gateways/sandbox/sandbox';
 import { createApp, type App } from '../../src/http/app';
+import { createMetrics } from '../../src/http/metrics';
 import type { Logger } from 'pino';
 import { composeServices, type ServiceOptions } from '../../src/runtime';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
@@ -65,9 +66,10 @@ export async function buildTestApp(
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.gatewayEndpoints ? { gatewayEndpoints: options.gatewayEndpoints } : {}),
   });
+  const metrics = createMetrics(ctx);
   const app = await createApp(
     { adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken, ...(options.logger ? { logger: options.logger } : {}) },
-    { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
+    { ctx, sandbox, metrics, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
   );
   await app.ready();
   return {
@@ -75,7 +77,7 @@ export async function buildTestApp(
     clock,
     ctx,
     sandbox,
-    worker: createWorker(ctx),
+    worker: createWorker(ctx, { observer: metrics.workerObserver(options.logger) }),
     database,
     async close() {
       await app.close();
