@@ -200,16 +200,11 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
   return ctx.db.transaction().execute(async (trx): Promise<BeginResult> => {
     // One round trip: claim the key and read the decision (declined?), its offer and variant as they are
     // now, the card, and any upsell of this offer on this order (another key clicked first).
-    // The decision row is locked (a decline locks it too), and `declined_at` read from the lock: the
-    // locked row is its latest committed version, so an accept and a decline at the same instant are
-    // serialized and exactly one wins.
+    // The decision row is locked first (a decline locks it too), so an accept and a decline at the same
+    // instant are serialized and exactly one wins; the next statement then sees the winner's commit. Its
+    // own statement, before the key is claimed: every accept takes the two locks in the same order.
+    await trx.selectFrom('decisions').select('order_id').where('shop_id', '=', shopId).where('order_id', '=', orderId).forUpdate().execute();
     const facts = await trx
-      .with('locked', (cte) => cte
-        .selectFrom('decisions')
-        .select('declined_at')
-        .where('shop_id', '=', shopId)
-        .where('order_id', '=', orderId)
-        .forUpdate())
       .with('claimed', (cte) => cte
         .insertInto('idempotency_keys')
         .values({ shop_id: shopId, scope: ACCEPT_SCOPE, key, request_hash: requestHash({ orderId, offerId }), created_at: now })
@@ -225,15 +220,14 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
         .on('upsells.offer_id', '=', offerId))
       .select((eb) => [
         eb.selectFrom('claimed').select('key').as('claimed_key'),
-        eb.selectFrom('locked').select('locked.declined_at').as('declined_at'),
-        'decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity',
+        'decisions.declined_at', 'decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity',
         'variants.id as variant_id', 'variants.stock', 'orders.payment', 'upsells.id as existing_id',
       ])
       .where('decisions.shop_id', '=', shopId)
       .where('decisions.order_id', '=', orderId)
       .executeTakeFirst();
     // Every session's order has its decision; without one there is nothing to accept (the claim rolls back).
-    if (facts && facts.claimed_key === null) return { kind: 'answer', answer: await replay(ctx, session, offerId, key) };
+    if (facts && facts.claimed_key === null) return { kind: 'answer', answer: await replay(ctx, trx, session, offerId, key) };
     if (facts?.existing_id) {
       const existing = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', facts.existing_id).executeTakeFirstOrThrow();
       return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(existing)) };
@@ -296,8 +290,8 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
  * A key seen before: the answer for its upsell's current state (the stored answer only tells that the
  * first request finished), or — while the first request is still out — `idempotency_in_progress`.
  */
-async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: string, key: string): Promise<AcceptAnswer> {
-  const record = await ctx.db
+async function replay(ctx: UpsellContext, trx: Kysely<Database>, session: CheckoutSession, offerId: string, key: string): Promise<AcceptAnswer> {
+  const record = await trx
     .selectFrom('idempotency_keys')
     .select(['request_hash', 'status_code', 'response', 'created_at'])
     .where('shop_id', '=', session.shopId)
@@ -307,7 +301,7 @@ async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: str
   if (record.request_hash !== requestHash({ orderId: session.orderId, offerId })) {
     throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used for another offer or order');
   }
-  const upsell = await ctx.db
+  const upsell = await trx
     .selectFrom('upsells')
     .selectAll()
     .where('shop_id', '=', session.shopId)
