@@ -20,6 +20,7 @@ import { builtinOrderSinks } from './orders/builtin';
 import { createWorker, type Worker } from './worker/index';
 import { systemResolver } from './worker/webhooks';
 import { createApp, type App } from './http/app';
+import { createMetrics } from './http/metrics';
 import { connectDatabase, migrateToLatest, type DatabaseHandle } from './store/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded';
 import { ensureDemoShop, type DemoShop } from './web/demo-seed';
@@ -155,19 +156,21 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     // Other nodes' offer changes arrive by NOTIFY; without the listener the version re-check still bounds staleness.
     await ctx.caches?.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
     let demo: DemoShop | null = null;
+    const metrics = createMetrics(ctx);
     const app = await createApp(
       {
         adminToken: config.adminToken, logger: logger.child({ component: 'http' }), demoShop: () => demo,
         rateLimits: config.rateLimits, trustProxy: config.trustProxy,
       },
-      { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
+      { ctx, sandbox, metrics, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
     );
     await app.listen({ port: config.port, host: config.host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = config.port === port ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
     demo = config.seedDemo ? await ensureDemoShop(ctx, config.dataDir, url) : null;
-    const worker = config.runWorker ? createWorker(ctx, { logger: logger.child({ component: 'worker' }) }) : null;
+    const workerLogger = logger.child({ component: 'worker' });
+    const worker = config.runWorker ? createWorker(ctx, { logger: workerLogger, observer: metrics.workerObserver(workerLogger) }) : null;
     worker?.start();
     return {
       app,

@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'invalid_webhook_url',
   'rate_limited',
   'csrf_token_invalid',
+  'notification_not_processed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

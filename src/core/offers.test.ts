@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseDecimal, type Decimal } from './money';
 import {
+  compileOffers,
   decide,
+  decideCompiled,
   ineligibilityReasons,
   priceOffer,
   type Candidate,
@@ -257,5 +259,23 @@ describe('decide', () => {
 
   it('chooses nothing for no candidates', () => {
     expect(decide([], orderFacts(), NOW)).toEqual({ chosen: null, evaluations: [] });
+  });
+});
+
+describe('an offer is never free', () => {
+  it.each<[string, Discount | null, number]>([
+    ['a 100 % discount', { type: 'percentage', value: 100 }, 1000],
+    ['a fixed discount equal to the price', { type: 'fixed', value: 1000 }, 1000],
+    ['a fixed discount above the price', { type: 'fixed', value: 5000 }, 1000],
+    ['a price of 0', null, 0],
+  ])('skips %s, with price_not_positive, in decide and decideCompiled alike', (_name, discount, unitPrice) => {
+    const free = candidate({ id: 'free', priority: 10, discount }, { prices: { USD: unitPrice } });
+    const paid = candidate({ id: 'paid', variantId: 'cup', discount: null }, { id: 'cup', productId: 'cup', prices: { USD: 800 } });
+    const decision = decide([free, paid], orderFacts({ taxRate: rate('0.2') }), NOW);
+    expect(decision.chosen?.candidate.offer.id).toBe('paid');
+    expect(decision.evaluations.find((entry) => entry.offerId === 'free')).toMatchObject({
+      eligible: false, reasons: [expect.objectContaining({ code: 'price_not_positive' })],
+    });
+    expect(decideCompiled(compileOffers([free, paid]), orderFacts({ taxRate: rate('0.2') }), NOW)?.candidate.offer.id).toBe('paid');
   });
 });

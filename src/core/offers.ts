@@ -105,6 +105,7 @@ export const REASON_CODES = [
   'lower_priority',
   'lower_expected_revenue',
   'tie_broken_by_age',
+  'price_not_positive',
 ] as const;
 
 export type ReasonCode = (typeof REASON_CODES)[number];
@@ -270,6 +271,10 @@ export function decide(candidates: readonly Candidate[], order: OrderFacts, now:
       shippingAmount: shippingFor(candidate.offer, order.currency),
     });
     const entry = { candidate, price, expectedRevenue: price.listTotal - price.discountAmount };
+    if (entry.expectedRevenue <= 0) {
+      outcomes.set(candidate, [notPositive(price)]);
+      continue;
+    }
     eligible.push(entry);
     outcomes.set(candidate, entry);
   }
@@ -288,6 +293,17 @@ export function decide(candidates: readonly Candidate[], order: OrderFacts, now:
   });
 
   return { chosen: winner ? { candidate: winner.candidate, price: winner.price } : null, evaluations };
+}
+
+/**
+ * An offer is never free: after its discount the item must cost at least one minor unit (a catalog price
+ * change can make a saved discount reach the price; such an offer is skipped, never charged 0).
+ */
+function notPositive(price: OfferPrice): Reason {
+  return {
+    code: 'price_not_positive',
+    message: `The discount leaves nothing to charge: ${price.listTotal} − ${price.discountAmount} ${price.currency} (minor units)`,
+  };
 }
 
 function compareEligible(a: Eligible, b: Eligible): number {
@@ -404,6 +420,8 @@ export function decideCompiled(
     const variant = entry.candidate.variant;
     if (!variant || !isEligible(entry, variant, order, nowMs, stockOf)) continue;
     const revenue = expectedRevenueOf(entry, variant.prices[order.currency] ?? 0, order.currency);
+    // Never free (see `notPositive`).
+    if (revenue <= 0) continue;
     // Within a level the ranking is oldest first, so only a strictly higher revenue takes over.
     if (!best || revenue > best.revenue) best = { entry, variant, revenue };
   }

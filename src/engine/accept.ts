@@ -13,7 +13,7 @@
 import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../core/errors';
 import { message } from '../core/messages';
-import type { AuthorizeResult, DeclineCode, PaymentGateway } from '../gateways/contract';
+import type { AuthorizeRequest, AuthorizeResult, DeclineCode, LookupResult, PaymentGateway } from '../gateways/contract';
 import type { GatewayName } from './settings';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
@@ -106,21 +106,7 @@ export async function acceptOffer(ctx: UpsellContext, session: CheckoutSession, 
     const declined = await recordDeclined(ctx, upsell, 'processing_error', 'system', { detail: error.message });
     return remember(ctx.db, session.shopId, idempotencyKey, answerFor(declined));
   }
-  const result = await withGatewayTimeout(
-    ctx,
-    gateway.authorize({
-      paymentMethodRef: start.payment.paymentMethodRef,
-      customerRef: start.payment.customerRef ?? null,
-      amount: upsell.amount,
-      currency: upsell.currency,
-      idempotencyKey: `${upsell.id}:authorize`,
-      customerPresent: true,
-      capture: upsell.capture_mode === 'immediate' ? 'immediate' : 'manual',
-      metadata: { upsell_id: upsell.id, order_id: upsell.order_id, shop_id: upsell.shop_id },
-      merchantRef: upsell.shop_id,
-    }),
-    { status: 'unknown', reason: 'timeout' } satisfies AuthorizeResult,
-  );
+  const result = await authorizeUpsell(ctx, gateway, upsell, start.payment);
   ctx.faults.reach('accept.after_authorize');
   // The answer is stored under the key in the transaction that records the outcome: one commit, and a
   // retry after a crash right after it gets exactly this answer.
@@ -134,6 +120,47 @@ export async function acceptOffer(ctx: UpsellContext, session: CheckoutSession, 
   ctx.faults.reach('accept.after_order_change');
   const answer = answerFor(settled);
   return stored ? answer : remember(ctx.db, session.shopId, idempotencyKey, answer);
+}
+
+/** The authorize request of an upsell (accept and reconciliation send the same one, under the same key). */
+export function authorizeRequest(upsell: UpsellRow, payment: { paymentMethodRef: string; customerRef?: string }): AuthorizeRequest {
+  return {
+    paymentMethodRef: payment.paymentMethodRef,
+    customerRef: payment.customerRef ?? null,
+    amount: upsell.amount,
+    currency: upsell.currency,
+    idempotencyKey: `${upsell.id}:authorize`,
+    customerPresent: true,
+    capture: upsell.capture_mode === 'immediate' ? 'immediate' : 'manual',
+    metadata: { upsell_id: upsell.id, order_id: upsell.order_id, shop_id: upsell.shop_id },
+    merchantRef: upsell.shop_id,
+  };
+}
+
+const UNKNOWN: AuthorizeResult = { status: 'unknown', reason: 'timeout' };
+
+/**
+ * Authorizes with the gateway timeout. An authorize that throws instead of answering (the PSP or its SDK
+ * refused the request, e.g. an amount it calls invalid) must not leave the upsell pending forever: the
+ * PSP is asked by the same idempotency key, and when it holds nothing under it the refusal is final — a
+ * `processing_error` decline, the stock given back, nothing charged. When even the lookup cannot tell,
+ * the outcome is unknown: pending, and reconciliation asks again (backed off).
+ */
+export async function authorizeUpsell(
+  ctx: UpsellContext, gateway: PaymentGateway, upsell: UpsellRow, payment: { paymentMethodRef: string; customerRef?: string },
+): Promise<AuthorizeResult> {
+  const request = authorizeRequest(upsell, payment);
+  let refusal: unknown;
+  try {
+    return await withGatewayTimeout(ctx, gateway.authorize(request), UNKNOWN);
+  } catch (error) {
+    refusal = error;
+  }
+  const found = await withGatewayTimeout<LookupResult>(ctx, gateway.lookup({ idempotencyKey: request.idempotencyKey }), UNKNOWN)
+    .catch((): LookupResult => UNKNOWN);
+  if (found.status !== 'not_found') return found;
+  const name = refusal instanceof Error ? refusal.name : 'Error';
+  return { status: 'declined', code: 'processing_error', message: `the payment provider refused the request (${name})`, ref: null };
 }
 
 /** `answerFor`, or null for an upsell that has closed (its answer is an error, raised by the caller). */
@@ -173,6 +200,10 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
   return ctx.db.transaction().execute(async (trx): Promise<BeginResult> => {
     // One round trip: claim the key and read the decision (declined?), its offer and variant as they are
     // now, the card, and any upsell of this offer on this order (another key clicked first).
+    // The decision row is locked first (a decline locks it too), so an accept and a decline at the same
+    // instant are serialized and exactly one wins; the next statement then sees the winner's commit. Its
+    // own statement, before the key is claimed: every accept takes the two locks in the same order.
+    await trx.selectFrom('decisions').select('order_id').where('shop_id', '=', shopId).where('order_id', '=', orderId).forUpdate().execute();
     const facts = await trx
       .with('claimed', (cte) => cte
         .insertInto('idempotency_keys')
@@ -196,14 +227,15 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
       .where('decisions.order_id', '=', orderId)
       .executeTakeFirst();
     // Every session's order has its decision; without one there is nothing to accept (the claim rolls back).
-    if (facts && facts.claimed_key === null) return { kind: 'answer', answer: await replay(ctx, session, offerId, key) };
+    if (facts && facts.claimed_key === null) return { kind: 'answer', answer: await replay(ctx, trx, session, offerId, key) };
     if (facts?.existing_id) {
       const existing = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', facts.existing_id).executeTakeFirstOrThrow();
       return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(existing)) };
     }
     if (facts?.declined_at) throw offerClosed();
     const offer = facts ? stillAvailable(facts, now) : null;
-    if (!facts || !offer || offer.id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
+    // `total > 0` also covers decisions stored before free offers were skipped: nothing to charge is no offer.
+    if (!facts || !offer || offer.id !== offerId || offer.total <= 0) throw new DomainError('offer_not_available', 'This offer is not available for this order');
     const { payment } = facts;
     const settings = await shopSettings(ctx, trx, shopId);
     // The upsell and its first event in one statement; the event is written only if the upsell was.
@@ -254,9 +286,12 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
   });
 }
 
-/** A key seen before: its stored answer, or — while the first request is still out — what we know now. */
-async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: string, key: string): Promise<AcceptAnswer> {
-  const record = await ctx.db
+/**
+ * A key seen before: the answer for its upsell's current state (the stored answer only tells that the
+ * first request finished), or — while the first request is still out — `idempotency_in_progress`.
+ */
+async function replay(ctx: UpsellContext, trx: Kysely<Database>, session: CheckoutSession, offerId: string, key: string): Promise<AcceptAnswer> {
+  const record = await trx
     .selectFrom('idempotency_keys')
     .select(['request_hash', 'status_code', 'response', 'created_at'])
     .where('shop_id', '=', session.shopId)
@@ -266,14 +301,16 @@ async function replay(ctx: UpsellContext, session: CheckoutSession, offerId: str
   if (record.request_hash !== requestHash({ orderId: session.orderId, offerId })) {
     throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used for another offer or order');
   }
-  if (record.status_code !== null) return { statusCode: record.status_code, body: record.response as AcceptBody };
-  const upsell = await ctx.db
+  const upsell = await trx
     .selectFrom('upsells')
     .selectAll()
     .where('shop_id', '=', session.shopId)
     .where('order_id', '=', session.orderId)
     .where('offer_id', '=', offerId)
     .executeTakeFirst();
+  // The upsell as it is now, not the answer stored then: after an undo, a failed capture or a refund the
+  // key answers `409 offer_closed`, never the "accepted" it first got.
+  if (record.status_code !== null) return upsell ? answerFor(upsell) : { statusCode: record.status_code, body: record.response as AcceptBody };
   const mayStillBeRunning = ctx.clock.now().getTime() - record.created_at.getTime() < ctx.gatewayTimeoutMs + 2_000;
   if (!upsell || (upsell.state === 'pending' && mayStillBeRunning)) {
     throw new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress');

@@ -24,17 +24,24 @@ export interface CheckoutSession {
  * Unknown tokens are remembered for a few seconds (`unknownSessions`), so repeating one costs no query;
  * `beforeQuery` runs only when the database must be asked (the HTTP layer's failed-authentication limit).
  */
-export async function authenticateSession(ctx: EngineContext, token: string, beforeQuery?: () => Promise<void>): Promise<CheckoutSession> {
+export interface SessionCheck {
+  /** What the request does with the session (default `page`). */
+  readonly use?: SessionUse;
+  /** Runs only when the database must be asked (the HTTP layer's failed-authentication limit). */
+  readonly beforeQuery?: () => Promise<void>;
+}
+
+export async function authenticateSession(ctx: EngineContext, token: string, { use = 'page', beforeQuery }: SessionCheck = {}): Promise<CheckoutSession> {
   const tokenHash = hashSecret(token);
   const { caches } = ctx;
   if (!caches) {
     await beforeQuery?.();
-    return checkExpiry(ctx, await loadSession(ctx, tokenHash));
+    return checkExpiry(ctx, await loadSession(ctx, tokenHash), use);
   }
   const session = caches.sessions.get(tokenHash) ?? (await lookUpSession(ctx, caches, tokenHash, beforeQuery));
   // The shop's origins as they are now (the shop cache: at most 1 s old), not as when the session was cached.
   const shop = await caches.shops.shop(ctx.db, session.shopId);
-  return checkExpiry(ctx, { ...session, allowedOrigins: shop?.settings.allowedOrigins ?? [] });
+  return checkExpiry(ctx, { ...session, allowedOrigins: shop?.settings.allowedOrigins ?? [] }, use);
 }
 
 /** A session from the database, one query for requests that miss together; unknown tokens are remembered. */
@@ -59,9 +66,34 @@ function unknownSession(): DomainError {
   return new DomainError('unauthorized', 'Unknown session token');
 }
 
-function checkExpiry(ctx: EngineContext, session: CheckoutSession): CheckoutSession {
-  if (ctx.clock.now() >= session.expiresAt) throw new DomainError('session_expired', 'This post-purchase session has expired');
-  return session;
+/**
+ * What a request does with the session. `undo` (the cancel and the upsell status read) outlives the
+ * session's TTL while an upsell of its order is still inside its undo window (or still `pending`, its
+ * window not started): the buyer's right to undo is never cut short by the page's session ending first.
+ */
+export type SessionUse = 'page' | 'undo';
+
+async function checkExpiry(ctx: EngineContext, session: CheckoutSession, use: SessionUse): Promise<CheckoutSession> {
+  const now = ctx.clock.now();
+  if (now < session.expiresAt) return session;
+  if (use === 'undo' && (await undoStillOpen(ctx.db, session, now))) return session;
+  throw new DomainError('session_expired', 'This post-purchase session has expired');
+}
+
+/** An upsell of the session's order that can still be undone (or cancelled again, idempotently) now. */
+async function undoStillOpen(db: Db, session: CheckoutSession, now: Date): Promise<boolean> {
+  const row = await db
+    .selectFrom('upsells')
+    .select('id')
+    .where('shop_id', '=', session.shopId)
+    .where('order_id', '=', session.orderId)
+    .where((eb) => eb.or([
+      eb('state', '=', 'pending'),
+      eb.and([eb('state', 'in', ['authorized', 'cancelled']), eb('undo_until', '>', now)]),
+    ]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
 }
 
 async function loadSession(ctx: EngineContext, tokenHash: string): Promise<CheckoutSession> {

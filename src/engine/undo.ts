@@ -76,28 +76,36 @@ export async function completeUndo(ctx: UpsellContext, upsell: UpsellRow, actor:
   });
 }
 
-/** "No thanks": recorded on the decision; the offer is closed for this order from then on. */
+/**
+ * "No thanks": recorded on the decision; the offer is closed for this order from then on. The decision
+ * row is locked first, as an accept's first step locks it: a decline and an accept sent at the same
+ * instant are serialized on it, so exactly one wins (the accept then answers `offer_closed`, or the
+ * decline `offer_already_accepted`).
+ */
 export async function declineOffer(ctx: UpsellContext, session: CheckoutSession, offerId: string): Promise<void> {
-  const upsell = await ctx.db
-    .selectFrom('upsells')
-    .select(['id', 'state'])
-    .where('shop_id', '=', session.shopId)
-    .where('order_id', '=', session.orderId)
-    .where('offer_id', '=', offerId)
-    .executeTakeFirst();
-  if (upsell && upsell.state !== 'declined') {
-    throw new DomainError('offer_already_accepted', 'This offer was already accepted; use undo instead');
-  }
-  const decision = await ctx.db
-    .selectFrom('decisions')
-    .select(['offer_id', 'declined_at'])
-    .where('shop_id', '=', session.shopId)
-    .where('order_id', '=', session.orderId)
-    .executeTakeFirst();
-  if (!decision || decision.offer_id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
-  if (decision.declined_at) return;
-  // Sets declined_at and records the analytics event `offer_declined` in one statement.
-  await declineDecision(ctx.db, session.shopId, session.orderId, ctx.clock.now());
+  await ctx.db.transaction().execute(async (trx) => {
+    const decision = await trx
+      .selectFrom('decisions')
+      .select(['offer_id', 'declined_at'])
+      .where('shop_id', '=', session.shopId)
+      .where('order_id', '=', session.orderId)
+      .forUpdate()
+      .executeTakeFirst();
+    const upsell = await trx
+      .selectFrom('upsells')
+      .select(['id', 'state'])
+      .where('shop_id', '=', session.shopId)
+      .where('order_id', '=', session.orderId)
+      .where('offer_id', '=', offerId)
+      .executeTakeFirst();
+    if (upsell && upsell.state !== 'declined') {
+      throw new DomainError('offer_already_accepted', 'This offer was already accepted; use undo instead');
+    }
+    if (!decision || decision.offer_id !== offerId) throw new DomainError('offer_not_available', 'This offer is not available for this order');
+    if (decision.declined_at) return;
+    // Sets declined_at and records the analytics event `offer_declined` in one statement.
+    await declineDecision(trx, session.shopId, session.orderId, ctx.clock.now());
+  });
 }
 
 /** After the 3-D Secure challenge: asks the PSP for the outcome and finishes the accept. */

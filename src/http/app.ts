@@ -18,7 +18,7 @@ import type { DemoShop } from '../web/demo-seed';
 import { widgetRoutes } from '../web/widget/routes';
 import { registerJsonParser } from './body';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limit';
-import { createMetrics } from './metrics';
+import { createMetrics, type Metrics } from './metrics';
 import { createCheckoutCors } from './cors';
 import { errorBody, handleError } from './errors';
 import { ViewRecorder } from '../analytics/events';
@@ -52,6 +52,8 @@ export interface AppDeps {
   readonly sandbox: SandboxGateway;
   /** Resolves when the database answers (for `/readyz`). */
   readonly databaseReady: () => Promise<void>;
+  /** The registry `/metrics` serves, shared with the worker of this process (one is made when absent). */
+  readonly metrics?: Metrics;
 }
 
 export type App = FastifyInstance;
@@ -82,7 +84,7 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
       throw new DomainError('card_data_rejected', 'Plusone never accepts card numbers; nothing from this request was stored.');
     }
   });
-  const metrics = createMetrics(deps.ctx);
+  const metrics = deps.metrics ?? createMetrics(deps.ctx);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);
     request.log.info(
@@ -134,7 +136,7 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   await app.register(analyticsRoutes, { ctx: deps.ctx, views });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
-  await app.register(pspWebhookRoutes, { ctx: deps.ctx });
+  await app.register(pspWebhookRoutes, { ctx: deps.ctx, observer: metrics.workerObserver(options.logger) });
   await app.register(sandboxChallengeRoutes, { gateway: deps.sandbox });
   await app.register(widgetRoutes);
   const api: ApiClient = async (request) => {

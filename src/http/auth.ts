@@ -8,7 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../core/errors';
-import { authenticateSession, type CheckoutSession } from '../engine/checkout';
+import { authenticateSession, type CheckoutSession, type SessionUse } from '../engine/checkout';
 import type { EngineContext } from '../engine/context';
 import { shopIdForKey } from '../engine/shops';
 
@@ -99,12 +99,20 @@ export function merchantAuth(ctx: EngineContext) {
   };
 }
 
+/** Routes that set `config: { sessionUse: 'undo' }` accept a session past its TTL during an undo window. */
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    sessionUse?: SessionUse;
+  }
+}
+
 export function sessionAuth(ctx: EngineContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
     if (!token || !looksIssued(token, 'ps')) return refuse(request, reply, 'Send Authorization: Bearer ps_… with the post-purchase session token');
+    const use = request.routeOptions.config.sessionUse ?? 'page';
     const session = await lookUp(request, reply, 'Unknown session token', (beforeQuery) =>
-      authenticateSession(ctx, token, beforeQuery).catch((error: unknown) => {
+      authenticateSession(ctx, token, { use, beforeQuery }).catch((error: unknown) => {
         if (error instanceof DomainError && error.code === 'unauthorized') return null;
         throw error;
       }));

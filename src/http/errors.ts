@@ -39,6 +39,7 @@ const STATUS: Record<ErrorCode, number> = {
   invalid_webhook_url: 400,
   rate_limited: 429,
   csrf_token_invalid: 403,
+  notification_not_processed: 503,
 };
 
 export interface ErrorBody {

@@ -1,17 +1,22 @@
 /**
  * Prometheus metrics at `GET /metrics`: request latency per route, accept outcomes, how far past its
- * window the oldest uncaptured authorization is (finalizer lag), and the webhook outbox backlog. One
+ * window the oldest uncaptured authorization is (finalizer lag), the webhook outbox backlog, worker rows that
+ * failed (by sweep) and captures the PSP refused after the window (the worker reports both through its
+ * `WorkerObserver`, built here with `workerObserver`). One
  * registry per app (no module-level singleton), so tests and several apps in a process stay apart.
  * Only aggregates are exposed, nothing per shop.
  */
 import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineContext } from '../engine/context';
+import { loggingObserver, SWEEPS, type LogSink, type WorkerObserver } from '../worker/observer';
 
 export interface Metrics {
   readonly registry: Registry;
   observeRequest(method: string, route: string, statusCode: number, seconds: number): void;
   countAccept(outcome: string): void;
+  /** The worker's observer: logs with `logger` and counts in this registry. */
+  workerObserver(logger?: LogSink): WorkerObserver;
 }
 
 export function createMetrics(ctx: EngineContext): Metrics {
@@ -28,6 +33,19 @@ export function createMetrics(ctx: EngineContext): Metrics {
     name: 'plusone_accept_outcomes_total',
     help: 'Answers of POST /v1/checkout/accept by status (accepted, declined, requires_action, pending)',
     labelNames: ['outcome'],
+    registers: [registry],
+  });
+  const rowFailures = new Counter({
+    name: 'plusone_worker_row_failures_total',
+    help: 'Worker rows (or whole sweeps) whose work threw; each is backed off and retried, the others go on',
+    labelNames: ['sweep'],
+    registers: [registry],
+  });
+  // Every sweep shows up at 0, so an alert can be written before the first failure.
+  for (const sweep of SWEEPS) rowFailures.inc({ sweep }, 0);
+  const captureFailures = new Counter({
+    name: 'plusone_capture_failures_total',
+    help: 'Captures after the undo window that the PSP refused (upsell capture_failed, line removed)',
     registers: [registry],
   });
   new Gauge({
@@ -66,6 +84,12 @@ export function createMetrics(ctx: EngineContext): Metrics {
     },
     countAccept(outcome) {
       accepts.inc({ outcome });
+    },
+    workerObserver(logger) {
+      return loggingObserver(logger, {
+        rowFailed: (sweep) => rowFailures.inc({ sweep }),
+        captureFailed: () => captureFailures.inc(),
+      });
     },
   };
 }

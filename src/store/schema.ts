@@ -106,6 +106,17 @@ export interface OrdersTable {
   finalized_at: Timestamp | null;
   /** Set on a linked order: the upsell it was created for. */
   upsell_id: string | null;
+  /** Finalizations of this order that threw, and when the next may run (per-row backoff). */
+  finalize_attempts: ColumnType<number, number | undefined, number>;
+  finalize_retry_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+}
+
+/** Inbound PSP events already handled (by the PSP's event id), so a replay is not processed again. */
+export interface PspEventsTable {
+  shop_id: string;
+  gateway: string;
+  event_id: string;
+  received_at: Timestamp;
 }
 
 export interface OrderLinesTable {
@@ -244,6 +255,7 @@ export interface Database {
   upsells: UpsellsTable;
   upsell_events: UpsellEventsTable;
   webhook_outbox: WebhookOutboxTable;
+  psp_events: PspEventsTable;
   analytics_events: import('../analytics/tables').AnalyticsEventsTable;
   experiments: import('../analytics/tables').ExperimentsTable;
   analytics_daily: import('../analytics/tables').AnalyticsDailyTable;

@@ -10,6 +10,8 @@ import {
   appendEvent, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell, type UpsellContext,
 } from '../engine/upsells';
 import type { UpsellRow } from '../store/schema';
+import { backOffUpsell, inSavepoint, upsellIds, type Trx } from './backoff';
+import { isolate, isolateOne, silentObserver, type WorkerObserver } from './observer';
 
 const CAPTURE_LEASE_MS = 60_000;
 /**
@@ -21,36 +23,25 @@ const CAPTURE_CONCURRENCY = 8;
 /** Rows claimed per round; a full batch means more are due, and the worker goes again at once. */
 export const CAPTURE_BATCH = 100;
 
-export async function captureDue(ctx: UpsellContext, limit = CAPTURE_BATCH): Promise<number> {
-  const claimed = await claimDue(ctx, limit);
+export async function captureDue(ctx: UpsellContext, observer: WorkerObserver = silentObserver, limit = CAPTURE_BATCH): Promise<number> {
+  const claimed = await claimDue(ctx, observer, limit);
   ctx.faults.reach('capture.after_claim');
-  await eachConcurrently(claimed, CAPTURE_CONCURRENCY, (upsell) => capture(ctx, upsell));
+  const row = { ids: upsellIds, work: (upsell: UpsellRow) => capture(ctx, observer, upsell), backOff: (upsell: UpsellRow) => backOffUpsell(ctx, upsell) };
+  await eachConcurrently(claimed, CAPTURE_CONCURRENCY, (upsell) => isolateOne(observer, 'capture', upsell, row));
   return claimed.length;
 }
 
-/**
- * Runs `work` over `items`, at most `limit` at a time. After a failure no new item starts; the ones in
- * flight finish, then the first error is thrown (unstarted rows come back after their lease).
- */
-async function eachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` over `items`, at most `limit` at a time (each item isolates its own failure). */
+async function eachConcurrently<T>(items: readonly T[], limit: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
-  let failure: { error: unknown } | null = null;
   const lane = async () => {
-    while (!failure && next < items.length) {
-      const item = items[next++] as T;
-      try {
-        await work(item);
-      } catch (error) {
-        failure ??= { error };
-      }
-    }
+    while (next < items.length) await work(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
-  if (failure) throw (failure as { error: unknown }).error;
 }
 
 /** Claims due rows in one short transaction; immediate-capture upsells are simply marked captured. */
-async function claimDue(ctx: UpsellContext, limit: number): Promise<UpsellRow[]> {
+async function claimDue(ctx: UpsellContext, observer: WorkerObserver, limit: number): Promise<UpsellRow[]> {
   const now = ctx.clock.now();
   const leaseUntil = new Date(now.getTime() + CAPTURE_LEASE_MS);
   return ctx.db.transaction().execute(async (trx) => {
@@ -58,7 +49,11 @@ async function claimDue(ctx: UpsellContext, limit: number): Promise<UpsellRow[]>
       .selectFrom('upsells')
       .selectAll()
       .where((eb) => eb.or([
-        eb.and([eb('state', '=', 'authorized'), eb('undo_until', '<=', now), eb('cancel_requested_at', 'is', null)]),
+        eb.and([
+          eb('state', '=', 'authorized'), eb('undo_until', '<=', now), eb('cancel_requested_at', 'is', null),
+          // A row whose claim threw is backed off by its lease.
+          eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]),
+        ]),
         eb.and([eb('state', '=', 'capturing'), eb('lease_until', '<=', now)]),
       ]))
       .orderBy('undo_until')
@@ -67,24 +62,37 @@ async function claimDue(ctx: UpsellContext, limit: number): Promise<UpsellRow[]>
       .skipLocked()
       .execute();
     const toCapture: UpsellRow[] = [];
-    for (const row of rows) {
-      if (row.state === 'capturing') {
-        await appendEvent(trx, row, 'capture_retry', row.state, { actor: 'worker', reason: 'lease expired' }, now);
-        toCapture.push(await trx.updateTable('upsells').set({ lease_until: leaseUntil })
-          .where('shop_id', '=', row.shop_id).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow());
-      } else if (row.captured_at_authorization) {
-        // Immediate mode: the money was captured with the authorization; the window closing makes it final.
-        const captured = await transition(ctx, trx, row, 'captured', { actor: 'worker', reason: 'captured at authorization' });
-        await sinkFor(ctx, captured).settleUpsell(trx, captured.shop_id, orderChangeOf(captured));
-      } else {
-        toCapture.push(await transition(ctx, trx, row, 'capturing', { actor: 'worker', reason: 'undo window closed', set: { lease_until: leaseUntil } }));
-      }
-    }
+    // Each row in its own savepoint: one that throws is rolled back alone and backed off, the rest go on.
+    await isolate(observer, 'capture', rows, {
+      ids: upsellIds,
+      work: (row) => inSavepoint(trx, async () => {
+        const claimed = await claimOne(ctx, trx, row, leaseUntil);
+        if (claimed) toCapture.push(claimed);
+      }),
+      backOff: (row) => backOffUpsell(ctx, row, trx),
+    });
     return toCapture;
   });
 }
 
-async function capture(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
+/** One due row: `capturing` with a lease (returned, for the PSP call), or captured at once in immediate mode. */
+async function claimOne(ctx: UpsellContext, trx: Trx, row: UpsellRow, leaseUntil: Date): Promise<UpsellRow | null> {
+  const now = ctx.clock.now();
+  if (row.state === 'capturing') {
+    await appendEvent(trx, row, 'capture_retry', row.state, { actor: 'worker', reason: 'lease expired' }, now);
+    return trx.updateTable('upsells').set({ lease_until: leaseUntil })
+      .where('shop_id', '=', row.shop_id).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+  }
+  if (row.captured_at_authorization) {
+    // Immediate mode: the money was captured with the authorization; the window closing makes it final.
+    const captured = await transition(ctx, trx, row, 'captured', { actor: 'worker', reason: 'captured at authorization' });
+    await sinkFor(ctx, captured).settleUpsell(trx, captured.shop_id, orderChangeOf(captured));
+    return null;
+  }
+  return transition(ctx, trx, row, 'capturing', { actor: 'worker', reason: 'undo window closed', set: { lease_until: leaseUntil } });
+}
+
+async function capture(ctx: UpsellContext, observer: WorkerObserver, upsell: UpsellRow): Promise<void> {
   const ref = upsell.authorization_ref ?? '';
   const result = await withGatewayTimeout<ModificationResult>(
     ctx,
@@ -101,11 +109,11 @@ async function capture(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
       });
       return;
     case 'failed':
-      await finish(ctx, upsell, async (trx, current) => {
+      if (await finish(ctx, upsell, async (trx, current) => {
         await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, orderChangeOf(current));
         await releaseStock(trx, current);
         await transition(ctx, trx, current, 'capture_failed', { actor: 'psp', reason: `${result.code}: ${result.message}` });
-      });
+      })) observer.captureFailed({ shopId: upsell.shop_id, id: upsell.id, reason: result.code });
       // The hold is released too, so the buyer's bank shows nothing pending for a line we removed.
       await releaseAuthorization(ctx, upsell, ref, false);
       return;
@@ -121,14 +129,18 @@ async function capture(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
   }
 }
 
-/** Settles a capture on the locked row, if it is still `capturing` (another worker may have done it). */
+/** Settles a capture on the locked row, if it is still `capturing` (another worker may have done it); true when it did. */
 async function finish(
   ctx: UpsellContext,
   upsell: UpsellRow,
-  work: (trx: Parameters<typeof transition>[1], current: UpsellRow) => Promise<void>,
-): Promise<void> {
+  work: (trx: Trx, current: UpsellRow) => Promise<void>,
+): Promise<boolean> {
+  let settled = false;
   await withLockedUpsell(ctx, upsell, async (trx, current) => {
-    if (current.state === 'capturing') await work(trx, current);
+    if (current.state !== 'capturing') return current;
+    await work(trx, current);
+    settled = true;
     return current;
   });
+  return settled;
 }

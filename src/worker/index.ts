@@ -9,6 +9,7 @@ import type { UpsellContext } from '../engine/upsells';
 import { CAPTURE_BATCH, captureDue } from './finalizer';
 import { finalizeOrders } from './orders';
 import { reconcile } from './reconcile';
+import { loggingObserver, type SweepName, type WorkerObserver } from './observer';
 import { deliverWebhooks } from './webhooks';
 
 export interface WorkerRound {
@@ -35,7 +36,14 @@ export function nextRoundDelay(round: Pick<WorkerRound, 'captured'>, intervalMs:
   return round.captured >= CAPTURE_BATCH ? 0 : intervalMs;
 }
 
-export function createWorker(ctx: UpsellContext, options: { intervalMs?: number; logger?: Logger } = {}): Worker {
+export interface WorkerOptions {
+  intervalMs?: number;
+  logger?: Logger;
+  /** Told of every row that failed and every failed capture (`/metrics`); defaults to log lines only. */
+  observer?: WorkerObserver;
+}
+
+export function createWorker(ctx: UpsellContext, options: WorkerOptions = {}): Worker {
   const intervalMs = options.intervalMs ?? 1_000;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> | null = null;
@@ -51,13 +59,25 @@ export function createWorker(ctx: UpsellContext, options: { intervalMs?: number;
     return true;
   };
 
+  const observer = options.observer ?? loggingObserver(options.logger);
+  /** A sweep that throws as a whole (its claim query, say) is reported; the round goes on with the next. */
+  const sweep = async (name: SweepName, run: () => Promise<number>): Promise<number> => {
+    try {
+      return await run();
+    } catch (error) {
+      observer.rowFailed(name, error, {});
+      return 0;
+    }
+  };
+
   async function runOnce(): Promise<WorkerRound> {
     return {
-      captured: await captureDue(ctx),
-      reconciled: await reconcile(ctx),
-      finalizedOrders: await finalizeOrders(ctx),
-      webhooks: await deliverWebhooks(ctx),
-      promotedExperiments: await promoteWinners(ctx, statisticsDue),
+      captured: await sweep('capture', () => captureDue(ctx, observer)),
+      reconciled: await reconcile(ctx, observer),
+      finalizedOrders: await sweep('finalize_orders', () => finalizeOrders(ctx, observer)),
+      webhooks: await sweep('deliver_webhooks', () => deliverWebhooks(ctx, observer)),
+      promotedExperiments: await sweep('promote_winners', () =>
+        promoteWinners(ctx, statisticsDue, (experiment, error) => observer.rowFailed('promote_winners', error, experiment))),
     };
   }
 

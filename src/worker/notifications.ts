@@ -13,26 +13,79 @@ import {
 import type { GatewayNotification } from '../gateways/adapter';
 import type { AuthorizeResult } from '../gateways/contract';
 import type { UpsellRow } from '../store/schema';
+import { isolate, silentObserver, type WorkerObserver } from './observer';
 import { resolvePending } from './reconcile';
 
 /** A pending upsell younger than this may still be answered by its own accept request: leave it. */
 const PENDING_GRACE_MS = 2_000;
 
-export async function handleNotifications(ctx: UpsellContext, shopId: string, notifications: readonly GatewayNotification[]): Promise<number> {
+export interface NotificationsHandled {
+  /** Notifications of this delivery that were new and handled now. */
+  readonly handled: number;
+  /** Matched an upsell of this shop. */
+  readonly matched: number;
+  /** Already handled before (a replay or a redelivery): answered without being processed again. */
+  readonly duplicates: number;
+  /** Threw: not recorded as handled, so the PSP's redelivery (the caller answers 5xx) tries them again. */
+  readonly failed: number;
+}
+
+/**
+ * Handles each notification once per shop and PSP: its event id is claimed in `psp_events` (the primary
+ * key picks one winner between simultaneous deliveries). Each is isolated: one that throws is reported,
+ * its claim is given back for the PSP's redelivery, and the others of the same delivery still run.
+ */
+export async function handleNotifications(
+  ctx: UpsellContext,
+  shopId: string,
+  gateway: string,
+  notifications: readonly GatewayNotification[],
+  observer: WorkerObserver = silentObserver,
+): Promise<NotificationsHandled> {
+  let handled = 0;
   let matched = 0;
+  let duplicates = 0;
+  const claimed: GatewayNotification[] = [];
   for (const notification of notifications) {
-    const upsell = await upsellOf(ctx, shopId, notification);
-    if (!upsell) continue;
-    matched += 1;
-    await ctx.db.transaction().execute((trx) =>
-      appendEvent(trx, upsell, 'psp_notification', upsell.state, {
-        actor: 'psp',
-        reason: notification.pspType,
-        data: { kind: notification.kind, eventId: notification.eventId, ref: notification.ref },
-      }, ctx.clock.now()));
-    await react(ctx, upsell, notification);
+    if (await claimEvent(ctx, shopId, gateway, notification.eventId)) claimed.push(notification);
+    else duplicates += 1;
   }
-  return matched;
+  await isolate(observer, 'psp_notification', claimed, {
+    ids: (notification) => ({ shopId, id: notification.eventId }),
+    work: async (notification) => {
+      if (await handleOne(ctx, shopId, notification)) matched += 1;
+      handled += 1;
+    },
+    backOff: async (notification) => {
+      await ctx.db.deleteFrom('psp_events').where('shop_id', '=', shopId).where('gateway', '=', gateway).where('event_id', '=', notification.eventId).execute();
+    },
+  });
+  return { handled, matched, duplicates, failed: claimed.length - handled };
+}
+
+/** True when this event id is new for the shop and PSP (and now taken). */
+async function claimEvent(ctx: UpsellContext, shopId: string, gateway: string, eventId: string): Promise<boolean> {
+  const row = await ctx.db
+    .insertInto('psp_events')
+    .values({ shop_id: shopId, gateway, event_id: eventId, received_at: ctx.clock.now() })
+    .onConflict((oc) => oc.doNothing())
+    .returning('event_id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Records the notification on its upsell's log and reacts; false when it is about no upsell of this shop. */
+async function handleOne(ctx: UpsellContext, shopId: string, notification: GatewayNotification): Promise<boolean> {
+  const upsell = await upsellOf(ctx, shopId, notification);
+  if (!upsell) return false;
+  await ctx.db.transaction().execute((trx) =>
+    appendEvent(trx, upsell, 'psp_notification', upsell.state, {
+      actor: 'psp',
+      reason: notification.pspType,
+      data: { kind: notification.kind, eventId: notification.eventId, ref: notification.ref },
+    }, ctx.clock.now()));
+  await react(ctx, upsell, notification);
+  return true;
 }
 
 /** The upsell a notification is about, in this shop only: by our id when the PSP echoed it, else by its ref. */

@@ -6,18 +6,21 @@
 import { sql } from 'kysely';
 import { isInProgress, UPSELL_STATES, type UpsellState } from '../core/upsell-state';
 import { enqueueWebhook, type UpsellContext } from '../engine/upsells';
+import { inSavepoint } from './backoff';
+import { failureBackoffMs, isolate, silentObserver, type WorkerObserver } from './observer';
 
 const IN_PROGRESS: UpsellState[] = UPSELL_STATES.filter(isInProgress);
 const MONEY_FINAL: UpsellState[] = ['captured', 'capture_failed', 'refunded'];
 
-export async function finalizeOrders(ctx: UpsellContext, limit = 100): Promise<number> {
+export async function finalizeOrders(ctx: UpsellContext, observer: WorkerObserver = silentObserver, limit = 100): Promise<number> {
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx) => {
     const orders = await trx
       .selectFrom('orders as o')
-      .select(['o.shop_id', 'o.id'])
+      .select(['o.shop_id', 'o.id', 'o.finalize_attempts'])
       .where('o.status', '=', 'open')
       .where('o.parent_order_id', 'is', null)
+      .where((eb) => eb.or([eb('o.finalize_retry_at', 'is', null), eb('o.finalize_retry_at', '<=', now)]))
       .where(({ not, exists, selectFrom }) => not(exists(
         selectFrom('upsells as u').select('u.id').whereRef('u.shop_id', '=', 'o.shop_id').whereRef('u.order_id', '=', 'o.id').where('u.state', 'in', IN_PROGRESS),
       )))
@@ -30,10 +33,18 @@ export async function finalizeOrders(ctx: UpsellContext, limit = 100): Promise<n
       .forUpdate()
       .skipLocked()
       .execute();
-    for (const order of orders) {
-      await trx.updateTable('orders').set({ status: 'finalized', finalized_at: now }).where('shop_id', '=', order.shop_id).where('id', '=', order.id).execute();
-      await enqueueWebhook(ctx, trx, order.shop_id, 'order.finalized', { orderId: order.id });
-    }
-    return orders.length;
+    // Each order in its own savepoint: one that throws is rolled back alone and tried again later.
+    return isolate(observer, 'finalize_orders', orders, {
+      ids: (order) => ({ shopId: order.shop_id, id: order.id }),
+      work: (order) => inSavepoint(trx, async () => {
+        await trx.updateTable('orders').set({ status: 'finalized', finalized_at: now }).where('shop_id', '=', order.shop_id).where('id', '=', order.id).execute();
+        await enqueueWebhook(ctx, trx, order.shop_id, 'order.finalized', { orderId: order.id });
+      }),
+      backOff: async (order) => {
+        const attempts = order.finalize_attempts + 1;
+        await trx.updateTable('orders').set({ finalize_attempts: attempts, finalize_retry_at: new Date(now.getTime() + failureBackoffMs(attempts)) })
+          .where('shop_id', '=', order.shop_id).where('id', '=', order.id).execute();
+      },
+    });
   });
 }

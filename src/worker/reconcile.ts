@@ -11,11 +11,13 @@
  * - `authorized` upsells marked for undo whose release did not go through: release again.
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
-import { recordDeclined, settleAuthorization } from '../engine/accept';
+import { authorizeUpsell, recordDeclined, settleAuthorization } from '../engine/accept';
 import { gatewayFor, withGatewayTimeout, type UpsellContext } from '../engine/upsells';
 import { completeUndo } from '../engine/undo';
 import type { AuthorizeResult } from '../gateways/contract';
 import type { Database, UpsellRow } from '../store/schema';
+import { backOffUpsell, upsellIds } from './backoff';
+import { isolate, silentObserver, type SweepName, type WorkerObserver } from './observer';
 
 const LEASE_MS = 30_000;
 /** A pending upsell younger than the gateway timeout plus this is still being answered by its request. */
@@ -42,21 +44,28 @@ async function claim(ctx: UpsellContext, candidates: (query: Candidates) => Cand
   });
 }
 
-export async function reconcile(ctx: UpsellContext, limit = 50): Promise<number> {
+export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = silentObserver, limit = 50): Promise<number> {
   const now = ctx.clock.now();
   const pendingBefore = new Date(now.getTime() - ctx.gatewayTimeoutMs - PENDING_GRACE_MS);
   const abandonedBefore = new Date(now.getTime() - ACTION_ABANDONED_MS);
-
-  const pending = await claim(ctx, (q) => q.where('state', '=', 'pending').where('updated_at', '<=', pendingBefore), limit);
-  for (const upsell of pending) await resolvePending(ctx, upsell);
-
-  const abandoned = await claim(ctx, (q) => q.where('state', '=', 'requires_action').where('updated_at', '<=', abandonedBefore), limit);
-  for (const upsell of abandoned) await resolveAbandonedAction(ctx, upsell);
-
-  const undos = await claim(ctx, (q) => q.where('state', '=', 'authorized').where('cancel_requested_at', 'is not', null), limit);
-  for (const upsell of undos) await completeUndo(ctx, upsell, 'worker');
-
-  return pending.length + abandoned.length + undos.length;
+  // Each sweep on its own: one whose claim throws (the database away a moment) does not skip the next.
+  const sweep = async (name: SweepName, candidates: (query: Candidates) => Candidates, work: (upsell: UpsellRow) => Promise<unknown>) => {
+    try {
+      const rows = await claim(ctx, candidates, limit);
+      await isolate(observer, name, rows, { ids: upsellIds, work: async (upsell) => void (await work(upsell)), backOff: (upsell) => backOffUpsell(ctx, upsell) });
+      return rows.length;
+    } catch (error) {
+      observer.rowFailed(name, error, {});
+      return 0;
+    }
+  };
+  return (
+    await sweep('reconcile_pending', (q) => q.where('state', '=', 'pending').where('updated_at', '<=', pendingBefore), (upsell) => resolvePending(ctx, upsell))
+  ) + (
+    await sweep('reconcile_action', (q) => q.where('state', '=', 'requires_action').where('updated_at', '<=', abandonedBefore), (upsell) => resolveAbandonedAction(ctx, upsell))
+  ) + (
+    await sweep('reconcile_undo', (q) => q.where('state', '=', 'authorized').where('cancel_requested_at', 'is not', null), (upsell) => completeUndo(ctx, upsell, 'worker'))
+  );
 }
 
 export async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
@@ -66,17 +75,7 @@ export async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Pro
   let result = await withGatewayTimeout(ctx, gateway.lookup({ idempotencyKey: key }), unknown);
   if (result.status === 'not_found') {
     const order = await ctx.db.selectFrom('orders').select('payment').where('shop_id', '=', upsell.shop_id).where('id', '=', upsell.order_id).executeTakeFirstOrThrow();
-    result = await withGatewayTimeout(ctx, gateway.authorize({
-      paymentMethodRef: order.payment.paymentMethodRef,
-      customerRef: order.payment.customerRef ?? null,
-      amount: upsell.amount,
-      currency: upsell.currency,
-      idempotencyKey: key,
-      customerPresent: true,
-      capture: upsell.capture_mode === 'immediate' ? 'immediate' : 'manual',
-      metadata: { upsell_id: upsell.id, order_id: upsell.order_id, shop_id: upsell.shop_id },
-      merchantRef: upsell.shop_id,
-    }), unknown);
+    result = await authorizeUpsell(ctx, gateway, upsell, order.payment);
   }
   await settleAuthorization(ctx, upsell, result, 'worker');
 }

@@ -19,6 +19,7 @@ import type { LookupFunction } from 'node:net';
 import { sql } from 'kysely';
 import { addressAllowed, checkOutboundUrl, classifyAddress, type OutboundTargets, type ResolveHost } from '../core/outbound-url';
 import type { UpsellContext } from '../engine/upsells';
+import { isolate, silentObserver, type WorkerObserver } from './observer';
 
 const LEASE_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -34,7 +35,7 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
 }
 
-export async function deliverWebhooks(ctx: UpsellContext, limit = 50): Promise<number> {
+export async function deliverWebhooks(ctx: UpsellContext, observer: WorkerObserver = silentObserver, limit = 50): Promise<number> {
   const now = ctx.clock.now();
   const due = await ctx.db.transaction().execute(async (trx) => {
     const rows = await trx
@@ -56,7 +57,17 @@ export async function deliverWebhooks(ctx: UpsellContext, limit = 50): Promise<n
       .returningAll()
       .execute();
   });
-  for (const event of due) await deliver(ctx, event);
+  // A delivery that throws (not a receiver's failure, which `deliver` records) is backed off alone.
+  await isolate(observer, 'deliver_webhooks', due, {
+    ids: (event) => ({ shopId: event.shop_id, id: event.id }),
+    work: (event) => deliver(ctx, event),
+    backOff: async (event) => {
+      const attempts = event.attempts + 1;
+      await ctx.db.updateTable('webhook_outbox')
+        .set({ attempts, lease_until: null, last_error: 'the delivery failed before an answer (see the worker log)', next_attempt_at: new Date(ctx.clock.now().getTime() + retryDelayMs(attempts)) })
+        .where('shop_id', '=', event.shop_id).where('id', '=', event.id).execute();
+    },
+  });
   return due.length;
 }
 

@@ -99,7 +99,8 @@ describe('a crash at any step loses nothing', () => {
     const order = await paidOrder(first.app, setup);
     const upsellId = (await accept(first.app, order)).json().upsell.id;
     clock.advance(61);
-    await expect(first.worker.runOnce()).rejects.toThrow(SimulatedCrash);
+    // The worker isolates a row that throws (here: the simulated crash); the round ends, the row is retried.
+    await first.worker.runOnce();
     expect((await upsellOf(first.app, setup.shop, upsellId)).state).toBe('capturing');
 
     const restarted = await node(clock);
@@ -118,7 +119,8 @@ describe('a crash at any step loses nothing', () => {
     const order = await paidOrder(first.app, setup);
     const upsellId = (await accept(first.app, order)).json().upsell.id;
     clock.advance(61);
-    await expect(first.worker.runOnce()).rejects.toThrow(SimulatedCrash);
+    // The worker isolates a row that throws (here: the simulated crash); the round ends, the row is retried.
+    await first.worker.runOnce();
 
     const restarted = await node(clock);
     clock.advance(61);

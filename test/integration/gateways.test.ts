@@ -218,6 +218,19 @@ describe('PSP webhooks', () => {
     expect(crossed.statusCode).toBe(400);
   });
 
+  it('Stripe: an event replayed inside the 300 s tolerance answers 200 and is processed once', async () => {
+    const { shop, offerId } = await pspShop(PSPS[0]!);
+    const order = await pspOrder(PSPS[0]!, shop, offerId);
+    const upsellId = (await accept(t.app, order)).json().upsell.id;
+    const ref = (await upsellOf(t.app, shop, upsellId)).paymentRef;
+    const event = stripe.signedEvent('payment_intent.amount_capturable_updated', ref, STRIPE.webhookSecret);
+    const deliveries = await Promise.all([1, 2, 3].map(() =>
+      t.app.inject({ method: 'POST', url: `/v1/webhooks/stripe/${shop.id}`, headers: event.headers, payload: event.payload })));
+    expect(deliveries.map((response) => response.statusCode)).toEqual([200, 200, 200]);
+    expect(deliveries.map((response) => response.json().duplicates).sort()).toEqual([0, 1, 1]);
+    expect((await eventTypes(t.app, shop, upsellId)).filter((type) => type === 'psp_notification')).toHaveLength(1);
+  });
+
   it('Adyen: a capture reported failed after `received` reverts the line and ends in capture_failed', async () => {
     const psp = PSPS[2]!;
     const { shop, offerId } = await pspShop(psp);

@@ -9,6 +9,7 @@ import type { Clock } from '../../src/engine/context';
 import type { Faults, UpsellContext } from '../../src/engine/upsells';
 import type { SandboxGateway } from '../../src/gateways/sandbox/sandbox';
 import { createApp, type App } from '../../src/http/app';
+import { createMetrics } from '../../src/http/metrics';
 import type { RateLimits } from '../../src/http/rate-limit';
 import type { Logger } from 'pino';
 import { composeServices, type ServiceOptions } from '../../src/runtime';
@@ -97,13 +98,14 @@ export async function buildTestApp(
     ...(options.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
+  const metrics = createMetrics(ctx);
   const app = await createApp(
     {
       adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken,
       rateLimits: { ...TEST_RATE_LIMITS, ...options.rateLimits },
       ...(options.logger ? { logger: options.logger } : {}),
     },
-    { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
+    { ctx, sandbox, metrics, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
   );
   await app.ready();
   return {
@@ -111,7 +113,7 @@ export async function buildTestApp(
     clock,
     ctx,
     sandbox,
-    worker: createWorker(ctx),
+    worker: createWorker(ctx, { observer: metrics.workerObserver(options.logger) }),
     database,
     async close() {
       await app.close();

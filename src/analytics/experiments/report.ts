@@ -170,7 +170,15 @@ export async function experimentReport(ctx: EngineContext, shopId: string, exper
  * of each experiment (the worker asks at most once a minute). Several workers may race: the promotion is
  * guarded by the experiment's status, and the loser sees `experiment_not_running`.
  */
-export async function promoteWinners(ctx: EngineContext, due: (experimentId: string) => boolean = () => true): Promise<number> {
+/**
+ * Promotes the winner of every due autoPromote experiment. An experiment whose statistics or promotion
+ * throws is handed to `onError` and the others go on (it is due again at the next check).
+ */
+export async function promoteWinners(
+  ctx: EngineContext,
+  due: (experimentId: string) => boolean = () => true,
+  onError: (experiment: { shopId: string; id: string }, error: unknown) => void = (_experiment, error) => { throw error; },
+): Promise<number> {
   const rows = await ctx.db
     .selectFrom('experiments')
     .selectAll()
@@ -180,13 +188,13 @@ export async function promoteWinners(ctx: EngineContext, due: (experimentId: str
   let promoted = 0;
   for (const row of rows) {
     if (!due(row.id)) continue;
-    const statistics = await experimentStatistics(ctx.db, row);
-    if (statistics.verdict !== 'winner' || !statistics.winnerArmId) continue;
     try {
+      const statistics = await experimentStatistics(ctx.db, row);
+      if (statistics.verdict !== 'winner' || !statistics.winnerArmId) continue;
       await promoteArm(ctx, row.shop_id, row.id, statistics.winnerArmId);
       promoted += 1;
     } catch (error) {
-      if (!(error instanceof DomainError && error.code === 'experiment_not_running')) throw error;
+      if (!(error instanceof DomainError && error.code === 'experiment_not_running')) onError({ shopId: row.shop_id, id: row.id }, error);
     }
   }
   return promoted;

@@ -76,6 +76,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
     });
 
     scoped.post('/v1/checkout/cancel', {
+      config: { sessionUse: 'undo' },
       schema: { ...secured, summary: 'Undo within the window: void (or refund) and take the item out of the order', body: UpsellRef },
     }, async (request, reply) => {
       const answer = await undoUpsell(ctx, request.checkoutSession, request.body.upsellId);
@@ -83,6 +84,7 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
     });
 
     scoped.get('/v1/checkout/upsells/:id', {
+      config: { sessionUse: 'undo' },
       schema: { ...secured, summary: 'The upsell, for polling pending and requires_action', params: IdParams },
     }, async (request) => ({ upsell: await checkoutUpsellStatus(ctx, request.checkoutSession, request.params.id) }));
 

@@ -1,7 +1,8 @@
 /**
  * Inbound PSP webhooks: `POST /v1/webhooks/{stripe|braintree|adyen}/{shopId}`. Each is verified with the
  * shop's own signing secret (Stripe `whsec_…`, Braintree keys, Adyen HMAC key) over the exact bytes
- * received, then handed to the worker's notification handler. The raw body is read here as text, never
+ * received, then handed to the worker's notification handler, which handles each PSP event id once per
+ * shop and PSP: a replay (inside Stripe's 300 s tolerance, or a redelivery) answers 200 and changes nothing. The raw body is read here as text, never
  * stored or logged (an Adyen notification may carry a card's expiry date if the merchant enabled that).
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
@@ -10,13 +11,20 @@ import { DomainError, notFound } from '../../core/errors';
 import type { UpsellContext } from '../../engine/upsells';
 import { WebhookVerificationError, type RealGatewayName } from '../../gateways/adapter';
 import { handleNotifications } from '../../worker/notifications';
+import type { WorkerObserver } from '../../worker/observer';
 
 const Params = Type.Object({
   gateway: Type.Union([Type.Literal('stripe'), Type.Literal('braintree'), Type.Literal('adyen')]),
   shopId: Type.String({ pattern: '^[A-Za-z0-9_]{1,100}$' }),
 });
 
-export const pspWebhookRoutes: FastifyPluginAsyncTypebox<{ ctx: UpsellContext }> = async (app, { ctx }) => {
+export interface PspWebhookRouteOptions {
+  ctx: UpsellContext;
+  /** Told of notifications that threw (`/metrics`, the log). */
+  observer?: WorkerObserver;
+}
+
+export const pspWebhookRoutes: FastifyPluginAsyncTypebox<PspWebhookRouteOptions> = async (app, { ctx, observer }) => {
   // Signatures cover the exact bytes: keep the body as text for every content type (JSON, form).
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_request, body, done) => {
@@ -36,9 +44,13 @@ export const pspWebhookRoutes: FastifyPluginAsyncTypebox<{ ctx: UpsellContext }>
       if (error instanceof WebhookVerificationError) throw new DomainError('webhook_signature_invalid', `The ${gateway} webhook did not verify: ${error.message}`);
       throw error;
     }
-    const matched = await handleNotifications(ctx, shopId, notifications);
-    request.log.info({ gateway, shopId, notifications: notifications.length, matched }, 'psp webhook');
+    const outcome = await handleNotifications(ctx, shopId, gateway, notifications, observer);
+    request.log.info({ gateway, shopId, notifications: notifications.length, ...outcome }, 'psp webhook');
+    // Not handled yet: a 5xx makes the PSP deliver it again later (its own backoff); the rest are done.
+    if (outcome.failed > 0) {
+      throw new DomainError('notification_not_processed', 'Some notifications could not be processed yet; deliver them again');
+    }
     // Adyen expects exactly this body to stop retrying; the others only need a 2xx.
-    return gateway === 'adyen' ? reply.type('text/plain').send('[accepted]') : { received: notifications.length };
+    return gateway === 'adyen' ? reply.type('text/plain').send('[accepted]') : { received: notifications.length, duplicates: outcome.duplicates };
   });
 };

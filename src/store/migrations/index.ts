@@ -11,6 +11,7 @@ import * as analytics from './004_analytics';
 import * as gatewayCredentials from './005_gateway_credentials';
 import * as fastPath from './006_fast_path';
 import * as offerVersions from './007_offer_versions';
+import * as processedOnce from './008_processed_once';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '005_gateway_credentials': gatewayCredentials,
   '006_fast_path': fastPath,
   '007_offer_versions': offerVersions,
+  '008_processed_once': processedOnce,
 };
