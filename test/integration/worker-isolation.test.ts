@@ -30,7 +30,7 @@ function throwing(real: PaymentGateway, methods: readonly string[]): PaymentGate
 }
 
 beforeAll(async () => {
-  t = await buildTestApp();
+  t = await buildTestApp({ allowPrivateWebhooks: true });
   const gateways = t.ctx.gateways;
   const forShop = gateways.forShop.bind(gateways);
   gateways.forShop = async (shopId, name) => {
