@@ -72,6 +72,13 @@ function fromFastify(error: FastifyError): DomainError | null {
   }
 }
 
+/** The status the one mapper answers an error with (500 for an unexpected one), for plugins that render pages. */
+export function errorStatus(error: unknown): number {
+  if (!(error instanceof Error)) return 500;
+  const domain = error instanceof DomainError ? error : fromFastify(error as FastifyError);
+  return domain ? STATUS[domain.code] : 500;
+}
+
 /**
  * What an unexpected error logs: its type, its codes and where it was thrown, never its message or
  * details — a database error's message and detail quote the values of the request that caused it.

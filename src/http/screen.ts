@@ -13,6 +13,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { containsCardNumber, isCardFieldName, isIdFieldName, type FieldKind } from '../core/card-data';
 import { DomainError } from '../core/errors';
+import { handleError } from './errors';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -229,7 +230,8 @@ export function registerRequestScreen(app: FastifyInstance): void {
     if (error?.code === 'card_data_rejected') throw error;
     if (error) request.screenProblem = error;
   });
-  app.addHook('preValidation', async (request) => {
-    if (request.screenProblem) throw request.screenProblem;
+  // Answered by the one mapper directly, so a plugin's own error handler (an HTML page) cannot turn it into a 500.
+  app.addHook('preValidation', async (request, reply) => {
+    if (request.screenProblem) return handleError(request.screenProblem, request, reply);
   });
 }
