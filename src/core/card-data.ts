@@ -173,16 +173,18 @@ function classify(char: string): CharClass {
   return LETTER.test(char) ? { kind: 'letter' } : { kind: 'separator' };
 }
 
+/** A run of ASCII digit groups joined only by separators, with at least 12 digits (fewer hold no candidate). */
+const ASCII_RUN = new RegExp(`\\d(?:[^A-Za-z0-9]*\\d){${MIN_CANDIDATE - 1},}`, 'g');
+
 const UUID = /(?<![0-9a-z])[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}(?![0-9a-z])/gi;
 
 /** Rule 1: the runs of digit groups joined only by separators (letters end a run). */
 function numberRuns(text: string): DigitGroup[][] {
   const readable = text.replace(UUID, 'x');
-  // Plain ASCII (nearly every value) is split by regular expressions; the rest is read character by character.
+  // Plain ASCII (nearly every value) is searched by a regular expression for runs of at least 12 digits;
+  // the rest is read character by character.
   if (/^[\x00-\x7f]*$/.test(readable)) {
-    return readable.split(/[A-Za-z]+/)
-      .map((run) => (run.match(/\d+/g) ?? []).map((digits) => ({ digits, unusual: false })))
-      .filter((run) => run.length > 0);
+    return (readable.match(ASCII_RUN) ?? []).map((run) => (run.match(/\d+/g) ?? []).map((digits) => ({ digits, unusual: false })));
   }
   const runs: DigitGroup[][] = [];
   let run: DigitGroup[] = [];
@@ -196,8 +198,11 @@ function numberRuns(text: string): DigitGroup[][] {
     if (run.length > 0) runs.push(run);
     run = [];
   };
+  // Scripts repeat their few characters: classify each distinct one once per value.
+  const classes = new Map<string, CharClass>();
   for (const char of readable) {
-    const kind = classify(char);
+    const kind = classes.get(char) ?? classify(char);
+    classes.set(char, kind);
     if (kind.kind === 'digit') {
       group ??= { digits: '', unusual: false };
       group.digits += kind.digit;
@@ -245,7 +250,7 @@ function runHasCardNumber(run: readonly DigitGroup[], kind: FieldKind): boolean 
 /** True when the value holds a card number by the rule above, read as a field of this kind. */
 export function containsCardNumber(text: string, kind: FieldKind = 'text'): boolean {
   // Quick exit: fewer than 12 characters that could be digits cannot hold a card number.
-  if (text.length < MIN_CANDIDATE) return false;
+  if (text.length < MIN_CANDIDATE || !/[\d\u0080-\uffff]/.test(text)) return false;
   return numberRuns(text).some((run) => runHasCardNumber(run, kind));
 }
 
