@@ -153,3 +153,13 @@ describe('malformed input answers 400, never 500', () => {
     expect(response.json().error.code).toBe('invalid_request');
   });
 });
+
+describe('refused requests write nothing', () => {
+  it('deleting an unknown offer or product answers 404 without bumping the offers version', async () => {
+    const version = async () => (await t.database.db.selectFrom('offer_versions').select('version').where('shop_id', '=', shop.id).executeTakeFirst())?.version;
+    const before = await version();
+    expect((await call(t.app, 'DELETE', '/v1/offers/off_missing', shop.secretKey)).statusCode).toBe(404);
+    expect((await call(t.app, 'DELETE', '/v1/products/missing', shop.secretKey)).statusCode).toBe(404);
+    expect(await version()).toBe(before);
+  });
+});
