@@ -85,9 +85,13 @@ export function parseMetricsQuery(
   };
 }
 
+/** Days Plusone reads: from the Unix epoch on (no event is older; PostgreSQL has no year 0). */
+const FIRST_DAY = '1970-01-01';
+
 function parseDay(text: string, name: string): number {
   const time = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : Number.NaN;
   if (Number.isNaN(time) || dayText(time) !== text) throw new DomainError('invalid_request', `${name} is a UTC day, e.g. 2026-11-01`);
+  if (text < FIRST_DAY) throw new DomainError('invalid_request', `${name} is before ${FIRST_DAY}`);
   return time;
 }
 

@@ -130,10 +130,11 @@ async function listProductsWhere(db: Db, shopId: string, productIds: string[] | 
 }
 
 export async function deleteProduct(ctx: EngineContext, shopId: string, productId: string): Promise<void> {
-  const { result, version } = await ctx.db.transaction().execute(async (trx) => ({
-    result: await trx.deleteFrom('products').where('shop_id', '=', shopId).where('id', '=', productId).executeTakeFirst(),
-    version: await bumpOffersVersion(trx, shopId),
-  }));
+  const version = await ctx.db.transaction().execute(async (trx) => {
+    const result = await trx.deleteFrom('products').where('shop_id', '=', shopId).where('id', '=', productId).executeTakeFirst();
+    // Thrown inside the transaction: an unknown product bumps no version (a refused request writes nothing).
+    if (result.numDeletedRows === 0n) throw notFound('Product');
+    return bumpOffersVersion(trx, shopId);
+  });
   ctx.caches?.offers.forget(shopId, version);
-  if (result.numDeletedRows === 0n) throw notFound('Product');
 }

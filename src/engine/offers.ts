@@ -220,14 +220,17 @@ export async function listOffers(db: Db, shopId: string): Promise<OfferView[]> {
 
 /** Soft delete: decisions and upsells keep pointing at the offer they were made with. */
 export async function deleteOffer(ctx: EngineContext, shopId: string, offerId: string): Promise<void> {
-  const result = await changeOffers(ctx, shopId, (trx) => trx
-    .updateTable('offers')
-    .set({ deleted_at: ctx.clock.now(), active: false })
-    .where('shop_id', '=', shopId)
-    .where('id', '=', offerId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst());
-  if (result.numUpdatedRows === 0n) throw notFound('Offer');
+  await changeOffers(ctx, shopId, async (trx) => {
+    const result = await trx
+      .updateTable('offers')
+      .set({ deleted_at: ctx.clock.now(), active: false })
+      .where('shop_id', '=', shopId)
+      .where('id', '=', offerId)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    // Thrown inside the transaction: an unknown offer bumps no version (a refused request writes nothing).
+    if (result.numUpdatedRows === 0n) throw notFound('Offer');
+  });
 }
 
 export function toOffer(row: OfferRow): Offer {

@@ -5,8 +5,6 @@
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { containsCardNumber } from '../core/card-data';
-import { DomainError } from '../core/errors';
 import type { UpsellContext } from '../engine/upsells';
 import { pspWebhookRoutes } from './routes/psp-webhooks';
 import { sandboxChallengeRoutes } from '../gateways/sandbox/challenge';
@@ -18,9 +16,10 @@ import type { DemoShop } from '../web/demo-seed';
 import { widgetRoutes } from '../web/widget/routes';
 import { registerJsonParser } from './body';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limit';
+import { registerRequestScreen } from './screen';
 import { createMetrics, type Metrics } from './metrics';
 import { createCheckoutCors } from './cors';
-import { errorBody, handleError } from './errors';
+import { errorBody, handleError, handleFrameworkError } from './errors';
 import { ViewRecorder } from '../analytics/events';
 import { analyticsRoutes } from './routes/analytics';
 import { checkoutRoutes } from './routes/checkout';
@@ -67,6 +66,7 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
     // Request lines are logged by our own hook with the route, never the body or the Authorization header.
     logController: new LogController({ disableRequestLogging: true }),
     trustProxy,
+    frameworkErrors: handleFrameworkError,
     bodyLimit: 1024 * 1024,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
@@ -75,15 +75,10 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));
   registerJsonParser(app);
+  // Card data and undecodable values in the URL and stored headers are refused before anything else runs.
+  registerRequestScreen(app);
   await registerRateLimits(app, options.rateLimits ?? DEFAULT_RATE_LIMITS, () => deps.ctx.clock.now().getTime());
 
-  // Card numbers in a query string are refused like card numbers in a body, and never logged.
-  app.addHook('onRequest', async (request) => {
-    const query = request.url.indexOf('?');
-    if (query >= 0 && containsCardNumber(decodeURIComponent(request.url.slice(query + 1).replace(/\+/g, ' ')))) {
-      throw new DomainError('card_data_rejected', 'Plusone never accepts card numbers; nothing from this request was stored.');
-    }
-  });
   const metrics = deps.metrics ?? createMetrics(deps.ctx);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);

@@ -1,12 +1,13 @@
 /**
- * JSON bodies are read as text first, so that card data is refused before anything parses, validates,
- * stores or logs the body: a card number anywhere in the text, or a CVV/expiry field anywhere in the
- * object, answers `400 card_data_rejected`, ahead of every other error. The text is kept on the request
- * as `rawBody` for signature checks (PSP webhooks).
+ * JSON bodies are read as text first, so that the request screen (`screen.ts`) sees every value before
+ * anything parses, validates, stores or logs the body: card data answers `400 card_data_rejected`, ahead of
+ * every other error; NUL characters, lone surrogates, absurd nesting and prototype keys answer
+ * `400 invalid_request`. The text is kept on the request as `rawBody` for signature checks (PSP webhooks).
  */
 import type { FastifyInstance } from 'fastify';
-import { detectCardData } from '../core/card-data';
+import { containsCardNumber } from '../core/card-data';
 import { DomainError } from '../core/errors';
+import { cardDataRejected, screenJsonText } from './screen';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -14,20 +15,17 @@ declare module 'fastify' {
   }
 }
 
-const CARD_DATA_MESSAGE =
-  'Plusone never accepts card numbers, security codes or expiry dates. Send the payment processor’s stored ' +
-  'payment-method reference (paymentMethodRef) instead; nothing from this request was stored.';
-
 export function parseJsonBody(text: string): unknown {
-  let parsed: unknown = undefined;
-  let parseError = false;
+  if (text.length === 0) return undefined;
+  let parsed: unknown;
   try {
-    parsed = text.length === 0 ? undefined : JSON.parse(text);
+    parsed = JSON.parse(text);
   } catch {
-    parseError = true;
+    // Not JSON: still refused as card data first if the text carries a card number.
+    throw containsCardNumber(text) ? cardDataRejected() : new DomainError('invalid_json', 'The request body is not valid JSON');
   }
-  if (detectCardData(text, parsed)) throw new DomainError('card_data_rejected', CARD_DATA_MESSAGE);
-  if (parseError) throw new DomainError('invalid_json', 'The request body is not valid JSON');
+  const error = screenJsonText(text).error();
+  if (error) throw error;
   return parsed;
 }
 
@@ -45,9 +43,6 @@ export function registerJsonParser(app: FastifyInstance): void {
   // Any other content type is scanned for card data too, then refused as unsupported.
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    const error = detectCardData(text, undefined)
-      ? new DomainError('card_data_rejected', CARD_DATA_MESSAGE)
-      : new DomainError('unsupported_media_type', 'Send JSON with Content-Type: application/json');
-    done(error, undefined);
+    done(containsCardNumber(text) ? cardDataRejected() : new DomainError('unsupported_media_type', 'Send JSON with Content-Type: application/json'), undefined);
   });
 }

@@ -73,11 +73,41 @@ function fromFastify(error: FastifyError): DomainError | null {
   }
 }
 
+/** The status the one mapper answers an error with (500 for an unexpected one), for plugins that render pages. */
+export function errorStatus(error: unknown): number {
+  if (!(error instanceof Error)) return 500;
+  const domain = error instanceof DomainError ? error : fromFastify(error as FastifyError);
+  return domain ? STATUS[domain.code] : 500;
+}
+
+/**
+ * What an unexpected error logs: its type, its codes and where it was thrown, never its message or
+ * details — a database error's message and detail quote the values of the request that caused it.
+ */
+function loggableError(error: Error): Record<string, unknown> {
+  const codes: Record<string, unknown> = {};
+  for (const field of ['code', 'constraint', 'table', 'column', 'routine'] as const) {
+    const value: unknown = Reflect.get(error, field);
+    if (typeof value === 'string' || typeof value === 'number') codes[field] = value;
+  }
+  const frames = (error.stack ?? '').split('\n').filter((line) => line.startsWith('    at '));
+  return { type: error.name, ...codes, stack: frames.join('\n') };
+}
+
 export function handleError(error: FastifyError | DomainError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
   const domain = error instanceof DomainError ? error : fromFastify(error as FastifyError);
   if (!domain) {
-    request.log.error({ err: error }, 'unhandled error');
+    request.log.error({ err: loggableError(error) }, 'unhandled error');
     return reply.status(500).send(errorBody('internal_error', 'Something went wrong on our side. The error is logged; retrying with the same Idempotency-Key is safe.'));
   }
   return reply.status(STATUS[domain.code]).send(errorBody(domain.code, domain.message, domain.details));
+}
+
+/**
+ * Errors Fastify raises before any hook runs (a path the router cannot percent-decode): the same error
+ * shape, and the URL is not quoted back.
+ */
+export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const message = error.code === 'FST_ERR_BAD_URL' ? 'The URL path is not valid percent-encoded UTF-8' : 'The request is malformed';
+  void reply.status(400).send(errorBody('invalid_request', message));
 }

@@ -5,9 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { detectCardData } from '../../core/card-data';
 import { DomainError } from '../../core/errors';
 import { formatMoney } from '../../core/money';
+import { screenFormBody } from '../../http/screen';
 import { escapeHtml } from '../../web/fragment';
 import type { SandboxChallenge, SandboxGateway } from './sandbox';
 import type { ChallengeResult } from './tables';
@@ -111,13 +111,11 @@ export const sandboxChallengeRoutes: FastifyPluginAsync<SandboxChallengeOptions>
   // The app accepts only JSON; an HTML form posts url-encoded, so this plugin's own context accepts that
   // too, after the same card-data check every body gets.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 16 * 1024 }, (_request, body, done) => {
-    const fields = Object.fromEntries(new URLSearchParams(typeof body === 'string' ? body : body.toString('utf8')));
-    const decoded = Object.entries(fields).map(([name, value]) => `${name}=${value}`).join('&');
-    if (detectCardData(decoded, fields)) {
-      done(new DomainError('card_data_rejected', 'Plusone never accepts card numbers, security codes or expiry dates.'), undefined);
-      return;
+    try {
+      done(null, screenFormBody(typeof body === 'string' ? body : body.toString('utf8')));
+    } catch (error) {
+      done(error instanceof Error ? error : new Error(String(error)), undefined);
     }
-    done(null, fields);
   });
 
   // Pages for the buyer's browser, not API: kept out of the OpenAPI document.

@@ -9,8 +9,8 @@ import { experimentRoutes } from './experiments';
 const secured = { tags: ['analytics'], security: [{ secretKey: [] }] };
 
 const MetricsQuerystring = Type.Object({
-  from: Type.Optional(Type.String({ maxLength: 10, description: 'First UTC day, inclusive (YYYY-MM-DD). Default: 29 days before `to`' })),
-  to: Type.Optional(Type.String({ maxLength: 10, description: 'Last UTC day, inclusive (YYYY-MM-DD). Default: today' })),
+  from: Type.Optional(Type.String({ maxLength: 10, description: 'First UTC day, inclusive (YYYY-MM-DD, from 1970-01-01). Default: 29 days before `to`' })),
+  to: Type.Optional(Type.String({ maxLength: 10, description: 'Last UTC day, inclusive (YYYY-MM-DD, from 1970-01-01). Default: today' })),
   groupBy: Type.Optional(Type.String({ maxLength: 40, description: `Comma-separated subset of ${GROUP_DIMENSIONS.join(', ')}; rows are always per currency` })),
   offerId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   experimentId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),

@@ -8,6 +8,7 @@ import { randomInt } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { detectCardData } from '../../core/card-data';
 import { DomainError } from '../../core/errors';
+import { errorStatus } from '../../http/errors';
 import { sandboxCardFieldRoutes, sandboxTestCard, type SandboxTestCard } from '../../gateways/sandbox/card-field';
 import type { ApiClient } from '../api-client';
 import type { DemoShop } from '../demo-seed';
@@ -132,7 +133,7 @@ export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { ap
       return sendPage(reply, problemPage(400, 'Card details are not accepted here',
         'This shop never receives card numbers: type them only in the payment provider’s card field. Nothing from this request was stored.'));
     }
-    const code = error instanceof Error && 'statusCode' in error && typeof error.statusCode === 'number' ? error.statusCode : 500;
+    const code = errorStatus(error);
     const status = code >= 400 && code < 500 ? code : 500;
     if (status === 500) request.log.error({ err: error }, 'demo page failed');
     return sendPage(reply, problemPage(status, status === 500 ? 'Something went wrong' : 'This request could not be handled',
