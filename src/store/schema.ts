@@ -237,6 +237,8 @@ export interface WebhookOutboxTable {
   lease_until: Timestamp | null;
   delivered_at: Timestamp | null;
   last_error: string | null;
+  /** The queue's order: deliveries due at the same time leave in this order. */
+  seq: Generated<string>;
 }
 
 export interface Database {

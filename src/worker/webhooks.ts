@@ -35,6 +35,11 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
 }
 
+/** bigserial values arrive as decimal strings: compare them as numbers without losing precision. */
+function compareSeq(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
 export async function deliverWebhooks(ctx: UpsellContext, observer: WorkerObserver = silentObserver, limit = 50): Promise<number> {
   const now = ctx.clock.now();
   const due = await ctx.db.transaction().execute(async (trx) => {
@@ -45,17 +50,20 @@ export async function deliverWebhooks(ctx: UpsellContext, observer: WorkerObserv
       .where('next_attempt_at', '<=', now)
       .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
       .orderBy('next_attempt_at')
+      .orderBy('seq')
       .limit(limit)
       .forUpdate()
       .skipLocked()
       .execute();
     if (rows.length === 0) return [];
-    return trx
+    const leased = await trx
       .updateTable('webhook_outbox')
       .set({ lease_until: new Date(now.getTime() + LEASE_MS) })
       .where(sql<boolean>`(shop_id, id) in (${sql.join(rows.map((row) => sql`(${row.shop_id}, ${row.id})`))})`)
       .returningAll()
       .execute();
+    // RETURNING has no order: deliver in the queue's.
+    return leased.sort((a, b) => compareSeq(a.seq, b.seq));
   });
   // A delivery that throws (not a receiver's failure, which `deliver` records) is backed off alone.
   await isolate(observer, 'deliver_webhooks', due, {

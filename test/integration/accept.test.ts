@@ -47,7 +47,7 @@ describe('accept', () => {
   });
 
   it('charges once and adds one line when 20 clicks arrive at once, with the same and with different keys', async () => {
-    // Its own app with a PSP timeout no loaded CI machine reaches: with this suite's 150 ms, a slow
+    // Its own app with a PSP timeout no loaded CI machine reaches: with this suite's 1 s, a slow
     // authorization answers pending and leaves the line to reconciliation (tested on its own below).
     const patient = await buildTestApp({ gatewayTimeoutMs: 10_000 });
     try {

@@ -79,6 +79,24 @@ describe('outbound webhooks', () => {
     expect(new Set(events.map((event) => event.id)).size).toBe(3);
   });
 
+  it('delivers events due at the same instant in the order they were queued, whatever their ids', async () => {
+    // Two events of one change share the clock's instant (a capture and the order's finalization), and
+    // ids are random: before the queue had its own order, they left in whatever order the table returned.
+    const t = await node();
+    const setup = await hookedShop(t);
+    const now = t.clock.now();
+    const ids = Array.from({ length: 30 }, (_, index) => `evt_${String(99 - index).padStart(2, '0')}`);
+    for (const id of ids) {
+      const payload = JSON.stringify({ id, type: 'test.event', createdAt: now.toISOString(), data: {} });
+      const later = new Date(now.getTime() + 1000);
+      await t.database.db.insertInto('webhook_outbox').values({ shop_id: setup.shop.id, id, type: 'test.event', payload, created_at: now, next_attempt_at: later }).execute();
+    }
+    // Made due newest first: the rows now sit in the table, and in its index, in the reverse of the queue's order.
+    for (const id of [...ids].reverse()) await t.database.db.updateTable('webhook_outbox').set({ next_attempt_at: now }).where('id', '=', id).execute();
+    await t.worker.runOnce();
+    expect(deliveries.map((delivery) => (JSON.parse(delivery.body) as { id: string }).id)).toEqual(ids);
+  });
+
   it('sends upsell.cancelled on undo', async () => {
     const t = await node();
     const setup = await hookedShop(t);

@@ -45,8 +45,8 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** PSP calls time out after this in tests (the timeout card hangs longer), so no test waits 8 s. */
-export const TEST_GATEWAY_TIMEOUT_MS = 150;
+/** PSP calls time out after this in tests (the timeout card hangs longer), so no test waits 8 s; long enough that a loaded CI machine never times out a real answer. */
+export const TEST_GATEWAY_TIMEOUT_MS = 1000;
 
 /** The suite clicks 20 times at once and floods bad tokens from one address: limits only where a test sets them. */
 export const TEST_RATE_LIMITS: RateLimits = {

@@ -12,6 +12,7 @@ import * as gatewayCredentials from './005_gateway_credentials';
 import * as fastPath from './006_fast_path';
 import * as offerVersions from './007_offer_versions';
 import * as processedOnce from './008_processed_once';
+import * as outboxOrder from './009_outbox_order';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '006_fast_path': fastPath,
   '007_offer_versions': offerVersions,
   '008_processed_once': processedOnce,
+  '009_outbox_order': outboxOrder,
 };
