@@ -209,7 +209,7 @@ describe('demo › confirmation and order pages', () => {
     expect(wrapper).toBeGreaterThan(summary);
     expect(fragment).toBeGreaterThan(wrapper);
     expect(html).toContain('Paper Filters');
-    expect(html).toContain('<script src="/widget.js" defer></script>');
+    expect(html).toMatch(/<script src="\/widget\.js" nonce="[^"]+" defer><\/script>/);
     expect(html).toContain('class="button button--primary" href="/demo">Continue shopping</a>');
     expect(html).toContain(`href="/demo/orders/${orderId}">View your order</a>`);
   });
