@@ -466,7 +466,8 @@ function hydrate(section: HTMLElement, api: Api): void {
   }
 
   status.tabIndex = -1;
-  const { plusoneStatus: initial, plusoneUndoSecondsLeft: secondsLeft } = section.dataset;
+  const initial = section.dataset.plusoneStatus;
+  const secondsLeft = section.getAttribute('data-plusone-undo-seconds-left');
   if (initial && OUTCOMES.includes(initial)) {
     // Already settled before this load: the server wrote the status; nothing to click.
     setState(initial);
