@@ -23,6 +23,9 @@ const CATALOGUES = {
     timeLeft: '{time} left',
     removed: 'Removed — you will not be charged',
     undoClosed: 'Added to your order. It can no longer be undone.',
+    charged: 'Added to your order and charged to your card.',
+    captureFailed: 'We couldn’t charge your card, so this item was not added to your order. You have not been charged.',
+    refunded: 'Refunded — this item is no longer part of your order.',
     declinedFallback: 'Your card was declined. You have not been charged.',
     noThanksDone: 'No problem — your order is unchanged.',
     authTitle: 'Confirm with your bank',
@@ -56,6 +59,9 @@ const CATALOGUES = {
     timeLeft: 'noch {time}',
     removed: 'Entfernt – Ihnen wird nichts berechnet',
     undoClosed: 'Zu Ihrer Bestellung hinzugefügt. Das kann nicht mehr rückgängig gemacht werden.',
+    charged: 'Zu Ihrer Bestellung hinzugefügt und von Ihrer Karte abgebucht.',
+    captureFailed: 'Wir konnten Ihre Karte nicht belasten, daher wurde dieser Artikel nicht hinzugefügt. Ihnen wurde nichts berechnet.',
+    refunded: 'Erstattet – dieser Artikel gehört nicht mehr zu Ihrer Bestellung.',
     declinedFallback: 'Ihre Karte wurde abgelehnt. Ihnen wurde nichts berechnet.',
     noThanksDone: 'Kein Problem – Ihre Bestellung bleibt unverändert.',
     authTitle: 'Bei Ihrer Bank bestätigen',
@@ -89,6 +95,9 @@ const CATALOGUES = {
     timeLeft: 'encore {time}',
     removed: 'Retiré — vous ne serez pas débité',
     undoClosed: 'Ajouté à votre commande. Il n’est plus possible d’annuler.',
+    charged: 'Ajouté à votre commande et débité sur votre carte.',
+    captureFailed: 'Nous n’avons pas pu débiter votre carte : cet article n’a donc pas été ajouté à votre commande. Vous n’avez pas été débité.',
+    refunded: 'Remboursé — cet article ne fait plus partie de votre commande.',
     declinedFallback: 'Votre carte a été refusée. Vous n’avez pas été débité.',
     noThanksDone: 'Pas de souci — votre commande reste inchangée.',
     authTitle: 'Confirmez auprès de votre banque',
@@ -116,6 +125,7 @@ type Language = keyof typeof CATALOGUES;
 export const WIDGET_MESSAGE_KEYS = [
   'adding', 'confirming', 'added', 'addedWithDeadline', 'undo', 'timeLeft', 'removed', 'undoClosed', 'declinedFallback',
   'noThanksDone', 'authTitle', 'authCancel', 'authCancelled', 'authUnavailable', 'stillPending', 'unavailable', 'error',
+  'charged', 'captureFailed',
 ] as const satisfies readonly MessageKey[];
 
 export type WidgetMessageKey = (typeof WIDGET_MESSAGE_KEYS)[number];

@@ -5,6 +5,8 @@
  */
 import { DomainError } from '../core/errors';
 import type { Db } from '../store/database';
+import type { UpsellRow } from '../store/schema';
+import { buyerUpsell, checkoutStatusOf, orderProgress, type CheckoutStatus } from './buyer-state';
 import type { CachedSession, EngineCaches } from './caches';
 import { hashSecret, type EngineContext } from './context';
 import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from './decisions';
@@ -107,33 +109,43 @@ async function loadSession(ctx: EngineContext, tokenHash: string): Promise<Check
   return { id: row.id, shopId: row.shop_id, orderId: row.order_id, expiresAt: row.expires_at, allowedOrigins: row.settings.allowedOrigins ?? [] };
 }
 
-/** The offer to show on the confirmation page, or null when there is none (any more). */
-export async function checkoutOffer(ctx: EngineContext, session: CheckoutSession): Promise<CheckoutOffer | null> {
-  return (await checkoutOfferAnswer(ctx, session)).offer;
-}
-
 export interface CheckoutOfferAnswer {
+  readonly status: CheckoutStatus;
+  /** The live offer (status `open`); null in every other status. */
   readonly offer: CheckoutOffer | null;
-  /** `{"offer": …}` as JSON, the body of `GET /v1/checkout/offer`. */
+  /** The order's upsell, once the buyer accepted. */
+  readonly upsell: UpsellRow | null;
+  /** The body of `GET /v1/checkout/offer`: `{ offer, status, upsell }`. */
   readonly json: string;
 }
 
-const NO_OFFER: CheckoutOfferAnswer = { offer: null, json: JSON.stringify({ offer: null }) };
+const NO_OFFER: CheckoutOfferAnswer = { status: 'none', offer: null, upsell: null, json: JSON.stringify({ offer: null, status: 'none', upsell: null }) };
+const DISMISSED: CheckoutOfferAnswer = { ...NO_OFFER, status: 'dismissed', json: JSON.stringify({ offer: null, status: 'dismissed', upsell: null }) };
 
-/** `checkoutOffer` with its JSON body; with caches, serialized once per decided offer and session deadline. */
+/**
+ * What the buyer's page shows now: what became of the offer once the buyer answered it (accepted and
+ * its upsell's state, or "No thanks"), else the live offer. The live offer's JSON is serialized once per
+ * decided offer and session deadline (with caches).
+ */
 export async function checkoutOfferAnswer(ctx: EngineContext, session: CheckoutSession): Promise<CheckoutOfferAnswer> {
   const now = ctx.clock.now();
+  const progress = await orderProgress(ctx.db, session.shopId, session.orderId);
+  if (progress.upsell) {
+    const status = checkoutStatusOf(progress.upsell.state);
+    return { status, offer: null, upsell: progress.upsell, json: JSON.stringify({ offer: null, status, upsell: buyerUpsell(progress.upsell, now) }) };
+  }
+  if (progress.dismissed) return DISMISSED;
   const decided = ctx.caches
     ? await cachedDecidedOffer(ctx.db, ctx.caches, session.shopId, session.orderId, now)
     : await currentDecidedOffer(ctx.db, session.shopId, session.orderId, now);
   if (!decided) return NO_OFFER;
   const expiresAt = session.expiresAt.getTime();
   const memo = ctx.caches?.offerAnswers.get(decided);
-  if (memo && memo.expiresAt === expiresAt) return memo;
+  if (memo && memo.expiresAt === expiresAt) return { status: 'open', offer: memo.offer, upsell: null, json: memo.json };
   const offer = toCheckoutOffer(decided, session.expiresAt);
-  const answer = { expiresAt, offer, json: JSON.stringify({ offer }) };
-  ctx.caches?.offerAnswers.set(decided, answer);
-  return answer;
+  const json = JSON.stringify({ offer, status: 'open', upsell: null });
+  ctx.caches?.offerAnswers.set(decided, { expiresAt, offer, json });
+  return { status: 'open', offer, upsell: null, json };
 }
 
 /**

@@ -9,10 +9,11 @@ import type { UpsellContext } from '../engine/upsells';
 import { pspWebhookRoutes } from './routes/psp-webhooks';
 import { sandboxChallengeRoutes } from '../gateways/sandbox/challenge';
 import type { SandboxGateway } from '../gateways/sandbox/sandbox';
-import { allAllowedOrigins } from '../engine/shops';
+import { allAllowedOrigins, shopRow } from '../engine/shops';
 import type { ApiClient } from '../web/api-client';
 import { demoRoutes } from '../web/demo/routes';
 import type { DemoShop } from '../web/demo-seed';
+import { registerSecurityHeaders } from '../web/security-headers';
 import { widgetRoutes } from '../web/widget/routes';
 import { registerJsonParser } from './body';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limit';
@@ -75,6 +76,7 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));
   registerJsonParser(app);
+  registerSecurityHeaders(app);
   // Card data and undecodable values in the URL and stored headers are refused before anything else runs.
   registerRequestScreen(app);
   await registerRateLimits(app, options.rateLimits ?? DEFAULT_RATE_LIMITS, () => deps.ctx.clock.now().getTime());
@@ -132,7 +134,13 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(pspWebhookRoutes, { ctx: deps.ctx, observer: metrics.workerObserver(options.logger) });
-  await app.register(sandboxChallengeRoutes, { gateway: deps.sandbox });
+  await app.register(sandboxChallengeRoutes, {
+    gateway: deps.sandbox,
+    merchant: async (shopId) => {
+      const shop = await shopRow(deps.ctx, deps.ctx.db, shopId);
+      return shop ? { name: shop.name, framers: shop.settings.allowedOrigins ?? [] } : null;
+    },
+  });
   await app.register(widgetRoutes);
   const api: ApiClient = async (request) => {
     const headers: Record<string, string> = { ...request.headers };

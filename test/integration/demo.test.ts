@@ -52,32 +52,55 @@ function attribute(html: string, pattern: RegExp): string {
   return match[1];
 }
 
-async function checkoutNonce(query = 'qty.house-blend=1'): Promise<string> {
-  const page = await app.inject({ method: 'GET', url: `/demo/checkout?${query}` });
-  expect(page.statusCode).toBe(200);
-  return attribute(page.body, /name="nonce" value="([^"]+)"/);
+/** A checkout form as one browser got it: its nonce, its CSRF token and the buyer cookie it was given. */
+interface CheckoutForm {
+  nonce: string;
+  csrf: string;
+  cookie: string;
 }
 
-function submit(fields: Record<string, string>, target: App = app) {
+function buyerCookie(setCookie: string | string[] | undefined): string {
+  const header = [setCookie ?? []].flat().find((value) => value.startsWith('plusone_demo_buyer='));
+  if (!header) throw new Error('no plusone_demo_buyer cookie');
+  return header.split(';')[0] ?? '';
+}
+
+async function checkoutForm(query = 'qty.house-blend=1', cookie?: string): Promise<CheckoutForm> {
+  const page = await app.inject({ method: 'GET', url: `/demo/checkout?${query}`, headers: cookie ? { cookie } : {} });
+  expect(page.statusCode).toBe(200);
+  return {
+    nonce: attribute(page.body, /name="nonce" value="([^"]+)"/),
+    csrf: attribute(page.body, /name="csrf" value="([^"]+)"/),
+    cookie: cookie ?? buyerCookie(page.headers['set-cookie']),
+  };
+}
+
+function submit(fields: Record<string, string>, cookie: string | null, target: App = app, headers: Record<string, string> = {}) {
   return target.inject({
     method: 'POST',
     url: '/demo/checkout',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}), ...headers },
     payload: new URLSearchParams(fields).toString(),
   });
 }
 
-function checkoutFields(nonce: string, overrides: Record<string, string> = {}): Record<string, string> {
+function checkoutFields(form: CheckoutForm, overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    'qty.house-blend': '1', 'qty.pour-over': '0', nonce, email: 'ada@example.com', country: 'US', locale: 'en-US',
+    'qty.house-blend': '1', 'qty.pour-over': '0', nonce: form.nonce, csrf: form.csrf, email: 'ada@example.com', country: 'US', locale: 'en-US',
     token: 'pm_sandbox_visa', brand: 'visa', last4: '4242', ...overrides,
   };
 }
 
-async function placeOrder(overrides: Record<string, string> = {}): Promise<string> {
-  const response = await submit(checkoutFields(await checkoutNonce(), overrides));
+/** Places an order in one browser; its cookie opens the confirmation page with e-mail and token. */
+async function placeOrderIn(overrides: Record<string, string> = {}): Promise<{ orderId: string; cookie: string }> {
+  const form = await checkoutForm();
+  const response = await submit(checkoutFields(form, overrides), form.cookie);
   expect(response.statusCode).toBe(303);
-  return attribute(String(response.headers.location), /^\/demo\/orders\/([^/]+)\/confirmation$/);
+  return { orderId: attribute(String(response.headers.location), /^\/demo\/orders\/([^/]+)\/confirmation$/), cookie: form.cookie };
+}
+
+async function placeOrder(overrides: Record<string, string> = {}): Promise<string> {
+  return (await placeOrderIn(overrides)).orderId;
 }
 
 async function ordersWithExternalId(externalId: string): Promise<number> {
@@ -143,9 +166,10 @@ describe('demo › checkout', () => {
   });
 
   it('registers the order and redirects to the confirmation; a double submit registers once', async () => {
-    const nonce = await checkoutNonce();
-    const first = await submit(checkoutFields(nonce));
-    const second = await submit(checkoutFields(nonce));
+    const form = await checkoutForm();
+    const { nonce } = form;
+    const first = await submit(checkoutFields(form), form.cookie);
+    const second = await submit(checkoutFields(form), form.cookie);
     expect(first.statusCode).toBe(303);
     expect(second.statusCode).toBe(303);
     expect(second.headers.location).toBe(first.headers.location);
@@ -168,8 +192,9 @@ describe('demo › checkout', () => {
   });
 
   it('re-renders the form with a clear message when details are missing', async () => {
-    const nonce = await checkoutNonce();
-    const response = await submit(checkoutFields(nonce, { token: '', email: 'not-an-address' }));
+    const form = await checkoutForm();
+    const { nonce } = form;
+    const response = await submit(checkoutFields(form, { token: '', email: 'not-an-address' }), form.cookie);
     expect(response.statusCode).toBe(400);
     expect(response.body).toContain('role="alert"');
     expect(response.body).toContain('Enter an e-mail address');
@@ -179,15 +204,16 @@ describe('demo › checkout', () => {
   });
 
   it('refuses a form carrying a card number with 400 and stores nothing', async () => {
-    const nonce = await checkoutNonce();
-    const response = await submit(checkoutFields(nonce, { note: '4242 4242 4242 4242' }));
+    const form = await checkoutForm();
+    const { nonce } = form;
+    const response = await submit(checkoutFields(form, { note: '4242 4242 4242 4242' }), form.cookie);
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toContain('text/html');
     expect(response.body).toContain('Card details are not accepted here');
     expect(response.body).not.toContain('4242 4242 4242 4242');
     expect(await ordersWithExternalId(`demo-${nonce}`)).toBe(0);
 
-    const security = await submit(checkoutFields(nonce, { cvc: '123' }));
+    const security = await submit(checkoutFields(form, { cvc: '123' }), form.cookie);
     expect(security.statusCode).toBe(400);
     expect(await ordersWithExternalId(`demo-${nonce}`)).toBe(0);
   });
@@ -195,10 +221,11 @@ describe('demo › checkout', () => {
 
 describe('demo › confirmation and order pages', () => {
   it('shows the order summary, then the offer fragment wrapped for the widget', async () => {
-    const orderId = await placeOrder();
-    const response = await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation` });
+    const { orderId, cookie } = await placeOrderIn();
+    const response = await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation`, headers: { cookie } });
     expect(response.statusCode).toBe(200);
     const html = response.body;
+    expect(html).toContain('A confirmation was sent to ada@example.com.');
     expect(html).toContain('<html lang="en-US">');
     expect(html).toContain('Thank you, your order is confirmed');
     expect(html.match(/<h1[ >]/g)).toHaveLength(1);
@@ -209,24 +236,24 @@ describe('demo › confirmation and order pages', () => {
     expect(wrapper).toBeGreaterThan(summary);
     expect(fragment).toBeGreaterThan(wrapper);
     expect(html).toContain('Paper Filters');
-    expect(html).toContain('<script src="/widget.js" defer></script>');
+    expect(html).toMatch(/<script src="\/widget\.js" nonce="[^"]+" defer><\/script>/);
     expect(html).toContain('class="button button--primary" href="/demo">Continue shopping</a>');
     expect(html).toContain(`href="/demo/orders/${orderId}">View your order</a>`);
   });
 
   it('speaks the order locale', async () => {
-    const orderId = await placeOrder({ locale: 'de-DE', country: 'DE' });
-    const html = (await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation` })).body;
+    const { orderId, cookie } = await placeOrderIn({ locale: 'de-DE', country: 'DE' });
+    const html = (await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation`, headers: { cookie } })).body;
     expect(html).toContain('<html lang="de-DE">');
     expect(html).toContain('Vielen Dank, Ihre Bestellung ist bestätigt');
     expect(html).toContain('18,00');
   });
 
   it('shows no offer after a restart, which forgets the session tokens', async () => {
-    const orderId = await placeOrder();
+    const { orderId, cookie } = await placeOrderIn();
     const restarted = await demoApp(demo);
     try {
-      const html = (await restarted.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation` })).body;
+      const html = (await restarted.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation`, headers: { cookie } })).body;
       expect(html).toContain('id="order-summary"');
       expect(html).not.toContain('class="demo-offer"');
       expect(html).not.toContain('/widget.js');
@@ -236,8 +263,8 @@ describe('demo › confirmation and order pages', () => {
   });
 
   it('shows the upsell line on the order page after an accept, and not after the undo', async () => {
-    const orderId = await placeOrder();
-    const confirmation = (await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation` })).body;
+    const { orderId, cookie } = await placeOrderIn();
+    const confirmation = (await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation`, headers: { cookie } })).body;
     const token = attribute(confirmation, /data-plusone-session="([^"]+)"/);
     const offerId = (await call(t.app, 'GET', '/v1/checkout/offer', token)).json().offer.id;
     const accepted = await call(t.app, 'POST', '/v1/checkout/accept', token, { offerId }, { 'idempotency-key': `accept-${orderId}` });
@@ -260,6 +287,102 @@ describe('demo › confirmation and order pages', () => {
     const response = await app.inject({ method: 'GET', url: '/demo/orders/ord_unknown' });
     expect(response.statusCode).toBe(404);
     expect(response.body).toContain('Order not found');
+  });
+});
+
+describe('demo › security headers, buyer cookie and CSRF', () => {
+  function expectPageHeaders(headers: Record<string, unknown>, body: string) {
+    const csp = String(headers['content-security-policy']);
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    expect(headers['x-frame-options']).toBe('DENY');
+    expect(headers['x-content-type-options']).toBe('nosniff');
+    const nonce = attribute(csp, /script-src 'nonce-([^']+)'/);
+    expect(csp).toContain(`style-src 'nonce-${nonce}'`);
+    // Every inline script and style of the page carries this response's nonce, and nothing else runs inline.
+    expect(body).toContain(`<style nonce="${nonce}">`);
+    expect(body.match(/<script(?![^>]*nonce=)[^>]*>/g) ?? []).toEqual([]);
+    for (const tag of body.match(/<script[^>]*nonce="[^"]*"/g) ?? []) expect(tag).toContain(`nonce="${nonce}"`);
+  }
+
+  it('puts a nonce CSP, no framing and nosniff on every demo page', async () => {
+    const { orderId, cookie } = await placeOrderIn();
+    for (const url of ['/demo', '/demo/checkout?qty.house-blend=1', `/demo/orders/${orderId}/confirmation`, `/demo/orders/${orderId}`, '/demo/orders/ord_unknown']) {
+      const response = await app.inject({ method: 'GET', url, headers: { cookie } });
+      expect(response.headers['content-type'], url).toContain('text/html');
+      expectPageHeaders(response.headers, response.body);
+    }
+    const summary = await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/summary` });
+    expect(summary.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(summary.headers['x-content-type-options']).toBe('nosniff');
+  });
+
+  it('gives the checkout an HttpOnly, SameSite=Lax buyer cookie, and keeps it when the browser has one', async () => {
+    const page = await app.inject({ method: 'GET', url: '/demo/checkout?qty.house-blend=1' });
+    const header = [page.headers['set-cookie'] ?? []].flat().find((value) => value.startsWith('plusone_demo_buyer='));
+    expect(header).toMatch(/HttpOnly/);
+    expect(header).toMatch(/SameSite=Lax/);
+    expect(header).toMatch(/Path=\/demo/);
+    const again = await checkoutForm('qty.house-blend=1', buyerCookie(page.headers['set-cookie']));
+    expect(again.csrf).toBe(attribute(page.body, /name="csrf" value="([^"]+)"/));
+  });
+
+  it('shows the e-mail and the session token only to the browser that placed the order', async () => {
+    const { orderId, cookie } = await placeOrderIn();
+    const mine = (await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation`, headers: { cookie } })).body;
+    expect(mine).toContain('ada@example.com');
+    expect(mine).toContain('data-plusone-session="ps_');
+
+    const other = await checkoutForm();
+    for (const headers of [{}, { cookie: other.cookie }, { cookie: 'plusone_demo_buyer=forged' }]) {
+      const response = await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation`, headers });
+      expect(response.statusCode).toBe(200);
+      expect(response.body).toContain('id="order-summary"');
+      expect(response.body).toContain('placed in another browser');
+      expect(response.body).not.toContain('ada@example.com');
+      expect(response.body).not.toContain('ps_');
+      expect(response.body).not.toContain('/widget.js');
+    }
+  });
+
+  it('refuses a checkout post without the cookie, without the token, with a wrong token or sent cross-site (403, nothing registered)', async () => {
+    const form = await checkoutForm();
+    const other = await checkoutForm();
+    const attempts = [
+      submit(checkoutFields(form), null),
+      submit(checkoutFields(form, { csrf: '' }), form.cookie),
+      submit(checkoutFields(form, { csrf: other.csrf }), form.cookie),
+      submit(checkoutFields(form, { csrf: `${form.csrf.slice(0, -1)}A` }), form.cookie),
+      submit(checkoutFields(form), form.cookie, app, { 'sec-fetch-site': 'cross-site' }),
+    ];
+    for (const response of await Promise.all(attempts)) {
+      expect(response.statusCode).toBe(403);
+      expect(response.headers['content-type']).toContain('text/html');
+      expect(response.body).toContain('csrf_token_invalid');
+    }
+    expect(await ordersWithExternalId(`demo-${form.nonce}`)).toBe(0);
+    // The same form from its own browser goes through.
+    expect((await submit(checkoutFields(form), form.cookie)).statusCode).toBe(303);
+    expect(await ordersWithExternalId(`demo-${form.nonce}`)).toBe(1);
+  });
+
+  it('serves the order summary as it is now: the added line after an accept, gone after the undo', async () => {
+    const { orderId, cookie } = await placeOrderIn();
+    const token = attribute((await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation`, headers: { cookie } })).body, /data-plusone-session="([^"]+)"/);
+    const summary = async () => (await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/summary` })).body;
+    expect(await summary()).not.toContain('data-line-source="upsell"');
+    const offerId = (await call(t.app, 'GET', '/v1/checkout/offer', token)).json().offer.id;
+    const accepted = await call(t.app, 'POST', '/v1/checkout/accept', token, { offerId }, { 'idempotency-key': `summary-${orderId}` });
+    expect(accepted.json().status).toBe('accepted');
+    expect(await summary()).toMatch(/data-line-source="upsell">.*Paper Filters.*Added after checkout/);
+    const confirmation = (await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation`, headers: { cookie } })).body;
+    expect(confirmation).toMatch(/id="order-summary".*data-line-source="upsell"/);
+    // The page refreshes its summary when the widget reports an accept, an undo or the capture's outcome.
+    expect(confirmation).toContain(`/demo/orders/${orderId}/summary`);
+    expect(confirmation).toContain("'plusone:accepted', 'plusone:cancelled'");
+    await call(t.app, 'POST', '/v1/checkout/cancel', token, { upsellId: accepted.json().upsell.id });
+    expect(await summary()).not.toContain('data-line-source="upsell"');
   });
 });
 

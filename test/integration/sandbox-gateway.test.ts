@@ -9,6 +9,7 @@ import type { AuthorizeRequest, AuthorizeResult, LookupResult } from '../../src/
 import { sandboxChallengeRoutes } from '../../src/gateways/sandbox/challenge';
 import { SandboxGateway, SandboxRequestError, sandboxStats } from '../../src/gateways/sandbox/sandbox';
 import type { SandboxDatabase } from '../../src/gateways/sandbox/tables';
+import { registerSecurityHeaders } from '../../src/web/security-headers';
 import { registerJsonParser } from '../../src/http/body';
 import { handleError } from '../../src/http/errors';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
@@ -25,8 +26,12 @@ beforeAll(async () => {
   gateway = new SandboxGateway(database.db, { challengeBaseUrl: BASE_URL, clock, hangMs: 200 });
   app = Fastify();
   registerJsonParser(app);
+  registerSecurityHeaders(app);
   app.setErrorHandler(handleError);
-  await app.register(sandboxChallengeRoutes, { gateway });
+  await app.register(sandboxChallengeRoutes, {
+    gateway,
+    merchant: async () => ({ name: 'Northwind <Coffee>', framers: ['https://shop.example.com'] }),
+  });
   await app.ready();
 });
 
@@ -307,6 +312,12 @@ describe('sandbox › 3-D Secure', () => {
     expect(challenge.body).toContain('$19.99');
     expect(challenge.body).toContain('<button type="submit" name="result" value="success">Complete authentication</button>');
     expect(challenge.body).toContain('Fail authentication');
+    // The shop's name (escaped) and the card of the token, not a made-up Visa 4242.
+    expect(challenge.body).toContain('<dd>Northwind &lt;Coffee&gt;</dd>');
+    expect(challenge.body).toContain('<dd>Visa ending 3184</dd>');
+    // Framed only by this origin and the shop's own pages (the widget's dialog there).
+    expect(challenge.headers['content-security-policy']).toContain("frame-ancestors 'self' https://shop.example.com");
+    expect(challenge.headers['x-content-type-options']).toBe('nosniff');
 
     const answered = await postForm(ref, 'result=success');
     expect(answered.statusCode).toBe(200);
@@ -315,7 +326,7 @@ describe('sandbox › 3-D Secure', () => {
     expect(answered.body).toContain(JSON.stringify({ type: 'plusone:3ds-complete', ref, result: 'success' }));
 
     expect(await gateway.completeAction(ref, completeKey)).toEqual({
-      status: 'authorized', ref, card: { brand: 'visa', last4: '4242' }, captured: false,
+      status: 'authorized', ref, card: { brand: 'visa', last4: '3184' }, captured: false,
     });
   });
 

@@ -6,9 +6,9 @@
  * name, and the page's CSP forbids every request (`connect-src` and `form-action` are `'none'`), so the
  * number cannot leave the frame.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync } from 'fastify';
 import { escapeHtml } from '../../web/fragment';
+import { sendHtml, type PagePolicy } from '../../web/security-headers';
 
 export interface SandboxTestCard {
   /** The payment-method reference the sandbox gateway understands. */
@@ -143,7 +143,7 @@ function cardFieldPage(nonce: string): string {
   return (
     `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
     `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-    `<title>Card details (sandbox)</title><style>${STYLE}</style></head><body><main>` +
+    `<title>Card details (sandbox)</title><style nonce="${nonce}">${STYLE}</style></head><body><main>` +
     `<p class="psp">${LOCK_ICON}Sandbox payments · secure card field</p>` +
     `<label class="number" for="card-number">Card number</label>` +
     // No `name`: even inside a form this input would never be submitted.
@@ -161,18 +161,10 @@ function cardFieldPage(nonce: string): string {
   );
 }
 
+/** Framed by the merchant's checkout (the demo's, on this origin); it may send nothing anywhere. */
+const CARD_FIELD_POLICY: PagePolicy = { framers: { kind: 'self' } };
+
 export const sandboxCardFieldRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/sandbox/card-field', { schema: { hide: true } }, async (_request, reply) => {
-    const nonce = randomBytes(16).toString('base64');
-    return reply
-      .header('content-type', 'text/html; charset=utf-8')
-      .header('cache-control', 'no-store')
-      .header('referrer-policy', 'no-referrer')
-      .header(
-        'content-security-policy',
-        `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; connect-src 'none'; ` +
-          `form-action 'none'; frame-ancestors 'self'; base-uri 'none'`,
-      )
-      .send(cardFieldPage(nonce));
-  });
+  app.get('/sandbox/card-field', { schema: { hide: true } }, async (_request, reply) =>
+    sendHtml(reply, CARD_FIELD_POLICY, cardFieldPage));
 };

@@ -3,62 +3,84 @@
  * (`/sandbox/3ds/{ref}`). The buyer completes or fails it with a plain form POST, so it works without
  * script; the answer page then tells the widget's dialog (iframe parent or popup opener) by postMessage.
  */
-import { randomBytes } from 'node:crypto';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { DomainError } from '../../core/errors';
 import { formatMoney } from '../../core/money';
 import { screenFormBody } from '../../http/screen';
+import { cardBrandName } from '../../core/messages';
 import { escapeHtml } from '../../web/fragment';
+import { sendHtml, type PagePolicy } from '../../web/security-headers';
 import type { SandboxChallenge, SandboxGateway } from './sandbox';
 import type { ChallengeResult } from './tables';
 
+/** The merchant account a challenge belongs to, as the issuer's page shows it. */
+export interface ChallengeMerchant {
+  /** The shop's name, shown to the buyer. */
+  readonly name: string;
+  /** The origins that may frame the page besides this one: the widget's dialog on the shop's pages. */
+  readonly framers: readonly string[];
+}
+
 export interface SandboxChallengeOptions {
   readonly gateway: SandboxGateway;
+  /** The shop behind a payment's `merchantRef` (the shop id); null when unknown. */
+  readonly merchant: (merchantRef: string) => Promise<ChallengeMerchant | null>;
 }
 
 const STYLE = `
-  body { margin: 0; font: 16px/1.5 system-ui, sans-serif; color: #1a1a2e; background: #eef1f6; }
-  main { max-width: 26rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border-radius: 8px;
+  *, *::before, *::after { box-sizing: border-box; }
+  body { margin: 0; padding: 1rem; font: 16px/1.5 system-ui, sans-serif; color: #1a1a2e; background: #eef1f6; overflow-wrap: anywhere; }
+  main { width: 100%; max-width: 26rem; margin: 1rem auto; padding: 1.25rem; background: #fff; border-radius: 8px;
     box-shadow: 0 1px 4px rgb(0 0 0 / 0.15); }
+  @media (max-width: 24rem) { body { padding: 0.5rem; } main { margin: 0 auto; padding: 1rem; } }
   .bank { margin: 0 0 1rem; font-weight: 700; color: #0b3d91; }
   h1 { font-size: 1.25rem; margin: 0 0 0.75rem; }
-  dl { display: grid; grid-template-columns: auto 1fr; gap: 0.25rem 1rem; margin: 1rem 0; }
+  dl { display: grid; grid-template-columns: auto minmax(0, 1fr); gap: 0.25rem 1rem; margin: 1rem 0; }
   dt { color: #4a4a5e; } dd { margin: 0; font-weight: 600; }
   .note { font-size: 0.875rem; color: #4a4a5e; }
   .actions { display: flex; flex-direction: column; gap: 0.5rem; margin-top: 1.25rem; }
-  button { font: inherit; padding: 0.75rem; border-radius: 6px; border: 2px solid #0b3d91; cursor: pointer; }
+  button { width: 100%; min-height: 44px; font: inherit; padding: 0.75rem; border-radius: 6px; border: 2px solid #0b3d91; cursor: pointer; }
   button[value="success"] { background: #0b3d91; color: #fff; }
   button[value="failure"] { background: #fff; color: #0b3d91; }
   button:focus-visible { outline: 3px solid #f5a623; outline-offset: 2px; }
 `;
 
-function page(reply: FastifyReply, status: number, title: string, body: string, script = ''): FastifyReply {
-  const nonce = randomBytes(16).toString('base64');
-  return reply
-    .status(status)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('content-security-policy', `default-src 'none'; style-src 'unsafe-inline'; script-src 'nonce-${nonce}'; form-action 'self'; base-uri 'none'`)
-    .send(
-      `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
-        `<meta name="viewport" content="width=device-width, initial-scale=1">` +
-        `<title>${escapeHtml(title)}</title><style>${STYLE}</style></head>` +
-        `<body><main><p class="bank">Sandbox Bank · Secure authentication</p>${body}</main>` +
-        (script ? `<script nonce="${nonce}">${script}</script>` : '') +
-        `</body></html>`,
-    );
+const NOT_FRAMED: PagePolicy = { framers: { kind: 'none' }, popup: true };
+
+/** Framed by this origin and the shop's own pages (the widget's dialog); posts only back to itself. */
+function pagePolicy(merchant: ChallengeMerchant | null): PagePolicy {
+  return merchant
+    ? { framers: { kind: 'self', origins: merchant.framers }, formAction: ["'self'"], popup: true }
+    : NOT_FRAMED;
 }
 
-function challengePage(reply: FastifyReply, challenge: SandboxChallenge): FastifyReply {
+function page(reply: FastifyReply, policy: PagePolicy, status: number, title: string, body: string, script = ''): FastifyReply {
+  return sendHtml(reply.status(status), policy, (nonce) =>
+    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+      `<meta name="viewport" content="width=device-width, initial-scale=1">` +
+      `<title>${escapeHtml(title)}</title><style nonce="${nonce}">${STYLE}</style></head>` +
+      `<body><main><p class="bank">Sandbox Bank · Secure authentication</p>${body}</main>` +
+      (script ? `<script nonce="${nonce}">${script}</script>` : '') +
+      `</body></html>`);
+}
+
+function cardLine(challenge: SandboxChallenge): string {
+  const { brand, last4 } = challenge.card;
+  if (!last4) return 'The card on file';
+  return `${brand ? cardBrandName(brand) : 'Card'} ending ${last4}`;
+}
+
+function challengePage(reply: FastifyReply, policy: PagePolicy, merchant: ChallengeMerchant | null, challenge: SandboxChallenge): FastifyReply {
   return page(
     reply,
+    policy,
     200,
     'Confirm your payment',
     `<h1>Confirm your payment</h1>` +
       `<p>Your bank asks you to confirm this card payment.</p>` +
-      `<dl><dt>Merchant</dt><dd>${escapeHtml(challenge.merchantRef)}</dd>` +
+      `<dl><dt>Merchant</dt><dd>${escapeHtml(merchant?.name ?? challenge.merchantRef)}</dd>` +
       `<dt>Amount</dt><dd>${escapeHtml(formatMoney(challenge.amount, challenge.currency))}</dd>` +
-      `<dt>Card</dt><dd>Visa ending 4242</dd></dl>` +
+      `<dt>Card</dt><dd>${escapeHtml(cardLine(challenge))}</dd></dl>` +
       `<p class="note">This is a simulated issuer challenge: no real bank is contacted.</p>` +
       `<form method="post" class="actions">` +
       `<button type="submit" name="result" value="success">Complete authentication</button>` +
@@ -67,12 +89,13 @@ function challengePage(reply: FastifyReply, challenge: SandboxChallenge): Fastif
   );
 }
 
-function answeredPage(reply: FastifyReply, challenge: SandboxChallenge, result: ChallengeResult): FastifyReply {
+function answeredPage(reply: FastifyReply, policy: PagePolicy, challenge: SandboxChallenge, result: ChallengeResult): FastifyReply {
   const heading = result === 'success' ? 'Authentication complete' : 'Authentication failed';
   // `<` escaped so that no value can close the script element.
   const message = JSON.stringify({ type: 'plusone:3ds-complete', ref: challenge.ref, result }).replace(/</g, '\\u003c');
   return page(
     reply,
+    policy,
     200,
     heading,
     `<h1>${heading} — you can close this window</h1>`,
@@ -82,19 +105,21 @@ function answeredPage(reply: FastifyReply, challenge: SandboxChallenge, result: 
   );
 }
 
-function answer(reply: FastifyReply, challenge: SandboxChallenge | null): FastifyReply {
+async function answer(reply: FastifyReply, options: SandboxChallengeOptions, challenge: SandboxChallenge | null): Promise<FastifyReply> {
   if (!challenge) {
-    return page(reply, 404, 'Authentication not found', '<h1>Authentication not found</h1><p>This payment has no authentication to complete.</p>');
+    return page(reply, NOT_FRAMED, 404, 'Authentication not found', '<h1>Authentication not found</h1><p>This payment has no authentication to complete.</p>');
   }
+  const merchant = await options.merchant(challenge.merchantRef);
+  const policy = pagePolicy(merchant);
   switch (challenge.state) {
     case 'pending':
-      return challengePage(reply, challenge);
+      return challengePage(reply, policy, merchant, challenge);
     case 'succeeded':
-      return answeredPage(reply, challenge, 'success');
+      return answeredPage(reply, policy, challenge, 'success');
     case 'failed':
-      return answeredPage(reply, challenge, 'failure');
+      return answeredPage(reply, policy, challenge, 'failure');
     case 'canceled':
-      return page(reply, 410, 'Authentication canceled', '<h1>Authentication canceled</h1><p>The merchant canceled this payment; you can close this window.</p>');
+      return page(reply, policy, 410, 'Authentication canceled', '<h1>Authentication canceled</h1><p>The merchant canceled this payment; you can close this window.</p>');
     default: {
       const exhaustive: never = challenge.state;
       return exhaustive;
@@ -120,11 +145,11 @@ export const sandboxChallengeRoutes: FastifyPluginAsync<SandboxChallengeOptions>
 
   // Pages for the buyer's browser, not API: kept out of the OpenAPI document.
   app.get<{ Params: { ref: string } }>('/sandbox/3ds/:ref', { schema: { hide: true } }, async (request, reply) =>
-    answer(reply, await options.gateway.challenge(request.params.ref)));
+    answer(reply, options, await options.gateway.challenge(request.params.ref)));
 
   app.post<{ Params: { ref: string } }>('/sandbox/3ds/:ref', { schema: { hide: true } }, async (request, reply) => {
     const result = challengeResult(request.body);
     if (!result) throw new DomainError('invalid_request', 'result must be "success" or "failure"');
-    return answer(reply, await options.gateway.completeChallenge(request.params.ref, result));
+    return answer(reply, options, await options.gateway.completeChallenge(request.params.ref, result));
   });
 };

@@ -56,7 +56,7 @@ export class SandboxRequestError extends Error {
 type CardBehaviour =
   | { readonly outcome: 'authorized'; readonly card: CardSummary; readonly hangs?: true; readonly captureFails?: true }
   | { readonly outcome: 'declined'; readonly code: DeclineCode; readonly message: string }
-  | { readonly outcome: 'requires_action' };
+  | { readonly outcome: 'requires_action'; readonly card: CardSummary };
 
 const VISA: CardSummary = { brand: 'visa', last4: '4242' };
 
@@ -67,7 +67,7 @@ const TEST_CARDS: ReadonlyMap<string, CardBehaviour> = new Map<string, CardBehav
   ['pm_sandbox_declined', { outcome: 'declined', code: 'card_declined', message: 'The card was declined.' }],
   ['pm_sandbox_insufficient_funds', { outcome: 'declined', code: 'insufficient_funds', message: 'The card has insufficient funds.' }],
   ['pm_sandbox_expired', { outcome: 'declined', code: 'expired_card', message: 'The card has expired.' }],
-  ['pm_sandbox_3ds_required', { outcome: 'requires_action' }],
+  ['pm_sandbox_3ds_required', { outcome: 'requires_action', card: { brand: 'visa', last4: '3184' } }],
   ['pm_sandbox_timeout', { outcome: 'authorized', card: VISA, hangs: true }],
   ['pm_sandbox_capture_fails', { outcome: 'authorized', card: VISA, captureFails: true }],
 ]);
@@ -118,6 +118,7 @@ export interface SandboxChallenge {
   readonly merchantRef: string;
   readonly amount: number;
   readonly currency: string;
+  readonly card: CardSummary;
   readonly state: 'pending' | 'succeeded' | 'failed' | 'canceled';
 }
 
@@ -293,7 +294,7 @@ export class SandboxGateway implements PaymentGateway {
             : { status: 'authorized' };
       const updated = await trx
         .updateTable('sandbox_payments')
-        .set({ ...change, challenge_result: result, card_brand: VISA.brand, card_last4: VISA.last4, updated_at: this.clock.now() })
+        .set({ ...change, challenge_result: result, updated_at: this.clock.now() })
         .where('ref', '=', ref)
         .returningAll()
         .executeTakeFirstOrThrow();
@@ -375,8 +376,9 @@ export class SandboxGateway implements PaymentGateway {
       status: behaviour.outcome === 'authorized' ? (capturedNow ? 'captured' : 'authorized') : behaviour.outcome,
       decline_code: behaviour.outcome === 'declined' ? behaviour.code : null,
       decline_message: behaviour.outcome === 'declined' ? behaviour.message : null,
-      card_brand: behaviour.outcome === 'authorized' ? behaviour.card.brand : null,
-      card_last4: behaviour.outcome === 'authorized' ? behaviour.card.last4 : null,
+      // The card of the token, also while its 3-D Secure step is open (the challenge page shows it).
+      card_brand: behaviour.outcome === 'declined' ? null : behaviour.card.brand,
+      card_last4: behaviour.outcome === 'declined' ? null : behaviour.card.last4,
       challenge_result: null,
       captured_amount: capturedNow ? request.amount : 0,
       refunded_amount: 0,
@@ -476,7 +478,8 @@ function challengeView(payment: Payment): SandboxChallenge | null {
     : payment.challenge_result === 'failure' ? 'failed'
     : payment.status === 'requires_action' ? 'pending'
     : 'canceled';
-  return { ref: payment.ref, merchantRef: payment.merchant_ref, amount: payment.amount, currency: payment.currency, state };
+  const card = { brand: payment.card_brand, last4: payment.card_last4 };
+  return { ref: payment.ref, merchantRef: payment.merchant_ref, amount: payment.amount, currency: payment.currency, card, state };
 }
 
 /** What the sandbox did with a payment, for tests that assert money moved exactly once. */

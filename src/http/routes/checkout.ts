@@ -3,11 +3,11 @@ import { Type } from 'typebox';
 import { DomainError } from '../../core/errors';
 import type { ActionDetails } from '../../gateways/contract';
 import { acceptOffer } from '../../engine/accept';
-import { checkoutOffer, checkoutOfferAnswer, type CheckoutSession } from '../../engine/checkout';
+import { checkoutOfferAnswer, type CheckoutSession } from '../../engine/checkout';
 import type { CheckoutOffer } from '../../engine/decisions';
 import type { UpsellContext } from '../../engine/upsells';
 import { checkoutUpsellStatus, completeAction, declineOffer, undoUpsell } from '../../engine/undo';
-import { renderOfferFragment } from '../../web/fragment';
+import { renderCheckoutFragment } from '../../web/fragment';
 import { sessionAuth } from '../auth';
 import type { createCheckoutCors } from '../cors';
 import { IdParams } from '../schemas';
@@ -37,8 +37,18 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
     scoped.addHook('preValidation', sessionAuth(ctx));
     scoped.addHook('preHandler', cors.enforce);
 
+    // Both reads follow the order's upsell through its undo window, even past the session's TTL (`undo`).
     scoped.get('/v1/checkout/offer', {
-      schema: { ...secured, summary: 'The priced offer for this order, or null' },
+      config: { sessionUse: 'undo' },
+      schema: {
+        ...secured,
+        summary: 'The priced offer for this order (or null), and what became of it once the buyer answered',
+        description:
+          '`status`: `open` (offer can be accepted), `none`, `dismissed` ("No thanks"), or the upsell\'s: `pending`, ' +
+          '`requires_action`, `accepted` (authorized; undo while `upsell.undoSecondsLeft` > 0), `captured`, `removed` (undone), ' +
+          '`declined` (card declined), `capture_failed` (not charged, item taken out), `refunded`. `offer` is set only when `open`; ' +
+          '`upsell` once the buyer accepted.',
+      },
     }, async (request, reply) => {
       const { offer, json } = await checkoutOfferAnswer(ctx, request.checkoutSession);
       if (offer) onOfferShown?.(request.checkoutSession, offer);
@@ -46,13 +56,15 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
     });
 
     scoped.get('/v1/checkout/offer.html', {
-      schema: { ...secured, summary: 'The offer as a server-rendered HTML fragment (204 when there is none)' },
+      config: { sessionUse: 'undo' },
+      schema: { ...secured, summary: 'The offer, or what became of it, as a server-rendered HTML fragment (204 when there is nothing to show)' },
     }, async (request, reply) => {
-      const offer = await checkoutOffer(ctx, request.checkoutSession);
+      const answer = await checkoutOfferAnswer(ctx, request.checkoutSession);
+      const html = renderCheckoutFragment(answer, request.checkoutSession, ctx.clock.now());
       reply.header('Cache-Control', 'no-store');
-      if (!offer) return reply.status(204).send();
-      onOfferShown?.(request.checkoutSession, offer);
-      return reply.type('text/html; charset=utf-8').send(renderOfferFragment(offer));
+      if (!html) return reply.status(204).send();
+      if (answer.offer) onOfferShown?.(request.checkoutSession, answer.offer);
+      return reply.type('text/html; charset=utf-8').send(html);
     });
 
     scoped.post('/v1/checkout/accept', {

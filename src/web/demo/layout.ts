@@ -5,6 +5,7 @@
 import type { FastifyReply } from 'fastify';
 import { formatMoney } from '../../core/money';
 import { escapeHtml } from '../fragment';
+import { sendHtml, type PagePolicy } from '../security-headers';
 import { translator, type DemoLocale, type Translate } from './text';
 
 const STORE_NAME = 'Northwind Coffee';
@@ -161,29 +162,39 @@ export interface Page {
   readonly scriptUrls?: readonly string[];
 }
 
+/** What the demo's pages may load and who may frame them: their own origin only, framed by nobody. */
+export const DEMO_PAGE_POLICY: PagePolicy = {
+  framers: { kind: 'none' },
+  scriptSrc: ["'self'"],
+  imgSrc: ["'self'", 'data:'],
+  connectSrc: ["'self'"],
+  // The sandbox card field at checkout, the sandbox 3-D Secure page in the widget's dialog.
+  frameSrc: ["'self'"],
+  formAction: ["'self'"],
+};
+
 export function sendPage(reply: FastifyReply, page: Page): FastifyReply {
   const locale = page.locale ?? 'en-US';
   const t = translator(locale);
-  const scripts = (page.scriptUrls ?? []).map((url) => `<script src="${escapeHtml(url)}" defer></script>`).join('') +
-    (page.script ? `<script>${page.script}</script>` : '');
-  return reply
-    .status(page.status ?? 200)
-    .header('content-type', 'text/html; charset=utf-8')
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', 'same-origin')
-    .send(
+  reply.status(page.status ?? 200).header('referrer-policy', 'same-origin');
+  return sendHtml(reply, DEMO_PAGE_POLICY, (nonce) => {
+    // The widget's own <style> takes its nonce from its script tag.
+    const scripts = (page.scriptUrls ?? []).map((url) => `<script src="${escapeHtml(url)}" nonce="${nonce}" defer></script>`).join('') +
+      (page.script ? `<script nonce="${nonce}">${page.script}</script>` : '');
+    return (
       `<!doctype html><html lang="${escapeHtml(locale)}"><head><meta charset="utf-8">` +
-        `<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">` +
-        `<title>${escapeHtml(`${page.title} · ${STORE_NAME}`)}</title><style>${STYLE}</style></head><body>` +
-        `<a class="skip" href="#main">${escapeHtml(t('skipToContent'))}</a>` +
-        `<header class="site-header"><div class="wrap">` +
-        `<a class="brand" href="/demo">${LOGO}${escapeHtml(STORE_NAME)}</a>` +
-        `<span class="badge">${escapeHtml(t('badge'))}</span></div></header>` +
-        `<main id="main" class="wrap">${page.body}</main>` +
-        `<footer class="site-footer"><div class="wrap"><p>${escapeHtml(t('footerNote'))}</p>` +
-        `<p><a href="/v1/openapi.json">${escapeHtml(t('footerApi'))}</a></p></div></footer>` +
-        `${scripts}</body></html>`,
+      `<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">` +
+      `<title>${escapeHtml(`${page.title} · ${STORE_NAME}`)}</title><style nonce="${nonce}">${STYLE}</style></head><body>` +
+      `<a class="skip" href="#main">${escapeHtml(t('skipToContent'))}</a>` +
+      `<header class="site-header"><div class="wrap">` +
+      `<a class="brand" href="/demo">${LOGO}${escapeHtml(STORE_NAME)}</a>` +
+      `<span class="badge">${escapeHtml(t('badge'))}</span></div></header>` +
+      `<main id="main" class="wrap">${page.body}</main>` +
+      `<footer class="site-footer"><div class="wrap"><p>${escapeHtml(t('footerNote'))}</p>` +
+      `<p><a href="/v1/openapi.json">${escapeHtml(t('footerApi'))}</a></p></div></footer>` +
+      `${scripts}</body></html>`
     );
+  });
 }
 
 /** One line of an order or cart summary, ready to show. */

@@ -6,6 +6,7 @@ import { formatMoney } from '../../core/money';
 import { SANDBOX_TEST_CARDS } from '../../gateways/sandbox/card-field';
 import { escapeHtml } from '../fragment';
 import { CURRENCY, MAX_QUANTITY, QUANTITY_PREFIX, SHIPPING_FLAT, quantityFields, taxRatePercent, type Cart, type CatalogItem, type Quantities } from './cart';
+import { CSRF_FIELD } from './buyer';
 import { brandName, summaryHtml, type Page, type SummaryLine } from './layout';
 import type { Order, Upsell } from './plusone';
 import { LOCALES, demoLocale, translator, type DemoLocale } from './text';
@@ -188,8 +189,9 @@ function options(choices: ReadonlyArray<{ value: string; label: string; lang?: s
     `<option value="${escapeHtml(value)}"${lang ? ` lang="${escapeHtml(lang)}"` : ''}${value === selected ? ' selected' : ''}>${escapeHtml(label)}</option>`).join('');
 }
 
-export function checkoutPage(cart: Cart, form: CheckoutForm, nonce: string, errors: readonly string[] = []): Page {
-  const fields: Array<[string, string]> = [...quantityFields(cart), ['nonce', nonce]];
+/** `nonce` makes a double submit register once; `csrf` is this browser's form token (see `buyer.ts`). */
+export function checkoutPage(cart: Cart, form: CheckoutForm, nonce: string, csrf: string, errors: readonly string[] = []): Page {
+  const fields: Array<[string, string]> = [...quantityFields(cart), ['nonce', nonce], [CSRF_FIELD, csrf]];
   const hidden = fields.map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`).join('');
   const fallbackCards = SANDBOX_TEST_CARDS.map((card) => ({ value: card.token, label: card.label }));
   const locales = LOCALES.map((locale) => ({ value: locale.tag, label: locale.label, lang: locale.tag }));
@@ -263,26 +265,53 @@ const CHECK_ICON =
 export interface ConfirmationInput {
   readonly order: Order;
   readonly catalog: readonly CatalogItem[];
+  /** Whether this browser placed the order: only then does the page show its e-mail address. */
+  readonly placedHere: boolean;
   /** The offer fragment and the session token the widget needs; null shows no offer. */
   readonly offer: { readonly fragment: string; readonly sessionToken: string } | null;
 }
 
-export function confirmationPage({ order, catalog, offer }: ConfirmationInput): Page {
+/** The inside of the confirmation page's order summary (also served alone, for the refresh below). */
+export function orderSummaryPanel(order: Order, catalog: readonly CatalogItem[]): string {
+  const locale = demoLocale(order.locale) ?? 'en-US';
+  return `<h2 id="summary-title">${escapeHtml(translator(locale)('summary'))}</h2>` + orderSummary(order, catalog, locale) + paidWith(order, locale);
+}
+
+/** After an accept, an undo or the capture's outcome, the summary is fetched again: it shows the order as it is now. */
+function summaryRefreshScript(orderId: string): string {
+  const url = JSON.stringify(`/demo/orders/${encodeURIComponent(orderId)}/summary`).replace(/</g, '\\u003c');
+  return `
+(function () {
+  var summary = document.getElementById('order-summary');
+  function refresh() {
+    fetch(${url}, { credentials: 'same-origin', cache: 'no-store' })
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) { if (html !== null) summary.innerHTML = html; })
+      .catch(function () {});
+  }
+  ['plusone:accepted', 'plusone:cancelled', 'plusone:captured', 'plusone:capture_failed'].forEach(function (name) {
+    document.addEventListener(name, refresh);
+  });
+})();
+`;
+}
+
+export function confirmationPage({ order, catalog, placedHere, offer }: ConfirmationInput): Page {
   const locale = demoLocale(order.locale) ?? 'en-US';
   const t = translator(locale);
   const reference = order.externalId ?? order.id;
-  const lead = order.customer.email
+  const lead = placedHere && order.customer.email
     ? t('confirmationSent', { order: reference, email: order.customer.email })
     : t('orderNumber', { order: reference });
   return {
     title: t('confirmedTitle'),
     locale,
-    ...(offer ? { scriptUrls: ['/widget.js'] } : {}),
+    ...(offer ? { scriptUrls: ['/widget.js'], script: summaryRefreshScript(order.id) } : {}),
     body:
       `<div class="confirmation">` +
       `<div class="confirmation__head">${CHECK_ICON}<div><h1>${escapeHtml(t('confirmedTitle'))}</h1><p>${escapeHtml(lead)}</p></div></div>` +
-      `<section class="panel" id="order-summary" aria-labelledby="summary-title"><h2 id="summary-title">${escapeHtml(t('summary'))}</h2>` +
-      orderSummary(order, catalog, locale) + paidWith(order, locale) + `</section>` +
+      (placedHere ? '' : `<p class="hint" data-demo-other-browser>${escapeHtml(t('otherBrowser'))}</p>`) +
+      `<section class="panel" id="order-summary" aria-labelledby="summary-title">${orderSummaryPanel(order, catalog)}</section>` +
       // The fragment is Plusone's own escaped HTML; the widget script hydrates it through this wrapper.
       (offer ? `<div class="demo-offer" data-plusone-session="${escapeHtml(offer.sessionToken)}">${offer.fragment}</div>` : '') +
       `<div class="actions"><a class="button button--primary" href="/demo">${escapeHtml(t('continueShopping'))}</a>` +

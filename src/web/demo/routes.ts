@@ -5,6 +5,7 @@
  * and, below it, the offer fragment for the widget → order page showing the order as it changes.
  */
 import { randomInt } from 'node:crypto';
+import cookie from '@fastify/cookie';
 import type { FastifyPluginAsync } from 'fastify';
 import { detectCardData } from '../../core/card-data';
 import { DomainError } from '../../core/errors';
@@ -12,14 +13,16 @@ import { errorStatus } from '../../http/errors';
 import { sandboxCardFieldRoutes, sandboxTestCard, type SandboxTestCard } from '../../gateways/sandbox/card-field';
 import type { ApiClient } from '../api-client';
 import type { DemoShop } from '../demo-seed';
+import { buyerHash, buyerSecret, checkForm, csrfToken, CSRF_FIELD, ensureBuyer, sameBuyer } from './buyer';
 import { buildCart, CURRENCY, MAX_QUANTITY, readQuantities, TAX_RATE_TEXT, type Cart, type Quantities } from './cart';
 import { productImage } from './images';
-import { sendPage } from './layout';
+import { DEMO_PAGE_POLICY, sendPage } from './layout';
 import {
-  checkoutPage, confirmationPage, COUNTRIES, demoOffPage, EMPTY_CHECKOUT_FORM, notFoundPage, orderPage, problemPage, storefrontPage,
-  type CheckoutForm,
+  checkoutPage, confirmationPage, COUNTRIES, demoOffPage, EMPTY_CHECKOUT_FORM, notFoundPage, orderPage, orderSummaryPanel, problemPage,
+  storefrontPage, type CheckoutForm,
 } from './pages';
 import { getOrder, getUpsell, listCatalog, offerFragment, registerOrder, type OrderRequest, type Session } from './plusone';
+import { sendHtml } from '../security-headers';
 import { demoLocale } from './text';
 
 export interface DemoRouteOptions {
@@ -39,23 +42,35 @@ const hidden = { schema: { hide: true } };
 
 /**
  * Session tokens by order id, kept as a merchant keeps them in its own session store so its confirmation
- * page can fetch the offer. In memory only: after a restart the confirmation page shows no offer.
+ * page can fetch the offer, with the hash of the buyer's browser secret that placed the order (see
+ * `buyer.ts`). In memory only: after a restart the confirmation page shows no offer and no e-mail.
  * Expiry is left to Plusone (an expired token answers 401, which shows no offer either).
  */
-class SessionTokens {
-  private readonly byOrder = new Map<string, Session>();
+interface PlacedOrder {
+  readonly session: Session;
+  readonly buyerHash: string;
+}
 
-  remember(orderId: string, session: Session): void {
+class PlacedOrders {
+  private readonly byOrder = new Map<string, PlacedOrder>();
+
+  remember(orderId: string, placed: PlacedOrder): void {
     this.byOrder.delete(orderId);
-    this.byOrder.set(orderId, session);
+    this.byOrder.set(orderId, placed);
     for (const oldest of this.byOrder.keys()) {
       if (this.byOrder.size <= MAX_REMEMBERED_SESSIONS) break;
       this.byOrder.delete(oldest);
     }
   }
 
-  token(orderId: string): string | null {
-    return this.byOrder.get(orderId)?.token ?? null;
+  /** The order's session token, for the browser that placed it only. */
+  tokenFor(orderId: string, secret: string | null): string | null {
+    const placed = this.byOrder.get(orderId);
+    return placed && sameBuyer(secret, placed.buyerHash) ? placed.session.token : null;
+  }
+
+  placedBy(orderId: string, secret: string | null): boolean {
+    return sameBuyer(secret, this.byOrder.get(orderId)?.buyerHash ?? null);
   }
 }
 
@@ -129,6 +144,10 @@ export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { ap
   });
 
   app.setErrorHandler((error, request, reply) => {
+    if (error instanceof DomainError && error.code === 'csrf_token_invalid') {
+      return sendPage(reply, problemPage(403, 'This form cannot be sent',
+        'It was not sent from this shop’s own page in this browser. Nothing was stored: please go back, reload the page and try again. (csrf_token_invalid)'));
+    }
     if (error instanceof DomainError && error.code === 'card_data_rejected') {
       return sendPage(reply, problemPage(400, 'Card details are not accepted here',
         'This shop never receives card numbers: type them only in the payment provider’s card field. Nothing from this request was stored.'));
@@ -140,9 +159,10 @@ export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { ap
       status === 500 ? 'The demo shop could not show this page. Please try again.' : 'Please go back and try again.'));
   });
 
+  await app.register(cookie);
   await app.register(sandboxCardFieldRoutes);
 
-  const sessions = new SessionTokens();
+  const placed = new PlacedOrders();
 
   const storefrontError = async (shop: DemoShop, quantities: Quantities, message: string) => {
     const catalog = await listCatalog(api, shop.secretKey, FEATURED);
@@ -165,13 +185,17 @@ export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { ap
     if (!quantities) return sendPage(reply, await storefrontError(shop, new Map(), `Quantities are whole numbers from 0 to ${MAX_QUANTITY}.`));
     const cart = buildCart(await listCatalog(api, shop.secretKey, FEATURED), quantities);
     if (cart.lines.length === 0) return sendPage(reply, await storefrontError(shop, quantities, 'Choose at least one product.'));
-    return sendPage(reply, checkoutPage(cart, EMPTY_CHECKOUT_FORM, newNonce()));
+    const csrf = csrfToken(ensureBuyer(request, reply));
+    return sendPage(reply, checkoutPage(cart, EMPTY_CHECKOUT_FORM, newNonce(), csrf));
   });
 
   app.post('/demo/checkout', hidden, async (request, reply) => {
     const shop = demoShop();
     if (!shop) return sendPage(reply, { ...demoOffPage(), status: 404 });
     const fields = fieldsOf(request.body);
+    // Before anything else: a forged post is refused whole, and nothing is registered.
+    const secret = checkForm(request, fields[CSRF_FIELD]);
+    const csrf = csrfToken(secret);
     const quantities = readQuantities(fields);
     if (!quantities) return sendPage(reply, await storefrontError(shop, new Map(), `Quantities are whole numbers from 0 to ${MAX_QUANTITY}.`));
     const cart = buildCart(await listCatalog(api, shop.secretKey, FEATURED), quantities);
@@ -182,14 +206,14 @@ export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { ap
     const nonce = fields.nonce ?? '';
     const errors = checkoutErrors(form, card);
     if (!NONCE.test(nonce)) errors.push('This checkout form is incomplete. Please review it and pay again.');
-    if (!card || errors.length > 0) return sendPage(reply, checkoutPage(cart, form, newNonce(), errors));
+    if (!card || errors.length > 0) return sendPage(reply, checkoutPage(cart, form, newNonce(), csrf, errors));
 
     // The nonce was issued with the form: a double submit sends it twice and Plusone registers once.
     const registration = await registerOrder(api, shop.secretKey, orderRequest(cart, form, card, fields, nonce), `demo-checkout-${nonce}`);
     if (registration.status === 'refused') {
-      return sendPage(reply, checkoutPage(cart, form, newNonce(), [refusalMessage(registration.code, registration.message)]));
+      return sendPage(reply, checkoutPage(cart, form, newNonce(), csrf, [refusalMessage(registration.code, registration.message)]));
     }
-    sessions.remember(registration.orderId, registration.session);
+    placed.remember(registration.orderId, { session: registration.session, buyerHash: buyerHash(secret) });
     return reply.redirect(`/demo/orders/${encodeURIComponent(registration.orderId)}/confirmation`, 303);
   });
 
@@ -199,9 +223,22 @@ export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { ap
     const order = await getOrder(api, shop.secretKey, request.params.orderId);
     if (!order) return sendPage(reply, notFoundPage('Order'));
     const catalog = await listCatalog(api, shop.secretKey, FEATURED);
-    const sessionToken = sessions.token(order.id);
+    const secret = buyerSecret(request);
+    const sessionToken = placed.tokenFor(order.id, secret);
     const fragment = sessionToken ? await offerFragment(api, sessionToken) : null;
-    return sendPage(reply, confirmationPage({ order, catalog, offer: sessionToken && fragment ? { fragment, sessionToken } : null }));
+    return sendPage(reply, confirmationPage({
+      order, catalog, placedHere: placed.placedBy(order.id, secret), offer: sessionToken && fragment ? { fragment, sessionToken } : null,
+    }));
+  });
+
+  // The summary alone, for the confirmation page to refresh after an accept or an undo.
+  app.get<{ Params: { orderId: string } }>('/demo/orders/:orderId/summary', hidden, async (request, reply) => {
+    const shop = demoShop();
+    if (!shop) return sendPage(reply, { ...demoOffPage(), status: 404 });
+    const order = await getOrder(api, shop.secretKey, request.params.orderId);
+    if (!order) return sendPage(reply, notFoundPage('Order'));
+    const catalog = await listCatalog(api, shop.secretKey, FEATURED);
+    return sendHtml(reply, DEMO_PAGE_POLICY, () => orderSummaryPanel(order, catalog));
   });
 
   app.get<{ Params: { orderId: string } }>('/demo/orders/:orderId', hidden, async (request, reply) => {

@@ -34,6 +34,7 @@ const EN = {
   addedAfterCheckout: 'Added after checkout',
   continueShopping: 'Continue shopping',
   viewOrder: 'View your order',
+  otherBrowser: 'This order was placed in another browser (or before the shop restarted), so its e-mail address and the offer are not shown here.',
 };
 
 export type TextKey = keyof typeof EN;
@@ -59,6 +60,7 @@ const TEXTS: Record<DemoLocale, Record<TextKey, string>> = {
     addedAfterCheckout: 'Nach dem Kauf hinzugefügt',
     continueShopping: 'Weiter einkaufen',
     viewOrder: 'Bestellung ansehen',
+    otherBrowser: 'Diese Bestellung wurde in einem anderen Browser aufgegeben (oder vor einem Neustart des Shops), daher werden ihre E-Mail-Adresse und das Angebot hier nicht angezeigt.',
   },
   'fr-FR': {
     skipToContent: 'Aller au contenu',
@@ -79,6 +81,7 @@ const TEXTS: Record<DemoLocale, Record<TextKey, string>> = {
     addedAfterCheckout: 'Ajouté après la commande',
     continueShopping: 'Continuer vos achats',
     viewOrder: 'Voir votre commande',
+    otherBrowser: 'Cette commande a été passée dans un autre navigateur (ou avant un redémarrage de la boutique) : son adresse e-mail et l’offre ne sont donc pas affichées ici.',
   },
 };
 

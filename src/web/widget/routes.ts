@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import type { FastifyPluginAsync } from 'fastify';
+import { scriptHeaders } from '../security-headers';
 
 export interface WidgetBundle {
   code: string;
@@ -73,7 +74,7 @@ export const widgetRoutes: FastifyPluginAsync = async (app) => {
     const { code, gzipped, etag } = await load();
     reply.header('Cache-Control', 'public, max-age=300').header('ETag', etag).header('Vary', 'Accept-Encoding');
     if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).send();
-    reply.type('text/javascript; charset=utf-8');
+    reply.headers(scriptHeaders());
     if (/\bgzip\b/.test(request.headers['accept-encoding'] ?? '')) return reply.header('Content-Encoding', 'gzip').send(gzipped);
     return reply.send(code);
   });

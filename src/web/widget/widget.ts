@@ -12,6 +12,9 @@ const POLL_INTERVAL_MS = 1_000;
 /** About a minute of "Confirming…": reconciliation settles a slow PSP within seconds, or retries every 30 s. */
 const POLL_LIMIT = 60;
 const ACCEPTED_STATES = ['authorized', 'capturing', 'captured'];
+/** After the undo window, how often and how long the widget asks whether the charge went through. */
+const FOLLOW_INTERVAL_MS = 3_000;
+const FOLLOW_LIMIT = 100;
 
 interface Upsell {
   id: string;
@@ -33,7 +36,11 @@ interface Api {
   request(method: 'GET' | 'POST', path: string, body?: object, headers?: Record<string, string>): Promise<Response>;
 }
 
-type EventName = 'viewed' | 'accepted' | 'declined' | 'dismissed' | 'cancelled' | 'pending' | 'requires_action' | 'error';
+type EventName =
+  | 'viewed' | 'accepted' | 'declined' | 'dismissed' | 'cancelled' | 'pending' | 'requires_action' | 'captured' | 'capture_failed' | 'error';
+
+/** The fragment's `data-plusone-status` for an upsell the buyer already answered: nothing to click any more. */
+const OUTCOMES = ['captured', 'removed', 'declined', 'capture_failed', 'refunded'];
 
 const CSS = [
   // Private names resolve the merchant's custom properties once; the defaults pass WCAG AA on white.
@@ -70,8 +77,8 @@ const CSS = [
   '.plusone-offer__timer{font-variant-numeric:tabular-nums}',
   '.plusone-offer__status{font-weight:600}',
   '.plusone-offer__status:not(:empty){margin-top:.5rem}',
-  '.plusone-offer[data-plusone-state=accepted] .plusone-offer__status{color:var(--_ok)}',
-  '.plusone-offer[data-plusone-state=declined] .plusone-offer__status{color:var(--_no)}',
+  '.plusone-offer:is([data-plusone-state=accepted],[data-plusone-state=captured]) .plusone-offer__status{color:var(--_ok)}',
+  '.plusone-offer:is([data-plusone-state=declined],[data-plusone-state=capture_failed]) .plusone-offer__status{color:var(--_no)}',
   '.plusone-offer[data-plusone-state]:not([data-plusone-state=ready],[data-plusone-state=busy]) :is(.plusone-offer__accept,.plusone-offer__decline),' +
     '.plusone-offer:is([data-plusone-state=declined],[data-plusone-state=removed],[data-plusone-state=closed]) :is(.plusone-offer__card,.plusone-offer__breakdown),' +
     '.plusone-offer[data-plusone-state=dismissed]>:not(.plusone-offer__status){display:none!important}',
@@ -189,7 +196,7 @@ function hydrate(section: HTMLElement, api: Api): void {
   const accept = section.querySelector<HTMLButtonElement>('.plusone-offer__accept');
   const decline = section.querySelector<HTMLButtonElement>('.plusone-offer__decline');
   const live = section.querySelector<HTMLElement>('.plusone-offer__status');
-  if (!accept || !live) return;
+  if (!live) return;
   const status: HTMLElement = live;
   injectStyles();
 
@@ -197,8 +204,9 @@ function hydrate(section: HTMLElement, api: Api): void {
   const locale = section.lang || undefined;
   const messages: Partial<WidgetMessages> = JSON.parse(section.dataset.plusoneMessages || '{}');
   const text = (key: WidgetMessageKey, time = '') => (messages[key] ?? '').replace('{time}', time);
-  const acceptLabel = accept.textContent ?? '';
-  let upsellId: string | undefined;
+  const acceptLabel = accept?.textContent ?? '';
+  // Set by the fragment when the page was (re)loaded after an accept.
+  let upsellId: string | undefined = section.dataset.plusoneUpsell || undefined;
   // Kept only while an accept's outcome is unknown (network error, 5xx), so the retry cannot charge twice.
   let retryKey: string | null = null;
 
@@ -218,8 +226,9 @@ function hydrate(section: HTMLElement, api: Api): void {
     section.dataset.plusoneState = state;
     // While confirming (pending) the button stays busy too: the click is being answered.
     const busy = state === 'busy' || state === 'pending';
-    setBusy(accept, busy);
     if (decline) decline.disabled = busy;
+    if (!accept) return;
+    setBusy(accept, busy);
     accept.textContent = busy ? text('adding') : acceptLabel;
   };
   const announce = (message: string) => {
@@ -232,17 +241,56 @@ function hydrate(section: HTMLElement, api: Api): void {
     emit('error', code);
   };
 
-  function accepted(upsell: Upsell | undefined): void {
+  /** Accepted, with the undo open until `deadline` (this browser's clock); then followed until the charge. */
+  function accepted(deadline: number, reloaded = false): void {
     setState('accepted');
-    const deadline = Date.parse(upsell?.undoUntil ?? '');
+    const say = reloaded ? (message: string) => (status.textContent = message) : announce;
     if (deadline > Date.now()) {
       const time = new Intl.DateTimeFormat(locale, { timeStyle: 'short' }).format(deadline);
-      announce(text('addedWithDeadline', time));
+      say(text('addedWithDeadline', time));
       offerUndo(deadline);
     } else {
-      announce(text('added'));
+      say(text('added'));
     }
-    emit('accepted');
+    if (!reloaded) emit('accepted');
+    void follow(deadline);
+  }
+
+  const acceptedUntil = (upsell: Upsell | undefined) => accepted(Date.parse(upsell?.undoUntil ?? '') || 0);
+
+  /** The outcome once the window has closed: charged, or not (the item was taken out again). */
+  function settled(state: string): boolean {
+    if (section.dataset.plusoneState !== 'accepted') return true;
+    if (state === 'captured') {
+      setState('captured');
+      status.textContent = text('charged');
+      emit('captured');
+    } else if (state === 'capture_failed') {
+      setState('capture_failed');
+      status.textContent = text('captureFailed');
+      emit('capture_failed');
+    } else if (state === 'cancelled') {
+      setState('removed');
+      status.textContent = text('removed');
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  async function follow(deadline: number): Promise<void> {
+    if (!upsellId) return;
+    const path = `/v1/checkout/upsells/${encodeURIComponent(upsellId)}`;
+    await sleep(Math.max(0, deadline - Date.now()));
+    for (let attempt = 0; attempt < FOLLOW_LIMIT; attempt++) {
+      await sleep(FOLLOW_INTERVAL_MS);
+      if (section.dataset.plusoneState !== 'accepted') return;
+      const response = await api.request('GET', path).catch(() => null);
+      // The session may end after the window: nothing more to learn then.
+      if (response && (response.status === 401 || response.status === 404)) return;
+      const upsell = response && (await readAnswer(response)).upsell;
+      if (upsell && settled(upsell.state)) return;
+    }
   }
 
   function declined(error: Answer['error']): void {
@@ -269,7 +317,7 @@ function hydrate(section: HTMLElement, api: Api): void {
     retryKey = null;
     switch (answer.status) {
       case 'accepted':
-        return accepted(answer.upsell);
+        return acceptedUntil(answer.upsell);
       case 'declined':
         return declined(answer.error);
       case 'pending':
@@ -296,7 +344,7 @@ function hydrate(section: HTMLElement, api: Api): void {
       const response = await api.request('GET', path).catch(() => null);
       const upsell = response && (await readAnswer(response)).upsell;
       if (!upsell) continue;
-      if (ACCEPTED_STATES.includes(upsell.state)) return accepted(upsell);
+      if (ACCEPTED_STATES.includes(upsell.state)) return acceptedUntil(upsell);
       if (upsell.state === 'declined') return declined(undefined);
       // Only accept's answer carries the 3-D Secure action; another key gets this upsell's current answer.
       if (upsell.state === 'requires_action') return settle(sendAccept(newKey()), false);
@@ -418,7 +466,21 @@ function hydrate(section: HTMLElement, api: Api): void {
   }
 
   status.tabIndex = -1;
+  const initial = section.dataset.plusoneStatus;
+  const secondsLeft = section.getAttribute('data-plusone-undo-seconds-left');
+  if (initial && OUTCOMES.includes(initial)) {
+    // Already settled before this load: the server wrote the status; nothing to click.
+    setState(initial);
+    return;
+  }
   setState('ready');
+  if (initial === 'accepted') {
+    // The time left is the server's, so a wrong clock on this device cannot stretch or cut the window.
+    accepted(Date.now() + Number(secondsLeft ?? 0) * 1000, true);
+    return;
+  }
+  if (initial === 'pending') void poll();
+  if (!accept) return;
   accept.addEventListener('click', () => {
     if (section.dataset.plusoneState !== 'ready') return;
     retryKey ??= newKey();

@@ -1,0 +1,98 @@
+/**
+ * What the buyer's page shows for its order on every load: the live offer, or what became of it. The
+ * confirmation page can be reloaded at any moment (after an accept, within the undo window, after the
+ * capture or its failure), so `GET /v1/checkout/offer`, the fragment and the widget all start from this
+ * one answer instead of from the decision alone.
+ */
+import type { UpsellState } from '../core/upsell-state';
+import type { Db } from '../store/database';
+import type { UpsellRow } from '../store/schema';
+import { checkoutUpsell, type CheckoutUpsell } from './accept';
+
+/**
+ * `open`: the offer can be accepted; `none`: there is no offer; `dismissed`: the buyer said "No thanks";
+ * the others follow the order's upsell: `pending` and `requires_action` (no answer from the bank yet),
+ * `accepted` (authorized: in the undo window, or past it until the capture), `captured` (added and
+ * charged), `removed` (undone), `declined` (the card was declined), `capture_failed` (the charge failed
+ * after the window: the item was taken out of the order, nothing charged), `refunded`.
+ */
+export const CHECKOUT_STATUSES = [
+  'open', 'none', 'dismissed', 'pending', 'requires_action', 'accepted', 'captured', 'removed', 'declined', 'capture_failed', 'refunded',
+] as const;
+
+export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
+
+export function checkoutStatusOf(state: UpsellState): CheckoutStatus {
+  switch (state) {
+    case 'pending':
+    case 'requires_action':
+    case 'captured':
+    case 'declined':
+    case 'capture_failed':
+    case 'refunded':
+      return state;
+    case 'authorized':
+    case 'capturing':
+      return 'accepted';
+    case 'cancelled':
+      return 'removed';
+    default: {
+      const exhaustive: never = state;
+      return exhaustive;
+    }
+  }
+}
+
+/** The order's upsell as the buyer's page shows it. */
+export interface BuyerUpsell extends CheckoutUpsell {
+  offerId: string;
+  /** What was added (the offer's product title and variant). */
+  title: string;
+  variantTitle: string;
+  quantity: number;
+  /** Whole seconds left to undo, by the server's clock (rounded up); 0 once the window has closed. */
+  undoSecondsLeft: number;
+}
+
+export function buyerUpsell(row: UpsellRow, now: Date): BuyerUpsell {
+  const undoOpen = row.state === 'authorized' && row.cancel_requested_at === null && row.undo_until !== null;
+  const msLeft = undoOpen && row.undo_until ? row.undo_until.getTime() - now.getTime() : 0;
+  return {
+    ...checkoutUpsell(row),
+    offerId: row.offer_id,
+    title: row.offer.title,
+    variantTitle: row.offer.variantTitle,
+    quantity: row.offer.quantity,
+    undoSecondsLeft: msLeft > 0 ? Math.ceil(msLeft / 1000) : 0,
+  };
+}
+
+/** What the buyer did with the order's offer: its upsell (the latest, if ever more than one), or a "No thanks". */
+export interface OrderProgress {
+  readonly upsell: UpsellRow | null;
+  readonly dismissed: boolean;
+}
+
+/** One indexed read while the offer is untouched; a second for the upsell once there is one. */
+export async function orderProgress(db: Db, shopId: string, orderId: string): Promise<OrderProgress> {
+  const row = await db
+    .selectFrom('decisions')
+    .select((eb) => [
+      'decisions.declined_at',
+      eb.selectFrom('upsells')
+        .select('upsells.id')
+        .whereRef('upsells.shop_id', '=', 'decisions.shop_id')
+        .whereRef('upsells.order_id', '=', 'decisions.order_id')
+        .orderBy('upsells.created_at', 'desc')
+        .limit(1)
+        .as('upsell_id'),
+    ])
+    .where('decisions.shop_id', '=', shopId)
+    .where('decisions.order_id', '=', orderId)
+    .executeTakeFirst();
+  if (!row) return { upsell: null, dismissed: false };
+  const upsell = row.upsell_id
+    ? (await db.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', row.upsell_id).executeTakeFirst()) ?? null
+    : null;
+  return { upsell, dismissed: row.declined_at !== null };
+}
