@@ -47,7 +47,11 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     ? null
     : await startEmbeddedPostgres({ dataDir: config.dataDir, log: (message) => logger.debug({ component: 'postgres' }, message) });
   try {
-    const handle = connectDatabase(embedded?.url ?? config.databaseUrl ?? '', config.databasePoolSize ? { maxConnections: config.databasePoolSize } : {});
+    const handle = connectDatabase(embedded?.url ?? config.databaseUrl ?? '', {
+      ...(config.databasePoolSize ? { maxConnections: config.databasePoolSize } : {}),
+      // The error's code only: a database error's message can quote row values.
+      onConnectionLost: (error) => logger.warn({ code: Reflect.get(error, 'code') }, 'a pooled database connection was lost; the next query opens a new one'),
+    });
     const applied = await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     return {
