@@ -1,5 +1,6 @@
 /** Configuration, read and checked once at start from the environment (API.md "Running"). */
 import path from 'node:path';
+import type { SandboxFaultSettings } from './gateways/sandbox/faults';
 import { DEFAULT_RATE_LIMITS, parseRateLimit, RATE_LIMIT_VARIABLES, type RateLimits } from './http/rate-limit';
 
 export interface Config {
@@ -23,6 +24,10 @@ export interface Config {
   readonly gatewayTimeoutMs: number;
   /** Added to every sandbox PSP call, to benchmark with a PSP-like round trip. */
   readonly sandboxLatencyMs: number;
+  /** `PLUSONE_SANDBOX_FAULTS` / `PLUSONE_SANDBOX_FAULT_SEED`: sandbox PSP writes that fail on purpose (soak); null: none. */
+  readonly sandboxFaults: SandboxFaultSettings | null;
+  /** `PLUSONE_3DS_TIMEOUT_SECONDS`: a 3-D Secure step the buyer has not finished by then is abandoned (default 900). */
+  readonly actionTimeoutSeconds: number;
   /** PostgreSQL connections per process (`PLUSONE_DB_POOL_SIZE`); see docs/scaling.md for sizing. */
   readonly databasePoolSize: number;
   /** PSP API base URLs replacing the SDKs' own hosts (`PLUSONE_STRIPE_API_BASE`, …): mocks and fakes. */
@@ -58,6 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(gatewayTimeoutMs) || gatewayTimeoutMs < 100) throw new ConfigError('PLUSONE_GATEWAY_TIMEOUT_MS must be an integer ≥ 100');
   const sandboxLatencyMs = Number(env.PLUSONE_SANDBOX_LATENCY_MS ?? '0');
   if (!Number.isInteger(sandboxLatencyMs) || sandboxLatencyMs < 0) throw new ConfigError('PLUSONE_SANDBOX_LATENCY_MS must be an integer ≥ 0');
+  const sandboxFaults = sandboxFaultSettings(env);
+  const actionTimeoutSeconds = Number(env.PLUSONE_3DS_TIMEOUT_SECONDS ?? '900');
+  if (!Number.isInteger(actionTimeoutSeconds) || actionTimeoutSeconds < 1) throw new ConfigError('PLUSONE_3DS_TIMEOUT_SECONDS must be an integer ≥ 1');
   const databasePoolSize = Number(env.PLUSONE_DB_POOL_SIZE ?? String(DEFAULT_POOL_SIZE));
   if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 500) throw new ConfigError('PLUSONE_DB_POOL_SIZE must be an integer from 2 to 500');
   const secretKey = env.PLUSONE_SECRET_KEY?.trim() || null;
@@ -92,12 +100,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     runWorker: env.PLUSONE_WORKER !== '0',
     gatewayTimeoutMs,
     sandboxLatencyMs,
+    sandboxFaults,
+    actionTimeoutSeconds,
     databasePoolSize,
     gatewayEndpoints,
     allowPrivateWebhooks,
     rateLimits,
     trustProxy: trustProxy(env.PLUSONE_TRUST_PROXY?.trim() ?? ''),
   };
+}
+
+/** Off unless `PLUSONE_SANDBOX_FAULTS` is a rate above 0 (at most 1); the seed defaults to 1. */
+function sandboxFaultSettings(env: NodeJS.ProcessEnv): SandboxFaultSettings | null {
+  const rate = Number(env.PLUSONE_SANDBOX_FAULTS?.trim() || '0');
+  if (!Number.isFinite(rate) || rate < 0 || rate > 1) throw new ConfigError('PLUSONE_SANDBOX_FAULTS must be a rate from 0 to 1, e.g. 0.05');
+  const seed = Number(env.PLUSONE_SANDBOX_FAULT_SEED?.trim() || '1');
+  if (!Number.isSafeInteger(seed)) throw new ConfigError('PLUSONE_SANDBOX_FAULT_SEED must be an integer');
+  return rate === 0 ? null : { rate, seed };
 }
 
 /** `true` (any proxy), or a comma-separated list of proxy addresses/CIDRs; empty, `0` or `false`: none. */

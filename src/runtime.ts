@@ -15,6 +15,7 @@ import { faultsFromEnv, noFaults, type Faults, type UpsellContext } from './engi
 import type { ResolveHost } from './core/outbound-url';
 import { SecretBox } from './core/secret-box';
 import { createGateways, type GatewayOptions } from './gateways/index';
+import { SandboxFaults, withFaults } from './gateways/sandbox/faults';
 import { SandboxGateway, type SandboxOptions } from './gateways/sandbox/sandbox';
 import { builtinOrderSinks } from './orders/builtin';
 import { createWorker, type Worker } from './worker/index';
@@ -47,7 +48,11 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     ? null
     : await startEmbeddedPostgres({ dataDir: config.dataDir, log: (message) => logger.debug({ component: 'postgres' }, message) });
   try {
-    const handle = connectDatabase(embedded?.url ?? config.databaseUrl ?? '', config.databasePoolSize ? { maxConnections: config.databasePoolSize } : {});
+    const handle = connectDatabase(embedded?.url ?? config.databaseUrl ?? '', {
+      ...(config.databasePoolSize ? { maxConnections: config.databasePoolSize } : {}),
+      // The error's code only: a database error's message can quote row values.
+      onConnectionLost: (error) => logger.warn({ code: Reflect.get(error, 'code') }, 'a pooled database connection was lost; the next query opens a new one'),
+    });
     const applied = await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     return {
@@ -70,6 +75,8 @@ export interface ServiceOptions {
   /** How long a PSP call may take before its outcome counts as unknown. Default 8 s. */
   readonly gatewayTimeoutMs?: number;
   readonly sandbox?: SandboxOptions;
+  /** Faults injected into the sandbox PSP's writes (`PLUSONE_SANDBOX_FAULTS`). Default none. */
+  readonly sandboxFaults?: SandboxFaults | null;
   readonly faults?: Faults;
   /** Seals PSP credentials at rest. Default: a random key for this process (tests). */
   readonly secretKey?: string;
@@ -86,18 +93,20 @@ export function composeServices(db: DatabaseHandle['db'], options: ServiceOption
   const clock = options.clock ?? systemClock;
   const ids = options.ids ?? randomIds;
   const sandbox = new SandboxGateway(db, { clock, ids, ...options.sandbox });
+  const gatewayTimeoutMs = options.gatewayTimeoutMs ?? 8_000;
   const ctx: UpsellContext = {
     db,
     clock,
     ids,
     gateways: createGateways(db, {
-      sandbox,
+      // A timeout fault answers a second after the engine stopped waiting.
+      sandbox: withFaults(sandbox, options.sandboxFaults ?? null, gatewayTimeoutMs + 1_000),
       secretBox: new SecretBox(options.secretKey ?? randomBytes(32).toString('hex')),
-      timeoutMs: options.gatewayTimeoutMs ?? 8_000,
+      timeoutMs: gatewayTimeoutMs,
       ...(options.gatewayEndpoints ? { endpoints: options.gatewayEndpoints } : {}),
     }),
     orderSinks: builtinOrderSinks(ids),
-    gatewayTimeoutMs: options.gatewayTimeoutMs ?? 8_000,
+    gatewayTimeoutMs,
     faults: options.faults ?? noFaults,
     caches: createEngineCaches(),
     outbound: { allowPrivate: options.allowPrivateWebhooks ?? false, resolve: options.resolveHost ?? systemResolver },
@@ -110,6 +119,7 @@ async function serviceOptions(config: Config, logger: Logger): Promise<ServiceOp
     faults: faultsFromEnv(process.env),
     gatewayTimeoutMs: config.gatewayTimeoutMs,
     sandbox: { latencyMs: config.sandboxLatencyMs },
+    sandboxFaults: config.sandboxFaults ? new SandboxFaults(config.sandboxFaults) : null,
     secretKey: config.secretKey ?? (await localSecretKey(config.dataDir, logger)),
     gatewayEndpoints: config.gatewayEndpoints,
     allowPrivateWebhooks: config.allowPrivateWebhooks,
@@ -152,11 +162,12 @@ export interface Running {
 export async function startServer(config: Config, logger: Logger): Promise<Running> {
   const database = await openDatabase(config, logger);
   try {
-    const { ctx, sandbox } = composeServices(database.handle.db, await serviceOptions(config, logger));
+    const services = await serviceOptions(config, logger);
+    const { ctx, sandbox } = composeServices(database.handle.db, services);
     // Other nodes' offer changes arrive by NOTIFY; without the listener the version re-check still bounds staleness.
     await ctx.caches?.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
     let demo: DemoShop | null = null;
-    const metrics = createMetrics(ctx);
+    const metrics = createMetrics(ctx, { sandboxFaults: services.sandboxFaults ?? null });
     const app = await createApp(
       {
         adminToken: config.adminToken, logger: logger.child({ component: 'http' }), demoShop: () => demo,
@@ -170,7 +181,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const url = config.port === port ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
     demo = config.seedDemo ? await ensureDemoShop(ctx, config.dataDir, url) : null;
     const workerLogger = logger.child({ component: 'worker' });
-    const worker = config.runWorker ? createWorker(ctx, { logger: workerLogger, observer: metrics.workerObserver(workerLogger) }) : null;
+    const worker = config.runWorker
+      ? createWorker(ctx, { logger: workerLogger, observer: metrics.workerObserver(workerLogger), actionTimeoutMs: config.actionTimeoutSeconds * 1000 })
+      : null;
     worker?.start();
     return {
       app,
@@ -195,7 +208,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
 export async function startWorkerOnly(config: Config, logger: Logger): Promise<{ stop(): Promise<void> }> {
   const database = await openDatabase(config, logger);
   const { ctx } = composeServices(database.handle.db, await serviceOptions(config, logger));
-  const worker = createWorker(ctx, { logger: logger.child({ component: 'worker' }) });
+  const worker = createWorker(ctx, { logger: logger.child({ component: 'worker' }), actionTimeoutMs: config.actionTimeoutSeconds * 1000 });
   worker.start();
   return {
     async stop() {

@@ -12,7 +12,6 @@ import type { CredentialsModule, GatewayAdapter, GatewayNotification, RealGatewa
 import { adyenCredentials } from './adyen/credentials';
 import { braintreeCredentials } from './braintree/credentials';
 import type { PaymentGateway } from './contract';
-import type { SandboxGateway } from './sandbox/sandbox';
 import { stripeCredentials } from './stripe/credentials';
 
 /** Every gateway has an adapter; a real one also needs the shop's credentials before it can be selected. */
@@ -77,7 +76,8 @@ export interface Gateways {
 }
 
 export interface GatewayOptions {
-  readonly sandbox: SandboxGateway;
+  /** The sandbox PSP (with its injected faults, when configured). */
+  readonly sandbox: PaymentGateway;
   readonly secretBox: SecretBox;
   /** Base URLs of PSP APIs to use instead of the SDKs' own hosts (fakes in tests, stripe-mock locally). */
   readonly endpoints?: Partial<Record<RealGatewayName, string>>;

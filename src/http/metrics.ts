@@ -9,6 +9,7 @@
 import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineContext } from '../engine/context';
+import type { SandboxFaults } from '../gateways/sandbox/faults';
 import { loggingObserver, SWEEPS, type LogSink, type WorkerObserver } from '../worker/observer';
 
 export interface Metrics {
@@ -19,7 +20,12 @@ export interface Metrics {
   workerObserver(logger?: LogSink): WorkerObserver;
 }
 
-export function createMetrics(ctx: EngineContext): Metrics {
+export interface MetricsOptions {
+  /** The sandbox PSP's fault injector, whose injected faults are counted (`PLUSONE_SANDBOX_FAULTS`). */
+  readonly sandboxFaults?: SandboxFaults | null;
+}
+
+export function createMetrics(ctx: EngineContext, options: MetricsOptions = {}): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'plusone_' });
   const requests = new Histogram({
@@ -48,6 +54,19 @@ export function createMetrics(ctx: EngineContext): Metrics {
     help: 'Captures after the undo window that the PSP refused (upsell capture_failed, line removed)',
     registers: [registry],
   });
+  const { sandboxFaults } = options;
+  if (sandboxFaults) {
+    new Counter({
+      name: 'plusone_sandbox_faults_injected_total',
+      help: 'Sandbox PSP writes failed on purpose (PLUSONE_SANDBOX_FAULTS), by operation and kind (unavailable, timeout)',
+      labelNames: ['operation', 'kind'],
+      registers: [registry],
+      collect() {
+        this.reset();
+        for (const { operation, kind, count } of sandboxFaults.injected()) this.inc({ operation, kind }, count);
+      },
+    });
+  }
   new Gauge({
     name: 'plusone_finalizer_lag_seconds',
     help: 'How long past its undo window the oldest authorization still waits for its capture',

@@ -34,6 +34,12 @@ export interface ConnectOptions {
    * on; turn off behind a transaction-mode PgBouncer older than 1.21 (no prepared statement support).
    */
   readonly preparedStatements?: boolean;
+  /**
+   * Told when an idle pooled connection is lost (PostgreSQL restarted, a backend terminated). The pool has
+   * already dropped it and opens a new one on the next query; without a listener the pool's `error` event
+   * would end the process.
+   */
+  readonly onConnectionLost?: (error: Error) => void;
 }
 
 export function connectDatabase(url: string, options: ConnectOptions = {}): DatabaseHandle {
@@ -43,6 +49,7 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     types: exactTypes,
     application_name: 'plusone',
   });
+  pool.on('error', (error) => options.onConnectionLost?.(error));
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: options.preparedStatements === false ? pool : withPreparedStatements(pool) }),
   });

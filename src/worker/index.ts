@@ -38,6 +38,8 @@ export function nextRoundDelay(round: Pick<WorkerRound, 'captured'>, intervalMs:
 
 export interface WorkerOptions {
   intervalMs?: number;
+  /** How long a buyer has for a 3-D Secure step before the worker abandons it. Default 15 min. */
+  actionTimeoutMs?: number;
   logger?: Logger;
   /** Told of every row that failed and every failed capture (`/metrics`); defaults to log lines only. */
   observer?: WorkerObserver;
@@ -73,7 +75,7 @@ export function createWorker(ctx: UpsellContext, options: WorkerOptions = {}): W
   async function runOnce(): Promise<WorkerRound> {
     return {
       captured: await sweep('capture', () => captureDue(ctx, observer)),
-      reconciled: await reconcile(ctx, observer),
+      reconciled: await reconcile(ctx, observer, options.actionTimeoutMs === undefined ? {} : { actionTimeoutMs: options.actionTimeoutMs }),
       finalizedOrders: await sweep('finalize_orders', () => finalizeOrders(ctx, observer)),
       webhooks: await sweep('deliver_webhooks', () => deliverWebhooks(ctx, observer)),
       promotedExperiments: await sweep('promote_winners', () =>

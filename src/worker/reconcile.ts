@@ -22,8 +22,8 @@ import { isolate, silentObserver, type SweepName, type WorkerObserver } from './
 const LEASE_MS = 30_000;
 /** A pending upsell younger than the gateway timeout plus this is still being answered by its request. */
 const PENDING_GRACE_MS = 2_000;
-/** A 3-D Secure step not finished within this is abandoned. */
-const ACTION_ABANDONED_MS = 15 * 60_000;
+/** A 3-D Secure step not finished within this is abandoned (`PLUSONE_3DS_TIMEOUT_SECONDS`). */
+export const ACTION_TIMEOUT_MS = 15 * 60_000;
 
 type Candidates = SelectQueryBuilder<Database, 'upsells', UpsellRow>;
 
@@ -44,10 +44,18 @@ async function claim(ctx: UpsellContext, candidates: (query: Candidates) => Cand
   });
 }
 
-export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = silentObserver, limit = 50): Promise<number> {
+export interface ReconcileOptions {
+  /** Rows claimed per sweep. Default 50. */
+  readonly limit?: number;
+  /** How long a buyer has for a 3-D Secure step before it counts as abandoned. Default 15 min. */
+  readonly actionTimeoutMs?: number;
+}
+
+export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = silentObserver, options: ReconcileOptions = {}): Promise<number> {
+  const limit = options.limit ?? 50;
   const now = ctx.clock.now();
   const pendingBefore = new Date(now.getTime() - ctx.gatewayTimeoutMs - PENDING_GRACE_MS);
-  const abandonedBefore = new Date(now.getTime() - ACTION_ABANDONED_MS);
+  const abandonedBefore = new Date(now.getTime() - (options.actionTimeoutMs ?? ACTION_TIMEOUT_MS));
   // Each sweep on its own: one whose claim throws (the database away a moment) does not skip the next.
   const sweep = async (name: SweepName, candidates: (query: Candidates) => Candidates, work: (upsell: UpsellRow) => Promise<unknown>) => {
     try {

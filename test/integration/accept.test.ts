@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxStats } from '../../src/gateways/sandbox/sandbox';
 import { createApp } from '../../src/http/app';
 import type { OrderSink } from '../../src/orders/contract';
+import { createWorker } from '../../src/worker/index';
 import { buildTestApp, call, registerOrder, type TestApp } from '../support/app';
 import { accept, ADDON_TOTAL, eventTypes, offerShop, orderOf, paidOrder, undo, upsellOf } from '../support/upsell';
 
@@ -167,6 +168,19 @@ describe('accept', () => {
     await t.worker.runOnce();
     expect(await upsellOf(t.app, setup.shop, upsellId)).toMatchObject({ state: 'declined', decline: { code: 'authentication_failed' } });
     expect(await stockOf(setup.shop.secretKey)).toBe(10);
+  });
+
+  it('abandons a 3-D Secure step after the worker\'s configured timeout (PLUSONE_3DS_TIMEOUT_SECONDS)', async () => {
+    const setup = await offerShop(t.app);
+    const order = await paidOrder(t.app, setup, 'pm_sandbox_3ds_required');
+    const upsellId = (await accept(t.app, order)).json().upsell.id;
+    const worker = createWorker(t.ctx, { actionTimeoutMs: 20_000 });
+    t.clock.advance(19);
+    await worker.runOnce();
+    expect((await upsellOf(t.app, setup.shop, upsellId)).state).toBe('requires_action');
+    t.clock.advance(2);
+    await worker.runOnce();
+    expect(await upsellOf(t.app, setup.shop, upsellId)).toMatchObject({ state: 'declined', decline: { code: 'authentication_failed' } });
   });
 
   it('answers pending on a PSP timeout and lets the worker reconcile it by idempotency key', async () => {
