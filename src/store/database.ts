@@ -43,6 +43,9 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     types: exactTypes,
     application_name: 'plusone',
   });
+  // An idle connection the server ends (a restart, the embedded server stopping) is dropped from the pool
+  // and replaced on the next query; unheard, pg's 'error' event would end the process.
+  pool.on('error', () => undefined);
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: options.preparedStatements === false ? pool : withPreparedStatements(pool) }),
   });
