@@ -48,6 +48,8 @@ export interface Child {
   readonly pid: number;
   readonly url: string;
   output(): string;
+  /** False once the process has exited (on its own or stopped). */
+  running(): boolean;
   stop(): Promise<void>;
 }
 
@@ -95,6 +97,8 @@ export interface PlusoneOptions {
   readonly worker: boolean;
   /** Extra flags for node, e.g. `--cpu-prof --cpu-prof-dir=…` (written when the process stops). */
   readonly nodeArgs?: readonly string[];
+  /** More environment for the process (the soak's faults and windows), over the harness defaults. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 export async function startPlusone(options: PlusoneOptions): Promise<Child> {
@@ -117,6 +121,7 @@ export async function startPlusone(options: PlusoneOptions): Promise<Child> {
     PLUSONE_RATE_LIMIT_ORDERS_SHOP: 'off',
     PLUSONE_RATE_LIMIT_ORDERS_IP: 'off',
     LOG_LEVEL: 'warn',
+    ...options.env,
   };
   const { child, output, exited } = spawnNode(['src/cli.ts', 'start'], env, options.nodeArgs);
   const url = `http://127.0.0.1:${port}`;
@@ -126,8 +131,10 @@ export async function startPlusone(options: PlusoneOptions): Promise<Child> {
     await stopChild(child, exited);
     throw error;
   }
-  return { pid: child.pid ?? 0, url, output, stop: () => stopChild(child, exited) };
+  return { pid: child.pid ?? 0, url, output, running: () => isRunning(child), stop: () => stopChild(child, exited) };
 }
+
+const isRunning = (child: ChildProcess): boolean => child.exitCode === null && child.signalCode === null;
 
 export async function startBaseline(): Promise<Child> {
   const port = await freePort();
@@ -139,7 +146,7 @@ export async function startBaseline(): Promise<Child> {
     await stopChild(child, exited);
     throw error;
   }
-  return { pid: child.pid ?? 0, url, output, stop: () => stopChild(child, exited) };
+  return { pid: child.pid ?? 0, url, output, running: () => isRunning(child), stop: () => stopChild(child, exited) };
 }
 
 /** Runs `bench/load.ts <scenarioFile>` and returns its stdout (autocannon's result JSON, one line). */
