@@ -145,3 +145,21 @@ describe('GET /v1/checkout/offer › the order\'s current state', () => {
     expect((await fragmentOf(order)).html).toContain('data-plusone-undo-seconds-left="480"');
   });
 });
+
+describe('security headers on what the merchant\'s page loads', () => {
+  it('the fragment and /widget.js: nosniff, a CSP, no framing; the script loadable cross-origin', async () => {
+    const order = await paidOrder(t.app, setup);
+    const fragment = await call(t.app, 'GET', '/v1/checkout/offer.html', order.token);
+    expect(fragment.statusCode).toBe(200);
+    expect(fragment.headers['x-content-type-options']).toBe('nosniff');
+    expect(String(fragment.headers['content-security-policy'])).toContain("frame-ancestors 'none'");
+    expect(fragment.headers['x-frame-options']).toBe('DENY');
+
+    const script = await t.app.inject({ method: 'GET', url: '/widget.js' });
+    expect(script.statusCode).toBe(200);
+    expect(script.headers['x-content-type-options']).toBe('nosniff');
+    expect(String(script.headers['content-type'])).toContain('javascript');
+    expect(String(script.headers['content-security-policy'])).toContain("default-src 'none'");
+    expect(script.headers['cross-origin-resource-policy']).toBe('cross-origin');
+  });
+});
