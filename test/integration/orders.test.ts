@@ -50,7 +50,7 @@ describe('POST /v1/orders', () => {
     expect(body.offer).toBeNull();
     expect(body.session.token).toMatch(/^ps_/);
     const checkout = await call(t.app, 'GET', '/v1/checkout/offer', body.session.token);
-    expect(checkout.json()).toEqual({ offer: null });
+    expect(checkout.json()).toEqual({ offer: null, status: 'none', upsell: null });
   });
 
   it.each([
