@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
@@ -42,6 +43,33 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   );
 }
 
+/** The HTTP port cannot be had: in use, or not ours to bind. One line for the operator. */
+export class PortInUseError extends Error {}
+
+/** DATABASE_URL names a server Plusone cannot use (down, unknown host, refused credentials, no such database). */
+export class DatabaseUnreachableError extends Error {}
+
+/**
+ * Fails with a PortInUseError unless `host:port` can be bound now. Run before anything is created, so a busy
+ * port costs nothing; the real listen maps the same errors, for the rare race with another process.
+ */
+export async function ensurePortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  await new Promise<void>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error) => reject(portError(error, host, port)));
+    probe.listen({ port, host, exclusive: true }, () => probe.close(() => resolve()));
+  });
+}
+
+function portError(error: unknown, host: string, port: number): unknown {
+  const code = Reflect.get(Object(error), 'code');
+  if (code === 'EADDRINUSE') return new PortInUseError(`port ${port} on ${host} is already in use; stop what is using it or choose another port (PORT=${port + 1} npm start)`);
+  if (code === 'EACCES') return new PortInUseError(`port ${port} on ${host} may not be bound by this user; choose a port above 1023 (PORT=3000 npm start)`);
+  if (code === 'EADDRNOTAVAIL') return new PortInUseError(`HOST ${host} is not an address of this machine; use 127.0.0.1, 0.0.0.0 or one of its addresses`);
+  return error;
+}
+
 /** Opens the configured database and applies pending migrations. */
 export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize'>>, logger: Logger): Promise<Database> {
   const embedded = config.databaseUrl
@@ -53,6 +81,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
       // The error's code only: a database error's message can quote row values.
       onConnectionLost: (error) => logger.warn({ code: Reflect.get(error, 'code') }, 'a pooled database connection was lost; the next query opens a new one'),
     });
+    if (config.databaseUrl) await reachable(handle, config.databaseUrl);
     const applied = await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     return {
@@ -66,6 +95,17 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
   } catch (error) {
     await embedded?.stop();
     throw error;
+  }
+}
+
+async function reachable(handle: DatabaseHandle, databaseUrl: string): Promise<void> {
+  try {
+    await sql`SELECT 1`.execute(handle.db);
+  } catch (error) {
+    await handle.close();
+    const where = URL.canParse(databaseUrl) ? new URL(databaseUrl).host || 'its socket' : 'it';
+    // The driver's message names the cause (refused, unknown host, password, database); never the URL's password.
+    throw new DatabaseUnreachableError(`cannot use the PostgreSQL of DATABASE_URL (${where}): ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -175,7 +215,9 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       },
       { ctx, sandbox, metrics, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
     );
-    await app.listen({ port: config.port, host: config.host });
+    await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+      throw portError(error, config.host, config.port);
+    });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = config.port === port ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);

