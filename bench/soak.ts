@@ -185,11 +185,15 @@ async function soak(tempDir: string, settings: SoakSettings & { report: string }
   const durationMs = settings.minutes * 60_000;
   log(`traffic for ${settings.minutes} min with ${settings.concurrency} buyers; PostgreSQL restarts at 1/3 and 2/3`);
   const progress = setInterval(() => log(`${tally.total} requests, ${traffic.expectations.length} orders settled`), 30_000);
-  const [restarts] = await Promise.all([
-    restartsAt(database, nodes, [started + durationMs / 3, started + (2 * durationMs) / 3], settings.outageSeconds * 1000),
-    traffic.run(settings.concurrency, started + durationMs),
-  ]);
-  clearInterval(progress);
+  let restarts: RestartResult[];
+  try {
+    [restarts] = await Promise.all([
+      restartsAt(database, nodes, [started + durationMs / 3, started + (2 * durationMs) / 3], settings.outageSeconds * 1000),
+      traffic.run(settings.concurrency, started + durationMs),
+    ]);
+  } finally {
+    clearInterval(progress);
+  }
   const trafficSeconds = (Date.now() - started) / 1000;
   log(`traffic done: ${tally.total} requests in ${trafficSeconds.toFixed(0)} s; draining`);
 

@@ -13,20 +13,27 @@ import { startEmbeddedPostgres, type EmbeddedDatabase } from '../../src/store/em
 /** Where a PostgreSQL URL points: a TCP host and port, or a Unix socket file. */
 type Upstream = { readonly host: string; readonly port: number } | { readonly socketPath: string };
 
+/** WHATWG URL parsing refuses credentials without a host (`postgresql://user:pw@/db?host=/socket/dir`). */
+function parseUrl(url: string): URL {
+  return new URL(url.replace(/@\//, '@localhost/'));
+}
+
 export function upstreamOf(url: string): Upstream {
-  const parsed = new URL(url);
-  const port = Number(parsed.port || '5432');
+  const parsed = parseUrl(url);
+  // pg reads `?port=` and `?host=` over the URL's own host and port (the embedded URL's socket form).
+  const port = Number(parsed.searchParams.get('port') ?? (parsed.port || '5432'));
   const socketDir = parsed.searchParams.get('host') ?? (parsed.hostname.startsWith('%2F') ? decodeURIComponent(parsed.hostname) : '');
   if (socketDir.startsWith('/')) return { socketPath: path.join(socketDir, `.s.PGSQL.${port}`) };
-  return { host: parsed.hostname || '127.0.0.1', port };
+  return { host: socketDir || parsed.hostname || '127.0.0.1', port };
 }
 
 /** The same credentials and database, reached through 127.0.0.1:`port`. */
 export function throughProxy(url: string, port: number): string {
-  const parsed = new URL(url);
+  const parsed = parseUrl(url);
   parsed.hostname = '127.0.0.1';
   parsed.port = String(port);
   parsed.searchParams.delete('host');
+  parsed.searchParams.delete('port');
   return parsed.toString();
 }
 

@@ -35,9 +35,10 @@ export interface ConnectOptions {
    */
   readonly preparedStatements?: boolean;
   /**
-   * Told when an idle pooled connection is lost (PostgreSQL restarted, a backend terminated). The pool has
-   * already dropped it and opens a new one on the next query; without a listener the pool's `error` event
-   * would end the process.
+   * Told when a pooled connection is lost (PostgreSQL restarted, a backend terminated), idle or held by a
+   * transaction between two statements. The pool drops it and opens a new one on the next query (a held
+   * one fails its transaction's next statement first); without these listeners pg's `error` events —
+   * the pool's for idle clients, the client's own while it is checked out — would end the process.
    */
   readonly onConnectionLost?: (error: Error) => void;
 }
@@ -49,7 +50,18 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     types: exactTypes,
     application_name: 'plusone',
   });
+  // Idle clients: pg-pool listens and re-emits on the pool. Checked-out clients: pg-pool removes that
+  // listener, so each client gets its own from birth; while idle both fire, and the pool's is the report.
   pool.on('error', (error) => options.onConnectionLost?.(error));
+  // A lost connection errs twice (the server's FATAL, then the socket's end): reported once.
+  pool.on('connect', (client) => {
+    let reported = false;
+    client.on('error', (error) => {
+      if (reported || client.listenerCount('error') > 1) return;
+      reported = true;
+      options.onConnectionLost?.(error);
+    });
+  });
   const db = new Kysely<Database>({
     dialect: new PostgresDialect({ pool: options.preparedStatements === false ? pool : withPreparedStatements(pool) }),
   });

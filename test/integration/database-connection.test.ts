@@ -40,4 +40,30 @@ describe('database pool', () => {
     const after = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(handle.db);
     expect(after.rows[0]?.pid).not.toBe(pid);
   });
+
+  it('keeps the process alive when a checked-out connection is terminated between two statements of a transaction', async () => {
+    const lost: unknown[] = [];
+    const handle = connectDatabase(inject('databaseUrl'), { maxConnections: 2, onConnectionLost: (error) => lost.push(Reflect.get(error, 'code')) });
+    open.push(handle);
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.prependListener('uncaughtException', onUncaught);
+    try {
+      // As when a PSP call is awaited inside a transaction and PostgreSQL restarts meanwhile: the
+      // connection is held by the transaction, not idle in the pool, so the pool's listener is not on it.
+      const transaction = handle.db.transaction().execute(async (trx) => {
+        const { rows } = await sql<{ pid: number }>`SELECT pg_backend_pid() AS pid`.execute(trx);
+        await terminate(rows[0]?.pid ?? 0);
+        for (let waited = 0; lost.length === 0 && waited < 5_000; waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+        await sql`SELECT 1`.execute(trx);
+      });
+      await expect(transaction).rejects.toThrow();
+      expect(uncaught).toEqual([]);
+      expect(lost).toEqual(['57P01']);
+      const after = await sql<{ one: number }>`SELECT 1 AS one`.execute(handle.db);
+      expect(after.rows[0]?.one).toBe(1);
+    } finally {
+      process.removeListener('uncaughtException', onUncaught);
+    }
+  });
 });
