@@ -4,8 +4,6 @@
  * generator in its own process, prints a table, rewrites docs/benchmarks.md and, with --json, prints one
  * JSON summary line last. Every process and temp folder is cleaned up, on failure and on SIGINT too.
  */
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { runAnalyticsBenchmark } from './analytics';
@@ -22,7 +20,7 @@ import {
   registerOrderScenario,
 } from './scenarios';
 import { createShop, registerOrders, seedCatalog } from './seed';
-import { startBaseline, startDatabase, startPlusone, stopAll, type Child, type Database } from './server';
+import { inTempRun, startBaseline, startDatabase, startPlusone, type Child, type Database } from './server';
 
 const PSP_LATENCY_MS = 150;
 const SECONDS = 6;
@@ -191,34 +189,12 @@ async function mainScaleOut(tempDir: string, database: Database): Promise<void> 
 }
 
 async function run(): Promise<number> {
-  const tempDir = await mkdtemp(path.join(tmpdir(), 'plusone-bench-'));
-  await chmod(tempDir, 0o755);
-  let database: Database | null = null;
-  let cleaning: Promise<void> | null = null;
-  const cleanup = () => {
-    cleaning ??= (async () => {
-      await stopAll();
-      await database?.stop().catch((error: unknown) => log(`stopping PostgreSQL failed: ${String(error)}`));
-      await rm(tempDir, { recursive: true, force: true });
-    })();
-    return cleaning;
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    database = await timed('starting PostgreSQL', () => startDatabase(tempDir));
+  return inTempRun('bench', log, async (tempDir, onStop) => {
+    const database = await timed('starting PostgreSQL', () => startDatabase(tempDir));
+    onStop(() => database.stop());
     await (scaleOut ? mainScaleOut(tempDir, database) : main(tempDir, database));
     return 0;
-  } catch (error) {
-    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 process.exitCode = await run();

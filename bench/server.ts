@@ -6,8 +6,9 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { chmod, mkdir } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres } from '../src/store/embedded';
 
@@ -201,4 +202,42 @@ export async function stopAll(): Promise<void> {
         }),
     ),
   );
+}
+
+/**
+ * Runs `body` with a new temp folder and answers its exit code. However it ends — returned, thrown, or
+ * SIGINT/SIGTERM (exit 130) — every Plusone child is stopped, then what `body` registered with `onStop`
+ * (its PostgreSQL), then the folder is removed.
+ */
+export async function inTempRun(
+  prefix: string,
+  log: (message: string) => void,
+  body: (tempDir: string, onStop: (stop: () => Promise<void>) => void) => Promise<number>,
+): Promise<number> {
+  const tempDir = await mkdtemp(path.join(tmpdir(), `plusone-${prefix}-`));
+  await chmod(tempDir, 0o755);
+  const stops: (() => Promise<void>)[] = [];
+  let cleaning: Promise<void> | null = null;
+  const cleanup = () => {
+    cleaning ??= (async () => {
+      await stopAll();
+      for (const stop of stops) await stop().catch((error: unknown) => log(`stopping failed: ${String(error)}`));
+      await rm(tempDir, { recursive: true, force: true });
+    })();
+    return cleaning;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: cleaning up`);
+    void cleanup().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await body(tempDir, (stop) => stops.push(stop));
+  } catch (error) {
+    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    return 1;
+  } finally {
+    await cleanup();
+  }
 }

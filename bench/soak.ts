@@ -8,15 +8,13 @@
  * (docs/soak-report.md), exits 1 when any check fails. SOAK_MINUTES sets the duration too.
  */
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import type { UpsellState } from '../src/core/upsell-state';
 import { describeMachine } from './report';
 import { api } from './seed';
-import { ADMIN_TOKEN, ROOT, startPlusone, stopAll, type Child } from './server';
+import { ADMIN_TOKEN, inTempRun, ROOT, startPlusone, type Child } from './server';
 import { sleep, Tally } from './soak/client';
 import { checkLedger, readLedger } from './soak/ledger';
 import { checkExpectations } from './soak/outcomes';
@@ -159,9 +157,9 @@ async function statesByOrder(client: pg.Client): Promise<{ orders: Set<string>; 
   return { orders, states };
 }
 
-async function soak(tempDir: string, settings: SoakSettings & { report: string }, holder: { database: SoakDatabase | null }): Promise<boolean> {
+async function soak(tempDir: string, settings: SoakSettings & { report: string }, onStop: (stop: () => Promise<void>) => void): Promise<boolean> {
   const database = await startSoakDatabase(path.join(tempDir, 'postgres'), log);
-  holder.database = database;
+  onStop(() => database.stop());
   const secretKey = randomBytes(32).toString('hex');
   const startNode = (index: number) => startPlusone({
     databaseUrl: database.url, dataDir: path.join(tempDir, `node-${index}`), sandboxLatencyMs: 0, worker: true,
@@ -235,34 +233,11 @@ async function soak(tempDir: string, settings: SoakSettings & { report: string }
 
 async function run(): Promise<number> {
   const settings = settingsFromArgs();
-  const tempDir = await mkdtemp(path.join(tmpdir(), 'plusone-soak-'));
-  await chmod(tempDir, 0o755);
-  const holder: { database: SoakDatabase | null } = { database: null };
-  let cleaning: Promise<void> | null = null;
-  const cleanup = () => {
-    cleaning ??= (async () => {
-      await stopAll();
-      await holder.database?.stop().catch((error: unknown) => log(`stopping PostgreSQL failed: ${String(error)}`));
-      await rm(tempDir, { recursive: true, force: true });
-    })();
-    return cleaning;
-  };
-  const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: cleaning up`);
-    void cleanup().finally(() => process.exit(130));
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
-  try {
-    const passed = await soak(tempDir, settings, holder);
+  return inTempRun('soak', log, async (tempDir, onStop) => {
+    const passed = await soak(tempDir, settings, onStop);
     log(passed ? 'all checks passed' : 'CHECKS FAILED');
     return passed ? 0 : 1;
-  } catch (error) {
-    log(`failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    return 1;
-  } finally {
-    await cleanup();
-  }
+  });
 }
 
 process.exitCode = await run();
