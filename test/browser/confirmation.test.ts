@@ -2,44 +2,14 @@
  * The buyer's side in real Chromium: the demo shop's checkout (sandbox hosted card field), then the
  * confirmation page with the offer below the order summary, through every state the widget has.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import { UNDO_WINDOW_SECONDS } from './server-setup';
-import { expectAccessible, hasChromium, launch, shot } from './support';
+import { buyInDemo, expectAccessible, hasChromium, shot, useBrowser, type Purchase } from './support';
 
 const base = inject('browserBase');
-let browser: Browser;
-
-beforeAll(async () => {
-  if (hasChromium) browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-interface Purchase {
-  card?: string;
-  locale?: 'en-US' | 'de-DE' | 'fr-FR';
-  width?: number;
-  reducedMotion?: boolean;
-}
-
-/** Buys one bag of House Blend in the demo shop and lands on the confirmation page. */
-async function buy({ card = 'pm_sandbox_visa', locale = 'en-US', width = 1280, reducedMotion = false }: Purchase = {}): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 900 }, reducedMotion: reducedMotion ? 'reduce' : 'no-preference' });
-  const page = await context.newPage();
-  await page.goto(`${base}/demo`);
-  await page.fill('#qty-house-blend', '1');
-  await page.getByRole('button', { name: 'Go to checkout' }).click();
-  await page.fill('#email', 'ada@example.com');
-  await page.selectOption('#locale', locale);
-  await page.frameLocator('#card-field').locator(`input[name="test-card"][value="${card}"]`).check();
-  await expect.poll(() => page.locator('#pay-button').isEnabled()).toBe(true);
-  await page.click('#pay-button');
-  await page.waitForURL(/\/demo\/orders\/[^/]+\/confirmation$/);
-  await page.locator('.plusone-offer[data-plusone-state="ready"]').waitFor();
-  return page;
-}
+const browser = useBrowser();
+const buy = (purchase: Purchase = {}) => buyInDemo(browser(), base, purchase);
 
 const offer = (page: Page) => page.locator('.plusone-offer');
 const status = (page: Page) => page.locator('.plusone-offer__status');

@@ -4,33 +4,14 @@
  * summary shows the added line at once; the sandbox 3-D Secure page names the shop and the card and fits
  * a 375 px phone; the demo's pages refuse to be framed by another site.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { describe, expect, inject, it } from 'vitest';
 import { UNDO_WINDOW_SECONDS } from './server-setup';
-import { expectAccessible, hasChromium, launch, shot } from './support';
+import { buyInDemo, expectAccessible, hasChromium, shot, useBrowser } from './support';
 
 const base = inject('browserBase');
-let browser: Browser;
-
-beforeAll(async () => {
-  if (hasChromium) browser = await launch();
-});
-afterAll(async () => {
-  await browser?.close();
-});
-
-async function buy(card = 'pm_sandbox_visa', width = 1280): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  const page = await context.newPage();
-  await page.goto(`${base}/demo/checkout?qty.house-blend=1`);
-  await page.fill('#email', 'ada@example.com');
-  await page.frameLocator('#card-field').locator(`input[name="test-card"][value="${card}"]`).check();
-  await expect.poll(() => page.locator('#pay-button').isEnabled()).toBe(true);
-  await page.click('#pay-button');
-  await page.waitForURL(/\/demo\/orders\/[^/]+\/confirmation$/);
-  await page.locator('.plusone-offer[data-plusone-state="ready"]').waitFor();
-  return page;
-}
+const browser = useBrowser();
+const buy = (card = 'pm_sandbox_visa', width = 1280) => buyInDemo(browser(), base, { card, width });
 
 const state = (page: Page) => page.locator('.plusone-offer').getAttribute('data-plusone-state');
 const status = (page: Page) => page.locator('.plusone-offer__status').textContent();
@@ -96,7 +77,7 @@ describe.skipIf(!hasChromium)('the sandbox 3-D Secure page', () => {
     const src = await page.locator('iframe.plusone-offer__frame').getAttribute('src');
     expect(src).toBeTruthy();
 
-    const phone = await browser.newContext({ viewport: { width: 375, height: 700 } });
+    const phone = await browser().newContext({ viewport: { width: 375, height: 700 } });
     const challenge = await phone.newPage();
     await challenge.goto(String(src));
     const text = await challenge.locator('main').textContent();
@@ -112,7 +93,7 @@ describe.skipIf(!hasChromium)('the sandbox 3-D Secure page', () => {
 describe.skipIf(!hasChromium)('framing', () => {
   it('refuses to show the demo pages inside another site\'s frame', async () => {
     const page = await buy();
-    const attacker = await (await browser.newContext()).newPage();
+    const attacker = await (await browser().newContext()).newPage();
     for (const url of [`${base}/demo`, page.url()]) {
       await attacker.route('http://attacker.test/', (route) =>
         route.fulfill({ contentType: 'text/html', body: `<!doctype html><title>x</title><iframe id="victim" src="${url}"></iframe>` }));
