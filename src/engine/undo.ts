@@ -3,6 +3,7 @@
  * "no thanks", and finishing a 3-D Secure step. An undo first marks the upsell (`cancel_requested_at`)
  * in the same row the finalizer claims, so an undo and a capture can never both happen.
  */
+import { sql } from 'kysely';
 import { declineDecision } from '../analytics/events';
 import { DomainError, notFound } from '../core/errors';
 import type { ActionDetails, AuthorizeResult } from '../gateways/contract';
@@ -34,11 +35,13 @@ export async function undoUpsell(ctx: UpsellContext, session: CheckoutSession, u
   }
   const claimed = await ctx.db
     .updateTable('upsells')
-    .set({ cancel_requested_at: now })
+    .set({ cancel_requested_at: sql<Date>`coalesce(cancel_requested_at, ${now})` })
     .where('shop_id', '=', upsell.shop_id)
     .where('id', '=', upsell.id)
     .where('state', '=', 'authorized')
-    .where('undo_until', '>', now)
+    // Within the window, or already asked within it (a retry after a lost answer): that undo stands,
+    // and this request finishes it rather than answering that the window has closed.
+    .where((eb) => eb.or([eb('undo_until', '>', now), eb('cancel_requested_at', 'is not', null)]))
     .returningAll()
     .executeTakeFirst();
   if (!claimed) {

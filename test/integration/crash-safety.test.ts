@@ -148,6 +148,38 @@ describe('a crash at any step loses nothing', () => {
   });
 });
 
+describe('an undo whose answer was lost', () => {
+  it('retried after the window (before the worker finished it): the undo asked in time stands, answered cancelled, never 409', async () => {
+    const clock = new FakeClock();
+    const first = await node(clock, crashAt('cancel.after_psp'));
+    const setup = await offerShop(first.app);
+    const order = await paidOrder(first.app, setup);
+    const upsellId = (await accept(first.app, order)).json().upsell.id;
+    // The undo was marked and the PSP voided, then the answer was lost (500): the buyer clicks again later.
+    expect((await undo(first.app, order, upsellId)).statusCode).toBe(500);
+    clock.advance(61);
+
+    const retried = await undo(first.app, order, upsellId);
+    expect(retried.statusCode).toBe(200);
+    expect(retried.json()).toMatchObject({ status: 'cancelled', upsell: { id: upsellId, state: 'cancelled' } });
+    await first.worker.runOnce();
+    expect((await upsellOf(first.app, setup.shop, upsellId)).state).toBe('cancelled');
+    await expectConsistent(first, setup, order.orderId);
+  });
+
+  it('an undo first asked after the window is still refused with 409 undo_window_closed', async () => {
+    const clock = new FakeClock();
+    const t = await node(clock);
+    const setup = await offerShop(t.app);
+    const order = await paidOrder(t.app, setup);
+    const upsellId = (await accept(t.app, order)).json().upsell.id;
+    clock.advance(61);
+    const late = await undo(t.app, order, upsellId);
+    expect(late.statusCode).toBe(409);
+    expect(late.json().error.code).toBe('undo_window_closed');
+  });
+});
+
 describe('several workers', () => {
   it('two workers on one database capture every due upsell exactly once', async () => {
     const clock = new FakeClock();
