@@ -78,8 +78,8 @@ export interface CurrencyTotals {
 export interface LedgerReport {
   readonly upsellsByState: Readonly<Record<UpsellState, number>>;
   readonly totals: readonly CurrencyTotals[];
-  /** Authorizations still held at the PSP although their upsell is finished (the issuer lets them lapse). */
-  readonly heldAuthorizations: number;
+  /** Authorizations still held at the PSP although their upsell is finished (the issuer lets them lapse), by the upsell's state. */
+  readonly heldAuthorizations: Readonly<Partial<Record<UpsellState, number>>>;
   readonly breaches: readonly Breach[];
 }
 
@@ -92,7 +92,7 @@ export function checkLedger(rows: LedgerRows): LedgerReport {
   const paymentsOf = groupBy(rows.payments, (payment) => payment.upsellId);
   const liveLinesOf = groupBy(rows.lines.filter((line) => line.orderStatus !== 'cancelled'), (line) => line.upsellId);
   const byState = Object.fromEntries(UPSELL_STATES.map((state) => [state, 0])) as Record<UpsellState, number>;
-  let heldAuthorizations = 0;
+  const heldAuthorizations: Partial<Record<UpsellState, number>> = {};
 
   for (const upsell of rows.upsells) {
     byState[upsell.state] += 1;
@@ -112,7 +112,8 @@ export function checkLedger(rows: LedgerRows): LedgerReport {
     } else if (!isInProgress(upsell.state)) {
       if (atPsp !== 0) breach('capture_of_uncaptured_upsell', upsell.id, `${upsell.state}, yet the PSP holds ${atPsp} ${upsell.currency}`);
       if (lines.length > 0) breach('line_without_charge', upsell.id, `${upsell.state} with ${lines.length} order lines`);
-      heldAuthorizations += payments.filter((payment) => payment.status === 'authorized').length;
+      const held = payments.filter((payment) => payment.status === 'authorized').length;
+      if (held > 0) heldAuthorizations[upsell.state] = (heldAuthorizations[upsell.state] ?? 0) + held;
     }
   }
   for (const payment of rows.payments) {

@@ -86,7 +86,7 @@ export function markdown(result: SoakResult): string {
     `- 5xx or network errors: ${result.failuresInOutage} during the outages, ${result.failuresOutside} outside them.`,
     `- Sandbox faults injected: ${faults} (${[...result.faults].filter(([, count]) => count > 0).map(([name, count]) => `${name} ${count}`).join(', ') || 'none'}).`,
     `- Worker rows that threw and were retried: ${sum(result.rowFailures.values())} (${[...result.rowFailures].filter(([, count]) => count > 0).map(([name, count]) => `${name} ${count}`).join(', ') || 'none'}).`,
-    `- **Lost: ${lost}**; ledger breaches: ${ledger.breaches.length}; contradicting answers: ${result.contradictions.length}; authorizations still held for finished upsells: ${ledger.heldAuthorizations}.`,
+    `- **Lost: ${lost}**; ledger breaches: ${ledger.breaches.length}; contradicting answers: ${result.contradictions.length}; authorizations still held for finished upsells: ${heldText(ledger.heldAuthorizations)}.`,
     '',
     '| Check | Result |',
     '| --- | --- |',
@@ -125,4 +125,10 @@ export function markdown(result: SoakResult): string {
 
 export async function writeReport(file: string, result: SoakResult): Promise<void> {
   await writeFile(file, `# Soak report\n\nWritten by \`npm run soak\` (bench/soak.ts); see docs/reliability.md "Soak".\n\n${markdown(result)}`);
+}
+
+function heldText(held: LedgerReport['heldAuthorizations']): string {
+  const entries = Object.entries(held);
+  const total = entries.reduce((sum, [, count]) => sum + (count ?? 0), 0);
+  return total === 0 ? '0' : `${total} (${entries.map(([state, count]) => `${state} ${count}`).join(', ')})`;
 }

@@ -208,6 +208,8 @@ export interface UpsellsTable {
   linked_order_id: string | null;
   reserved_quantity: number;
   cancel_requested_at: Timestamp | null;
+  /** A hold still to be released at the PSP for an upsell that will never be captured (migration 010). */
+  release_due_at: Timestamp | null;
   lease_until: Timestamp | null;
   attempts: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;

@@ -112,10 +112,11 @@ async function capture(ctx: UpsellContext, observer: WorkerObserver, upsell: Ups
       if (await finish(ctx, upsell, async (trx, current) => {
         await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, orderChangeOf(current));
         await releaseStock(trx, current);
-        await transition(ctx, trx, current, 'capture_failed', { actor: 'psp', reason: `${result.code}: ${result.message}` });
+        await transition(ctx, trx, current, 'capture_failed', {
+          actor: 'psp', reason: `${result.code}: ${result.message}`, set: { release_due_at: ctx.clock.now() },
+        });
       })) observer.captureFailed({ shopId: upsell.shop_id, id: upsell.id, reason: result.code });
-      // The hold is released too, so the buyer's bank shows nothing pending for a line we removed.
-      await releaseAuthorization(ctx, upsell, ref, false);
+      await releaseHold(ctx, upsell);
       return;
     case 'unknown':
       // Left in `capturing`: after the lease a worker asks again with the same idempotency key.
@@ -143,4 +144,24 @@ async function finish(
     return current;
   });
   return settled;
+}
+
+/**
+ * Releases the hold of an upsell that will never be captured, so the buyer's bank shows nothing pending
+ * for a line that was removed. An answer clears `release_due_at` (a refusal too: the PSP holds nothing it
+ * can release, say an expired authorization); no answer leaves it set, and the `release_hold` sweep asks
+ * again with the same key.
+ */
+export async function releaseHold(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
+  const released = await releaseAuthorization(ctx, upsell, upsell.authorization_ref ?? '', false);
+  await ctx.db.transaction().execute(async (trx) => {
+    if (released.status !== 'succeeded' && released.status !== 'received') {
+      const reason = released.status === 'failed' ? `${released.code}: ${released.message}` : released.reason;
+      await appendEvent(trx, upsell, 'void_failed', upsell.state, { actor: 'psp', reason }, ctx.clock.now());
+    }
+    if (released.status !== 'unknown') {
+      await trx.updateTable('upsells').set({ release_due_at: null })
+        .where('shop_id', '=', upsell.shop_id).where('id', '=', upsell.id).execute();
+    }
+  });
 }

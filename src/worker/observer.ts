@@ -18,6 +18,7 @@ export const SWEEPS = [
   'reconcile_pending',
   'reconcile_action',
   'reconcile_undo',
+  'release_hold',
   'finalize_orders',
   'deliver_webhooks',
   'promote_winners',

@@ -6,14 +6,17 @@
  *   same authorize when it never arrived — the key makes that safe) and finish the accept. While the PSP
  *   does not answer, the upsell stays pending (never captured, never guessed) and is asked again after
  *   each lease.
- * - `requires_action` upsells left by the buyer: complete them if the bank confirmed, else decline and
- *   release.
+ * - `requires_action` upsells left by the buyer: complete them if the bank confirmed, else release and
+ *   decline; while the PSP does not answer, ask again (never decline with money held).
  * - `authorized` upsells marked for undo whose release did not go through: release again.
+ * - holds of upsells that will never be captured (a failed capture) the PSP did not confirm releasing:
+ *   release again (`release_due_at`).
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { authorizeUpsell, recordDeclined, settleAuthorization } from '../engine/accept';
-import { gatewayFor, withGatewayTimeout, type UpsellContext } from '../engine/upsells';
+import { appendEvent, gatewayFor, withGatewayTimeout, withLockedUpsell, type UpsellContext } from '../engine/upsells';
 import { completeUndo } from '../engine/undo';
+import { releaseHold } from './finalizer';
 import type { AuthorizeResult } from '../gateways/contract';
 import type { Database, UpsellRow } from '../store/schema';
 import { backOffUpsell, upsellIds } from './backoff';
@@ -73,6 +76,8 @@ export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = s
     await sweep('reconcile_action', (q) => q.where('state', '=', 'requires_action').where('updated_at', '<=', abandonedBefore), (upsell) => resolveAbandonedAction(ctx, upsell))
   ) + (
     await sweep('reconcile_undo', (q) => q.where('state', '=', 'authorized').where('cancel_requested_at', 'is not', null), (upsell) => completeUndo(ctx, upsell, 'worker'))
+  ) + (
+    await sweep('release_hold', (q) => q.where('release_due_at', 'is not', null), (upsell) => releaseHold(ctx, upsell))
   );
 }
 
@@ -88,15 +93,41 @@ export async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Pro
   await settleAuthorization(ctx, upsell, result, 'worker');
 }
 
+/**
+ * A 3-D Secure step past its timeout. The PSP is asked first: the buyer may have finished the challenge
+ * (the PSP then holds, or in immediate mode has taken, the money) with the page's own completion lost. Only
+ * a step the PSP still calls open is released and declined. An answer that does not come (timeout, 5xx)
+ * decides nothing: the upsell stays `requires_action` and is asked again after the lease, so a hold or a
+ * charge is never left behind a declined upsell.
+ */
 async function resolveAbandonedAction(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
   const ref = upsell.authorization_ref;
-  const result: AuthorizeResult = ref
-    ? await withGatewayTimeout(ctx, (await gatewayFor(ctx, upsell)).completeAction(ref, `${upsell.id}:complete`), { status: 'unknown', reason: 'timeout' })
-    : { status: 'unknown', reason: 'no authorization reference' };
-  if (result.status === 'authorized' || result.status === 'declined') {
+  if (!ref) {
+    await recordDeclined(ctx, upsell, 'authentication_failed', 'worker', { detail: '3-D Secure step abandoned' });
+    return;
+  }
+  const gateway = await gatewayFor(ctx, upsell);
+  const ask = () => withGatewayTimeout(ctx, gateway.completeAction(ref, `${upsell.id}:complete`), { status: 'unknown', reason: 'timeout' } as AuthorizeResult);
+  const result = await ask();
+  if (result.status !== 'requires_action') {
     await settleAuthorization(ctx, upsell, result, 'worker');
     return;
   }
-  if (ref) await withGatewayTimeout(ctx, (await gatewayFor(ctx, upsell)).void(ref, `${upsell.id}:void`), { status: 'unknown', reason: 'timeout' } as const);
+  const released = await withGatewayTimeout(ctx, gateway.void(ref, `${upsell.id}:void`), { status: 'unknown', reason: 'timeout' } as const);
+  if (released.status === 'unknown') {
+    await withLockedUpsell(ctx, upsell, async (trx, current) => {
+      await appendEvent(trx, current, 'void_failed', current.state, { actor: 'psp', reason: released.reason }, ctx.clock.now());
+      return current;
+    });
+    return;
+  }
+  if (released.status === 'failed') {
+    // The PSP refused to release the step: it may have been finished just now. Its answer decides.
+    const again = await ask();
+    if (again.status !== 'requires_action') {
+      await settleAuthorization(ctx, upsell, again, 'worker');
+      return;
+    }
+  }
   await recordDeclined(ctx, upsell, 'authentication_failed', 'worker', { detail: '3-D Secure step abandoned' });
 }

@@ -4,7 +4,7 @@ import { sandboxStats } from '../../src/gateways/sandbox/sandbox';
 import { createApp } from '../../src/http/app';
 import type { OrderSink } from '../../src/orders/contract';
 import { createWorker } from '../../src/worker/index';
-import { buildTestApp, call, registerOrder, type TestApp } from '../support/app';
+import { buildTestApp, call, registerOrder, withGateway, type TestApp } from '../support/app';
 import { accept, ADDON_TOTAL, eventTypes, offerShop, orderOf, paidOrder, undo, upsellOf } from '../support/upsell';
 
 let t: TestApp;
@@ -181,6 +181,45 @@ describe('accept', () => {
     t.clock.advance(2);
     await worker.runOnce();
     expect(await upsellOf(t.app, setup.shop, upsellId)).toMatchObject({ state: 'declined', decline: { code: 'authentication_failed' } });
+  });
+
+  it('never declines an overdue 3-D Secure step while the PSP does not answer: asked again, a finished challenge is settled', async () => {
+    const setup = await offerShop(t.app);
+    const order = await paidOrder(t.app, setup, 'pm_sandbox_3ds_required');
+    const upsellId = (await accept(t.app, order)).json().upsell.id;
+    const ref = await authorizationOf(upsellId);
+    // The buyer passed the challenge; the page's own completion never arrived.
+    await t.sandbox.completeChallenge(ref, 'success');
+    const unanswered = { status: 'unknown', reason: 'PSP 503' } as const;
+    const silent = withGateway(t.ctx, { completeAction: async () => unanswered, void: async () => unanswered });
+    t.clock.advance(21);
+    await createWorker(silent, { actionTimeoutMs: 20_000 }).runOnce();
+    // Before: voided blind and declined, leaving the PSP's authorization behind a declined upsell.
+    expect((await upsellOf(t.app, setup.shop, upsellId)).state).toBe('requires_action');
+    expect((await sandboxStats(t.database.db, ref))?.status).toBe('authorized');
+
+    t.clock.advance(31);
+    await createWorker(t.ctx, { actionTimeoutMs: 20_000 }).runOnce();
+    expect((await upsellOf(t.app, setup.shop, upsellId)).state).toBe('authorized');
+    const lines = (await orderOf(t.app, setup.shop, order.orderId)).lines.filter((line: { source: string }) => line.source === 'upsell');
+    expect(lines).toHaveLength(1);
+  });
+
+  it('releases and declines an overdue 3-D Secure step only once the PSP confirms the release', async () => {
+    const setup = await offerShop(t.app);
+    const order = await paidOrder(t.app, setup, 'pm_sandbox_3ds_required');
+    const upsellId = (await accept(t.app, order)).json().upsell.id;
+    const ref = await authorizationOf(upsellId);
+    const voidUnanswered = withGateway(t.ctx, { void: async () => ({ status: 'unknown', reason: 'PSP 503' }) as const });
+    t.clock.advance(21);
+    await createWorker(voidUnanswered, { actionTimeoutMs: 20_000 }).runOnce();
+    expect((await upsellOf(t.app, setup.shop, upsellId)).state).toBe('requires_action');
+    expect(await eventTypes(t.app, setup.shop, upsellId)).toContain('void_failed');
+
+    t.clock.advance(31);
+    await createWorker(t.ctx, { actionTimeoutMs: 20_000 }).runOnce();
+    expect(await upsellOf(t.app, setup.shop, upsellId)).toMatchObject({ state: 'declined', decline: { code: 'authentication_failed' } });
+    expect((await sandboxStats(t.database.db, ref))?.status).toBe('voided');
   });
 
   it('answers pending on a PSP timeout and lets the worker reconcile it by idempotency key', async () => {

@@ -8,7 +8,9 @@ import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PaymentGateway } from '../../src/gateways/contract';
-import { buildTestApp, call, createOffer, createShop, putProduct, registerOrder, type TestApp } from '../support/app';
+import { sandboxStats } from '../../src/gateways/sandbox/sandbox';
+import { createWorker } from '../../src/worker/index';
+import { buildTestApp, call, createOffer, createShop, putProduct, registerOrder, withGateway, type TestApp } from '../support/app';
 import { accept, offerShop, paidOrder, undo, upsellOf, type OfferShop } from '../support/upsell';
 
 let t: TestApp;
@@ -217,5 +219,31 @@ describe('a capture that fails after the window', () => {
     expect(await metricValue('plusone_capture_failures_total')).toBe(before + 1);
     const failed = received.map((body) => JSON.parse(body)).find((event) => event.type === 'upsell.capture_failed');
     expect(failed?.data.upsell).toMatchObject({ id: upsellId, state: 'capture_failed' });
+    expect((await sandboxStats(t.database.db, await authorizationOf(upsellId)))?.status).toBe('voided');
+  });
+
+  it('releases the hold even when the PSP does not answer the first void: the worker asks again', async () => {
+    const setup = await offerShop(t.app);
+    const order = await paidOrder(t.app, setup, 'pm_sandbox_capture_fails');
+    const upsellId = (await accept(t.app, order)).json().upsell.id;
+    const ref = await authorizationOf(upsellId);
+    t.clock.advance(61);
+    const unanswered = withGateway(t.ctx, { void: async () => ({ status: 'unknown', reason: 'PSP 503' }) as const });
+    await createWorker(unanswered).runOnce();
+    expect((await upsellOf(t.app, setup.shop, upsellId)).state).toBe('capture_failed');
+    // Before: the void's answer was dropped and the buyer's bank kept the hold until it lapsed.
+    expect((await sandboxStats(t.database.db, ref))?.status).toBe('authorized');
+
+    // After the capture's lease, as every claimed row.
+    t.clock.advance(61);
+    await createWorker(t.ctx).runOnce();
+    expect((await sandboxStats(t.database.db, ref))?.status).toBe('voided');
+    const row = await t.database.db.selectFrom('upsells').select(['release_due_at', 'state']).where('id', '=', upsellId).executeTakeFirstOrThrow();
+    expect(row).toEqual({ release_due_at: null, state: 'capture_failed' });
   });
 });
+
+async function authorizationOf(upsellId: string): Promise<string> {
+  const row = await t.database.db.selectFrom('upsells').select('authorization_ref').where('id', '=', upsellId).executeTakeFirstOrThrow();
+  return row.authorization_ref ?? '';
+}

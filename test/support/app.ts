@@ -7,6 +7,8 @@ import { inject } from 'vitest';
 import type { ResolveHost } from '../../src/core/outbound-url';
 import type { Clock } from '../../src/engine/context';
 import type { Faults, UpsellContext } from '../../src/engine/upsells';
+import type { PaymentGateway } from '../../src/gateways/contract';
+import type { Gateways } from '../../src/gateways/index';
 import type { SandboxGateway } from '../../src/gateways/sandbox/sandbox';
 import { createApp, type App } from '../../src/http/app';
 import { createMetrics } from '../../src/http/metrics';
@@ -193,4 +195,17 @@ export async function registerOrder(app: App, key: string, overrides: Record<str
   const response = await call(app, 'POST', '/v1/orders', key, orderBody(overrides), headers);
   if (response.statusCode !== 201) throw new Error(`registerOrder: ${response.statusCode} ${response.body}`);
   return response.json();
+}
+
+/** The context with some calls of every shop's gateway answered by `overrides` (a PSP that stops answering them). */
+export function withGateway(ctx: UpsellContext, overrides: Partial<PaymentGateway>): UpsellContext {
+  const override = <T extends object>(target: T, replaced: Partial<T>): T => new Proxy(target, {
+    get: (object, property) => {
+      if (property in replaced) return Reflect.get(replaced, property);
+      const value: unknown = Reflect.get(object, property, object);
+      return typeof value === 'function' ? value.bind(object) : value;
+    },
+  });
+  const forShop: Gateways['forShop'] = async (...args) => override(await ctx.gateways.forShop(...args), overrides);
+  return { ...ctx, gateways: override(ctx.gateways, { forShop }) };
 }

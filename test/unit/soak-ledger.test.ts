@@ -87,6 +87,6 @@ describe('the soak ledger check', () => {
     const rows = cleanRows();
     const report = checkLedger({ ...rows, payments: [...rows.payments, payment('c', 'authorized', 0)] });
     expect(report.breaches).toEqual([]);
-    expect(report.heldAuthorizations).toBe(1);
+    expect(report.heldAuthorizations).toEqual({ declined: 1 });
   });
 });

@@ -13,6 +13,7 @@ import * as fastPath from './006_fast_path';
 import * as offerVersions from './007_offer_versions';
 import * as processedOnce from './008_processed_once';
 import * as outboxOrder from './009_outbox_order';
+import * as releaseDue from './010_release_due';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -24,4 +25,5 @@ export const migrations: Record<string, Migration> = {
   '007_offer_versions': offerVersions,
   '008_processed_once': processedOnce,
   '009_outbox_order': outboxOrder,
+  '010_release_due': releaseDue,
 };
