@@ -54,6 +54,7 @@ export function checks(result: SoakResult): Check[] {
     { label: 'every upsell final, PSP and Plusone agree to the minor unit (ledger: 0 breaches)', pass: result.ledger.breaches.length === 0 },
     { label: 'nothing lost: every answer the traffic got is what the database holds', pass: result.mismatches.length === 0 },
     { label: 'no contradicting answers (double clicks, accept against decline)', pass: result.contradictions.length === 0 },
+    { label: 'no hold left at the PSP for an upsell that will never be captured', pass: Object.keys(result.ledger.heldAuthorizations).length === 0 },
     { label: `both nodes survived ${result.restarts.length} PostgreSQL restarts`, pass: result.nodesRunning && result.restarts.every((restart) => restart.survived) },
     { label: 'no 5xx or network error outside the PostgreSQL outages', pass: result.failuresOutside === 0 },
   ];
