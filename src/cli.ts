@@ -219,6 +219,11 @@ function version(): string {
   return manifest.version;
 }
 
+/** Only the commands themselves: `constructor` or `__proto__` is no command. */
+function commandNamed(name: string): Command | undefined {
+  return Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+}
+
 /** Mistakes in how the command was called: the usage on stderr, exit 2. */
 function misuse(message: string): never {
   process.stderr.write(`plusone: ${message}\n\n${usage()}\n`);
@@ -233,7 +238,7 @@ async function main(args: readonly string[]): Promise<void> {
   if (first === 'help') {
     const topic = rest[0];
     if (topic === undefined) return void process.stdout.write(`${usage()}\n`);
-    const command = COMMANDS[topic];
+    const command = commandNamed(topic);
     if (!command) misuse(`no help for '${topic}': it is not a command`);
     return void process.stdout.write(`${command.help}\n`);
   }
@@ -242,7 +247,7 @@ async function main(args: readonly string[]): Promise<void> {
 }
 
 async function run(name: string, args: readonly string[]): Promise<void> {
-  const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  const command = commandNamed(name);
   if (!command) misuse(`unknown command '${name}'`);
   if (args.some((arg) => HELP_FLAGS.has(arg))) return void process.stdout.write(`${command.help}\n`);
   if (args.length > 0) misuse(`'${name}' takes no argument '${args[0]}' (settings are environment variables)`);

@@ -116,7 +116,7 @@ async function capture(ctx: UpsellContext, observer: WorkerObserver, upsell: Ups
           actor: 'psp', reason: `${result.code}: ${result.message}`, set: { release_due_at: ctx.clock.now() },
         });
       })) observer.captureFailed({ shopId: upsell.shop_id, id: upsell.id, reason: result.code });
-      await releaseHold(ctx, upsell);
+      await releaseHold(ctx, { ...upsell, state: 'capture_failed' });
       return;
     case 'unknown':
       // Left in `capturing`: after the lease a worker asks again with the same idempotency key.

@@ -222,6 +222,28 @@ describe('accept', () => {
     expect((await sandboxStats(t.database.db, ref))?.status).toBe('voided');
   });
 
+  it('declines an overdue 3-D Secure step whose void was done but not answered: asked again, it is not authorized', async () => {
+    const setup = await offerShop(t.app);
+    const order = await paidOrder(t.app, setup, 'pm_sandbox_3ds_required');
+    const upsellId = (await accept(t.app, order)).json().upsell.id;
+    const ref = await authorizationOf(upsellId);
+    // The PSP releases the step, and its answer is lost on the way back.
+    const answerLost = withGateway(t.ctx, { void: async (paymentRef, key) => {
+      await t.sandbox.void(paymentRef, key);
+      return { status: 'unknown', reason: 'timeout' } as const;
+    } });
+    t.clock.advance(21);
+    await createWorker(answerLost, { actionTimeoutMs: 20_000 }).runOnce();
+    expect((await upsellOf(t.app, setup.shop, upsellId)).state).toBe('requires_action');
+
+    t.clock.advance(31);
+    await createWorker(t.ctx, { actionTimeoutMs: 20_000 }).runOnce();
+    // Before: the voided step was reported as authorized, added to the order, and its capture then failed.
+    expect(await upsellOf(t.app, setup.shop, upsellId)).toMatchObject({ state: 'declined', decline: { code: 'authentication_failed' } });
+    expect((await sandboxStats(t.database.db, ref))?.status).toBe('voided');
+    expect((await orderOf(t.app, setup.shop, order.orderId)).lines.filter((line: { source: string }) => line.source === 'upsell')).toHaveLength(0);
+  });
+
   it('answers pending on a PSP timeout and lets the worker reconcile it by idempotency key', async () => {
     const setup = await offerShop(t.app);
     const order = await paidOrder(t.app, setup, 'pm_sandbox_timeout');

@@ -62,7 +62,7 @@ describe('plusone --help and usage', () => {
 
   it('answers an unknown command, option or argument with the usage on stderr and exit 2', async () => {
     const dataDir = untouchedDataDir();
-    const cases = [['bogus'], ['--bogus'], ['start', '--port', '3000'], ['help', 'bogus']];
+    const cases = [['bogus'], ['--bogus'], ['start', '--port', '3000'], ['help', 'bogus'], ['constructor'], ['help', '__proto__']];
     const runs = await Promise.all(cases.map((args) => finished(spawnPlusone(args, dataDir))));
     for (const run of runs) {
       expect(run.code).toBe(2);

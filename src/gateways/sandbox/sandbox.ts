@@ -309,9 +309,14 @@ export class SandboxGateway implements PaymentGateway {
       case 'requires_action':
         return { status: 'requires_action', ref: payment.ref, action: { type: 'three_d_secure', url: this.challengeUrl(payment.ref) } };
       case 'authorized':
-      // The contract has no "released" outcome: the authorization succeeded, and void() reports the release.
-      case 'voided':
         return { status: 'authorized', ref: payment.ref, card, captured: false };
+      case 'voided':
+        // A released hold: the authorization did succeed (the contract has no "released" outcome; void()
+        // reports the release). A 3-D Secure step voided before the buyer finished it never authorized
+        // anything (its void is not counted), as Stripe answers for a canceled intent without a charge.
+        return payment.void_count > 0
+          ? { status: 'authorized', ref: payment.ref, card, captured: false }
+          : { status: 'declined', code: 'authentication_failed', message: 'The 3-D Secure step was abandoned before the buyer finished it.', ref: payment.ref };
       case 'captured':
       case 'refunded':
         return { status: 'authorized', ref: payment.ref, card, captured: true };
