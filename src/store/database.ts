@@ -52,14 +52,20 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
   });
   // Idle clients: pg-pool listens and re-emits on the pool. Checked-out clients: pg-pool removes that
   // listener, so each client gets its own from birth; while idle both fire, and the pool's is the report.
-  pool.on('error', (error) => options.onConnectionLost?.(error));
+  // After close() nothing is lost: pool.end() resolves before the sockets are shut, and a server stopped
+  // right after (the embedded one) terminates them — expected, not reported.
+  let closed = false;
+  const lost = (error: Error) => {
+    if (!closed) options.onConnectionLost?.(error);
+  };
+  pool.on('error', lost);
   // A lost connection errs twice (the server's FATAL, then the socket's end): reported once.
   pool.on('connect', (client) => {
     let reported = false;
     client.on('error', (error) => {
       if (reported || client.listenerCount('error') > 1) return;
       reported = true;
-      options.onConnectionLost?.(error);
+      lost(error);
     });
   });
   const db = new Kysely<Database>({
@@ -69,7 +75,10 @@ export function connectDatabase(url: string, options: ConnectOptions = {}): Data
     url,
     db,
     pool,
-    close: () => db.destroy(),
+    close: () => {
+      closed = true;
+      return db.destroy();
+    },
   };
 }
 
