@@ -56,6 +56,17 @@ async function expectConsistent(t: TestApp, setup: OfferShop, orderId: string) {
   expect(upsellLines.length).toBeLessThanOrEqual(1);
 }
 
+/** An accepted upsell whose undo crashed after the PSP's void, before it was recorded (the buyer got a 500). */
+async function undoCrashedAfterVoid() {
+  const clock = new FakeClock();
+  const first = await node(clock, crashAt('cancel.after_psp'));
+  const setup = await offerShop(first.app);
+  const order = await paidOrder(first.app, setup);
+  const upsellId: string = (await accept(first.app, order)).json().upsell.id;
+  expect((await undo(first.app, order, upsellId)).statusCode).toBe(500);
+  return { clock, first, setup, order, upsellId };
+}
+
 describe('a crash at any step loses nothing', () => {
   it('after the authorization, before the order change: the restarted worker adds the line', async () => {
     const clock = new FakeClock();
@@ -132,13 +143,7 @@ describe('a crash at any step loses nothing', () => {
   });
 
   it('after the void of an undo, before it was recorded: the worker finishes the undo and never captures', async () => {
-    const clock = new FakeClock();
-    const first = await node(clock, crashAt('cancel.after_psp'));
-    const setup = await offerShop(first.app);
-    const order = await paidOrder(first.app, setup);
-    const upsellId = (await accept(first.app, order)).json().upsell.id;
-    expect((await undo(first.app, order, upsellId)).statusCode).toBe(500);
-
+    const { clock, setup, order, upsellId } = await undoCrashedAfterVoid();
     const restarted = await node(clock);
     clock.advance(61);
     await restarted.worker.runOnce();
@@ -150,13 +155,8 @@ describe('a crash at any step loses nothing', () => {
 
 describe('an undo whose answer was lost', () => {
   it('retried after the window (before the worker finished it): the undo asked in time stands, answered cancelled, never 409', async () => {
-    const clock = new FakeClock();
-    const first = await node(clock, crashAt('cancel.after_psp'));
-    const setup = await offerShop(first.app);
-    const order = await paidOrder(first.app, setup);
-    const upsellId = (await accept(first.app, order)).json().upsell.id;
     // The undo was marked and the PSP voided, then the answer was lost (500): the buyer clicks again later.
-    expect((await undo(first.app, order, upsellId)).statusCode).toBe(500);
+    const { clock, first, setup, order, upsellId } = await undoCrashedAfterVoid();
     clock.advance(61);
 
     const retried = await undo(first.app, order, upsellId);
