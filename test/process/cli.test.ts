@@ -152,7 +152,11 @@ describe('stopping', () => {
       headers: { authorization: `Bearer ${registered.session.token}`, 'content-type': 'application/json', 'idempotency-key': 'stop-click' },
       body: JSON.stringify({ offerId: registered.offer.id }),
     });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // In flight: the upsell is recorded as pending while the (slow) PSP authorizes.
+    await until(async () => {
+      const state = await fetch(`${npmBase}/v1/checkout/offer`, { headers: { authorization: `Bearer ${registered.session.token}` } });
+      return ((await state.json()) as { status: string }).status === 'pending' ? true : null;
+    }, 'the accept in flight', 10_000);
     process.kill(-(npm.child.pid ?? 0), 'SIGINT');
     process.kill(-(npm.child.pid ?? 0), 'SIGINT');
 
