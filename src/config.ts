@@ -32,6 +32,8 @@ export interface Config {
   readonly databasePoolSize: number;
   /** PSP API base URLs replacing the SDKs' own hosts (`PLUSONE_STRIPE_API_BASE`, …): mocks and fakes. */
   readonly gatewayEndpoints: Partial<Record<'stripe' | 'braintree' | 'adyen', string>>;
+  /** `PLUSONE_STRIPE_JS_URL`: Stripe.js for the buyer's page (a fake's, in tests); null: Stripe's own. */
+  readonly stripeJsUrl: string | null;
   /** `PLUSONE_ALLOW_PRIVATE_WEBHOOKS=1`: webhooks may go to loopback and private addresses (development, tests). */
   readonly allowPrivateWebhooks: boolean;
   /** `PLUSONE_RATE_LIMIT_*`: each limit as `<max>/<window>` or `off` (docs/api.md "Rate limits"). */
@@ -77,6 +79,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!URL.canParse(value)) throw new ConfigError(`PLUSONE_${name.toUpperCase()}_API_BASE must be a URL`);
     gatewayEndpoints[name] = value;
   }
+  const stripeJsUrl = env.PLUSONE_STRIPE_JS_URL?.trim() || null;
+  if (stripeJsUrl !== null && !(URL.canParse(stripeJsUrl) && /^https?:$/.test(new URL(stripeJsUrl).protocol))) {
+    throw new ConfigError('PLUSONE_STRIPE_JS_URL must be an http(s) URL, e.g. https://js.stripe.com/v3/');
+  }
   const allowPrivateWebhooks = flag(env, 'PLUSONE_ALLOW_PRIVATE_WEBHOOKS', false);
   const rateLimits = { ...DEFAULT_RATE_LIMITS };
   for (const [name, variable] of Object.entries(RATE_LIMIT_VARIABLES) as [keyof RateLimits, string][]) {
@@ -104,6 +110,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     actionTimeoutSeconds,
     databasePoolSize,
     gatewayEndpoints,
+    stripeJsUrl,
     allowPrivateWebhooks,
     rateLimits,
     trustProxy: trustProxy(env.PLUSONE_TRUST_PROXY?.trim() ?? ''),

@@ -122,6 +122,8 @@ export interface ServiceOptions {
   readonly secretKey?: string;
   /** PSP API base URLs instead of the SDKs' hosts (fakes in tests, stripe-mock locally). */
   readonly gatewayEndpoints?: GatewayOptions['endpoints'];
+  /** Stripe.js for the buyer's page instead of Stripe's (`PLUSONE_STRIPE_JS_URL`). */
+  readonly stripeJsUrl?: string | null;
   /** Let webhooks reach loopback and private addresses (`PLUSONE_ALLOW_PRIVATE_WEBHOOKS`). Default off. */
   readonly allowPrivateWebhooks?: boolean;
   /** Resolves webhook host names (tests inject answers). Default: the system resolver. */
@@ -144,6 +146,7 @@ export function composeServices(db: DatabaseHandle['db'], options: ServiceOption
       secretBox: new SecretBox(options.secretKey ?? randomBytes(32).toString('hex')),
       timeoutMs: gatewayTimeoutMs,
       ...(options.gatewayEndpoints ? { endpoints: options.gatewayEndpoints } : {}),
+      ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),
     }),
     orderSinks: builtinOrderSinks(ids),
     gatewayTimeoutMs,
@@ -162,6 +165,7 @@ async function serviceOptions(config: Config, logger: Logger): Promise<ServiceOp
     sandboxFaults: config.sandboxFaults ? new SandboxFaults(config.sandboxFaults) : null,
     secretKey: config.secretKey ?? (await localSecretKey(config.dataDir, logger)),
     gatewayEndpoints: config.gatewayEndpoints,
+    stripeJsUrl: config.stripeJsUrl,
     allowPrivateWebhooks: config.allowPrivateWebhooks,
   };
 }

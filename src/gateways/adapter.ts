@@ -18,6 +18,11 @@ export interface AdapterOptions {
   readonly apiBaseUrl?: string;
   /** Per-request timeout given to the SDK (the engine races the call with the same timeout anyway). */
   readonly timeoutMs: number;
+  /**
+   * Where the buyer's page loads Stripe.js for 3-D Secure (`PLUSONE_STRIPE_JS_URL`). Its own setting, not
+   * derived from `apiBaseUrl`: a mock of Stripe's API (stripe-mock) serves no Stripe.js. Undefined: Stripe's.
+   */
+  readonly stripeJsUrl?: string;
 }
 
 /** A PSP notification read from a verified webhook, in the contract's terms. */

@@ -81,6 +81,8 @@ export interface GatewayOptions {
   readonly secretBox: SecretBox;
   /** Base URLs of PSP APIs to use instead of the SDKs' own hosts (fakes in tests, stripe-mock locally). */
   readonly endpoints?: Partial<Record<RealGatewayName, string>>;
+  /** Stripe.js for the buyer's page instead of Stripe's own (`PLUSONE_STRIPE_JS_URL`). */
+  readonly stripeJsUrl?: string;
   readonly timeoutMs: number;
 }
 
@@ -123,7 +125,11 @@ export function createGateways(db: Db, options: GatewayOptions): Gateways {
       let gateway = entry.gateways.get(name);
       if (!gateway) {
         const endpoint = options.endpoints?.[name];
-        gateway = (await loadAdapter(name)).create(credentials, { timeoutMs: options.timeoutMs, ...(endpoint ? { apiBaseUrl: endpoint } : {}) });
+        gateway = (await loadAdapter(name)).create(credentials, {
+          timeoutMs: options.timeoutMs,
+          ...(endpoint ? { apiBaseUrl: endpoint } : {}),
+          ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),
+        });
         entry.gateways.set(name, gateway);
       }
       return gateway;

@@ -45,7 +45,7 @@ export default async function setup(project: TestProject) {
     env: {
       ...process.env, PORT: String(port), HOST: '127.0.0.1', PLUSONE_DATA_DIR: dataDir, DATABASE_URL: '',
       LOG_LEVEL: 'warn', PLUSONE_GATEWAY_TIMEOUT_MS: '1000',
-      PLUSONE_ADMIN_TOKEN: BROWSER_ADMIN_TOKEN, PLUSONE_STRIPE_API_BASE: stripe.baseUrl, PLUSONE_ADYEN_API_BASE: adyen.url,
+      PLUSONE_ADMIN_TOKEN: BROWSER_ADMIN_TOKEN, PLUSONE_STRIPE_API_BASE: stripe.baseUrl, PLUSONE_STRIPE_JS_URL: `${stripe.baseUrl}/v3/stripe.js`, PLUSONE_ADYEN_API_BASE: adyen.url,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

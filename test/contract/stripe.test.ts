@@ -248,6 +248,12 @@ describe('stripe › adapter', () => {
       expect(await gateway.authorize(request('pm_deleted'))).toEqual({ status: 'declined', code: 'card_declined', message: expect.stringContaining('pm_deleted'), ref: null });
     });
 
+    it('hands the page the Stripe.js of PLUSONE_STRIPE_JS_URL when one is set (a fake\'s, in tests)', async () => {
+      const own = stripeAdapter.create(CREDENTIALS, { apiBaseUrl: fake.baseUrl, timeoutMs: TIMEOUT_MS, stripeJsUrl: `${fake.baseUrl}/v3/stripe.js` });
+      const result = await own.authorize(request('pm_card_authenticationRequired'));
+      expect(result).toMatchObject({ status: 'requires_action', action: { data: { publishableKey: CREDENTIALS.publishableKey, stripeJsUrl: `${fake.baseUrl}/v3/stripe.js` } } });
+    });
+
     it('hands the page what Stripe.js needs for 3-D Secure, and reads the outcome back from Stripe', async () => {
       const result = await gateway.authorize(request('pm_card_authenticationRequired'));
       expect(result).toEqual({
@@ -256,7 +262,8 @@ describe('stripe › adapter', () => {
         action: {
           type: 'three_d_secure',
           clientSecret: expect.stringMatching(/^pi_\w+_secret_\w+$/),
-          data: { publishableKey: CREDENTIALS.publishableKey, stripeJsUrl: `${fake.baseUrl}/v3/stripe.js` },
+          // Pointed at a mock of the API, the page still loads Stripe's own Stripe.js (a mock serves none).
+          data: { publishableKey: CREDENTIALS.publishableKey },
         },
       });
       const ref = refOf(result);

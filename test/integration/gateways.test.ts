@@ -276,6 +276,20 @@ describe('gateway credentials', () => {
     expect(after).toMatchObject({ gateway: 'sandbox', gatewayCredentials: {} });
   });
 
+  it('takes the short test keys of Stripe\'s mock and docs (sk_test_123, pk_test_123)', async () => {
+    const shop = await createShop(t.app);
+    const response = await call(t.app, 'PATCH', '/v1/shop', shop.secretKey, {
+      settings: { gateway: 'stripe', gatewayCredentials: { stripe: { secretKey: 'sk_test_123', publishableKey: 'pk_test_123' } } },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json().shop.settings.gatewayCredentials.stripe).toMatchObject({ mode: 'test', secretKey: 'sk_test_…' });
+    expect(response.body).not.toContain('sk_test_123');
+    for (const secretKey of ['sk_test_', 'sk_demo_123', 'pk_test_123']) {
+      const refused = await call(t.app, 'PATCH', '/v1/shop', shop.secretKey, { settings: { gatewayCredentials: { stripe: { secretKey, publishableKey: 'pk_test_123' } } } });
+      expect(refused.json().error?.code, secretKey).toBe('invalid_credentials');
+    }
+  });
+
   it('refuses selecting a processor without its credentials, and removing the selected one', async () => {
     const shop = await createShop(t.app);
     const bare = await call(t.app, 'PATCH', '/v1/shop', shop.secretKey, { settings: { gateway: 'adyen' } });

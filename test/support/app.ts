@@ -76,6 +76,7 @@ export async function buildTestApp(
     faults?: Faults;
     /** PSP API base URLs: the in-process fakes of test/fakes. */
     gatewayEndpoints?: ServiceOptions['gatewayEndpoints'];
+    stripeJsUrl?: string;
     gatewayTimeoutMs?: number;
     logger?: Logger;
     /** Let webhooks reach loopback sinks (`PLUSONE_ALLOW_PRIVATE_WEBHOOKS=1`); off by default, as in production. */
@@ -97,6 +98,7 @@ export async function buildTestApp(
     sandbox: { hangMs: TEST_GATEWAY_TIMEOUT_MS * 3 },
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.gatewayEndpoints ? { gatewayEndpoints: options.gatewayEndpoints } : {}),
+    ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),
     ...(options.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });

@@ -9,9 +9,8 @@ export type { StripeCredentials } from './credentials';
 export const stripeAdapter: GatewayAdapter<StripeCredentials> = {
   ...stripeCredentials,
   create(credentials, options) {
-    // A fake of Stripe (tests, demos) serves its own Stripe.js next to its API; real Stripe.js otherwise.
-    const stripeJsUrl = options.apiBaseUrl ? new URL('/v3/stripe.js', options.apiBaseUrl).href : null;
-    return new StripeGateway(stripeClient(credentials.secretKey, options), credentials.publishableKey, stripeJsUrl);
+    // Null: the widget loads Stripe's own Stripe.js.
+    return new StripeGateway(stripeClient(credentials.secretKey, options), credentials.publishableKey, options.stripeJsUrl ?? null);
   },
   parseWebhook: parseStripeWebhook,
 };

@@ -16,8 +16,10 @@ export interface StripeCredentials {
 
 export type StripeMode = 'test' | 'live';
 
-const SECRET_KEY = /^(sk|rk)_(test|live)_[0-9A-Za-z]{10,240}$/;
-const PUBLISHABLE_KEY = /^pk_(test|live)_[0-9A-Za-z]{10,240}$/;
+// The prefix and mode are checked, not the length: Stripe's keys are long, and the keys Stripe's own mock
+// (stripe-mock) and its docs use are short (`sk_test_123`).
+const SECRET_KEY = /^(sk|rk)_(test|live)_[0-9A-Za-z]{1,240}$/;
+const PUBLISHABLE_KEY = /^pk_(test|live)_[0-9A-Za-z]{1,240}$/;
 const WEBHOOK_SECRET = /^whsec_[0-9A-Za-z+/=]{10,240}$/;
 const FIELDS: readonly string[] = ['secretKey', 'publishableKey', 'webhookSecret'];
 
@@ -43,10 +45,12 @@ export function parseStripeCredentials(input: unknown): StripeCredentials {
   return { secretKey, publishableKey, webhookSecret };
 }
 
-/** `sk_test_…4242`: the key's kind and mode, and its last four characters. */
+/** `sk_test_…4242`: the key's kind and mode, and its last four characters (of a long enough key). */
 export function maskSecret(secret: string): string {
   const prefix = /^(?:whsec_|(?:sk|rk)_(?:test|live)_)/.exec(secret)?.[0] ?? '';
-  return `${prefix}…${secret.slice(-4)}`;
+  // A short key (a mock's `sk_test_123`) would be shown whole: none of it then.
+  const rest = secret.slice(prefix.length);
+  return rest.length >= 12 ? `${prefix}…${rest.slice(-4)}` : `${prefix}…`;
 }
 
 export function describeStripeCredentials(credentials: StripeCredentials): Record<string, string> {
