@@ -7,6 +7,7 @@ import { analyticsColumns, applyExperiment, type ExperimentAssignment } from '..
 import { DomainError, notFound } from '../core/errors';
 import { decimalFromJson, decimalToString, isCurrency, trimDecimalText, type Decimal } from '../core/money';
 import { isUniqueViolation } from '../store/database';
+import { CREDENTIALS, isRealGateway } from '../gateways/index';
 import { decide, decideCompiled, type OfferEvaluation, type OrderFacts } from '../core/offers';
 import type { Db } from '../store/database';
 import type { OrderLineRow, OrderRow, StoredOrderFacts } from '../store/schema';
@@ -145,6 +146,10 @@ export async function registerOrder(
   const shop = await getShop(ctx, shopId);
   if (input.payment.gateway !== shop.settings.gateway) {
     throw new DomainError('gateway_mismatch', `This shop charges through ${shop.settings.gateway}, the order names ${input.payment.gateway}`);
+  }
+  // What the shop's PSP would refuse at the accept is refused now, naming the field.
+  if (isRealGateway(input.payment.gateway)) {
+    CREDENTIALS[input.payment.gateway].checkPayment?.({ paymentMethodRef: input.payment.paymentMethodRef, customerRef: input.payment.customerRef ?? null });
   }
   const taxRate = parseTaxRate(input.taxRate);
   const locale = parseLocale(input.locale, shop.settings.defaultLocale);

@@ -60,7 +60,13 @@ export class WebhookVerificationError extends Error {
  * loading Plusone does not load every SDK: `gateways/index.ts` imports an adapter module, and with it its
  * SDK, the first time a shop charges through that PSP or receives its webhook.
  */
-export type CredentialsModule<Credentials> = Pick<GatewayAdapter<Credentials>, 'name' | 'parseCredentials' | 'describeCredentials' | 'clientConfig'>;
+export type CredentialsModule<Credentials> = Pick<GatewayAdapter<Credentials>, 'name' | 'parseCredentials' | 'describeCredentials' | 'clientConfig' | 'checkPayment'>;
+
+/** The stored payment an order names: the PSP's token of the buyer's card, and the customer it belongs to. */
+export interface StoredPayment {
+  readonly paymentMethodRef: string;
+  readonly customerRef: string | null;
+}
 
 export interface GatewayAdapter<Credentials> {
   readonly name: RealGatewayName;
@@ -74,6 +80,12 @@ export interface GatewayAdapter<Credentials> {
    * account, environment), secrets only as `…last4`. Example: `{ secretKey: 'sk_test_…4242' }`.
    */
   describeCredentials(credentials: Credentials): Record<string, string>;
+  /**
+   * Refuses, when the order is registered, a stored payment this PSP would refuse at the accept (a required
+   * field missing, a length over its limit): `DomainError('invalid_request', …, { field })` naming the field.
+   * Absent: the PSP takes any payment the API schema takes.
+   */
+  checkPayment?(payment: StoredPayment): void;
   /** Values the buyer's page needs for a 3-D Secure step (e.g. Stripe's publishable key); {} if none. */
   clientConfig(credentials: Credentials): Record<string, string>;
   create(credentials: Credentials, options: AdapterOptions): PaymentGateway;

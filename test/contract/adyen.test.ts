@@ -10,6 +10,7 @@ import { WebhookVerificationError } from '../../src/gateways/adapter';
 import type { AuthorizeRequest, PaymentGateway } from '../../src/gateways/contract';
 import { AdyenConfigurationError, adyenAdapter, type AdyenCredentials } from '../../src/gateways/adyen';
 import { declineCodeFor, toAdyenAmount } from '../../src/gateways/adyen/mapping';
+import { checkAdyenPayment } from '../../src/gateways/adyen/credentials';
 import { FAKE_ADYEN_METHODS, FAKE_SHOPPER, signedNotification, startFakeAdyen, threeDSResult, type FakeAdyen } from '../fakes/adyen';
 import { describeGatewayContract, type RecordedRequest, type StoredMethod } from './gateway-contract';
 
@@ -240,6 +241,17 @@ describe('adyen adapter', () => {
     it('falls back to the refusal text when Adyen leaves the code out', () => {
       expect(declineCodeFor(null, 'Not enough balance')).toBe('insufficient_funds');
       expect(declineCodeFor(null, 'Something new')).toBe('processing_error');
+    });
+
+    it('the fake refuses what Checkout v72 refuses: a shopperReference outside 3-256, a storedPaymentMethodId over 64', async () => {
+      await expect(gateway.authorize(request({ customerRef: 'ab' }))).rejects.toThrow(/422|shopperReference/);
+      await expect(gateway.authorize(request({ customerRef: 'x'.repeat(257) }))).rejects.toThrow(/422|shopperReference/);
+      await expect(gateway.authorize(request({ paymentMethodRef: 'x'.repeat(65) }))).rejects.toThrow(/422|storedPaymentMethodId/);
+      // Plusone refuses such orders when they are registered, naming the field (checkAdyenPayment).
+      expect(() => checkAdyenPayment({ customerRef: 'ab', paymentMethodRef: FAKE_ADYEN_METHODS.success })).toThrow(/customerRef/);
+      expect(() => checkAdyenPayment({ customerRef: null, paymentMethodRef: FAKE_ADYEN_METHODS.success })).toThrow(/customerRef is required/);
+      expect(() => checkAdyenPayment({ customerRef: FAKE_SHOPPER, paymentMethodRef: 'x'.repeat(65) })).toThrow(/paymentMethodRef/);
+      expect(() => checkAdyenPayment({ customerRef: 'abc', paymentMethodRef: 'x'.repeat(64) })).not.toThrow();
     });
 
     it('declines a stored payment method Adyen does not know (800 Contract not found)', async () => {

@@ -320,6 +320,12 @@ export class FakeAdyen {
     if (typeof body.reference !== 'string' || body.reference === '') return error(422, '130', 'Required field reference is not provided');
     const paymentMethod = isRecord(body.paymentMethod) ? body.paymentMethod : {};
     const id = paymentMethod.storedPaymentMethodId;
+    // Checkout v72's field validations (docs.adyen.com "Upgrade to Checkout API v72"; shorter
+    // shopperReference values fail validation since API library 11.1.0): a generic validation error.
+    if (typeof body.shopperReference === 'string' && (body.shopperReference.length < 3 || body.shopperReference.length > 256)) {
+      return error(422, '000', 'shopperReference must be 3 to 256 characters');
+    }
+    if (typeof id === 'string' && id.length > 64) return error(422, '000', 'storedPaymentMethodId must be at most 64 characters');
     const method = typeof id === 'string' ? METHODS.get(id) : undefined;
     if (!method || body.shopperReference !== method.shopperReference) return error(422, '800', 'Contract not found');
     if (body.shopperInteraction !== 'ContAuth' || body.recurringProcessingModel !== 'CardOnFile') {

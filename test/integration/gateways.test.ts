@@ -10,7 +10,7 @@ import { sql } from 'kysely';
 import { signedNotification, startFakeAdyen, FAKE_ADYEN_METHODS, FAKE_SHOPPER, type FakeAdyen } from '../fakes/adyen';
 import { startFakeBraintree, type FakeBraintree } from '../fakes/braintree';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
-import { buildTestApp, call, createOffer, createShop, putProduct, registerOrder, type Shop, type TestApp } from '../support/app';
+import { buildTestApp, call, createOffer, createShop, orderBody, putProduct, registerOrder, type Shop, type TestApp } from '../support/app';
 import { accept, ADDON_TOTAL, eventTypes, orderOf, undo, upsellOf, type PaidOrder } from '../support/upsell';
 
 const STRIPE = {
@@ -260,6 +260,30 @@ describe('PSP webhooks', () => {
   it('answers 404 for an unknown shop', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/v1/webhooks/stripe/shop_nope', headers: { 'content-type': 'application/json' }, payload: '{}' });
     expect(response.statusCode).toBe(404);
+  });
+});
+
+describe('what the PSP would refuse is refused at registration', () => {
+  it('an Adyen order needs its shopperReference (3-256) and a storedPaymentMethodId of at most 64: 400 naming the field, nothing stored', async () => {
+    const { shop } = await pspShop(PSPS[2]!);
+    const cases: [Record<string, unknown>, string][] = [
+      [{ paymentMethodRef: FAKE_ADYEN_METHODS.success, brand: 'visa', last4: '1111' }, 'payment.customerRef'],
+      [{ customerRef: 'ab', paymentMethodRef: FAKE_ADYEN_METHODS.success }, 'payment.customerRef'],
+      [{ customerRef: FAKE_SHOPPER, paymentMethodRef: 'x'.repeat(65) }, 'payment.paymentMethodRef'],
+    ];
+    for (const [index, [payment, field]] of cases.entries()) {
+      const externalId = `adyen-refused-${index}`;
+      const response = await call(t.app, 'POST', '/v1/orders', shop.secretKey, orderBody({ externalId, payment: { gateway: 'adyen', ...payment } }));
+      expect(response.statusCode, field).toBe(400);
+      expect(response.json().error).toMatchObject({ code: 'invalid_request', details: { field } });
+      expect(response.json().error.message).toContain(field);
+      const stored = await t.database.db.selectFrom('orders').select('id').where('shop_id', '=', shop.id).where('external_id', '=', externalId).execute();
+      expect(stored).toEqual([]);
+    }
+    const fits = await call(t.app, 'POST', '/v1/orders', shop.secretKey, orderBody({
+      externalId: 'adyen-fits', payment: { gateway: 'adyen', customerRef: 'abc', paymentMethodRef: 'x'.repeat(64) },
+    }));
+    expect(fits.statusCode).toBe(201);
   });
 });
 

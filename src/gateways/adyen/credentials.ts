@@ -3,7 +3,8 @@
  * public part handed to the buyer's page. Error messages name the field and the rule, never its value.
  */
 import { CredentialFields, lastFour } from '../credential-fields';
-import type { CredentialsModule } from '../adapter';
+import { DomainError } from '../../core/errors';
+import type { CredentialsModule, StoredPayment } from '../adapter';
 
 export type AdyenEnvironment = 'test' | 'live';
 
@@ -103,9 +104,31 @@ export function adyenClientConfig(credentials: AdyenCredentials): Record<string,
 }
 
 /** Adyen's credentials half of the adapter (no SDK). */
+/**
+ * Adyen's limits on a card-on-file payment (CheckoutService v72 `PaymentRequest`): the stored card belongs
+ * to a `shopperReference` (3–256 characters), which every charge of it must send; `storedPaymentMethodId`
+ * is at most 64 characters.
+ */
+export function checkAdyenPayment(payment: StoredPayment): void {
+  const refuse = (field: string, message: string): never => {
+    throw new DomainError('invalid_request', message, { field });
+  };
+  if (payment.customerRef === null) {
+    refuse('payment.customerRef', 'payment.customerRef is required for Adyen: the shopperReference the card was stored for');
+  }
+  const shopperReference = payment.customerRef ?? '';
+  if (shopperReference.length < 3 || shopperReference.length > 256) {
+    refuse('payment.customerRef', 'payment.customerRef (Adyen shopperReference) must be 3 to 256 characters');
+  }
+  if (payment.paymentMethodRef.length > 64) {
+    refuse('payment.paymentMethodRef', 'payment.paymentMethodRef (Adyen storedPaymentMethodId) must be at most 64 characters');
+  }
+}
+
 export const adyenCredentials: CredentialsModule<AdyenCredentials> = {
   name: 'adyen',
   parseCredentials: parseAdyenCredentials,
   describeCredentials: describeAdyenCredentials,
   clientConfig: adyenClientConfig,
+  checkPayment: checkAdyenPayment,
 };
