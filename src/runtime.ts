@@ -124,6 +124,8 @@ export interface ServiceOptions {
   readonly gatewayEndpoints?: GatewayOptions['endpoints'];
   /** Stripe.js for the buyer's page instead of Stripe's (`PLUSONE_STRIPE_JS_URL`). */
   readonly stripeJsUrl?: string | null;
+  /** `PLUSONE_PUBLIC_URL`: the return address of PSP redirects (Adyen's required `returnUrl`). */
+  readonly publicUrl?: string;
   /** Let webhooks reach loopback and private addresses (`PLUSONE_ALLOW_PRIVATE_WEBHOOKS`). Default off. */
   readonly allowPrivateWebhooks?: boolean;
   /** Resolves webhook host names (tests inject answers). Default: the system resolver. */
@@ -147,6 +149,7 @@ export function composeServices(db: DatabaseHandle['db'], options: ServiceOption
       timeoutMs: gatewayTimeoutMs,
       ...(options.gatewayEndpoints ? { endpoints: options.gatewayEndpoints } : {}),
       ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),
+      ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
     }),
     orderSinks: builtinOrderSinks(ids),
     gatewayTimeoutMs,
@@ -166,6 +169,7 @@ async function serviceOptions(config: Config, logger: Logger): Promise<ServiceOp
     secretKey: config.secretKey ?? (await localSecretKey(config.dataDir, logger)),
     gatewayEndpoints: config.gatewayEndpoints,
     stripeJsUrl: config.stripeJsUrl,
+    publicUrl: config.publicUrl,
     allowPrivateWebhooks: config.allowPrivateWebhooks,
   };
 }

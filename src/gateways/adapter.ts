@@ -23,6 +23,11 @@ export interface AdapterOptions {
    * derived from `apiBaseUrl`: a mock of Stripe's API (stripe-mock) serves no Stripe.js. Undefined: Stripe's.
    */
   readonly stripeJsUrl?: string;
+  /**
+   * Plusone's public base URL (`PLUSONE_PUBLIC_URL`): where a PSP that requires a return address (Adyen's
+   * `returnUrl`) sends a buyer back from a redirect when the shop configured none.
+   */
+  readonly publicUrl?: string;
 }
 
 /** A PSP notification read from a verified webhook, in the contract's terms. */

@@ -83,6 +83,8 @@ export interface GatewayOptions {
   readonly endpoints?: Partial<Record<RealGatewayName, string>>;
   /** Stripe.js for the buyer's page instead of Stripe's own (`PLUSONE_STRIPE_JS_URL`). */
   readonly stripeJsUrl?: string;
+  /** Plusone's public base URL, the return address of PSP redirects the shop did not configure. */
+  readonly publicUrl?: string;
   readonly timeoutMs: number;
 }
 
@@ -129,6 +131,7 @@ export function createGateways(db: Db, options: GatewayOptions): Gateways {
           timeoutMs: options.timeoutMs,
           ...(endpoint ? { apiBaseUrl: endpoint } : {}),
           ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),
+          ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
         });
         entry.gateways.set(name, gateway);
       }

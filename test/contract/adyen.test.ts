@@ -27,6 +27,8 @@ const CREDENTIALS_INPUT = {
   hmacKey: HMAC_KEY,
 };
 const VISA = { brand: 'visa', last4: '1111' };
+/** Plusone's public URL: Adyen's returnUrl when the shop configured none. */
+const PUBLIC_URL = 'https://plusone.example';
 
 function fakeAdyen(): Promise<FakeAdyen> {
   return startFakeAdyen({ apiKey: API_KEY, merchantAccount: MERCHANT_ACCOUNT, hmacKey: HMAC_KEY, slowDelayMs: TIMEOUT_MS * 3 });
@@ -46,7 +48,7 @@ describeGatewayContract('adyen', async () => {
   const fake = await fakeAdyen();
   const credentials = adyenAdapter.parseCredentials(CREDENTIALS_INPUT);
   return {
-    gateway: adyenAdapter.create(credentials, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS }),
+    gateway: adyenAdapter.create(credentials, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL }),
     merchantRef: MERCHANT_ACCOUNT,
     methods: {
       success: stored(FAKE_ADYEN_METHODS.success),
@@ -80,7 +82,7 @@ describe('adyen adapter', () => {
   beforeAll(async () => {
     fake = await fakeAdyen();
     credentials = adyenAdapter.parseCredentials(CREDENTIALS_INPUT);
-    gateway = adyenAdapter.create(credentials, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS });
+    gateway = adyenAdapter.create(credentials, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL });
   });
   afterAll(async () => {
     await fake?.close();
@@ -135,8 +137,25 @@ describe('adyen adapter', () => {
         channel: 'Web',
         authenticationData: { threeDSRequestData: { nativeThreeDS: 'preferred' } },
         metadata: sent.metadata,
+        // Always sent (Adyen requires it): the shop's own, else Plusone's public URL.
+        returnUrl: PUBLIC_URL,
         additionalData: { manualCapture: 'true' },
       });
+    });
+
+    it('sends the shop\'s returnUrl over the public URL, and refuses to build without either', async () => {
+      const own = adyenAdapter.create({ ...credentials, returnUrl: 'https://shop.example/thanks' }, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL });
+      await own.authorize(request());
+      expect(lastRequest().body).toMatchObject({ returnUrl: 'https://shop.example/thanks' });
+      expect(() => adyenAdapter.create(credentials, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS })).toThrow(AdyenConfigurationError);
+      // The fake refuses a /payments without one, as Adyen does.
+      const response = await fetch(`${fake.url}/v72/payments`, {
+        method: 'POST',
+        headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+        body: JSON.stringify({ ...(lastRequest().body as Record<string, unknown>), returnUrl: undefined, reference: 'no-return-url' }),
+      });
+      expect(response.status).toBe(422);
+      expect(await response.json()).toMatchObject({ errorCode: '130', message: expect.stringContaining('returnUrl') });
     });
 
     it('asks Adyen to capture at once in immediate mode', async () => {
@@ -199,7 +218,7 @@ describe('adyen adapter', () => {
     it('sends live calls to the merchant’s live endpoint prefix, under /checkout', async () => {
       const live = adyenAdapter.parseCredentials({ ...CREDENTIALS_INPUT, environment: 'live', liveEndpointUrlPrefix: '1797a841fbb37ca7-AcmeShop', clientKey: 'live_PLUSONEFAKECLIENTKEY1234' });
       // The fake serves only the test paths: the live one is refused, which is all this test needs.
-      await expect(adyenAdapter.create(live, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS }).authorize(request())).rejects.toThrow(/404/);
+      await expect(adyenAdapter.create(live, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL }).authorize(request())).rejects.toThrow(/404/);
       expect(lastRequest().path).toBe('/checkout/v72/payments');
     });
 
@@ -277,7 +296,7 @@ describe('adyen adapter', () => {
       expect(await gateway.lookup({ idempotencyKey: sent.idempotencyKey })).toEqual(result);
       if (result.status !== 'authorized') throw new Error('expected authorized');
       expect(await gateway.lookup({ ref: result.ref })).toEqual(result);
-      const restarted = adyenAdapter.create(credentials, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS });
+      const restarted = adyenAdapter.create(credentials, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL });
       expect(await restarted.lookup({ ref: result.ref })).toEqual({ status: 'not_found' });
       expect(await restarted.authorize(sent)).toEqual(result);
     });
@@ -300,7 +319,7 @@ describe('adyen adapter', () => {
     it('answers unknown when Adyen cannot be reached', async () => {
       const closed = await fakeAdyen();
       await closed.close();
-      const unreachable = adyenAdapter.create(credentials, { apiBaseUrl: closed.url, timeoutMs: TIMEOUT_MS });
+      const unreachable = adyenAdapter.create(credentials, { apiBaseUrl: closed.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL });
       expect(await unreachable.authorize(request())).toMatchObject({ status: 'unknown' });
     });
 
@@ -315,7 +334,7 @@ describe('adyen adapter', () => {
     });
 
     it('throws a configuration error without the key when Adyen refuses the API key', async () => {
-      const wrong = adyenAdapter.create({ ...credentials, apiKey: 'AQE_wrong_key_0000000000' }, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS });
+      const wrong = adyenAdapter.create({ ...credentials, apiKey: 'AQE_wrong_key_0000000000' }, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL });
       const failure = wrong.authorize(request());
       await expect(failure).rejects.toBeInstanceOf(AdyenConfigurationError);
       await expect(failure).rejects.not.toThrow(/AQE/);

@@ -318,6 +318,8 @@ export class FakeAdyen {
     const amount = amountOf(body);
     if (!amount) return error(422, '137', 'Invalid amount specified');
     if (typeof body.reference !== 'string' || body.reference === '') return error(422, '130', 'Required field reference is not provided');
+    // Required by CheckoutService v72's PaymentRequest schema.
+    if (typeof body.returnUrl !== 'string' || body.returnUrl === '') return error(422, '130', 'Required field returnUrl is not provided');
     const paymentMethod = isRecord(body.paymentMethod) ? body.paymentMethod : {};
     const id = paymentMethod.storedPaymentMethodId;
     // Checkout v72's field validations (docs.adyen.com "Upgrade to Checkout API v72"; shorter

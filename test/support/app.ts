@@ -96,6 +96,8 @@ export async function buildTestApp(
     clock,
     gatewayTimeoutMs: options.gatewayTimeoutMs ?? TEST_GATEWAY_TIMEOUT_MS,
     sandbox: { hangMs: TEST_GATEWAY_TIMEOUT_MS * 3 },
+    // As PLUSONE_PUBLIC_URL does for npm start: the return address PSP redirects need (Adyen's returnUrl).
+    publicUrl: 'https://plusone.test',
     ...(options.faults ? { faults: options.faults } : {}),
     ...(options.gatewayEndpoints ? { gatewayEndpoints: options.gatewayEndpoints } : {}),
     ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),

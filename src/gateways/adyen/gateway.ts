@@ -116,11 +116,16 @@ export class AdyenGateway implements PaymentGateway {
   private readonly payments: CheckoutService['PaymentsApi'];
   private readonly modifications: CheckoutService['ModificationsApi'];
   private readonly recent = new RecentPayments(10_000);
+  /** `/payments` requires one (Checkout v72); used only if 3-D Secure falls back to a redirect. */
+  private readonly returnUrl: string;
 
   constructor(
     private readonly credentials: AdyenCredentials,
     options: AdapterOptions,
   ) {
+    const returnUrl = credentials.returnUrl ?? options.publicUrl;
+    if (!returnUrl) throw new AdyenConfigurationError('Adyen needs a returnUrl: set it in the shop\'s Adyen credentials, or PLUSONE_PUBLIC_URL');
+    this.returnUrl = returnUrl;
     const config = new Config({
       apiKey: credentials.apiKey,
       environment: credentials.environment === 'live' ? EnvironmentEnum.LIVE : EnvironmentEnum.TEST,
@@ -189,7 +194,7 @@ export class AdyenGateway implements PaymentGateway {
   }
 
   private paymentRequest(request: AuthorizeRequest): PaymentRequest {
-    const fields: Omit<PaymentRequest, 'returnUrl'> & { returnUrl?: string } = {
+    const fields: PaymentRequest = {
       merchantAccount: this.credentials.merchantAccount,
       amount: toAdyenAmount(request.amount, request.currency),
       reference: fitTo(REFERENCE_LIMIT, request.metadata.upsell_id ?? request.idempotencyKey),
@@ -202,8 +207,8 @@ export class AdyenGateway implements PaymentGateway {
       channel: PaymentRequest.ChannelEnum.Web,
       authenticationData: { threeDSRequestData: { nativeThreeDS: ThreeDSRequestData.NativeThreeDSEnum.Preferred } },
       metadata: { ...request.metadata },
-      // Required by the type, used only by redirect-based 3-D Secure: sent when the merchant configured one.
-      ...(this.credentials.returnUrl !== null ? { returnUrl: this.credentials.returnUrl } : {}),
+      // Required by Adyen, used only by redirect-based 3-D Secure: the shop's, else Plusone's public URL.
+      returnUrl: this.returnUrl,
       // Manual: hold only, the engine captures after the undo window. Immediate: capture with the authorisation.
       ...(request.capture === 'manual' ? { additionalData: { manualCapture: 'true' } } : { captureDelayHours: 0 }),
     };
