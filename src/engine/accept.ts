@@ -433,7 +433,7 @@ async function recordAuthorized(
 export async function releaseAuthorization(ctx: UpsellContext, upsell: UpsellRow, ref: string, captured: boolean) {
   const gateway = await gatewayFor(ctx, upsell);
   const call = captured
-    ? gateway.refund(ref, upsell.amount, upsell.currency, `${upsell.id}:refund`)
+    ? gateway.refund(ref, upsell.amount, upsell.currency, `${upsell.id}:refund`, { whole: true })
     : gateway.void(ref, `${upsell.id}:void`);
   return withGatewayTimeout(ctx, call, { status: 'unknown', reason: 'timeout' } as const);
 }

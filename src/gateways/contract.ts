@@ -79,6 +79,10 @@ export type ModificationResult =
   | { readonly status: 'failed'; readonly code: string; readonly message: string }
   | { readonly status: 'unknown'; readonly reason: string };
 
+export interface RefundOptions {
+  readonly whole?: boolean;
+}
+
 export type LookupResult = AuthorizeResult | { readonly status: 'not_found' };
 
 export interface PaymentGateway {
@@ -107,8 +111,12 @@ export interface PaymentGateway {
   /** Releases a held authorization (the buyer undid it). Voiding an already voided one succeeds. */
   void(ref: string, idempotencyKey: string): Promise<ModificationResult>;
 
-  /** Refunds captured money (undo in `immediate` capture mode). */
-  refund(ref: string, amount: number, currency: string, idempotencyKey: string): Promise<ModificationResult>;
+  /**
+   * Refunds captured money (undo in `immediate` capture mode). `whole`: this takes back the whole charge,
+   * which may not have settled or even been captured yet — the PSP's "cancel or refund, whichever applies"
+   * (Adyen `/reversals`, Braintree a void before settlement). Without it, a refund of captured money.
+   */
+  refund(ref: string, amount: number, currency: string, idempotencyKey: string, options?: RefundOptions): Promise<ModificationResult>;
 
   /** Reconciliation: what became of the authorize sent with this idempotency key (or of this ref). */
   lookup(query: { idempotencyKey: string } | { ref: string }): Promise<LookupResult>;

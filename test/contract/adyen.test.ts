@@ -435,6 +435,27 @@ describe('adyen adapter', () => {
       expect(read.find((notification) => notification.kind === 'captured')).toMatchObject({ pspType: 'CAPTURE', eventId: expect.stringMatching(/:CAPTURE$/) });
     });
 
+    it('takes back a whole charge (an undo in immediate mode) with a reversal, read as refunded or voided by its action', async () => {
+      const id = upsellId();
+      const captured = await authorizedRef({ capture: 'immediate', metadata: { upsell_id: id } });
+      await fake.settle();
+      expect(await gateway.refund(captured, 1999, 'USD', `${id}:refund`, { whole: true })).toEqual({ status: 'received' });
+      // CheckoutService v72: /reversals when it is not certain the payment was captured; no amount.
+      expect(lastRequest()).toMatchObject({
+        path: `/v72/payments/${captured}/reversals`,
+        headers: { 'idempotency-key': `${id}:refund` },
+        body: { merchantAccount: MERCHANT_ACCOUNT, reference: `${id}:refund` },
+      });
+      expect(lastRequest().body).not.toHaveProperty('amount');
+      const held = await authorizedRef();
+      await gateway.refund(held, 1999, 'USD', `${upsellId()}:refund`, { whole: true });
+      await fake.settle();
+      const read = fake.notifications.flatMap((notification) => parse(notification)).filter((notification) => notification.pspType === 'CANCEL_OR_REFUND');
+      expect(read.map(({ ref, kind }) => [ref, kind])).toEqual([[captured, 'refunded'], [held, 'voided']]);
+      expect(fake.payment(captured)).toMatchObject({ status: 'refunded', refunded: 1999 });
+      expect(fake.payment(held)).toMatchObject({ status: 'voided' });
+    });
+
     it('reads a failed cancellation of captured money as void_failed', async () => {
       const ref = await authorizedRef();
       await gateway.capture(ref, 1999, 'USD', `${upsellId()}:capture`);
@@ -464,6 +485,7 @@ describe('adyen adapter', () => {
       ['REFUND_FAILED', 'true', 'refund_failed'],
       ['AUTHORISATION', 'false', 'authorization_failed'],
       ['REFUND', 'false', 'refund_failed'],
+      ['CANCEL_OR_REFUND', 'false', 'refund_failed'],
       ['CHARGEBACK', 'true', 'ignored'],
       ['REPORT_AVAILABLE', 'true', 'ignored'],
     ])('maps %s success=%s to %s', (eventCode, success, kind) => {

@@ -68,7 +68,7 @@ export interface FakePayment {
   refunded: number;
 }
 
-type ModificationKind = 'capture' | 'cancel' | 'refund' | 'autoCapture';
+type ModificationKind = 'capture' | 'cancel' | 'refund' | 'reversal' | 'autoCapture';
 
 interface Modification {
   readonly kind: ModificationKind;
@@ -219,6 +219,19 @@ export class FakeAdyen {
         if (payment.status !== 'authorised') return done('CANCELLATION', false, `Payment is ${payment.status}`);
         payment.status = 'voided';
         return done('CANCELLATION', true);
+      case 'reversal': {
+        // "Cancel or refund": a cancel while only authorised, a refund of what was captured after.
+        const reversed = (action: 'cancel' | 'refund', success: boolean, reason?: string) =>
+          this.notify('CANCEL_OR_REFUND', modification.pspReference, payment.pspReference, payment, modification.amount, success, modification.reference, reason, { 'modification.action': action });
+        if (payment.status === 'authorised') {
+          payment.status = 'voided';
+          return reversed('cancel', true);
+        }
+        if (payment.status !== 'captured') return reversed('refund', false, `Payment is ${payment.status}`);
+        payment.refunded = payment.captured;
+        payment.status = 'refunded';
+        return reversed('refund', true);
+      }
       case 'refund':
         if (payment.captured - payment.refunded < modification.amount) return done('REFUND', false, 'Refund amount exceeds the captured amount');
         payment.refunded += modification.amount;
@@ -231,9 +244,12 @@ export class FakeAdyen {
     }
   }
 
-  private notify(eventCode: string, psp: string, originalReference: string | null, payment: FakePayment, amount: number, success: boolean, merchantReference: string, reason?: string): void {
+  private notify(
+    eventCode: string, psp: string, originalReference: string | null, payment: FakePayment, amount: number, success: boolean,
+    merchantReference: string, reason?: string, additionalData: Record<string, string> = {},
+  ): void {
     const item: Record<string, unknown> = {
-      additionalData: {},
+      additionalData,
       amount: { value: amount, currency: payment.currency },
       eventCode,
       eventDate: new Date().toISOString(),
@@ -306,9 +322,10 @@ export class FakeAdyen {
     }
     if (path === '/v72/payments') return this.createPayment(body);
     if (path === '/v72/payments/details') return this.paymentDetails(body);
-    const modification = /^\/v72\/payments\/([^/]+)\/(captures|cancels|refunds)$/.exec(path);
+    const modification = /^\/v72\/payments\/([^/]+)\/(captures|cancels|refunds|reversals)$/.exec(path);
     if (modification?.[1] && modification[2]) {
-      const kind = modification[2] === 'captures' ? 'capture' : modification[2] === 'cancels' ? 'cancel' : 'refund';
+      const kinds = { captures: 'capture', cancels: 'cancel', refunds: 'refund', reversals: 'reversal' } as const;
+      const kind = kinds[modification[2] as keyof typeof kinds];
       return this.modify(kind, decodeURIComponent(modification[1]), body);
     }
     return error(404, '000', `No such endpoint ${path}`);
@@ -440,10 +457,11 @@ export class FakeAdyen {
     return { status: 200, body: this.authorisedBody(payment) };
   }
 
-  private modify(kind: 'capture' | 'cancel' | 'refund', psp: string, body: Record<string, unknown>): Answer {
+  private modify(kind: 'capture' | 'cancel' | 'refund' | 'reversal', psp: string, body: Record<string, unknown>): Answer {
     const payment = this.payments.get(psp);
     if (!payment) return error(422, '167', 'Original pspReference required for this operation');
-    const amount = kind === 'cancel' ? { value: payment.amount, currency: payment.currency } : amountOf(body);
+    // A cancel or a reversal takes back the whole payment and names no amount.
+    const amount = kind === 'cancel' || kind === 'reversal' ? { value: payment.amount, currency: payment.currency } : amountOf(body);
     if (!amount) return error(422, '137', 'Invalid amount specified');
     if (amount.currency !== payment.currency) return error(422, '137', 'Currency does not match the payment');
     const reference = typeof body.reference === 'string' ? body.reference : '';
@@ -457,7 +475,7 @@ export class FakeAdyen {
         pspReference: modification.pspReference,
         reference,
         status: 'received',
-        ...(kind === 'cancel' ? {} : { amount }),
+        ...(kind === 'cancel' || kind === 'reversal' ? {} : { amount }),
       },
     };
   }

@@ -13,6 +13,7 @@ import type {
   AuthorizeResult,
   LookupResult,
   ModificationResult,
+  RefundOptions,
   PaymentGateway,
 } from '../contract';
 import type { AdyenCredentials } from './credentials';
@@ -178,9 +179,16 @@ export class AdyenGateway implements PaymentGateway {
     return this.modify(() => this.modifications.cancelAuthorisedPaymentByPspReference(ref, body, { idempotencyKey: fitTo(IDEMPOTENCY_KEY_LIMIT, idempotencyKey) }));
   }
 
-  refund(ref: string, amount: number, currency: string, idempotencyKey: string): Promise<ModificationResult> {
-    const body = { merchantAccount: this.credentials.merchantAccount, amount: toAdyenAmount(amount, currency), reference: fitTo(REFERENCE_LIMIT, idempotencyKey) };
-    return this.modify(() => this.modifications.refundCapturedPayment(ref, body, { idempotencyKey: fitTo(IDEMPOTENCY_KEY_LIMIT, idempotencyKey) }));
+  refund(ref: string, amount: number, currency: string, idempotencyKey: string, options: RefundOptions = {}): Promise<ModificationResult> {
+    const reference = fitTo(REFERENCE_LIMIT, idempotencyKey);
+    const requestOptions = { idempotencyKey: fitTo(IDEMPOTENCY_KEY_LIMIT, idempotencyKey) };
+    // Taking back the whole charge when it may not be captured yet: Adyen's reversal ("cancel or refund",
+    // CheckoutService v72 /payments/{pspReference}/reversals) is the call its docs give for that case.
+    if (options.whole) {
+      return this.modify(() => this.modifications.refundOrCancelPayment(ref, { merchantAccount: this.credentials.merchantAccount, reference }, requestOptions));
+    }
+    const body = { merchantAccount: this.credentials.merchantAccount, amount: toAdyenAmount(amount, currency), reference };
+    return this.modify(() => this.modifications.refundCapturedPayment(ref, body, requestOptions));
   }
 
   /**

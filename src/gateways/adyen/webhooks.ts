@@ -55,8 +55,12 @@ function verified(item: NotificationRequestItem, hmacKey: string): boolean {
 
 type Kind = GatewayNotification['kind'];
 
-function kindOf(eventCode: string, success: boolean): Kind {
+function kindOf(eventCode: string, success: boolean, additionalData: Readonly<Record<string, string | undefined>>): Kind {
   switch (eventCode) {
+    // A reversal ("cancel or refund"): Adyen says which it was in `modification.action`.
+    case 'CANCEL_OR_REFUND':
+      if (additionalData['modification.action'] === 'cancel') return success ? 'voided' : 'void_failed';
+      return success ? 'refunded' : 'refund_failed';
     case 'AUTHORISATION':
       return success ? 'authorized' : 'authorization_failed';
     case 'CAPTURE':
@@ -83,7 +87,7 @@ function toNotification(item: NotificationRequestItem, merchantAccount: string):
     ref: item.originalReference || item.pspReference,
     upsellId: additionalData['metadata.upsell_id'] ?? upsellIdFromReference(item.merchantReference || null),
     // A company-level webhook also delivers other merchant accounts' events: not this shop's.
-    kind: ownAccount ? kindOf(item.eventCode, item.success === 'true') : 'ignored',
+    kind: ownAccount ? kindOf(item.eventCode, item.success === 'true', additionalData) : 'ignored',
     pspType: item.eventCode,
   };
 }

@@ -79,7 +79,7 @@ export function withFaults(gateway: PaymentGateway, faults: SandboxFaults | null
     completeAction: (ref, key, details) => faulted('complete_action', () => gateway.completeAction(ref, key, details), UNAVAILABLE),
     capture: (ref, amount, currency, key) => faulted('capture', () => gateway.capture(ref, amount, currency, key), UNAVAILABLE),
     void: (ref, key) => faulted('void', () => gateway.void(ref, key), UNAVAILABLE),
-    refund: (ref, amount, currency, key) => faulted('refund', () => gateway.refund(ref, amount, currency, key), UNAVAILABLE),
+    refund: (ref, amount, currency, key, options) => faulted('refund', () => gateway.refund(ref, amount, currency, key, options), UNAVAILABLE),
     lookup: (query) => gateway.lookup(query),
   };
 }
