@@ -82,16 +82,12 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   registerRequestScreen(app);
   await registerRateLimits(app, options.rateLimits ?? DEFAULT_RATE_LIMITS, () => deps.ctx.clock.now().getTime());
 
-  // Once the app is closing, answers close their connection: a keep-alive client must not hold the stop
-  // open for the keep-alive timeout after its request in flight was answered.
-  let closing = false;
+  // Once the app is closing, a connection whose request in flight was answered closes as it goes idle
+  // (Node reads the keep-alive timeout when a response finishes): a keep-alive client must not hold the
+  // stop open for 72 s. Nothing is added to the path of each request.
   app.addHook('preClose', (done) => {
-    closing = true;
+    app.server.keepAliveTimeout = 1;
     done();
-  });
-  app.addHook('onSend', (_request, reply, payload, done) => {
-    if (closing) reply.header('connection', 'close');
-    done(null, payload);
   });
 
   const metrics = deps.metrics ?? createMetrics(deps.ctx);

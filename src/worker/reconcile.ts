@@ -13,7 +13,7 @@
  *   release again (`release_due_at`).
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
-import { authorizeUpsell, recordDeclined, settleAuthorization } from '../engine/accept';
+import { authorizeUpsell, recordDeclined, releaseAuthorization, settleAuthorization } from '../engine/accept';
 import { appendEvent, gatewayFor, withGatewayTimeout, withLockedUpsell, type UpsellContext } from '../engine/upsells';
 import { completeUndo } from '../engine/undo';
 import { releaseHold } from './finalizer';
@@ -113,7 +113,7 @@ async function resolveAbandonedAction(ctx: UpsellContext, upsell: UpsellRow): Pr
     await settleAuthorization(ctx, upsell, result, 'worker');
     return;
   }
-  const released = await withGatewayTimeout(ctx, gateway.void(ref, `${upsell.id}:void`), { status: 'unknown', reason: 'timeout' } as const);
+  const released = await releaseAuthorization(ctx, upsell, ref, false);
   if (released.status === 'unknown') {
     await withLockedUpsell(ctx, upsell, async (trx, current) => {
       await appendEvent(trx, current, 'void_failed', current.state, { actor: 'psp', reason: released.reason }, ctx.clock.now());

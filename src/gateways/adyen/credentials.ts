@@ -103,7 +103,6 @@ export function adyenClientConfig(credentials: AdyenCredentials): Record<string,
   return { clientKey: credentials.clientKey, environment: credentials.environment };
 }
 
-/** Adyen's credentials half of the adapter (no SDK). */
 /**
  * Adyen's limits on a card-on-file payment (CheckoutService v72 `PaymentRequest`): the stored card belongs
  * to a `shopperReference` (3–256 characters), which every charge of it must send; `storedPaymentMethodId`
@@ -113,11 +112,10 @@ export function checkAdyenPayment(payment: StoredPayment): void {
   const refuse = (field: string, message: string): never => {
     throw new DomainError('invalid_request', message, { field });
   };
-  if (payment.customerRef === null) {
+  const shopperReference = payment.customerRef;
+  if (shopperReference === null) {
     refuse('payment.customerRef', 'payment.customerRef is required for Adyen: the shopperReference the card was stored for');
-  }
-  const shopperReference = payment.customerRef ?? '';
-  if (shopperReference.length < 3 || shopperReference.length > 256) {
+  } else if (shopperReference.length < 3 || shopperReference.length > 256) {
     refuse('payment.customerRef', 'payment.customerRef (Adyen shopperReference) must be 3 to 256 characters');
   }
   if (payment.paymentMethodRef.length > 64) {
@@ -125,6 +123,7 @@ export function checkAdyenPayment(payment: StoredPayment): void {
   }
 }
 
+/** Adyen's credentials half of the adapter (no SDK). */
 export const adyenCredentials: CredentialsModule<AdyenCredentials> = {
   name: 'adyen',
   parseCredentials: parseAdyenCredentials,
