@@ -15,7 +15,10 @@
  *   issuer may ask for 3-D Secure, reported as `requires_action`.
  * - **Outcomes are values.** Expected business outcomes (declined, requires_action, failed capture) are
  *   returned; an outcome the adapter cannot know (timeout, 5xx, network error) is `unknown`, never a
- *   guess. Adapters throw only for programming or configuration errors.
+ *   guess. Every PSP error is sorted by its adapter's one error table into retryable, unknown, final or
+ *   configuration, and the class alone decides the result (`./errors.ts`): a request the PSP refused is a
+ *   final `declined` / `failed`, never retried. Adapters throw only for programming errors and for a
+ *   modification whose credentials the PSP refused (`GatewayConfigurationError`).
  * - Each adapter maps its PSP's statuses to these results in one exhaustive `switch`.
  */
 

@@ -218,7 +218,8 @@ describe('adyen adapter', () => {
     it('sends live calls to the merchant’s live endpoint prefix, under /checkout', async () => {
       const live = adyenAdapter.parseCredentials({ ...CREDENTIALS_INPUT, environment: 'live', liveEndpointUrlPrefix: '1797a841fbb37ca7-AcmeShop', clientKey: 'live_PLUSONEFAKECLIENTKEY1234' });
       // The fake serves only the test paths: the live one is refused, which is all this test needs.
-      await expect(adyenAdapter.create(live, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL }).authorize(request())).rejects.toThrow(/404/);
+      const refused = await adyenAdapter.create(live, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL }).authorize(request());
+      expect(refused).toMatchObject({ status: 'declined', code: 'processing_error', message: expect.stringContaining('404') });
       expect(lastRequest().path).toBe('/checkout/v72/payments');
     });
 
@@ -263,9 +264,10 @@ describe('adyen adapter', () => {
     });
 
     it('the fake refuses what Checkout v72 refuses: a shopperReference outside 3-256, a storedPaymentMethodId over 64', async () => {
-      await expect(gateway.authorize(request({ customerRef: 'ab' }))).rejects.toThrow(/422|shopperReference/);
-      await expect(gateway.authorize(request({ customerRef: 'x'.repeat(257) }))).rejects.toThrow(/422|shopperReference/);
-      await expect(gateway.authorize(request({ paymentMethodRef: 'x'.repeat(65) }))).rejects.toThrow(/422|storedPaymentMethodId/);
+      const refusal = (field: string) => ({ status: 'declined', code: 'processing_error', message: expect.stringContaining(field), ref: null });
+      expect(await gateway.authorize(request({ customerRef: 'ab' }))).toMatchObject(refusal('shopperReference'));
+      expect(await gateway.authorize(request({ customerRef: 'x'.repeat(257) }))).toMatchObject(refusal('shopperReference'));
+      expect(await gateway.authorize(request({ paymentMethodRef: 'x'.repeat(65) }))).toMatchObject(refusal('storedPaymentMethodId'));
       // Plusone refuses such orders when they are registered, naming the field (checkAdyenPayment).
       expect(() => checkAdyenPayment({ customerRef: 'ab', paymentMethodRef: FAKE_ADYEN_METHODS.success })).toThrow(/customerRef/);
       expect(() => checkAdyenPayment({ customerRef: null, paymentMethodRef: FAKE_ADYEN_METHODS.success })).toThrow(/customerRef is required/);
@@ -333,11 +335,11 @@ describe('adyen adapter', () => {
       expect(await gateway.capture(ref, 1999, 'USD', key)).toMatchObject({ status: 'unknown' });
     });
 
-    it('throws a configuration error without the key when Adyen refuses the API key', async () => {
+    it('declines, without the key in any word, when Adyen refuses the API key', async () => {
       const wrong = adyenAdapter.create({ ...credentials, apiKey: 'AQE_wrong_key_0000000000' }, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL });
-      const failure = wrong.authorize(request());
-      await expect(failure).rejects.toBeInstanceOf(AdyenConfigurationError);
-      await expect(failure).rejects.not.toThrow(/AQE/);
+      const result = await wrong.authorize(request());
+      expect(result).toMatchObject({ status: 'declined', code: 'processing_error', ref: null });
+      expect(JSON.stringify(result)).not.toMatch(/AQE/);
     });
 
     it('reports a modification Adyen rejects as failed', async () => {

@@ -175,7 +175,7 @@ export class FakeBraintree {
   private readonly slowAnswered = new Set<string>();
   private readonly unindexed = new Set<string>();
   private duplicateChecking = false;
-  private readonly faults: { readonly status: number; readonly path: RegExp }[] = [];
+  private readonly faults: { readonly status: number; readonly path: RegExp; readonly body: string }[] = [];
   private readonly slowResponseMs: number;
   private server: Server | null = null;
   url = '';
@@ -202,9 +202,12 @@ export class FakeBraintree {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** The next request whose `METHOD path` matches is answered with `status` (500, 503, 429…), state untouched. */
-  failNext(status: number, path: RegExp = /./): void {
-    this.faults.push({ status, path });
+  /**
+   * The next request whose `METHOD path` matches is answered with `status` (500, 503, 429…) and `body`
+   * (none; XML-typed when given), state untouched.
+   */
+  failNext(status: number, path: RegExp = /./, body = ''): void {
+    this.faults.push({ status, path, body });
   }
 
   /** Search lag: the transaction stays out of search results until `index` (it can still be found by id). */
@@ -288,7 +291,7 @@ export class FakeBraintree {
 
     const faultAt = this.faults.findIndex((candidate) => candidate.path.test(`${method} ${path}`));
     const [fault] = faultAt === -1 ? [] : this.faults.splice(faultAt, 1);
-    const answer = fault ? new HttpAnswer(fault.status, '') : this.authorizeRequest(headers) ?? this.route(method, path, record(body));
+    const answer = fault ? new HttpAnswer(fault.status, fault.body) : this.authorizeRequest(headers) ?? this.route(method, path, record(body));
     if (answer instanceof Promise) {
       const delayed = await answer;
       if (!response.destroyed) this.send(response, delayed);

@@ -160,7 +160,7 @@ export class FakeStripe {
   readonly requests: RecordedRequest[] = [];
   private readonly intents = new Map<string, Intent>();
   private readonly keys = new Map<string, StoredKey>();
-  private readonly faults: number[] = [];
+  private readonly faults: Array<{ readonly status: number; readonly error: Record<string, string> }> = [];
   private readonly slowResponseMs: number;
   private readonly searchLagMs: number;
   private server: Server | null = null;
@@ -189,9 +189,13 @@ export class FakeStripe {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** The next request (to any endpoint) answers this HTTP status with a Stripe `api_error`, changing nothing. */
-  injectFault(status: 500 | 502 | 503 | 429): void {
-    this.faults.push(status);
+  /**
+   * The next request (to any endpoint) answers this HTTP status, changing nothing: with Stripe's own error
+   * body for it (`api_error`; 429 `rate_limit`) or with `error` (`{ type, code, message }`).
+   */
+  injectFault(status: number, error?: Record<string, string>): void {
+    const type = status === 429 ? 'invalid_request_error' : 'api_error';
+    this.faults.push({ status, error: error ?? { type, ...(status === 429 ? { code: 'rate_limit' } : {}), message: 'Injected fault (fake Stripe).' } });
   }
 
   intent(id: string): FakeIntentView | undefined {
@@ -244,11 +248,7 @@ export class FakeStripe {
     if (url.pathname.startsWith('/_fake/')) return this.handleBrowser(req, res, url.pathname, body);
 
     const fault = this.faults.shift();
-    if (fault !== undefined) {
-      const type = fault === 429 ? 'invalid_request_error' : 'api_error';
-      const code = fault === 429 ? 'rate_limit' : undefined;
-      return sendJson(res, fault, { error: { type, ...(code ? { code } : {}), message: 'Injected fault (fake Stripe).' } });
-    }
+    if (fault !== undefined) return sendJson(res, fault.status, { error: fault.error });
     if (!req.headers.authorization?.startsWith('Bearer sk_') && !req.headers.authorization?.startsWith('Bearer rk_')) {
       return sendJson(res, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
     }

@@ -257,6 +257,29 @@ describe('PSP webhooks', () => {
     expect((await orderOf(t.app, shop, order.orderId)).lines).toHaveLength(1);
   });
 
+  it('Adyen: a request Adyen refuses (422) is a 402 decline for the buyer, final, and never sent again', async () => {
+    const psp = PSPS[2]!;
+    const { shop, offerId } = await pspShop(psp);
+    const order = await pspOrder(psp, shop, offerId);
+    adyen.failNext(422, '130', 'Required field \'returnUrl\' is not provided.');
+    const response = await accept(t.app, order);
+    expect(response.statusCode, response.body).toBe(402);
+    expect(response.json()).toMatchObject({ status: 'declined', error: { code: 'processing_error' } });
+    const upsellId: string = response.json().upsell.id;
+    const upsell = await upsellOf(t.app, shop, upsellId);
+    expect(upsell.state).toBe('declined');
+    expect(upsell.events.at(-1).reason).toContain('errorCode 130');
+    // The stock held for the accept is back, and the worker has nothing to reconcile: no /payments again.
+    const payments = () => adyen.requests.filter((recorded) => recorded.path === '/v72/payments' && JSON.stringify(recorded.body).includes(upsellId)).length;
+    expect(payments()).toBe(1);
+    for (let round = 0; round < 3; round += 1) {
+      t.clock.advance(60);
+      await t.worker.runOnce();
+    }
+    expect(payments()).toBe(1);
+    expect((await upsellOf(t.app, shop, upsellId)).state).toBe('declined');
+  });
+
   it('answers 404 for an unknown shop', async () => {
     const response = await t.app.inject({ method: 'POST', url: '/v1/webhooks/stripe/shop_nope', headers: { 'content-type': 'application/json' }, payload: '{}' });
     expect(response.statusCode).toBe(404);

@@ -27,13 +27,14 @@ import {
   toAdyenAmount,
 } from './mapping';
 import { AdyenHttpError, AdyenTransport, AdyenTransportError } from './transport';
+import { authorizeFailure, modificationFailure, sortError, type ErrorRule, type SortedError } from '../errors';
 
 type PaymentRequest = Types.checkout.PaymentRequest;
 
 const { CheckoutAPI, Client, Config, EnvironmentEnum } = adyen;
 const { CardDetails, PaymentRequest, ThreeDSRequestData } = adyen.Types.checkout;
 
-/** Adyen refused our API key or its permissions: a configuration error, thrown. */
+/** The shop's Adyen settings cannot make a valid payment (no returnUrl anywhere): thrown at construction. */
 export class AdyenConfigurationError extends Error {
   constructor(message: string) {
     super(message);
@@ -41,21 +42,33 @@ export class AdyenConfigurationError extends Error {
   }
 }
 
-/** Adyen refused a request as malformed: a programming error on our side, thrown. */
-export class AdyenRequestError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AdyenRequestError';
-  }
-}
+type AdyenError = AdyenHttpError | AdyenTransportError;
 
-/** Adyen's `errorCode`s the adapter reads (docs.adyen.com/development-resources/error-codes). */
-const ERROR_CODES = {
-  /** The same `Idempotency-Key` with another body, or its first request still in progress. */
-  idempotencyConflict: '704',
-  /** No stored payment method (contract) for this id and shopper. */
-  contractNotFound: '800',
-} as const;
+const httpStatus = (test: (status: number) => boolean) => (error: AdyenError) => error instanceof AdyenHttpError && test(error.statusCode);
+const errorCode = (code: string) => (error: AdyenError) => error instanceof AdyenHttpError && error.errorCode === code;
+
+/**
+ * Every Adyen error, sorted (see `../errors.ts`); first match wins. Sources: Checkout API v72
+ * (CheckoutService-v72.json: 400/401/403/422/500 answers carry a ServiceError with `errorCode`), and
+ * docs.adyen.com/development-resources/error-codes and /api-idempotency (704 "request already processed
+ * or in progress", 429 and 5xx safe to retry with the same key).
+ */
+export const ADYEN_ERRORS: readonly ErrorRule<AdyenError>[] = [
+  { when: 'no answer (timeout or network)', matches: (error) => error instanceof AdyenTransportError, class: 'retryable' },
+  { when: 'HTTP 401 or 403 (API key, its roles, or the merchant account)', matches: httpStatus((status) => status === 401 || status === 403), class: 'configuration' },
+  { when: 'HTTP 429 (rate limited)', matches: httpStatus((status) => status === 429), class: 'retryable' },
+  { when: 'HTTP 5xx', matches: httpStatus((status) => status >= 500), class: 'retryable' },
+  { when: 'errorCode 704 (key in progress, or used with another body)', matches: errorCode('704'), class: 'unknown' },
+  { when: 'errorCode 800 (contract not found: the stored card is gone)', matches: errorCode('800'), class: 'final', decline: 'card_declined' },
+  { when: 'other HTTP 4xx (the request is invalid: validation 1xx, 422)', matches: () => true, class: 'final' },
+];
+
+function sortAdyen(error: AdyenError): SortedError {
+  return sortError(ADYEN_ERRORS, error, (failure) => ({
+    message: failure.message,
+    code: failure instanceof AdyenHttpError ? `adyen_${failure.errorCode ?? failure.statusCode}` : `adyen_${failure.reason}`,
+  }));
+}
 
 /** The `details` fields Adyen's components post back after an action. */
 const DETAIL_FIELDS = [
@@ -63,7 +76,7 @@ const DETAIL_FIELDS = [
   'oneTimePasscode', 'orderID', 'payerID', 'paymentID', 'paymentStatus', 'resultCode', 'returnUrlQueryString', 'vaultToken',
 ] as const;
 
-type Sent<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: AdyenHttpError | AdyenTransportError };
+type Sent<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SortedError };
 
 interface Known {
   readonly result: AuthorizeResult;
@@ -108,10 +121,6 @@ class RecentPayments {
   }
 }
 
-function unknownFrom(error: AdyenHttpError | AdyenTransportError): { status: 'unknown'; reason: string } {
-  return { status: 'unknown', reason: error.message };
-}
-
 export class AdyenGateway implements PaymentGateway {
   readonly name = 'adyen';
   private readonly payments: CheckoutService['PaymentsApi'];
@@ -142,7 +151,7 @@ export class AdyenGateway implements PaymentGateway {
   async authorize(request: AuthorizeRequest): Promise<AuthorizeResult> {
     const body = this.paymentRequest(request);
     const sent = await this.send(() => this.payments.payments(body, { idempotencyKey: fitTo(IDEMPOTENCY_KEY_LIMIT, request.idempotencyKey) }));
-    if (!sent.ok) return this.authorizeFailure(sent.error);
+    if (!sent.ok) return authorizeFailure(sent.error);
     const captureImmediately = request.capture === 'immediate';
     const result = authorizeResultOf(parsePaymentOutcome(sent.value), captureImmediately);
     if (result.status !== 'unknown' && result.ref !== null) {
@@ -161,7 +170,8 @@ export class AdyenGateway implements PaymentGateway {
     }
     const key = detailsIdempotencyKey(idempotencyKey, completion);
     const sent = await this.send(() => this.payments.paymentsDetails({ details: completion }, { idempotencyKey: key }));
-    if (!sent.ok) return this.authorizeFailure(sent.error);
+    // Whatever the error, the step decides nothing: an earlier /payments/details may have authorised it.
+    if (!sent.ok) return { status: 'unknown', reason: `${sent.error.rule}: ${sent.error.message}` };
     // Restarted since the authorize: the capture mode is unknown; manual (Plusone's undo window) is assumed.
     const captureImmediately = known?.captureImmediately ?? false;
     const result = authorizeResultOf(parsePaymentOutcome(sent.value), captureImmediately, ref);
@@ -223,36 +233,18 @@ export class AdyenGateway implements PaymentGateway {
     return Object.assign(new PaymentRequest(), fields);
   }
 
-  private authorizeFailure(error: AdyenHttpError | AdyenTransportError): AuthorizeResult {
-    if (error instanceof AdyenTransportError || error.statusCode >= 500 || error.statusCode === 429) return unknownFrom(error);
-    if (error.errorCode === ERROR_CODES.idempotencyConflict) return unknownFrom(error);
-    if (error.errorCode === ERROR_CODES.contractNotFound) {
-      return { status: 'declined', code: 'card_declined', message: 'The stored card is no longer available at Adyen.', ref: null };
-    }
-    throw new AdyenRequestError(error.message);
-  }
-
   private async modify(call: () => Promise<{ status?: string }>): Promise<ModificationResult> {
     const sent = await this.send(call);
-    if (sent.ok) {
-      return sent.value.status === 'received' ? { status: 'received' } : { status: 'unknown', reason: `Adyen answered status ${sent.value.status ?? 'none'}` };
-    }
-    const error = sent.error;
-    if (error instanceof AdyenTransportError || error.statusCode >= 500 || error.statusCode === 429) return unknownFrom(error);
-    // Same key, other parameters: never success (the contract), and not a failure of the payment either.
-    if (error.errorCode === ERROR_CODES.idempotencyConflict) return unknownFrom(error);
-    return { status: 'failed', code: `adyen_${error.errorCode ?? error.statusCode}`, message: error.adyenMessage };
+    if (!sent.ok) return modificationFailure(sent.error);
+    return sent.value.status === 'received' ? { status: 'received' } : { status: 'unknown', reason: `Adyen answered status ${sent.value.status ?? 'none'}` };
   }
 
-  /** Runs one SDK call; answers without a decision are values, credentials Adyen refuses are thrown. */
+  /** Runs one SDK call; an Adyen error comes back sorted by `ADYEN_ERRORS`, anything else is thrown. */
   private async send<T>(call: () => Promise<T>): Promise<Sent<T>> {
     try {
       return { ok: true, value: await call() };
     } catch (error) {
-      if (error instanceof AdyenHttpError && (error.statusCode === 401 || error.statusCode === 403)) {
-        throw new AdyenConfigurationError(`Adyen refused the API key for merchant account ${this.credentials.merchantAccount} (HTTP ${error.statusCode})`);
-      }
-      if (error instanceof AdyenHttpError || error instanceof AdyenTransportError) return { ok: false, error };
+      if (error instanceof AdyenHttpError || error instanceof AdyenTransportError) return { ok: false, error: sortAdyen(error) };
       throw error;
     }
   }

@@ -5,7 +5,7 @@ import { AdyenGateway } from './gateway';
 import { parseAdyenWebhook } from './webhooks';
 
 export type { AdyenCredentials, AdyenEnvironment } from './credentials';
-export { AdyenConfigurationError, AdyenGateway, AdyenRequestError } from './gateway';
+export { ADYEN_ERRORS, AdyenConfigurationError, AdyenGateway } from './gateway';
 
 export const adyenAdapter: GatewayAdapter<AdyenCredentials> = {
   ...adyenCredentials,

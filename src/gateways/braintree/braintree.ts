@@ -30,6 +30,7 @@ import type {
   ModificationResult,
   PaymentGateway,
 } from '../contract';
+import { authorizeFailure, GatewayConfigurationError, modificationFailure, sortError, type ErrorRule, type SortedError } from '../errors';
 import { braintreeCredentials, type BraintreeCredentials } from './credentials';
 import { parseBraintreeWebhook } from './webhook';
 
@@ -53,8 +54,51 @@ const THREE_D_SECURE_REF = /^3ds:(manual|immediate):([0-9A-Za-z]+)$/;
 /** Validation codes that may mean "already done": 91507 cannot submit (no longer authorized), 91512 already refunded. */
 const CANNOT_SUBMIT = '91507';
 const ALREADY_REFUNDED = '91512';
-/** The SDK's error types for a request Braintree refused outright: wrong keys or permissions, not an unknown outcome. */
-const CONFIGURATION_ERRORS = new Set(['authenticationError', 'authorizationError', 'upgradeRequired', 'invalidKeysError']);
+
+/**
+ * A Braintree error in one shape: an exception the SDK threw (its `type`, from the HTTP status or the
+ * socket) or a validation answer (HTTP 422, `success: false` without a transaction, with its codes).
+ */
+interface BraintreeError {
+  readonly type: string | null;
+  readonly codes: readonly string[];
+  readonly message: string;
+}
+
+const ofType = (...types: string[]) => (error: BraintreeError) => error.type !== null && types.includes(error.type);
+
+/**
+ * Every Braintree error, sorted (see `../errors.ts`); first match wins. Sources: the SDK's
+ * `lib/braintree/http.js` (401 authenticationError, 403 authorizationError, 404 notFoundError, 408
+ * requestTimeoutError, 426 upgradeRequired, 429 tooManyRequestsError, 500 serverError, 503
+ * serviceUnavailableError, 504 gatewayTimeoutError, any other status, a socket error or the client's
+ * timeout unexpectedError; 422 is a validation answer) and developer.paypal.com/braintree/docs/reference/general/exceptions
+ * and /validation-errors. Processor declines and gateway rejections are not errors: they are transactions,
+ * read by `outcomeOf`.
+ */
+export const BRAINTREE_ERRORS: readonly ErrorRule<BraintreeError>[] = [
+  { when: 'authenticationError, authorizationError, invalidKeysError or upgradeRequired', matches: ofType('authenticationError', 'authorizationError', 'invalidKeysError', 'upgradeRequired'), class: 'configuration' },
+  { when: 'tooManyRequestsError (429)', matches: ofType('tooManyRequestsError'), class: 'retryable' },
+  { when: 'serverError, serviceUnavailableError, gatewayTimeoutError or requestTimeoutError', matches: ofType('serverError', 'serviceUnavailableError', 'gatewayTimeoutError', 'requestTimeoutError'), class: 'retryable' },
+  { when: 'unexpectedError (timeout, socket error, unexpected status)', matches: ofType('unexpectedError'), class: 'retryable' },
+  { when: 'notFoundError (404: no such transaction, or a wrong merchant id)', matches: ofType('notFoundError'), class: 'final' },
+  { when: 'validation error (422)', matches: ofType('validation'), class: 'final' },
+  { when: 'any other error', matches: () => true, class: 'unknown' },
+];
+
+function sortBraintree(error: BraintreeError): SortedError {
+  return sortError(BRAINTREE_ERRORS, error, (failure) => ({ message: failure.message, code: failure.codes.join(',') || (failure.type ?? 'error') }));
+}
+
+/** A thrown SDK error, sorted. */
+function sortThrown(error: unknown): SortedError {
+  return sortBraintree({ type: errorType(error), codes: [], message: error instanceof Error ? error.message : 'unexpected error' });
+}
+
+/** A validation answer (422), sorted. */
+function sortValidation(response: braintree.ValidatedResponse<Transaction>): SortedError {
+  return sortBraintree({ type: 'validation', codes: validationCodes(response), message: response.message });
+}
 
 function declineCodeOf(processorResponseCode: string): DeclineCode {
   switch (processorResponseCode) {
@@ -161,13 +205,11 @@ function errorType(error: unknown): string | null {
   return typeof error.type === 'string' ? error.type : null;
 }
 
-/** A thrown SDK error: unknown outcome (timeout, 5xx, network), or a configuration error thrown on. */
-function unknownFrom(error: unknown): { readonly status: 'unknown'; readonly reason: string } {
-  const type = errorType(error);
-  if (type !== null && CONFIGURATION_ERRORS.has(type)) {
-    throw new Error(`Braintree refused the API keys or their permissions (${type}); check the shop's Braintree credentials`);
-  }
-  return { status: 'unknown', reason: type ?? (error instanceof Error ? error.message : 'unexpected error') };
+/** A read that got an error: `unknown` unless the keys were refused (thrown: the merchant must act). */
+function lookupFailure(error: unknown): LookupResult {
+  const sorted = sortThrown(error);
+  if (sorted.class === 'configuration') throw new GatewayConfigurationError(`Braintree refused the API keys or their permissions (${sorted.rule}); check the shop's Braintree credentials`);
+  return { status: 'unknown', reason: `${sorted.rule}: ${sorted.message}` };
 }
 
 function validationCodes(response: braintree.ValidatedResponse<Transaction>): string[] {
@@ -209,7 +251,7 @@ class BraintreeGateway implements PaymentGateway {
     try {
       return await this.sellOnce(sale, request.currency, request.capture);
     } catch (error) {
-      return unknownFrom(error);
+      return authorizeFailure(sortThrown(error));
     }
   }
 
@@ -238,7 +280,7 @@ class BraintreeGateway implements PaymentGateway {
       };
       return await this.sellOnce(sale, declined.currencyIsoCode, captureOf(capture));
     } catch (error) {
-      return unknownFrom(error);
+      return authorizeFailure(sortThrown(error));
     }
   }
 
@@ -251,7 +293,7 @@ class BraintreeGateway implements PaymentGateway {
       const { status } = await this.client.transaction.find(ref);
       return stageOf(status) === 'captured' ? { status: 'succeeded' } : { status: 'failed', code: status, message: `Cannot capture a ${status} transaction` };
     } catch (error) {
-      return unknownFrom(error);
+      return modificationFailure(sortThrown(error));
     }
   }
 
@@ -272,7 +314,7 @@ class BraintreeGateway implements PaymentGateway {
           return { status: 'failed', code: transaction.status, message: `Cannot void a ${transaction.status} transaction` };
       }
     } catch (error) {
-      return unknownFrom(error);
+      return modificationFailure(sortThrown(error));
     }
   }
 
@@ -295,7 +337,7 @@ class BraintreeGateway implements PaymentGateway {
       if (response.success || validationCodes(response).includes(ALREADY_REFUNDED)) return { status: 'succeeded' };
       return this.refused(response);
     } catch (error) {
-      return unknownFrom(error);
+      return modificationFailure(sortThrown(error));
     }
   }
 
@@ -305,7 +347,7 @@ class BraintreeGateway implements PaymentGateway {
       const found = answerOf(await this.searchByKey(query.idempotencyKey));
       return found ? await this.resultOf(found, 'manual') : { status: 'not_found' };
     } catch (error) {
-      return unknownFrom(error);
+      return lookupFailure(error);
     }
   }
 
@@ -320,7 +362,7 @@ class BraintreeGateway implements PaymentGateway {
       return await this.resultOf(await this.client.transaction.find(ref), 'manual');
     } catch (error) {
       if (errorType(error) === 'notFoundError') return { status: 'not_found' };
-      return unknownFrom(error);
+      return lookupFailure(error);
     }
   }
 
@@ -336,7 +378,7 @@ class BraintreeGateway implements PaymentGateway {
       const response = await this.client.transaction.sale(sale);
       const sold = transactionOf(response);
       // A validation error (unknown token, bad amount): nothing was created.
-      if (!sold) return { status: 'declined', code: 'processing_error', message: response.message, ref: null };
+      if (!sold) return authorizeFailure(sortValidation(response));
       transaction = outcomeOf(sold).kind === 'duplicate' ? (answerOf(await this.searchByKey(key)) ?? sold) : sold;
     }
     if (transaction.currencyIsoCode !== currency) return this.wrongCurrency(transaction, currency);
@@ -427,7 +469,7 @@ class BraintreeGateway implements PaymentGateway {
   }
 
   private refused(response: braintree.ValidatedResponse<Transaction>): ModificationResult {
-    return { status: 'failed', code: validationCodes(response).join(',') || 'refused', message: response.message };
+    return modificationFailure(sortValidation(response));
   }
 }
 

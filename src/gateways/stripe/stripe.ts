@@ -19,6 +19,7 @@ import type {
   PaymentGateway,
   ThreeDSecureAction,
 } from '../contract';
+import { authorizeFailure, GatewayConfigurationError, modificationFailure, sortError, type ErrorRule, type SortedError } from '../errors';
 
 /** The metadata key holding our authorize idempotency key, so `lookup` can find the PaymentIntent. */
 export const IDEMPOTENCY_METADATA_KEY = 'plusone_idempotency_key';
@@ -51,7 +52,7 @@ const DECLINE_CODES: ReadonlyMap<string, DeclineCode> = new Map<string, DeclineC
   ['card_declined', 'card_declined'],
 ]);
 
-/** A configuration or programming error (bad key, reused idempotency key): thrown, message free of secrets. */
+/** A request Stripe refused that no result can express (a read of a PaymentIntent refused as invalid): thrown. */
 export class StripeGatewayError extends Error {
   constructor(
     readonly code: string,
@@ -93,41 +94,61 @@ function unknown(reason: string): { status: 'unknown'; reason: string } {
   return { status: 'unknown', reason };
 }
 
-type ErrorClass =
-  | { readonly kind: 'card'; readonly error: Stripe.errors.StripeCardError }
-  | { readonly kind: 'request'; readonly error: Stripe.errors.StripeError }
-  | { readonly kind: 'unknown'; readonly reason: string };
+const { StripeError } = Stripe.errors;
+type StripeError = Stripe.errors.StripeError;
+
+const status = (test: (code: number) => boolean) => (error: StripeError) => test(error.statusCode ?? 0);
 
 /**
- * Sorts a thrown SDK error: a card error (declined), a request Stripe refused (4xx: nothing happened), or
- * an outcome we cannot know (timeout, connection, 409, 429, 5xx). Key, permission and idempotency errors
- * are configuration or programming errors and are thrown again without Stripe's message.
+ * Every Stripe error, sorted (see `../errors.ts`); first match wins. Sources: docs.stripe.com/api/errors
+ * (types and HTTP statuses: 400 bad request, 401 bad key, 402 request failed, 403 permission, 404 not
+ * found, 409 conflict "perhaps due to using the same idempotent key", 429 too many requests, 5xx) and
+ * docs.stripe.com/error-low-level#idempotency (a 5xx or a connection error is safe to retry with the same key).
  */
-function classify(error: unknown): ErrorClass {
-  if (error instanceof Stripe.errors.StripeCardError) return { kind: 'card', error };
-  if (error instanceof Stripe.errors.StripeConnectionError) {
-    return { kind: 'unknown', reason: /timeout/i.test(error.message) ? 'stripe_timeout' : 'stripe_connection_error' };
-  }
-  if (error instanceof Stripe.errors.StripeRateLimitError) return { kind: 'unknown', reason: 'stripe_rate_limited' };
-  if (error instanceof Stripe.errors.StripeAuthenticationError) {
-    throw new StripeGatewayError('invalid_api_key', 'Stripe refused the secret key (401): check the shop\'s Stripe credentials');
-  }
-  if (error instanceof Stripe.errors.StripePermissionError) {
-    throw new StripeGatewayError('permission_denied', 'The Stripe key lacks a permission this call needs (403): check the restricted key\'s scopes');
-  }
-  if (error instanceof Stripe.errors.StripeIdempotencyError) {
-    throw new StripeGatewayError('idempotency_key_reused', 'Stripe refused an idempotency key already used with different parameters');
-  }
-  if (error instanceof Stripe.errors.StripeError) {
-    const status = error.statusCode ?? 0;
-    if (status === 400 || status === 402 || status === 404) return { kind: 'request', error };
-    return { kind: 'unknown', reason: `stripe_http_${status || 'error'}` };
-  }
-  throw error;
+export const STRIPE_ERRORS: readonly ErrorRule<StripeError>[] = [
+  { when: 'connection error or timeout', matches: (error) => error instanceof Stripe.errors.StripeConnectionError, class: 'retryable' },
+  { when: 'authentication_error (401)', matches: (error) => error instanceof Stripe.errors.StripeAuthenticationError, class: 'configuration' },
+  { when: 'permission_error (403)', matches: (error) => error instanceof Stripe.errors.StripePermissionError, class: 'configuration' },
+  { when: 'rate_limit_error (429)', matches: (error) => error instanceof Stripe.errors.StripeRateLimitError, class: 'retryable' },
+  { when: 'api_error (5xx)', matches: status((code) => code >= 500), class: 'retryable' },
+  { when: 'idempotency_error (the key was used with other parameters)', matches: (error) => error instanceof Stripe.errors.StripeIdempotencyError, class: 'unknown' },
+  { when: 'conflict (409: the key\'s first request is still running)', matches: status((code) => code === 409), class: 'unknown' },
+  { when: 'card_error (402: the issuer declined)', matches: (error) => error instanceof Stripe.errors.StripeCardError, class: 'final' },
+  { when: 'resource_missing (the stored card or customer is gone)', matches: (error) => error.code === 'resource_missing', class: 'final', decline: 'card_declined' },
+  { when: 'invalid_request_error (400, 402, 404)', matches: status((code) => code === 400 || code === 402 || code === 404), class: 'final' },
+  { when: 'any other answer', matches: () => true, class: 'unknown' },
+];
+
+/** A thrown SDK error sorted by `STRIPE_ERRORS`, with the error itself for the codes a call reads; others are thrown on. */
+function sortStripe(thrown: unknown): { readonly sorted: SortedError; readonly error: StripeError } {
+  if (!(thrown instanceof StripeError)) throw thrown;
+  const sorted = sortError(STRIPE_ERRORS, thrown, (error) => {
+    const card = error instanceof Stripe.errors.StripeCardError;
+    return {
+      // Stripe's message never holds the secret key; a 401's names only its last characters, so it is not kept.
+      message: error instanceof Stripe.errors.StripeAuthenticationError ? 'Stripe refused the secret key' : error.message,
+      code: error.code ?? error.type,
+      ...(card ? { decline: declineCode(error.decline_code, error.code), ref: error.payment_intent?.id ?? null } : {}),
+    };
+  });
+  return { sorted, error: thrown };
 }
 
-function requestFailure(error: Stripe.errors.StripeError): ModificationResult {
-  return { status: 'failed', code: error.code ?? 'invalid_request', message: error.message };
+/** A read that got an error: unknown while Stripe may answer later; a refused read is a programming error. */
+function lookupFailure({ sorted }: { readonly sorted: SortedError }, what: string): LookupResult {
+  switch (sorted.class) {
+    case 'retryable':
+    case 'unknown':
+      return unknown(`${sorted.rule}: ${sorted.message}`);
+    case 'configuration':
+      throw new GatewayConfigurationError(`Stripe refused ${what} (${sorted.rule}): check the shop's Stripe credentials`);
+    case 'final':
+      throw new StripeGatewayError(sorted.code, `Stripe refused ${what}: ${sorted.message}`);
+    default: {
+      const exhaustive: never = sorted.class;
+      return exhaustive;
+    }
+  }
 }
 
 export class StripeGateway implements PaymentGateway {
@@ -159,27 +180,7 @@ export class StripeGateway implements PaymentGateway {
       const intent = await this.stripe.paymentIntents.create(params, { idempotencyKey: request.idempotencyKey });
       return this.outcome(intent);
     } catch (error) {
-      const sorted = classify(error);
-      switch (sorted.kind) {
-        case 'card':
-          return {
-            status: 'declined',
-            code: declineCode(sorted.error.decline_code, sorted.error.code),
-            message: sorted.error.message,
-            ref: sorted.error.payment_intent?.id ?? null,
-          };
-        case 'request': {
-          // Refused before any charge: the stored card is gone (resource_missing) or the request is invalid.
-          const gone = sorted.error.code === 'resource_missing';
-          return { status: 'declined', code: gone ? 'card_declined' : 'processing_error', message: sorted.error.message, ref: null };
-        }
-        case 'unknown':
-          return unknown(sorted.reason);
-        default: {
-          const exhaustive: never = sorted;
-          return exhaustive;
-        }
-      }
+      return authorizeFailure(sortStripe(error).sorted);
     }
   }
 
@@ -221,11 +222,10 @@ export class StripeGateway implements PaymentGateway {
         default:
           return { status: 'failed', code: `refund_${refund.status ?? 'unknown'}`, message: `Stripe reports the refund as ${refund.status ?? 'unknown'}` };
       }
-    } catch (error) {
-      const sorted = classify(error);
-      if (sorted.kind === 'unknown') return unknown(sorted.reason);
-      if (sorted.error.code === 'charge_already_refunded') return { status: 'succeeded' };
-      return requestFailure(sorted.error);
+    } catch (thrown) {
+      const { sorted, error } = sortStripe(thrown);
+      if (sorted.class === 'final' && error.code === 'charge_already_refunded') return { status: 'succeeded' };
+      return modificationFailure(sorted);
     }
   }
 
@@ -243,21 +243,18 @@ export class StripeGateway implements PaymentGateway {
       });
       const [intent] = found.data;
       return intent ? this.outcome(intent) : { status: 'not_found' };
-    } catch (error) {
-      const sorted = classify(error);
-      if (sorted.kind === 'unknown') return unknown(sorted.reason);
-      throw new StripeGatewayError(sorted.error.code ?? 'invalid_request', `Stripe refused the PaymentIntent search: ${sorted.error.message}`);
+    } catch (thrown) {
+      return lookupFailure(sortStripe(thrown), 'the PaymentIntent search');
     }
   }
 
   private async retrieve(ref: string): Promise<LookupResult> {
     try {
       return this.outcome(await this.stripe.paymentIntents.retrieve(ref, { expand: ['payment_method'] }));
-    } catch (error) {
-      const sorted = classify(error);
-      if (sorted.kind === 'unknown') return unknown(sorted.reason);
-      if (sorted.error.code === 'resource_missing') return { status: 'not_found' };
-      throw new StripeGatewayError(sorted.error.code ?? 'invalid_request', `Stripe refused to read PaymentIntent ${ref}: ${sorted.error.message}`);
+    } catch (thrown) {
+      const failure = sortStripe(thrown);
+      if (failure.error.code === 'resource_missing') return { status: 'not_found' };
+      return lookupFailure(failure, `a read of PaymentIntent ${ref}`);
     }
   }
 
@@ -266,16 +263,14 @@ export class StripeGateway implements PaymentGateway {
     try {
       const intent = await call();
       return done(intent) ? { status: 'succeeded' } : { status: 'failed', code: 'invalid_state', message: `The PaymentIntent is ${intent.status}` };
-    } catch (error) {
-      const sorted = classify(error);
-      if (sorted.kind === 'unknown') return unknown(sorted.reason);
-      const intent = sorted.error.payment_intent;
-      // "Already captured" / "already canceled" is success: the work is done.
-      if (sorted.error.code === 'payment_intent_unexpected_state' && intent && done(intent)) return { status: 'succeeded' };
-      if (sorted.error.code === 'payment_intent_unexpected_state') {
-        return { status: 'failed', code: 'invalid_state', message: sorted.error.message };
+    } catch (thrown) {
+      const { sorted, error } = sortStripe(thrown);
+      const intent = error.payment_intent;
+      if (sorted.class === 'final' && error.code === 'payment_intent_unexpected_state') {
+        // "Already captured" / "already canceled" is success: the work is done.
+        return intent && done(intent) ? { status: 'succeeded' } : { status: 'failed', code: 'invalid_state', message: error.message };
       }
-      return requestFailure(sorted.error);
+      return modificationFailure(sorted);
     }
   }
 
