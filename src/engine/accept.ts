@@ -12,6 +12,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../core/errors';
+import { canonicalJson } from '../core/json';
 import { message } from '../core/messages';
 import type { AuthorizeRequest, AuthorizeResult, DeclineCode, LookupResult, PaymentGateway } from '../gateways/contract';
 import type { GatewayName } from './settings';
@@ -375,6 +376,7 @@ export async function settleAuthorization(
       return recordDeclined(ctx, upsell, result.code, actor, { detail: result.message, ref: result.ref, after });
     case 'requires_action':
       return withLockedUpsell(ctx, upsell, async (trx, current) => {
+        if (current.state === 'requires_action') return nextAction(ctx, trx, current, result);
         if (current.state !== 'pending') return current;
         return transition(ctx, trx, current, 'requires_action', {
           actor: 'psp',
@@ -392,6 +394,27 @@ export async function settleAuthorization(
       return exhaustive;
     }
   }
+}
+
+/**
+ * The PSP answered a finished 3-D Secure step with another one (Adyen: a challenge after the device
+ * fingerprint). The page must get the new action, never the old one again, or it would loop on the
+ * first step; the buyer's time for the step starts again. The same action again changes nothing.
+ */
+async function nextAction(
+  ctx: UpsellContext, trx: Parameters<typeof appendEvent>[0], current: UpsellRow, result: Extract<AuthorizeResult, { status: 'requires_action' }>,
+): Promise<UpsellRow> {
+  if (current.authorization_ref === result.ref && canonicalJson(current.action) === canonicalJson(result.action)) return current;
+  const now = ctx.clock.now();
+  const row = await trx
+    .updateTable('upsells')
+    .set({ authorization_ref: result.ref, action: JSON.stringify(result.action), updated_at: now })
+    .where('shop_id', '=', current.shop_id)
+    .where('id', '=', current.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  await appendEvent(trx, row, 'action_required', 'requires_action', { actor: 'psp', reason: 'the bank asked for another 3-D Secure step' }, now);
+  return row;
 }
 
 async function recordAuthorized(

@@ -52,7 +52,7 @@ beforeAll(async () => {
     const token = query.get('session') ?? '';
     // The page's own 3-D Secure step, as a page with Adyen Web would run it (here: the fake issuer's answer).
     const own = query.get('own') === '1'
-      ? `<script>window.plusoneAuthenticate = async (action) => ({ threeDSResult: btoa(JSON.stringify({ transStatus: 'Y', authorisationToken: action.data.authorisationToken })) });</script>`
+      ? `<script>window.plusoneSteps = []; window.plusoneAuthenticate = async (action) => { window.plusoneSteps.push(action.data.subtype); return { threeDSResult: btoa(JSON.stringify({ transStatus: 'Y', authorisationToken: action.data.authorisationToken })) }; };</script>`
       : '';
     response.setHeader('content-type', 'text/html; charset=utf-8');
     response.end(`<!doctype html><html lang="en"><head><title>Order confirmed</title></head><body><main>
@@ -132,5 +132,17 @@ describe.skipIf(!hasChromium)("a PSP whose browser SDK the page runs itself (Ady
     await page.click('.plusone-offer__accept');
     await page.locator('.plusone-offer[data-plusone-state="accepted"]').waitFor();
     await shot(page, 'adyen-3ds-accepted');
+  });
+
+  it('runs the challenge that follows the device fingerprint, as a second step of the same accept', async () => {
+    const page = await browser.newPage();
+    const token = await sessionToken(adyenKey, {
+      gateway: 'adyen', customerRef: FAKE_SHOPPER, paymentMethodRef: FAKE_ADYEN_METHODS.fingerprintThenChallenge, brand: 'visa', last4: '1111',
+    });
+    await page.goto(`${merchantOrigin}/confirmation?own=1&session=${token}`);
+    await page.locator('.plusone-offer[data-plusone-state="ready"]').waitFor();
+    await page.click('.plusone-offer__accept');
+    await page.locator('.plusone-offer[data-plusone-state="accepted"]').waitFor();
+    expect(await page.evaluate(() => (window as unknown as { plusoneSteps: string[] }).plusoneSteps)).toEqual(['fingerprint', 'challenge']);
   });
 });

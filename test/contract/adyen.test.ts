@@ -292,6 +292,20 @@ describe('adyen adapter', () => {
       expect(lastRequest().headers['idempotency-key']).toMatch(/^ups_x:complete#[0-9a-f]{12}$/);
     });
 
+    it('hands the page the challenge that follows a device fingerprint, and completes with the challenge’s details', async () => {
+      const result = await gateway.authorize(request({ paymentMethodRef: FAKE_ADYEN_METHODS.fingerprintThenChallenge }));
+      if (result.status !== 'requires_action') throw new Error(`expected requires_action, got ${result.status}`);
+      expect(result.action.data).toMatchObject({ type: 'threeDS2', subtype: 'fingerprint' });
+      const fingerprinted = { threeDSResult: threeDSResult(authorisationToken(result.action.data), 'succeeded') };
+      const challenge = await gateway.completeAction(result.ref, 'ups_y:complete', fingerprinted);
+      if (challenge.status !== 'requires_action') throw new Error(`expected requires_action, got ${challenge.status}`);
+      expect(challenge).toMatchObject({ ref: result.ref, action: { type: 'three_d_secure', data: { type: 'threeDS2', subtype: 'challenge' } } });
+      // Asked again without details (the worker), the adapter knows the step is now the challenge.
+      expect(await gateway.completeAction(result.ref, 'ups_y:complete')).toEqual(challenge);
+      const challenged = { threeDSResult: threeDSResult(authorisationToken(challenge.action.data), 'succeeded') };
+      expect(await gateway.completeAction(result.ref, 'ups_y:complete', challenged)).toMatchObject({ status: 'authorized', ref: result.ref });
+    });
+
     it('looks up what this process saw by key and by ref, and says not_found for the rest', async () => {
       const sent = request();
       const result = await gateway.authorize(sent);

@@ -20,7 +20,9 @@ export interface FakeCard {
 type Behaviour =
   | { readonly outcome: 'authorised'; readonly slow?: true }
   | { readonly outcome: 'refused'; readonly refusalReason: string; readonly refusalReasonCode: string; readonly raw: string }
-  | { readonly outcome: 'challenge' };
+  | { readonly outcome: 'challenge' }
+  /** 3-D Secure 2 in two steps: the device fingerprint (IdentifyShopper), then a challenge (ChallengeShopper). */
+  | { readonly outcome: 'fingerprint_then_challenge' };
 
 interface StoredMethod {
   readonly shopperReference: string;
@@ -36,6 +38,7 @@ export const FAKE_ADYEN_METHODS = {
   notEnoughBalance: 'spm_fake_not_enough_balance',
   expired: 'spm_fake_expired',
   challenge: 'spm_fake_3ds_challenge',
+  fingerprintThenChallenge: 'spm_fake_3ds_fingerprint',
   slow: 'spm_fake_slow',
 } as const;
 
@@ -50,10 +53,11 @@ const METHODS: ReadonlyMap<string, StoredMethod> = new Map<string, StoredMethod>
   [FAKE_ADYEN_METHODS.notEnoughBalance, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'refused', refusalReason: 'Not enough balance', refusalReasonCode: '12', raw: '51 : Insufficient funds' } }],
   [FAKE_ADYEN_METHODS.expired, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'refused', refusalReason: 'Expired Card', refusalReasonCode: '6', raw: '54 : Expired card' } }],
   [FAKE_ADYEN_METHODS.challenge, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'challenge' } }],
+  [FAKE_ADYEN_METHODS.fingerprintThenChallenge, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'fingerprint_then_challenge' } }],
   [FAKE_ADYEN_METHODS.slow, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'authorised', slow: true } }],
 ]);
 
-export type FakePaymentStatus = 'challenge' | 'refused' | 'authorised' | 'captured' | 'voided' | 'refunded';
+export type FakePaymentStatus = 'fingerprint' | 'challenge' | 'refused' | 'authorised' | 'captured' | 'voided' | 'refunded';
 
 export interface FakePayment {
   readonly pspReference: string;
@@ -62,7 +66,7 @@ export interface FakePayment {
   readonly currency: string;
   readonly card: FakeCard;
   readonly manualCapture: boolean;
-  readonly authorisationToken: string;
+  authorisationToken: string;
   status: FakePaymentStatus;
   captured: number;
   refunded: number;
@@ -385,28 +389,39 @@ export class FakeAdyen {
           },
         };
       case 'challenge':
-        payment.status = 'challenge';
-        this.byToken.set(payment.authorisationToken, payment.pspReference);
-        return {
-          status: 200,
-          body: {
-            action: {
-              authorisationToken: payment.authorisationToken,
-              paymentMethodType: 'scheme',
-              subtype: 'challenge',
-              token: Buffer.from(JSON.stringify({ acsURL: `${this.baseUrl}/acs`, messageVersion: '2.2.0' })).toString('base64'),
-              type: 'threeDS2',
-            },
-            merchantReference: payment.reference,
-            pspReference: payment.pspReference,
-            resultCode: 'ChallengeShopper',
-          },
-        };
+        return this.threeDSecureStep(payment, 'challenge');
+      case 'fingerprint_then_challenge':
+        return this.threeDSecureStep(payment, 'fingerprint');
       default: {
         const exhaustive: never = behaviour;
         return exhaustive;
       }
     }
+  }
+
+  /** Answers a 3-D Secure 2 step with its action (a fresh `authorisationToken` per step, as Adyen's). */
+  private threeDSecureStep(payment: FakePayment, step: 'fingerprint' | 'challenge'): Answer {
+    payment.status = step;
+    payment.authorisationToken = randomBytes(12).toString('base64url');
+    this.byToken.set(payment.authorisationToken, payment.pspReference);
+    const token = step === 'challenge'
+      ? { acsURL: `${this.baseUrl}/acs`, messageVersion: '2.2.0' }
+      : { threeDSMethodUrl: `${this.baseUrl}/3dsmethod`, threeDSServerTransID: randomBytes(8).toString('hex') };
+    return {
+      status: 200,
+      body: {
+        action: {
+          authorisationToken: payment.authorisationToken,
+          paymentMethodType: 'scheme',
+          subtype: step,
+          token: Buffer.from(JSON.stringify(token)).toString('base64'),
+          type: 'threeDS2',
+        },
+        merchantReference: payment.reference,
+        pspReference: payment.pspReference,
+        resultCode: step === 'challenge' ? 'ChallengeShopper' : 'IdentifyShopper',
+      },
+    };
   }
 
   private authorised(payment: FakePayment): void {
@@ -441,6 +456,9 @@ export class FakeAdyen {
     const psp = isRecord(result) && typeof result.authorisationToken === 'string' ? this.byToken.get(result.authorisationToken) : undefined;
     const payment = psp === undefined ? undefined : this.payments.get(psp);
     if (!payment || !isRecord(result)) return error(422, '14_0', 'Unknown authorisationToken');
+    // A step's token is good for that step only: the fingerprint's result cannot answer the challenge.
+    if (result.authorisationToken !== payment.authorisationToken) return error(422, '14_0', 'authorisationToken of a finished step');
+    if (payment.status === 'fingerprint') return this.threeDSecureStep(payment, 'challenge');
     if (payment.status === 'challenge') {
       if (result.transStatus === 'Y') this.authorised(payment);
       else {

@@ -7,7 +7,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { signedNotification, startFakeAdyen, FAKE_ADYEN_METHODS, FAKE_SHOPPER, type FakeAdyen } from '../fakes/adyen';
+import { signedNotification, startFakeAdyen, threeDSResult, FAKE_ADYEN_METHODS, FAKE_SHOPPER, type FakeAdyen } from '../fakes/adyen';
 import { startFakeBraintree, type FakeBraintree } from '../fakes/braintree';
 import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
 import { buildTestApp, call, createOffer, createShop, orderBody, putProduct, registerOrder, type Shop, type TestApp } from '../support/app';
@@ -278,6 +278,26 @@ describe('PSP webhooks', () => {
     }
     expect(payments()).toBe(1);
     expect((await upsellOf(t.app, shop, upsellId)).state).toBe('declined');
+  });
+
+  it('Adyen: a challenge after the device fingerprint reaches the page, and its details finish the accept', async () => {
+    const psp = PSPS[2]!;
+    const { shop, offerId } = await pspShop(psp);
+    const registered = await registerOrder(t.app, shop.secretKey, {
+      payment: { gateway: 'adyen', ...psp.payment, paymentMethodRef: FAKE_ADYEN_METHODS.fingerprintThenChallenge },
+    });
+    const order = { orderId: registered.order.id, token: registered.session.token, offerId };
+    const accepted = await accept(t.app, order);
+    expect(accepted.json()).toMatchObject({ status: 'requires_action', action: { data: { subtype: 'fingerprint' } } });
+    const { upsell, completeUrl, action } = accepted.json();
+    const complete = (token: string) =>
+      call(t.app, 'POST', completeUrl, order.token, { details: { threeDSResult: threeDSResult(token, 'succeeded') } });
+    const challenged = await complete(action.data.authorisationToken);
+    expect(challenged.statusCode, challenged.body).toBe(200);
+    expect(challenged.json()).toMatchObject({ status: 'requires_action', action: { data: { subtype: 'challenge' } } });
+    expect(await eventTypes(t.app, shop, upsell.id)).toContain('action_required');
+    const done = await complete(challenged.json().action.data.authorisationToken);
+    expect(done.json()).toMatchObject({ status: 'accepted', upsell: { state: 'authorized' } });
   });
 
   it('answers 404 for an unknown shop', async () => {

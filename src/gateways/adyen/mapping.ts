@@ -3,6 +3,7 @@
  * reasons to decline codes, and the keys and references Plusone sends.
  */
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../core/json';
 import { currencyExponent } from '../../core/money';
 import type { AuthorizeResult, CardSummary, DeclineCode } from '../contract';
 
@@ -204,15 +205,6 @@ export function fitTo(limit: number, value: string): string {
 
 export const IDEMPOTENCY_KEY_LIMIT = 64;
 export const REFERENCE_LIMIT = 80;
-
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
-}
 
 /**
  * The engine sends one key per upsell for `completeAction`, but a 3-D Secure flow can need two

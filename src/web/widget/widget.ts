@@ -11,6 +11,8 @@ import type { WidgetMessageKey, WidgetMessages } from '../../core/messages';
 const POLL_INTERVAL_MS = 1_000;
 /** About a minute of "Confirming…": reconciliation settles a slow PSP within seconds, or retries every 30 s. */
 const POLL_LIMIT = 60;
+/** 3-D Secure steps one accept may run (Adyen: a device fingerprint, then a challenge), so no bank loops the page. */
+const MAX_AUTH_STEPS = 3;
 const ACCEPTED_STATES = ['authorized', 'capturing', 'captured'];
 /** After the undo window, how often and how long the widget asks whether the charge went through. */
 const FOLLOW_INTERVAL_MS = 3_000;
@@ -299,8 +301,12 @@ function hydrate(section: HTMLElement, api: Api): void {
     emit('declined', error?.code);
   }
 
-  /** Handles an answer shaped like accept's (accept itself, or the 3-D Secure completion). */
-  async function settle(send: () => Promise<Response>, afterChallenge: boolean): Promise<void> {
+  /**
+   * Handles an answer shaped like accept's (accept itself, or the 3-D Secure completion). `finished`: the
+   * action the buyer just completed (null for accept), so a completion answering with a new action (Adyen's
+   * challenge after the device fingerprint) runs that step, and one answering with the same step again fails.
+   */
+  async function settle(send: () => Promise<Response>, finished: Answer['action'] | null, steps = 0): Promise<void> {
     let response: Response;
     try {
       response = await send();
@@ -312,7 +318,7 @@ function hydrate(section: HTMLElement, api: Api): void {
     if (response.status >= 500) return fail(answer.error?.code ?? 'internal_error');
     if (answer.error?.code === 'idempotency_in_progress') {
       await sleep(POLL_INTERVAL_MS);
-      return settle(send, afterChallenge);
+      return settle(send, finished, steps);
     }
     retryKey = null;
     switch (answer.status) {
@@ -323,8 +329,10 @@ function hydrate(section: HTMLElement, api: Api): void {
       case 'pending':
         return poll();
       case 'requires_action':
-        // The bank was asked and did not say yet: a fresh click asks again rather than looping the dialog.
-        return afterChallenge ? fail('authentication_incomplete') : authenticate(answer);
+        // The bank asks for another step: run it. The same step again means the bank did not say yet: a
+        // fresh click asks again rather than looping the dialog.
+        if (finished && (JSON.stringify(answer.action) === JSON.stringify(finished) || steps >= MAX_AUTH_STEPS)) return fail('authentication_incomplete');
+        return authenticate(answer, steps + 1);
     }
     setState('closed');
     announce(text('unavailable'));
@@ -347,12 +355,12 @@ function hydrate(section: HTMLElement, api: Api): void {
       if (ACCEPTED_STATES.includes(upsell.state)) return acceptedUntil(upsell);
       if (upsell.state === 'declined') return declined(undefined);
       // Only accept's answer carries the 3-D Secure action; another key gets this upsell's current answer.
-      if (upsell.state === 'requires_action') return settle(sendAccept(newKey()), false);
+      if (upsell.state === 'requires_action') return settle(sendAccept(newKey()), null);
     }
     announce(text('stillPending'));
   }
 
-  async function authenticate(answer: Answer): Promise<void> {
+  async function authenticate(answer: Answer, steps: number): Promise<void> {
     emit('requires_action');
     const url = answer.action?.url;
     let details: Record<string, unknown> | null = null;
@@ -372,7 +380,7 @@ function hydrate(section: HTMLElement, api: Api): void {
       return;
     }
     status.textContent = text('confirming');
-    return settle(() => api.request('POST', completeUrl, details ? { details } : undefined), true);
+    return settle(() => api.request('POST', completeUrl, details ? { details } : undefined), answer.action ?? {}, steps);
   }
 
   /** The bank's page in a modal dialog; true once it reports completion, false when the buyer closes it. */
@@ -485,7 +493,7 @@ function hydrate(section: HTMLElement, api: Api): void {
     if (section.dataset.plusoneState !== 'ready') return;
     retryKey ??= newKey();
     setState('busy');
-    void settle(sendAccept(retryKey), false);
+    void settle(sendAccept(retryKey), null);
   });
   decline?.addEventListener('click', () => {
     if (section.dataset.plusoneState !== 'ready') return;
