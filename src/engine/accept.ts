@@ -14,7 +14,7 @@ import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../core/errors';
 import { canonicalJson } from '../core/json';
 import { message } from '../core/messages';
-import type { AuthorizeRequest, AuthorizeResult, DeclineCode, LookupResult, PaymentGateway } from '../gateways/contract';
+import type { AuthorizeRequest, AuthorizeResult, BuyerContext, DeclineCode, LookupResult, PaymentGateway } from '../gateways/contract';
 import type { GatewayName } from './settings';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
@@ -91,9 +91,16 @@ export function answerFor(row: UpsellRow): AcceptAnswer {
   }
 }
 
-export async function acceptOffer(ctx: UpsellContext, session: CheckoutSession, offerId: string, idempotencyKey: string | null): Promise<AcceptAnswer> {
+/** What the accept request tells about the buyer's click (the order adds the email). */
+export type ClickContext = Omit<BuyerContext, 'email'>;
+
+const NO_CLICK_CONTEXT: ClickContext = { origin: null, ip: null, browser: null };
+
+export async function acceptOffer(
+  ctx: UpsellContext, session: CheckoutSession, offerId: string, idempotencyKey: string | null, click: ClickContext = NO_CLICK_CONTEXT,
+): Promise<AcceptAnswer> {
   if (!idempotencyKey) throw new DomainError('idempotency_key_required', 'Send an Idempotency-Key header with every accept');
-  const start = await beginAccept(ctx, session, offerId, idempotencyKey);
+  const start = await beginAccept(ctx, session, offerId, idempotencyKey, click);
   if (start.kind === 'answer') return start.answer;
 
   const upsell = start.upsell;
@@ -123,7 +130,10 @@ export async function acceptOffer(ctx: UpsellContext, session: CheckoutSession, 
   return stored ? answer : remember(ctx.db, session.shopId, idempotencyKey, answer);
 }
 
-/** The authorize request of an upsell (accept and reconciliation send the same one, under the same key). */
+/**
+ * The authorize request of an upsell (accept and reconciliation send the same one, under the same key:
+ * the buyer's context is the one stored at the click, so a retry's body is the first one's).
+ */
 export function authorizeRequest(upsell: UpsellRow, payment: { paymentMethodRef: string; customerRef?: string }): AuthorizeRequest {
   return {
     paymentMethodRef: payment.paymentMethodRef,
@@ -135,6 +145,7 @@ export function authorizeRequest(upsell: UpsellRow, payment: { paymentMethodRef:
     capture: upsell.capture_mode === 'immediate' ? 'immediate' : 'manual',
     metadata: { upsell_id: upsell.id, order_id: upsell.order_id, shop_id: upsell.shop_id },
     merchantRef: upsell.shop_id,
+    ...(upsell.buyer ? { buyer: upsell.buyer } : {}),
   };
 }
 
@@ -195,7 +206,7 @@ type BeginResult =
   | { kind: 'authorize'; upsell: UpsellRow; payment: { paymentMethodRef: string; customerRef?: string } };
 
 /** Step 1: key, upsell and stock in one short transaction. */
-async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId: string, key: string): Promise<BeginResult> {
+async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId: string, key: string, click: ClickContext): Promise<BeginResult> {
   const { shopId, orderId } = session;
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx): Promise<BeginResult> => {
@@ -222,7 +233,7 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
       .select((eb) => [
         eb.selectFrom('claimed').select('key').as('claimed_key'),
         'decisions.declined_at', 'decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity',
-        'variants.id as variant_id', 'variants.stock', 'orders.payment', 'upsells.id as existing_id',
+        'variants.id as variant_id', 'variants.stock', 'orders.payment', 'orders.customer', 'upsells.id as existing_id',
       ])
       .where('decisions.shop_id', '=', shopId)
       .where('decisions.order_id', '=', orderId)
@@ -238,6 +249,7 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
     // `total > 0` also covers decisions stored before free offers were skipped: nothing to charge is no offer.
     if (!facts || !offer || offer.id !== offerId || offer.total <= 0) throw new DomainError('offer_not_available', 'This offer is not available for this order');
     const { payment } = facts;
+    const buyer: BuyerContext = { ...click, email: facts.customer.email ?? null };
     const settings = await shopSettings(ctx, trx, shopId);
     // The upsell and its first event in one statement; the event is written only if the upsell was.
     const upsellId = ctx.ids.id('ups');
@@ -259,6 +271,7 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
         order_strategy: settings.orderStrategy,
         undo_window_seconds: settings.undoWindowSeconds,
         reserved_quantity: 0,
+        buyer: JSON.stringify(buyer),
         created_at: now,
         updated_at: now,
       })

@@ -74,6 +74,9 @@ export class StaleUpsellError extends Error {
   }
 }
 
+/** The states in which an authorize may still be sent (again): the upsell keeps the buyer's context. */
+const MAY_AUTHORIZE_AGAIN: ReadonlySet<UpsellState> = new Set(['pending', 'requires_action']);
+
 export async function transition(
   ctx: EngineContext,
   trx: Trx,
@@ -85,7 +88,8 @@ export async function transition(
   const now = ctx.clock.now();
   const row = await trx
     .updateTable('upsells')
-    .set({ ...change.set, state: to, updated_at: now })
+    // The buyer's context is kept only while the authorize may be sent again (personal data).
+    .set({ ...change.set, state: to, updated_at: now, ...(MAY_AUTHORIZE_AGAIN.has(to) ? {} : { buyer: null }) })
     .where('shop_id', '=', upsell.shop_id)
     .where('id', '=', upsell.id)
     .where('state', '=', upsell.state)

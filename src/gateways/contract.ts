@@ -37,6 +37,38 @@ export interface CardSummary {
   readonly last4: string | null;
 }
 
+/**
+ * The buyer's browser as 3-D Secure 2 on the web needs it (the EMVCo browser fields; Adyen's
+ * `browserInfo`, CheckoutService v72), read by the widget from the page and by the server from the request.
+ */
+export interface BrowserInfo {
+  /** The browser's Accept header; `*\/*` when the page cannot read it (what Adyen Web sends). */
+  readonly acceptHeader: string;
+  /** `screen.colorDepth`: 1, 4, 8, 15, 16, 24, 30, 32 or 48. */
+  readonly colorDepth: number;
+  readonly javaEnabled: boolean;
+  /** `navigator.language` (BCP 47). */
+  readonly language: string;
+  readonly screenHeight: number;
+  readonly screenWidth: number;
+  /** `new Date().getTimezoneOffset()`: minutes from local time to UTC. */
+  readonly timeZoneOffset: number;
+  readonly userAgent: string;
+}
+
+/**
+ * Who clicked, as the issuer's risk checks and 3-D Secure 2 want it (Adyen: `origin`, `browserInfo`,
+ * `shopperIP`, `shopperEmail`, the last two required for Visa and JCB). Kept on the upsell from the accept
+ * until the authorization is final, so a retry sends exactly the first request; each part may be unknown.
+ */
+export interface BuyerContext {
+  /** The origin of the page the buyer clicked on (`https://shop.example`, no path). */
+  readonly origin: string | null;
+  readonly ip: string | null;
+  readonly email: string | null;
+  readonly browser: BrowserInfo | null;
+}
+
 export interface AuthorizeRequest {
   /** The PSP's stored payment-method token from the original checkout (`pm_…`, vault token, stored id). */
   readonly paymentMethodRef: string;
@@ -53,6 +85,8 @@ export interface AuthorizeRequest {
   readonly metadata: Readonly<Record<string, string>>;
   /** The merchant account the payment belongs to (sandbox: the shop id). */
   readonly merchantRef: string;
+  /** The buyer's page, browser, IP and email, when known (PSPs that run 3-D Secure 2 on the server read it). */
+  readonly buyer?: BuyerContext;
 }
 
 /** The data the buyer's page needs to run the 3-D Secure step. */

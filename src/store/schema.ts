@@ -208,6 +208,11 @@ export interface UpsellsTable {
   linked_order_id: string | null;
   reserved_quantity: number;
   cancel_requested_at: Timestamp | null;
+  /**
+   * Who clicked (page origin, browser, IP, email) for the PSP's 3-D Secure 2 and risk checks; kept only
+   * while the authorization may be sent again, cleared when the upsell leaves pending/requires_action (migration 011).
+   */
+  buyer: ColumnType<import('../gateways/contract').BuyerContext | null, string | null | undefined, string | null>;
   /** A hold still to be released at the PSP for an upsell that will never be captured (migration 010). */
   release_due_at: Timestamp | null;
   lease_until: Timestamp | null;

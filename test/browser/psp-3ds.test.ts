@@ -129,7 +129,14 @@ describe.skipIf(!hasChromium)("a PSP whose browser SDK the page runs itself (Ady
     });
     await page.goto(`${merchantOrigin}/confirmation?own=1&session=${token}`);
     await page.locator('.plusone-offer[data-plusone-state="ready"]').waitFor();
+    const sent = page.waitForRequest((request) => request.url().endsWith('/v1/checkout/accept') && request.method() === 'POST');
     await page.click('.plusone-offer__accept');
+    // The browser's 3-D Secure 2 fields go with the accept (the server adds origin, User-Agent and IP;
+    // the fake Adyen refuses an incomplete browserInfo, so "accepted" also says the whole of it arrived).
+    const screen = await page.evaluate(() => ({ screenHeight: window.screen.height, screenWidth: window.screen.width }));
+    expect((await sent).postDataJSON()).toMatchObject({
+      browserInfo: { colorDepth: 24, ...screen, javaEnabled: false, language: expect.stringMatching(/^[a-z]{2}/), timeZoneOffset: expect.any(Number) },
+    });
     await page.locator('.plusone-offer[data-plusone-state="accepted"]').waitFor();
     await shot(page, 'adyen-3ds-accepted');
   });

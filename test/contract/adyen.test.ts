@@ -158,6 +158,58 @@ describe('adyen adapter', () => {
       expect(await response.json()).toMatchObject({ errorCode: '130', message: expect.stringContaining('returnUrl') });
     });
 
+    it('sends the buyer\'s origin, browser, IP and email for 3-D Secure 2, and nothing of the buyer when unknown', async () => {
+      const buyer = {
+        origin: 'https://shop.example',
+        ip: '203.0.113.7',
+        email: 'ada@example.com',
+        browser: {
+          acceptHeader: '*/*', colorDepth: 24, javaEnabled: false, language: 'en-GB',
+          screenHeight: 1080, screenWidth: 1920, timeZoneOffset: -60, userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+        },
+      };
+      expect(await gateway.authorize(request({ buyer }))).toMatchObject({ status: 'authorized' });
+      expect(lastRequest().body).toMatchObject({ origin: buyer.origin, browserInfo: buyer.browser, shopperIP: buyer.ip, shopperEmail: buyer.email });
+      await gateway.authorize(request({ buyer: { origin: null, ip: '2001:db8::1', email: null, browser: null } }));
+      const partial = lastRequest().body as Record<string, unknown>;
+      expect(partial.shopperIP).toBe('2001:db8::1');
+      for (const field of ['origin', 'browserInfo', 'shopperEmail']) expect(partial).not.toHaveProperty(field);
+      await gateway.authorize(request());
+      for (const field of ['origin', 'browserInfo', 'shopperIP', 'shopperEmail']) expect(lastRequest().body).not.toHaveProperty(field);
+    });
+
+    it('the fake refuses what Checkout v72 refuses: unknown fields (702), a wrong type, an incomplete browserInfo, a bad origin, IP or email', async () => {
+      await gateway.authorize(request());
+      const valid = lastRequest().body as Record<string, unknown>;
+      const post = async (body: Record<string, unknown>, path = '/v72/payments') => {
+        const response = await fetch(`${fake.url}${path}`, {
+          method: 'POST',
+          headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+        return { status: response.status, body: await response.json() as { errorCode: string; message: string } };
+      };
+      expect(await post({ ...valid, reference: 'ok' })).toMatchObject({ status: 200 });
+      expect(await post({ ...valid, shopperIp: '203.0.113.7' })).toEqual({
+        status: 400,
+        body: expect.objectContaining({ errorCode: '702', message: 'Structure of PaymentRequest contains the following unknown fields: [shopperIp]' }),
+      });
+      expect(await post({ ...valid, paymentMethod: { type: 'scheme', storedPaymentMethodId: FAKE_ADYEN_METHODS.success, cardToken: 'x' } }))
+        .toMatchObject({ status: 400, body: { message: 'Structure of CardDetails contains the following unknown fields: [cardToken]' } });
+      expect(await post({ ...valid, amount: { value: '1999', currency: 'USD' } })).toMatchObject({ status: 400, body: { errorCode: '702' } });
+      expect(await post({ ...valid, shopperInteraction: 'Ecommerce' })).toMatchObject({ status: 422 });
+      expect(await post({ ...valid, shopperInteraction: 'Sometimes' })).toMatchObject({ status: 400, body: { message: expect.stringContaining('shopperInteraction') } });
+      const browser = { acceptHeader: '*/*', colorDepth: 24, javaEnabled: false, language: 'en', screenHeight: 800, screenWidth: 600, timeZoneOffset: 0, userAgent: 'UA' };
+      expect(await post({ ...valid, reference: 'browser', browserInfo: browser })).toMatchObject({ status: 200 });
+      expect(await post({ ...valid, browserInfo: { ...browser, userAgent: undefined } })).toMatchObject({ status: 422, body: { message: expect.stringContaining('browserInfo.userAgent') } });
+      expect(await post({ ...valid, browserInfo: { ...browser, colorDepth: 10 } })).toMatchObject({ status: 422, body: { message: expect.stringContaining('colorDepth') } });
+      expect(await post({ ...valid, origin: 'https://shop.example/' })).toMatchObject({ status: 422, body: { message: expect.stringContaining('origin') } });
+      expect(await post({ ...valid, shopperIP: 'localhost' })).toMatchObject({ status: 422, body: { message: expect.stringContaining('shopperIP') } });
+      expect(await post({ ...valid, shopperEmail: 'ada' })).toMatchObject({ status: 422, body: { message: expect.stringContaining('shopperEmail') } });
+      expect(await post({ merchantAccount: MERCHANT_ACCOUNT, reference: 'r', amountt: 1 }, '/v72/payments/ABC/cancels'))
+        .toMatchObject({ status: 400, body: { message: 'Structure of PaymentCancelRequest contains the following unknown fields: [amountt]' } });
+    });
+
     it('asks Adyen to capture at once in immediate mode', async () => {
       await gateway.authorize(request({ capture: 'immediate' }));
       const body = lastRequest().body;

@@ -10,7 +10,9 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import adyen from '@adyen/api-library';
+import { isIP } from 'node:net';
 import type { RecordedRequest } from '../contract/gateway-contract';
+import { structureProblem } from './adyen-structure';
 
 export interface FakeCard {
   readonly brand: string;
@@ -106,6 +108,47 @@ export interface FakeAdyenOptions {
   readonly hmacKey: string;
   /** How long the first `/payments` of `FAKE_ADYEN_METHODS.slow` takes to answer. Default 1000. */
   readonly slowDelayMs?: number;
+}
+
+/** The Checkout v72 model each endpoint's body is read as. */
+const MODEL_OF: readonly (readonly [RegExp, string])[] = [
+  [/^\/v72\/payments$/, 'PaymentRequest'],
+  [/^\/v72\/payments\/details$/, 'PaymentDetailsRequest'],
+  [/^\/v72\/payments\/[^/]+\/captures$/, 'PaymentCaptureRequest'],
+  [/^\/v72\/payments\/[^/]+\/cancels$/, 'PaymentCancelRequest'],
+  [/^\/v72\/payments\/[^/]+\/refunds$/, 'PaymentRefundRequest'],
+  [/^\/v72\/payments\/[^/]+\/reversals$/, 'PaymentReversalRequest'],
+];
+
+/** BrowserInfo's required fields (all but `javaScriptEnabled`) and the colour depths it accepts. */
+const BROWSER_FIELDS = ['acceptHeader', 'colorDepth', 'javaEnabled', 'language', 'screenHeight', 'screenWidth', 'timeZoneOffset', 'userAgent'];
+const COLOR_DEPTHS = [1, 4, 8, 15, 16, 24, 30, 32, 48];
+
+/**
+ * The buyer fields of a `/payments` (CheckoutService v72): `origin` is an origin with no path or trailing
+ * slash, at most 80 characters; `browserInfo` has every required field and an accepted `colorDepth`;
+ * `shopperIP` is an IP address; `shopperEmail` an RFC 5322 address (its common form).
+ */
+function buyerProblem(body: Record<string, unknown>): string | null {
+  if (body.origin !== undefined) {
+    const origin = String(body.origin);
+    let parsed: URL | null = null;
+    try {
+      parsed = new URL(origin);
+    } catch {
+      // refused below
+    }
+    if (!parsed || parsed.origin !== origin || origin.length > 80) return `origin must be an origin without a path, at most 80 characters: ${origin}`;
+  }
+  if (isRecord(body.browserInfo)) {
+    const info = body.browserInfo;
+    const missing = BROWSER_FIELDS.find((field) => info[field] === undefined);
+    if (missing) return `Required field browserInfo.${missing} is not provided`;
+    if (!COLOR_DEPTHS.includes(info.colorDepth as number)) return `browserInfo.colorDepth must be one of ${COLOR_DEPTHS.join(', ')}`;
+  }
+  if (body.shopperIP !== undefined && isIP(String(body.shopperIP)) === 0) return `shopperIP is not an IP address: ${String(body.shopperIP)}`;
+  if (body.shopperEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(String(body.shopperEmail))) return 'shopperEmail is not a valid email address';
+  return null;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -321,6 +364,9 @@ export class FakeAdyen {
   }
 
   private route(path: string, body: Record<string, unknown>): Answer {
+    const model = MODEL_OF.find(([pattern]) => pattern.test(path))?.[1];
+    const structure = model ? structureProblem(body, model) : null;
+    if (structure) return error(400, '702', structure);
     if (body.merchantAccount !== this.options.merchantAccount && path !== '/v72/payments/details') {
       return error(403, '901', 'Invalid Merchant Account', 'security');
     }
@@ -349,6 +395,8 @@ export class FakeAdyen {
       return error(422, '000', 'shopperReference must be 3 to 256 characters');
     }
     if (typeof id === 'string' && id.length > 64) return error(422, '000', 'storedPaymentMethodId must be at most 64 characters');
+    const buyer = buyerProblem(body);
+    if (buyer) return error(422, '000', buyer);
     const method = typeof id === 'string' ? METHODS.get(id) : undefined;
     if (!method || body.shopperReference !== method.shopperReference) return error(422, '800', 'Contract not found');
     if (body.shopperInteraction !== 'ContAuth' || body.recurringProcessingModel !== 'CardOnFile') {

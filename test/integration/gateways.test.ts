@@ -116,12 +116,12 @@ afterAll(async () => {
   await Promise.all([stripe?.close(), braintree?.close(), adyen?.close()]);
 });
 
-async function pspShop(psp: Psp): Promise<{ shop: Shop; offerId: string; body: string }> {
+async function pspShop(psp: Psp, settings: Record<string, unknown> = {}): Promise<{ shop: Shop; offerId: string; body: string }> {
   const response = await t.app.inject({
     method: 'POST',
     url: '/v1/shops',
     headers: { authorization: 'Bearer test-admin-token-0123456789' },
-    payload: { name: `${psp.name} shop`, settings: { gateway: psp.name, gatewayCredentials: { [psp.name]: psp.credentials() } } },
+    payload: { name: `${psp.name} shop`, settings: { gateway: psp.name, gatewayCredentials: { [psp.name]: psp.credentials() }, ...settings } },
   });
   expect(response.statusCode, response.body).toBe(201);
   const shop: Shop = response.json();
@@ -298,6 +298,60 @@ describe('PSP webhooks', () => {
     expect(await eventTypes(t.app, shop, upsell.id)).toContain('action_required');
     const done = await complete(challenged.json().action.data.authorisationToken);
     expect(done.json()).toMatchObject({ status: 'accepted', upsell: { state: 'authorized' } });
+  });
+
+  it('Adyen: the buyer\'s origin, browser, IP and email reach /payments, the worker\'s retry sends the same body, and they are gone once final', async () => {
+    const psp = PSPS[2]!;
+    const { shop, offerId } = await pspShop(psp, { allowedOrigins: ['https://shop.example'] });
+    const order = await pspOrder(psp, shop, offerId);
+    const browserInfo = { colorDepth: 24, screenHeight: 900, screenWidth: 1440, timeZoneOffset: -60, language: 'de-DE', javaEnabled: false };
+    const headers = {
+      origin: 'https://shop.example',
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) Chrome/130',
+      'x-forwarded-for': '198.51.100.23',
+      'idempotency-key': 'buyer-context-1',
+    };
+    // Adyen fails the first send (500): the outcome is unknown, the upsell pending.
+    adyen.failNext(500);
+    const response = await call(t.app, 'POST', '/v1/checkout/accept', order.token, { offerId, browserInfo }, headers);
+    expect(response.json()).toMatchObject({ status: 'pending' });
+    const upsellId: string = response.json().upsell.id;
+    const sent = () => adyen.requests.filter((recorded) => recorded.path === '/v72/payments' && JSON.stringify(recorded.body).includes(upsellId));
+    const first = sent()[0]?.body as Record<string, unknown>;
+    expect(first).toMatchObject({
+      origin: 'https://shop.example',
+      browserInfo: { ...browserInfo, acceptHeader: '*/*', userAgent: headers['user-agent'] },
+      shopperEmail: 'buyer@example.com',
+      // The test app trusts no proxy: the IP is the connection's, not X-Forwarded-For's.
+      shopperIP: '127.0.0.1',
+    });
+    const stored = () => t.database.db.selectFrom('upsells').select('buyer').where('id', '=', upsellId).executeTakeFirstOrThrow();
+    expect((await stored()).buyer).toMatchObject({ origin: 'https://shop.example', email: 'buyer@example.com' });
+    t.clock.advance(60);
+    await t.worker.runOnce();
+    expect(sent()).toHaveLength(2);
+    expect(sent()[1]?.body).toEqual(first);
+    expect((await upsellOf(t.app, shop, upsellId)).state).toBe('authorized');
+    expect((await stored()).buyer).toBeNull();
+  });
+
+  it('Adyen: a browserInfo the protocol cannot carry is a 400 before anything is written; none at all is fine', async () => {
+    const psp = PSPS[2]!;
+    const { shop, offerId } = await pspShop(psp);
+    const order = await pspOrder(psp, shop, offerId);
+    const good = { colorDepth: 24, screenHeight: 900, screenWidth: 1440, timeZoneOffset: -60, language: 'en-US', javaEnabled: false };
+    for (const bad of [{ ...good, colorDepth: 10 }, { ...good, language: 'en_US!' }, { ...good, timeZoneOffset: 5000 }, { ...good, screenWidth: '1440' }, { ...good, extra: 1 }]) {
+      const refused = await accept(t.app, order, `bad-${JSON.stringify(bad).length}-${Math.random()}`, { browserInfo: bad });
+      expect(refused.statusCode, JSON.stringify(bad)).toBe(400);
+      expect(refused.json().error.code).toBe('invalid_request');
+    }
+    expect((await orderOf(t.app, shop, order.orderId)).lines).toHaveLength(1);
+    const accepted = await accept(t.app, order);
+    expect(accepted.json()).toMatchObject({ status: 'accepted' });
+    const wire = adyen.requests.filter((recorded) => recorded.path === '/v72/payments').at(-1)?.body as Record<string, unknown>;
+    expect(wire).not.toHaveProperty('browserInfo');
+    expect(wire).not.toHaveProperty('origin');
+    expect(wire).toMatchObject({ shopperEmail: 'buyer@example.com' });
   });
 
   it('answers 404 for an unknown shop', async () => {

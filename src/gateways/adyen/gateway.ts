@@ -11,6 +11,7 @@ import type {
   ActionDetails,
   AuthorizeRequest,
   AuthorizeResult,
+  BuyerContext,
   LookupResult,
   ModificationResult,
   RefundOptions,
@@ -32,7 +33,7 @@ import { authorizeFailure, modificationFailure, sortError, type ErrorRule, type 
 type PaymentRequest = Types.checkout.PaymentRequest;
 
 const { CheckoutAPI, Client, Config, EnvironmentEnum } = adyen;
-const { CardDetails, PaymentRequest, ThreeDSRequestData } = adyen.Types.checkout;
+const { BrowserInfo, CardDetails, PaymentRequest, ThreeDSRequestData } = adyen.Types.checkout;
 
 /** The shop's Adyen settings cannot make a valid payment (no returnUrl anywhere): thrown at construction. */
 export class AdyenConfigurationError extends Error {
@@ -229,6 +230,7 @@ export class AdyenGateway implements PaymentGateway {
       returnUrl: this.returnUrl,
       // Manual: hold only, the engine captures after the undo window. Immediate: capture with the authorisation.
       ...(request.capture === 'manual' ? { additionalData: { manualCapture: 'true' } } : { captureDelayHours: 0 }),
+      ...buyerFields(request.buyer),
     };
     return Object.assign(new PaymentRequest(), fields);
   }
@@ -260,4 +262,19 @@ function completionDetails(details: ActionDetails): Completion {
     if (typeof value === 'string' && value !== '') completion[field] = value;
   }
   return completion;
+}
+
+/**
+ * What 3-D Secure 2 on the web and Adyen's risk checks read about the buyer: the page's `origin` and the
+ * browser's fields (both required for a browser-based 3DS2), `shopperIP` and `shopperEmail` (required for
+ * Visa and JCB). Each only when known; `browserInfo` only whole, as Adyen requires all of its fields.
+ */
+function buyerFields(buyer: BuyerContext | undefined): Partial<PaymentRequest> {
+  if (!buyer) return {};
+  return {
+    ...(buyer.origin !== null ? { origin: buyer.origin } : {}),
+    ...(buyer.browser !== null ? { browserInfo: Object.assign(new BrowserInfo(), buyer.browser) } : {}),
+    ...(buyer.ip !== null ? { shopperIP: buyer.ip } : {}),
+    ...(buyer.email !== null ? { shopperEmail: buyer.email } : {}),
+  };
 }

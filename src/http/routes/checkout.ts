@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
+import type { FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
 import { DomainError } from '../../core/errors';
-import type { ActionDetails } from '../../gateways/contract';
-import { acceptOffer } from '../../engine/accept';
+import type { ActionDetails, BrowserInfo } from '../../gateways/contract';
+import { acceptOffer, type ClickContext } from '../../engine/accept';
 import { checkoutOfferAnswer, type CheckoutSession } from '../../engine/checkout';
 import type { CheckoutOffer } from '../../engine/decisions';
 import type { UpsellContext } from '../../engine/upsells';
@@ -17,6 +18,23 @@ const secured = { tags: ['checkout'], security: [{ sessionToken: [] }] };
 /** Checkout bodies are lenient: unknown fields (a client's idea of the price, say) are ignored. */
 const OfferRef = Type.Object({ offerId: Type.String({ minLength: 1, maxLength: 200 }) });
 const UpsellRef = Type.Object({ upsellId: Type.String({ minLength: 1, maxLength: 200 }) });
+/**
+ * What the buyer's browser reports for 3-D Secure 2 (the EMVCo browser fields, as Adyen's `browserInfo`
+ * names them); the server adds the User-Agent and Accept headers. Optional: without it a PSP that runs
+ * 3-D Secure 2 on the server may fall back to a redirect or decline where the issuer insists.
+ */
+const BrowserInfoBody = Type.Object({
+  colorDepth: Type.Union([1, 4, 8, 15, 16, 24, 30, 32, 48].map((depth) => Type.Literal(depth)), { description: '`screen.colorDepth`' }),
+  screenHeight: Type.Integer({ minimum: 0, maximum: 999_999, description: '`screen.height`' }),
+  screenWidth: Type.Integer({ minimum: 0, maximum: 999_999, description: '`screen.width`' }),
+  timeZoneOffset: Type.Integer({ minimum: -1440, maximum: 1440, description: '`new Date().getTimezoneOffset()`' }),
+  language: Type.String({ minLength: 1, maxLength: 35, pattern: '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$', description: '`navigator.language` (BCP 47)' }),
+  javaEnabled: Type.Boolean(),
+}, { additionalProperties: false });
+const AcceptBody = Type.Object({
+  offerId: Type.String({ minLength: 1, maxLength: 200 }),
+  browserInfo: Type.Optional(BrowserInfoBody),
+});
 const AcceptHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
 
 /** Checkout API for the buyer's page (`Authorization: Bearer ps_…`), CORS limited to the shop's origins. */
@@ -71,11 +89,16 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
       schema: {
         ...secured,
         summary: 'One click: charge the stored card for the offer and add it to the order (Idempotency-Key required)',
+        description:
+          'Body: `{ offerId, browserInfo? }`; `browserInfo` is what the page reads from the browser for 3-D Secure 2 ' +
+          '(the widget sends it). The server adds the page origin, the User-Agent and the client IP; all are kept ' +
+          'with the upsell only until its authorization is final.',
         headers: AcceptHeaders,
-        body: OfferRef,
+        body: AcceptBody,
       },
     }, async (request, reply) => {
-      const answer = await acceptOffer(ctx, request.checkoutSession, request.body.offerId, request.headers['idempotency-key'] ?? null);
+      const click = clickContext(request, request.body.browserInfo);
+      const answer = await acceptOffer(ctx, request.checkoutSession, request.body.offerId, request.headers['idempotency-key'] ?? null, click);
       onAccept(answer.body.status);
       return reply.status(answer.statusCode).send(answer.body);
     });
@@ -125,4 +148,39 @@ function actionDetails(body: unknown): ActionDetails | undefined {
     throw new DomainError('invalid_request', 'Send no body, or { "details": { … } } with what the payment page returned');
   }
   return body.details as ActionDetails | undefined;
+}
+
+/** The longest User-Agent / Accept header passed on (EMVCo 3-D Secure 2 allows 2,048 characters). */
+const HEADER_LIMIT = 2048;
+/** Adyen's limit for `origin`. */
+const ORIGIN_LIMIT = 80;
+
+/**
+ * The buyer's click as the PSP's 3-D Secure 2 and risk checks read it: the page's origin (from the
+ * `Origin` header, kept only when it is one), the client's IP (`PLUSONE_TRUST_PROXY` decides whose
+ * `X-Forwarded-For` counts), and the browser's fields completed by the request's own headers. The Accept
+ * header is `*\/*`, as Adyen's own web components send it: a script cannot read its page's Accept header.
+ */
+function clickContext(request: FastifyRequest, reported: Static<typeof BrowserInfoBody> | undefined): ClickContext {
+  const userAgent = request.headers['user-agent'];
+  const browser: BrowserInfo | null = reported && userAgent && userAgent.length <= HEADER_LIMIT
+    ? { ...reported, acceptHeader: '*/*', userAgent }
+    : null;
+  return { origin: pageOrigin(request.headers.origin), ip: clientIp(request.ip), browser };
+}
+
+function pageOrigin(header: string | undefined): string | null {
+  if (!header || header.length > ORIGIN_LIMIT) return null;
+  try {
+    const url = new URL(header);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === header ? header : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The IP as the PSP expects it: an IPv4 client seen through an IPv6 socket is given as IPv4. */
+function clientIp(ip: string | undefined): string | null {
+  if (!ip) return null;
+  return ip.startsWith('::ffff:') && ip.includes('.') ? ip.slice('::ffff:'.length) : ip;
 }

@@ -14,6 +14,7 @@ import * as offerVersions from './007_offer_versions';
 import * as processedOnce from './008_processed_once';
 import * as outboxOrder from './009_outbox_order';
 import * as releaseDue from './010_release_due';
+import * as upsellBuyer from './011_upsell_buyer';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '008_processed_once': processedOnce,
   '009_outbox_order': outboxOrder,
   '010_release_due': releaseDue,
+  '011_upsell_buyer': upsellBuyer,
 };

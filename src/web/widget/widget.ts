@@ -141,6 +141,30 @@ function newKey(): string {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => window.setTimeout(resolve, ms));
 
+/** The bit depths 3-D Secure 2 accepts for `colorDepth`. */
+const COLOR_DEPTHS = [1, 4, 8, 15, 16, 24, 30, 32, 48];
+const LANGUAGE = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
+
+/**
+ * What 3-D Secure 2 asks of the buyer's browser (the server adds the User-Agent and the origin), or
+ * nothing when the browser reports something the protocol cannot carry: the accept goes ahead without.
+ */
+function browserInfo(): { browserInfo?: Record<string, number | string | boolean> } {
+  const depth = COLOR_DEPTHS.filter((bits) => bits <= screen.colorDepth).pop();
+  const language = navigator.language;
+  if (depth === undefined || !LANGUAGE.test(language) || language.length > 35) return {};
+  return {
+    browserInfo: {
+      colorDepth: depth,
+      screenHeight: Math.round(screen.height),
+      screenWidth: Math.round(screen.width),
+      timeZoneOffset: new Date().getTimezoneOffset(),
+      language,
+      javaEnabled: false,
+    },
+  };
+}
+
 function element<K extends keyof HTMLElementTagNameMap>(tag: K, className: string, text = ''): HTMLElementTagNameMap[K] {
   const node = document.createElement(tag);
   node.className = className;
@@ -339,7 +363,7 @@ function hydrate(section: HTMLElement, api: Api): void {
     emit('error', answer.error?.code ?? `http_${response.status}`);
   }
 
-  const sendAccept = (key: string) => () => api.request('POST', '/v1/checkout/accept', { offerId }, { 'idempotency-key': key });
+  const sendAccept = (key: string) => () => api.request('POST', '/v1/checkout/accept', { offerId, ...browserInfo() }, { 'idempotency-key': key });
 
   async function poll(): Promise<void> {
     if (!upsellId) return fail('pending_without_upsell');
