@@ -155,7 +155,7 @@ describe('adyen adapter', () => {
         body: JSON.stringify({ ...(lastRequest().body as Record<string, unknown>), returnUrl: undefined, reference: 'no-return-url' }),
       });
       expect(response.status).toBe(422);
-      expect(await response.json()).toMatchObject({ errorCode: '130', message: expect.stringContaining('returnUrl') });
+      expect(await response.json()).toMatchObject({ errorCode: '158', message: "Required field 'returnUrl' is not provided." });
     });
 
     it('sends the buyer\'s origin, browser, IP and email for 3-D Secure 2, and nothing of the buyer when unknown', async () => {
@@ -201,7 +201,14 @@ describe('adyen adapter', () => {
       expect(await post({ ...valid, shopperInteraction: 'Sometimes' })).toMatchObject({ status: 400, body: { message: expect.stringContaining('shopperInteraction') } });
       const browser = { acceptHeader: '*/*', colorDepth: 24, javaEnabled: false, language: 'en', screenHeight: 800, screenWidth: 600, timeZoneOffset: 0, userAgent: 'UA' };
       expect(await post({ ...valid, reference: 'browser', browserInfo: browser })).toMatchObject({ status: 200 });
-      expect(await post({ ...valid, browserInfo: { ...browser, userAgent: undefined } })).toMatchObject({ status: 422, body: { message: expect.stringContaining('browserInfo.userAgent') } });
+      expect(await post({ ...valid, browserInfo: { ...browser, userAgent: undefined } }))
+        .toMatchObject({ status: 422, body: { errorCode: '15_002', message: 'Required field userAgent missing for device channel browser' } });
+      // Every field CheckoutService v72 requires, at every level: reference (130), the rest 158.
+      expect(await post({ ...valid, reference: undefined })).toMatchObject({ status: 422, body: { errorCode: '130' } });
+      expect(await post({ ...valid, merchantAccount: undefined })).toMatchObject({ status: 422, body: { errorCode: '158', message: "Required field 'merchantAccount' is not provided." } });
+      expect(await post({ ...valid, amount: { currency: 'USD' } })).toMatchObject({ status: 422, body: { message: "Required field 'amount.value' is not provided." } });
+      expect(await post({ merchantAccount: MERCHANT_ACCOUNT, reference: 'r' }, '/v72/payments/ABC/captures')).toMatchObject({ status: 422, body: { message: "Required field 'amount' is not provided." } });
+      expect(await post({}, '/v72/payments/details')).toMatchObject({ status: 422, body: { message: "Required field 'details' is not provided." } });
       expect(await post({ ...valid, browserInfo: { ...browser, colorDepth: 10 } })).toMatchObject({ status: 422, body: { message: expect.stringContaining('colorDepth') } });
       expect(await post({ ...valid, origin: 'https://shop.example/' })).toMatchObject({ status: 422, body: { message: expect.stringContaining('origin') } });
       expect(await post({ ...valid, shopperIP: 'localhost' })).toMatchObject({ status: 422, body: { message: expect.stringContaining('shopperIP') } });

@@ -2,10 +2,14 @@
  * Adyen's structure check, as the fake applies it to every request body: a field the model does not
  * have, or a value of the wrong JSON type, is refused before anything else with `400`, errorCode `702`,
  * "Structure of <Model> contains the following unknown fields: [<field>]" — the answer Adyen gives
- * (seen in Adyen/adyen-magento2#3045, Adyen/adyen-web#1978). The models are the API library's own
- * Checkout v72 typings (generated from CheckoutService-v72.json), read through `getAttributeTypeMap()`,
- * so the fake knows exactly the fields Adyen's published specification has.
+ * (seen in Adyen/adyen-magento2#3045, Adyen/adyen-web#1978); a required field left out is found by
+ * `missingField`. The models are the API library's own Checkout v72 typings (generated from
+ * CheckoutService-v72.json): the fields through `getAttributeTypeMap()`, which of them are required from
+ * the declarations (a field without `?`), so the fake knows exactly what Adyen's published specification has.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import adyen from '@adyen/api-library';
 
 interface Attribute {
@@ -77,6 +81,38 @@ function problem(value: unknown, type: string, path: string): string | null {
   const model = union ? union(value) : base;
   if (!model) return `${path} is of a type this fake does not serve`;
   return structureProblem(value, model, path);
+}
+
+const typings = join(dirname(createRequire(import.meta.url).resolve('@adyen/api-library')), 'typings', 'checkout');
+const requiredCache = new Map<string, readonly string[]>();
+
+/** The fields the model declares without `?` (required in CheckoutService v72). */
+function requiredFields(modelName: string): readonly string[] {
+  let fields = requiredCache.get(modelName);
+  if (!fields) {
+    const file = join(typings, `${modelName[0]?.toLowerCase()}${modelName.slice(1)}.d.ts`);
+    fields = [...readFileSync(file, 'utf8').matchAll(/^\s+"(\w+)": /gm)].map((match) => match[1] ?? '');
+    requiredCache.set(modelName, fields);
+  }
+  return fields;
+}
+
+/** The path of the first required field `body` leaves out (`reference`, `browserInfo.language`), or null. */
+export function missingField(body: Record<string, unknown>, modelName: string, path = ''): string | null {
+  const model = modelOf(modelName);
+  if (!model) return null;
+  for (const field of requiredFields(modelName)) {
+    if (body[field] === undefined || body[field] === null) return `${path}${field}`;
+  }
+  for (const attribute of model.getAttributeTypeMap()) {
+    const value = body[attribute.baseName];
+    if (!isRecord(value)) continue;
+    const base = attribute.type.replace(/ \| null$/, '');
+    const nested = UNIONS[base]?.(value) ?? base;
+    const found = missingField(value, nested, `${path}${attribute.baseName}.`);
+    if (found) return found;
+  }
+  return null;
 }
 
 /** The first structure problem of `body` as an instance of the Checkout model `modelName`, or null. */

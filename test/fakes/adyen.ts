@@ -12,7 +12,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import adyen from '@adyen/api-library';
 import { isIP } from 'node:net';
 import type { RecordedRequest } from '../contract/gateway-contract';
-import { structureProblem } from './adyen-structure';
+import { missingField, structureProblem } from './adyen-structure';
 
 export interface FakeCard {
   readonly brand: string;
@@ -120,8 +120,18 @@ const MODEL_OF: readonly (readonly [RegExp, string])[] = [
   [/^\/v72\/payments\/[^/]+\/reversals$/, 'PaymentReversalRequest'],
 ];
 
-/** BrowserInfo's required fields (all but `javaScriptEnabled`) and the colour depths it accepts. */
-const BROWSER_FIELDS = ['acceptHeader', 'colorDepth', 'javaEnabled', 'language', 'screenHeight', 'screenWidth', 'timeZoneOffset', 'userAgent'];
+/**
+ * A required field left out, as Adyen answers it (docs.adyen.com/development-resources/error-codes):
+ * 130 "Reference Missing"; 15_002 for a 3-D Secure 2 browser field ("Required field language missing for
+ * device channel browser", Adyen/adyen-magento#1057); 158 "Required field '…' is not provided" otherwise.
+ */
+function missingAnswer(path: string): Answer {
+  if (path === 'reference') return error(422, '130', 'Required field reference is not provided');
+  if (path.startsWith('browserInfo.')) return error(422, '15_002', `Required field ${path.slice('browserInfo.'.length)} missing for device channel browser`);
+  return error(422, '158', `Required field '${path}' is not provided.`);
+}
+
+/** The colour depths BrowserInfo accepts. */
 const COLOR_DEPTHS = [1, 4, 8, 15, 16, 24, 30, 32, 48];
 
 /**
@@ -140,11 +150,8 @@ function buyerProblem(body: Record<string, unknown>): string | null {
     }
     if (!parsed || parsed.origin !== origin || origin.length > 80) return `origin must be an origin without a path, at most 80 characters: ${origin}`;
   }
-  if (isRecord(body.browserInfo)) {
-    const info = body.browserInfo;
-    const missing = BROWSER_FIELDS.find((field) => info[field] === undefined);
-    if (missing) return `Required field browserInfo.${missing} is not provided`;
-    if (!COLOR_DEPTHS.includes(info.colorDepth as number)) return `browserInfo.colorDepth must be one of ${COLOR_DEPTHS.join(', ')}`;
+  if (isRecord(body.browserInfo) && !COLOR_DEPTHS.includes(body.browserInfo.colorDepth as number)) {
+    return `browserInfo.colorDepth must be one of ${COLOR_DEPTHS.join(', ')}`;
   }
   if (body.shopperIP !== undefined && isIP(String(body.shopperIP)) === 0) return `shopperIP is not an IP address: ${String(body.shopperIP)}`;
   if (body.shopperEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(String(body.shopperEmail))) return 'shopperEmail is not a valid email address';
@@ -365,8 +372,12 @@ export class FakeAdyen {
 
   private route(path: string, body: Record<string, unknown>): Answer {
     const model = MODEL_OF.find(([pattern]) => pattern.test(path))?.[1];
-    const structure = model ? structureProblem(body, model) : null;
-    if (structure) return error(400, '702', structure);
+    if (model) {
+      const structure = structureProblem(body, model);
+      if (structure) return error(400, '702', structure);
+      const missing = missingField(body, model);
+      if (missing) return missingAnswer(missing);
+    }
     if (body.merchantAccount !== this.options.merchantAccount && path !== '/v72/payments/details') {
       return error(403, '901', 'Invalid Merchant Account', 'security');
     }
@@ -384,9 +395,9 @@ export class FakeAdyen {
   private createPayment(body: Record<string, unknown>): Answer {
     const amount = amountOf(body);
     if (!amount) return error(422, '137', 'Invalid amount specified');
-    if (typeof body.reference !== 'string' || body.reference === '') return error(422, '130', 'Required field reference is not provided');
-    // Required by CheckoutService v72's PaymentRequest schema.
-    if (typeof body.returnUrl !== 'string' || body.returnUrl === '') return error(422, '130', 'Required field returnUrl is not provided');
+    // Present (checked with every required field above), but empty.
+    if (body.reference === '') return missingAnswer('reference');
+    if (body.returnUrl === '') return missingAnswer('returnUrl');
     const paymentMethod = isRecord(body.paymentMethod) ? body.paymentMethod : {};
     const id = paymentMethod.storedPaymentMethodId;
     // Checkout v72's field validations (docs.adyen.com "Upgrade to Checkout API v72"; shorter
@@ -405,7 +416,7 @@ export class FakeAdyen {
     const additionalData = isRecord(body.additionalData) ? body.additionalData : {};
     const payment: FakePayment = {
       pspReference: pspReference(),
-      reference: body.reference,
+      reference: String(body.reference),
       amount: amount.value,
       currency: amount.currency,
       card: method.card,
