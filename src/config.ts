@@ -1,5 +1,6 @@
 /** Configuration, read and checked once at start from the environment (API.md "Running"). */
 import path from 'node:path';
+import { REAL_GATEWAYS, type RealGatewayName } from './core/gateways';
 import type { SandboxFaultSettings } from './gateways/sandbox/faults';
 import { DEFAULT_RATE_LIMITS, parseRateLimit, RATE_LIMIT_VARIABLES, type RateLimits } from './http/rate-limit';
 
@@ -31,7 +32,7 @@ export interface Config {
   /** PostgreSQL connections per process (`PLUSONE_DB_POOL_SIZE`); see docs/scaling.md for sizing. */
   readonly databasePoolSize: number;
   /** PSP API base URLs replacing the SDKs' own hosts (`PLUSONE_STRIPE_API_BASE`, …): mocks and fakes. */
-  readonly gatewayEndpoints: Partial<Record<'stripe' | 'braintree' | 'adyen', string>>;
+  readonly gatewayEndpoints: Partial<Record<RealGatewayName, string>>;
   /** `PLUSONE_STRIPE_JS_URL`: Stripe.js for the buyer's page (a fake's, in tests); null: Stripe's own. */
   readonly stripeJsUrl: string | null;
   /** `PLUSONE_ALLOW_PRIVATE_WEBHOOKS=1`: webhooks may go to loopback and private addresses (development, tests). */
@@ -73,7 +74,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const secretKey = env.PLUSONE_SECRET_KEY?.trim() || null;
   if (secretKey !== null && secretKey.length < 32) throw new ConfigError('PLUSONE_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
   const gatewayEndpoints: Config['gatewayEndpoints'] = {};
-  for (const name of ['stripe', 'braintree', 'adyen'] as const) {
+  for (const name of REAL_GATEWAYS) {
     const value = env[`PLUSONE_${name.toUpperCase()}_API_BASE`]?.trim();
     if (!value) continue;
     if (!URL.canParse(value)) throw new ConfigError(`PLUSONE_${name.toUpperCase()}_API_BASE must be a URL`);

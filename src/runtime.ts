@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { createEngineCaches } from './engine/caches';
-import { randomIds, systemClock, type Clock, type IdGenerator } from './engine/context';
+import { randomIds, systemClock, type Clock, type IdGenerator } from './core/clock';
 import { faultsFromEnv, noFaults, type Faults, type UpsellContext } from './engine/upsells';
 import type { ResolveHost } from './core/outbound-url';
 import { SecretBox } from './core/secret-box';

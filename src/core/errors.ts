@@ -21,7 +21,6 @@ export const ERROR_CODES = [
   'idempotency_key_reused',
   'idempotency_in_progress',
   'gateway_mismatch',
-  'gateway_unavailable',
   'gateway_not_configured',
   'webhook_signature_invalid',
   'idempotency_key_required',

@@ -15,7 +15,7 @@ import { DomainError } from '../core/errors';
 import { canonicalJson } from '../core/json';
 import { message } from '../core/messages';
 import type { AuthorizeRequest, AuthorizeResult, BuyerContext, DeclineCode, LookupResult, PaymentGateway } from '../gateways/contract';
-import type { GatewayName } from './settings';
+import type { GatewayName } from '../core/gateways';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
 import type { CheckoutSession } from './checkout';

@@ -6,7 +6,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../store/database';
 import type { ShopRow } from '../store/schema';
-import type { CheckoutOffer, DecidedOffer } from './decisions';
+import type { CheckoutOffer, DecidedOffer } from '../core/decisions';
 import { OfferCache, SHOPS_CHANNEL, type OfferCacheOptions } from './offer-cache';
 
 /** A bounded map whose entries expire after `ttlMs` of real (monotonic) time. */

@@ -8,8 +8,9 @@ import type { Db } from '../store/database';
 import type { UpsellRow } from '../store/schema';
 import { buyerUpsell, checkoutStatusOf, orderProgress, type CheckoutStatus } from './buyer-state';
 import type { CachedSession, EngineCaches } from './caches';
-import { hashSecret, type EngineContext } from './context';
-import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from './decisions';
+import { hashSecret } from '../core/clock';
+import type { EngineContext } from './context';
+import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from '../core/decisions';
 import { liveStock } from './offer-cache';
 
 export interface CheckoutSession {

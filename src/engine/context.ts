@@ -1,42 +1,10 @@
 /**
  * What every use case receives: the database, the clock and the id generator. Passed in from the
- * composition root (`http/app.ts`), so tests inject a fake clock instead of sleeping through windows.
+ * composition root (`runtime.ts`); the clock and ids are `core/clock`'s.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import type { Clock, IdGenerator } from '../core/clock';
 import type { Db } from '../store/database';
 import type { EngineCaches } from './caches';
-
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
-
-export interface IdGenerator {
-  /** A prefixed random id: `ord_…`, `off_…`. */
-  id(prefix: string): string;
-  /** A high-entropy secret: `sk_…`, `ps_…`. Only its hash is stored. */
-  secret(prefix: string): string;
-}
-
-const ID_ALPHABET = '0123456789abcdefghijklmnopqrstuvwxyz';
-
-function randomText(length: number): string {
-  const bytes = randomBytes(length);
-  let text = '';
-  for (const byte of bytes) text += ID_ALPHABET[byte % ID_ALPHABET.length];
-  return text;
-}
-
-export const randomIds: IdGenerator = {
-  id: (prefix) => `${prefix}_${randomText(20)}`,
-  secret: (prefix) => `${prefix}_${randomBytes(32).toString('base64url')}`,
-};
-
-/** SHA-256 of a high-entropy secret; keys and session tokens are stored and looked up only by this. */
-export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret).digest('hex');
-}
 
 export interface EngineContext {
   readonly db: Db;

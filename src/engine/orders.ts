@@ -7,32 +7,18 @@ import { analyticsColumns, applyExperiment, type ExperimentAssignment } from '..
 import { DomainError, notFound } from '../core/errors';
 import { decimalFromJson, decimalToString, isCurrency, trimDecimalText, type Decimal } from '../core/money';
 import { isUniqueViolation } from '../store/database';
-import { CREDENTIALS, isRealGateway } from '../gateways/index';
+import { isRealGateway } from '../core/gateways';
+import { CREDENTIALS } from '../gateways/index';
 import { decide, decideCompiled, type OfferEvaluation, type OrderFacts } from '../core/offers';
 import type { Db } from '../store/database';
 import type { OrderLineRow, OrderRow, StoredOrderFacts } from '../store/schema';
-import { hashSecret, type EngineContext } from './context';
-import { presentDecision, toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from './decisions';
+import { hashSecret } from '../core/clock';
+import type { EngineContext } from './context';
+import type { OrderCustomer, OrderPayment } from '../core/orders';
+import { presentDecision, toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from '../core/decisions';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency';
 import { liveStock, loadShopOffers } from './offer-cache';
 import { getShop } from './shops';
-
-export interface OrderCustomer {
-  id?: string;
-  email?: string;
-  country?: string;
-  tags?: string[];
-  orderCount?: number;
-}
-
-/** PSP references only: never a card number, CVV or expiry. */
-export interface OrderPayment {
-  gateway: string;
-  customerRef?: string;
-  paymentMethodRef: string;
-  brand?: string;
-  last4?: string;
-}
 
 export interface OrderLineInput {
   productId: string;

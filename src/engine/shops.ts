@@ -1,12 +1,14 @@
 /** Shops, their secret keys and settings. Keys are returned once at creation and stored only as hashes. */
 import { DomainError, notFound } from '../core/errors';
 import { checkOutboundUrl, type OutboundPolicy } from '../core/outbound-url';
-import { AVAILABLE_GATEWAYS, isRealGateway, type CredentialsUpdate } from '../gateways/index';
+import { isRealGateway } from '../core/gateways';
+import type { CredentialsUpdate } from '../gateways/index';
 import type { Db } from '../store/database';
 import type { GatewayCredentialsView, ShopRow } from '../store/schema';
 import { announceShopChange } from './caches';
-import { hashSecret, type EngineContext } from './context';
-import { DEFAULT_SETTINGS, mergeSettings, type ShopSettings } from './settings';
+import { hashSecret } from '../core/clock';
+import type { EngineContext } from './context';
+import { DEFAULT_SETTINGS, mergeSettings, type ShopSettings } from '../core/settings';
 import type { UpsellContext } from './upsells';
 
 export interface ShopView {
@@ -37,9 +39,6 @@ function validSettings(outbound: OutboundPolicy, current: ShopSettings, update: 
     if (!URL.canParse(origin) || !/^https?:$/.test(new URL(origin).protocol)) {
       throw new DomainError('invalid_request', `allowedOrigins: ${origin} is not an http(s) origin`);
     }
-  }
-  if (update.gateway && !AVAILABLE_GATEWAYS.includes(update.gateway)) {
-    throw new DomainError('gateway_unavailable', `No ${update.gateway} adapter is available in this version of Plusone; use ${AVAILABLE_GATEWAYS.join(', ')}`);
   }
   if (update.webhookUrl) {
     const check = checkOutboundUrl(update.webhookUrl, outbound);

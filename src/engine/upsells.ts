@@ -16,7 +16,7 @@ import type { Database, UpsellEventsTable, UpsellRow, UpsellsTable } from '../st
 import type { EngineContext } from './context';
 import { getOrder } from './orders';
 import { shopSettings } from './shops';
-import type { GatewayName } from './settings';
+import type { GatewayName } from '../core/gateways';
 
 type Trx = Transaction<Database>;
 

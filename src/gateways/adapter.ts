@@ -8,7 +8,9 @@
  */
 import type { PaymentGateway } from './contract';
 
-export type RealGatewayName = 'stripe' | 'braintree' | 'adyen';
+import type { RealGatewayName } from '../core/gateways';
+
+export type { RealGatewayName };
 
 export interface AdapterOptions {
   /**

@@ -5,17 +5,14 @@
  */
 import { DomainError } from '../core/errors';
 import type { SecretBox } from '../core/secret-box';
-import type { GatewayName } from '../engine/settings';
+import { isRealGateway, type GatewayName, type RealGatewayName } from '../core/gateways';
 import type { Db } from '../store/database';
 import type { GatewayCredentialsView } from '../store/schema';
-import type { CredentialsModule, GatewayAdapter, GatewayNotification, RealGatewayName } from './adapter';
+import type { CredentialsModule, GatewayAdapter, GatewayNotification } from './adapter';
 import { adyenCredentials } from './adyen/credentials';
 import { braintreeCredentials } from './braintree/credentials';
 import type { PaymentGateway } from './contract';
 import { stripeCredentials } from './stripe/credentials';
-
-/** Every gateway has an adapter; a real one also needs the shop's credentials before it can be selected. */
-export const AVAILABLE_GATEWAYS: readonly GatewayName[] = ['sandbox', 'stripe', 'braintree', 'adyen'];
 
 /** Credentials handling per PSP, without its SDK (the adapters spread the same objects). */
 export const CREDENTIALS: Readonly<Record<RealGatewayName, CredentialsModule<unknown>>> = {
@@ -45,10 +42,6 @@ export function loadAdapter(name: RealGatewayName): Promise<GatewayAdapter<unkno
     adapter.catch(() => loaded.delete(name));
   }
   return adapter;
-}
-
-export function isRealGateway(name: string): name is RealGatewayName {
-  return Object.hasOwn(CREDENTIALS, name);
 }
 
 /** Credentials as a settings update carries them: per gateway, new fields, or null to remove them. */

@@ -14,7 +14,6 @@ const STATUS: Record<ErrorCode, number> = {
   card_data_rejected: 400,
   variant_not_found: 400,
   gateway_mismatch: 400,
-  gateway_unavailable: 400,
   gateway_not_configured: 400,
   webhook_signature_invalid: 400,
   idempotency_key_required: 400,

@@ -4,7 +4,8 @@
  * field); checkout bodies are lenient (unknown fields are ignored, prices are never read from them).
  */
 import { Type, type Static, type TProperties } from 'typebox';
-import { CAPTURE_MODES, GATEWAYS, ORDER_STRATEGIES } from '../engine/settings';
+import { GATEWAYS } from '../core/gateways';
+import { CAPTURE_MODES, ORDER_STRATEGIES } from '../core/settings';
 
 /** Largest amount accepted, in minor units (far below 2^53, so sums of amounts stay exact). */
 export const MAX_AMOUNT = 999_999_999_999;

@@ -1,7 +1,7 @@
 /** The built-in order store's two strategies (see `contract.ts`). */
 import { sql, type Transaction } from 'kysely';
-import type { IdGenerator } from '../engine/context';
-import type { OrderStrategy } from '../engine/settings';
+import type { IdGenerator } from '../core/clock';
+import type { OrderStrategy } from '../core/settings';
 import type { Database } from '../store/schema';
 import type { OrderChange, OrderSink, UpsellLine } from './contract';
 

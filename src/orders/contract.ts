@@ -14,7 +14,7 @@
  *   order cancelled) and is a no-op when there is nothing to revert.
  */
 import type { Transaction } from 'kysely';
-import type { OrderStrategy } from '../engine/settings';
+import type { OrderStrategy } from '../core/settings';
 import type { Database } from '../store/schema';
 
 export interface UpsellLine {

@@ -13,7 +13,7 @@ type Json<T> = ColumnType<T, string, string>;
 export interface ShopsTable {
   id: string;
   name: string;
-  settings: Json<import('../engine/settings').ShopSettings>;
+  settings: Json<import('../core/settings').ShopSettings>;
   webhook_secret: string;
   /** Sealed JSON `{ stripe?, braintree?, adyen? }` (core/secret-box), or null when none are set. */
   gateway_credentials: string | null;
@@ -24,7 +24,7 @@ export interface ShopsTable {
 }
 
 /** Per gateway, its credentials as the API may show them (non-secret fields, secrets as `…last4`). */
-export type GatewayCredentialsView = Partial<Record<'stripe' | 'braintree' | 'adyen', Record<string, string>>>;
+export type GatewayCredentialsView = Partial<Record<import('../core/gateways').RealGatewayName, Record<string, string>>>;
 
 /** Bumped (and NOTIFY'd) with every change to a shop's offers or catalog; see engine/offer-cache. */
 export interface OfferVersionsTable {
@@ -99,8 +99,8 @@ export interface OrdersTable {
   tax_rate: string | null;
   locale: string;
   customer_key: string | null;
-  customer: Json<import('../engine/orders').OrderCustomer>;
-  payment: Json<import('../engine/orders').OrderPayment>;
+  customer: Json<import('../core/orders').OrderCustomer>;
+  payment: Json<import('../core/orders').OrderPayment>;
   status: string;
   created_at: Timestamp;
   finalized_at: Timestamp | null;
@@ -160,7 +160,7 @@ export interface DecisionsTable {
   shop_id: string;
   order_id: string;
   offer_id: string | null;
-  offer: Json<import('../engine/decisions').DecidedOffer | null>;
+  offer: Json<import('../core/decisions').DecidedOffer | null>;
   /** The per-offer explanation as stored before the fast path; null: computed when asked. */
   evaluations: ColumnType<readonly import('../core/offers').OfferEvaluation[] | null, string | null | undefined, string | null>;
   /** The order facts the decision was made on (the order's subtotal changes with upsells). */
@@ -192,16 +192,16 @@ export interface UpsellsTable {
   amount: number;
   currency: string;
   /** The priced offer as accepted (from the stored decision, never from the client). */
-  offer: Json<import('../engine/decisions').DecidedOffer>;
-  card: Json<import('../gateways/contract').CardSummary>;
-  gateway: import('../engine/settings').GatewayName;
-  capture_mode: import('../engine/settings').CaptureMode;
-  order_strategy: import('../engine/settings').OrderStrategy;
+  offer: Json<import('../core/decisions').DecidedOffer>;
+  card: Json<import('../core/payments').CardSummary>;
+  gateway: import('../core/gateways').GatewayName;
+  capture_mode: import('../core/settings').CaptureMode;
+  order_strategy: import('../core/settings').OrderStrategy;
   undo_window_seconds: number;
   authorization_ref: string | null;
   captured_at_authorization: ColumnType<boolean, boolean | undefined, boolean>;
   undo_until: Timestamp | null;
-  action: Json<import('../gateways/contract').ThreeDSecureAction | null> | null;
+  action: Json<import('../core/payments').ThreeDSecureAction | null> | null;
   decline_code: string | null;
   decline_message: string | null;
   line_id: string | null;
@@ -212,7 +212,7 @@ export interface UpsellsTable {
    * Who clicked (page origin, browser, IP, email) for the PSP's 3-D Secure 2 and risk checks; kept only
    * while the authorization may be sent again, cleared when the upsell leaves pending/requires_action (migration 011).
    */
-  buyer: ColumnType<import('../gateways/contract').BuyerContext | null, string | null | undefined, string | null>;
+  buyer: ColumnType<import('../core/payments').BuyerContext | null, string | null | undefined, string | null>;
   /** A hold still to be released at the PSP for an upsell that will never be captured (migration 010). */
   release_due_at: Timestamp | null;
   lease_until: Timestamp | null;
@@ -265,9 +265,9 @@ export interface Database {
   upsell_events: UpsellEventsTable;
   webhook_outbox: WebhookOutboxTable;
   psp_events: PspEventsTable;
-  analytics_events: import('../analytics/tables').AnalyticsEventsTable;
-  experiments: import('../analytics/tables').ExperimentsTable;
-  analytics_daily: import('../analytics/tables').AnalyticsDailyTable;
+  analytics_events: AnalyticsEventsTable;
+  experiments: ExperimentsTable;
+  analytics_daily: AnalyticsDailyTable;
 }
 
 export type UpsellRow = Selectable<UpsellsTable>;
@@ -277,3 +277,64 @@ export type OrderRow = Selectable<OrdersTable>;
 export type OrderLineRow = Selectable<OrderLinesTable>;
 export type NewOrderLine = Insertable<OrderLinesTable>;
 export type ShopRow = Selectable<ShopsTable>;
+
+/* Analytics (migration 004). */
+
+export interface AnalyticsEventsTable {
+  shop_id: string;
+  id: Generated<string>;
+  type: import('../core/analytics').AnalyticsEventType;
+  order_id: string;
+  offer_id: string;
+  upsell_id: string | null;
+  experiment_id: string | null;
+  arm_id: string | null;
+  /** Minor units of `currency`: the offer's price for views and declines, the upsell's amount otherwise. */
+  amount: number;
+  currency: string;
+  occurred_at: Timestamp;
+}
+
+export interface ExperimentsTable {
+  shop_id: string;
+  id: string;
+  name: string;
+  offer_id: string;
+  status: import('../core/experiments').ExperimentStatus;
+  arms: Json<import('../core/experiments').ExperimentArm[]>;
+  holdout_basis_points: number;
+  settings: Json<import('../core/experiments').ExperimentSettings>;
+  winner_arm_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  ended_at: Timestamp | null;
+}
+
+/** Numeric sums come back from PostgreSQL as exact decimal text. */
+type Sum = ColumnType<string, number | string | undefined, number | string>;
+
+/** The daily rollup (see migration 004); '' in a key column means "none". */
+export interface AnalyticsDailyTable {
+  shop_id: string;
+  day: ColumnType<string, string, string>;
+  offer_id: string;
+  experiment_id: string;
+  arm_id: string;
+  currency: string;
+  slot: number;
+  orders: Sum;
+  checkout_total: Sum;
+  views: Sum;
+  accepts: Sum;
+  declines: Sum;
+  undos: Sum;
+  captures: Sum;
+  capture_failures: Sum;
+  refunds: Sum;
+  payment_declines: Sum;
+  accepted_amount: Sum;
+  captured_amount: Sum;
+  refunded_amount: Sum;
+  captured_squares: Sum;
+  refunded_squares: Sum;
+}

@@ -9,7 +9,7 @@ import { message, widgetMessages, type MessageKey } from '../core/messages';
 import { formatMoney } from '../core/money';
 import { buyerUpsell, type CheckoutStatus } from '../engine/buyer-state';
 import type { CheckoutOfferAnswer } from '../engine/checkout';
-import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from '../engine/decisions';
+import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from '../core/decisions';
 import type { UpsellRow } from '../store/schema';
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };

@@ -3,7 +3,7 @@
  * including undos, refunds, a failed capture and three currencies that are never added together.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AnalyticsEventType } from '../../src/analytics/events';
+import type { AnalyticsEventType } from '../../src/core/analytics';
 import { buildTestApp, call, createOffer, createShop, putProduct, type Shop, type TestApp } from '../support/app';
 
 let t: TestApp;

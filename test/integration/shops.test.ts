@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashSecret } from '../../src/engine/context';
+import { hashSecret } from '../../src/core/clock';
 import { ADMIN_TOKEN, buildTestApp, call, createShop, type TestApp } from '../support/app';
 
 let t: TestApp;

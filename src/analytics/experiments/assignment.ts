@@ -4,7 +4,7 @@
  * weights. The same order always lands in the same arm, on every node, with no stored state needed.
  */
 import { createHash } from 'node:crypto';
-import { HOLDOUT_ARM_ID, type ExperimentArm } from './model';
+import { HOLDOUT_ARM_ID, type ExperimentArm } from '../../core/experiments';
 
 const BASIS_POINTS = 10_000n;
 

@@ -6,7 +6,7 @@
 import { decide, type Candidate, type Decision, type OrderFacts } from '../../core/offers';
 import type { Db } from '../../store/database';
 import { armIdOf, assignArm } from './assignment';
-import type { ExperimentArm } from './model';
+import type { ExperimentArm } from '../../core/experiments';
 
 /** The experiment and arm an order was assigned to, stored on its decision (`decisions.experiment_id`, `arm_id`). */
 export interface ExperimentAssignment {

@@ -11,7 +11,7 @@ import {
   decideVerdict, differenceInterval, meanInterval, proportionInterval, revenueSample,
   type Comparison, type Interval, type Verdict,
 } from '../stats';
-import { HOLDOUT_ARM_ID } from './model';
+import { HOLDOUT_ARM_ID } from '../../core/experiments';
 import { experimentView, findExperiment, promoteArm, type ExperimentRow, type ExperimentView } from './store';
 
 /** Per arm and currency, from the daily rollup; sums arrive as exact decimal text. */

@@ -5,8 +5,8 @@ import { decimalFromJson } from '../../core/money';
 import type { EngineContext } from '../../engine/context';
 import { changeOffers } from '../../engine/offers';
 import { isUniqueViolation, type Db } from '../../store/database';
-import type { ExperimentsTable } from '../tables';
-import { DEFAULT_EXPERIMENT_SETTINGS, HOLDOUT_ARM_ID, type ExperimentArm, type ExperimentSettings, type ExperimentStatus } from './model';
+import type { ExperimentsTable } from '../../store/schema';
+import { DEFAULT_EXPERIMENT_SETTINGS, HOLDOUT_ARM_ID, type ExperimentArm, type ExperimentSettings, type ExperimentStatus } from '../../core/experiments';
 
 export interface ExperimentInput {
   name?: string;

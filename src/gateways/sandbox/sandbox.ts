@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { isCurrency } from '../../core/money';
-import { randomIds, systemClock, type Clock, type IdGenerator } from '../../engine/context';
+import { randomIds, systemClock, type Clock, type IdGenerator } from '../../core/clock';
 import type { Db } from '../../store/database';
 import type { Database } from '../../store/schema';
 import type {

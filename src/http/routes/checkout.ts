@@ -5,7 +5,7 @@ import { DomainError } from '../../core/errors';
 import type { ActionDetails, BrowserInfo } from '../../gateways/contract';
 import { acceptOffer, type ClickContext } from '../../engine/accept';
 import { checkoutOfferAnswer, type CheckoutSession } from '../../engine/checkout';
-import type { CheckoutOffer } from '../../engine/decisions';
+import type { CheckoutOffer } from '../../core/decisions';
 import type { UpsellContext } from '../../engine/upsells';
 import { checkoutUpsellStatus, completeAction, declineOffer, undoUpsell } from '../../engine/undo';
 import { renderCheckoutFragment } from '../../web/fragment';

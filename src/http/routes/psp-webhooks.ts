@@ -9,12 +9,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError, notFound } from '../../core/errors';
 import type { UpsellContext } from '../../engine/upsells';
-import { WebhookVerificationError, type RealGatewayName } from '../../gateways/adapter';
+import { REAL_GATEWAYS, type RealGatewayName } from '../../core/gateways';
+import { WebhookVerificationError } from '../../gateways/adapter';
 import { handleNotifications } from '../../worker/notifications';
 import type { WorkerObserver } from '../../worker/observer';
 
 const Params = Type.Object({
-  gateway: Type.Union([Type.Literal('stripe'), Type.Literal('braintree'), Type.Literal('adyen')]),
+  gateway: Type.Union(REAL_GATEWAYS.map((name) => Type.Literal(name))),
   shopId: Type.String({ pattern: '^[A-Za-z0-9_]{1,100}$' }),
 });
 

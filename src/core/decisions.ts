@@ -2,8 +2,8 @@
  * The decision as stored and shown: the chosen offer priced and worded for the buyer (`DecidedOffer`),
  * kept with the order so the confirmation page reads it by key, and the per-offer explanation.
  */
-import { buttonText, cardText } from '../core/messages';
-import type { Decision } from '../core/offers';
+import { buttonText, cardText } from './messages';
+import type { Decision } from './offers';
 
 /** The priced, worded offer of a decision. `GET /v1/checkout/offer` adds the session's `expiresAt`. */
 export interface DecidedOffer {

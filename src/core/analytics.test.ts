@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { UPSELL_STATES } from '../core/upsell-state';
-import { eventForState, eventsForTransition } from './events';
+import { UPSELL_STATES } from './upsell-state';
+import { eventForState, eventsForTransition } from './analytics';
 
 describe('events › lifecycle mapping', () => {
   it('records the states analytics counts and ignores the ones in between', () => {

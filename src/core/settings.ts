@@ -1,12 +1,12 @@
 /** Shop settings (API.md "Operator"): defaults, and the merge of a partial update onto stored settings. */
 
+import type { GatewayName } from './gateways';
+
 export const CAPTURE_MODES = ['after_window', 'immediate'] as const;
 export const ORDER_STRATEGIES = ['update_original', 'linked_order'] as const;
-export const GATEWAYS = ['sandbox', 'stripe', 'braintree', 'adyen'] as const;
 
 export type CaptureMode = (typeof CAPTURE_MODES)[number];
 export type OrderStrategy = (typeof ORDER_STRATEGIES)[number];
-export type GatewayName = (typeof GATEWAYS)[number];
 
 export interface ShopSettings {
   /** How long after authorization the buyer can undo; the capture happens after it. */

@@ -1,0 +1,201 @@
+/**
+ * The layout's rules, enforced: every import in `src/` (type-only and inline `import('…')` types too)
+ * points down the layers below, and no import circle exists. `docs/architecture.md` draws the same arrows.
+ *
+ *   core                                     → nothing
+ *   store                                    → core
+ *   gateways, orders, analytics              → core, store
+ *   engine                                   → core, store, gateways, orders, analytics
+ *   http, worker                             → core, engine
+ *   web                                      → core
+ *   runtime.ts, cli.ts, config.ts (the root) → anything
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const SRC = resolve(import.meta.dirname, '../../src');
+
+const ALLOWED: Record<string, readonly string[]> = {
+  core: [],
+  store: ['core'],
+  gateways: ['core', 'store'],
+  orders: ['core', 'store'],
+  analytics: ['core', 'store'],
+  engine: ['core', 'store', 'gateways', 'orders', 'analytics'],
+  http: ['core', 'engine'],
+  worker: ['core', 'engine'],
+  web: ['core'],
+};
+const ROOT_FILES = new Set(['runtime.ts', 'cli.ts', 'config.ts']);
+
+/**
+ * Arrows the layout still has while issue #13 moves the code (each one to be removed, never added to):
+ * the test fails on a new forbidden arrow, and on a listed one that is gone, so the list only shrinks.
+ */
+const NOT_YET: readonly string[] = [
+  "analytics/experiments/report.ts -> engine/context.ts",
+  "analytics/experiments/store.ts -> engine/context.ts",
+  "analytics/experiments/store.ts -> engine/offers.ts",
+  "gateways/sandbox/card-field.ts -> web/fragment.ts",
+  "gateways/sandbox/card-field.ts -> web/security-headers.ts",
+  "gateways/sandbox/challenge.ts -> http/screen.ts",
+  "gateways/sandbox/challenge.ts -> web/fragment.ts",
+  "gateways/sandbox/challenge.ts -> web/security-headers.ts",
+  "http/app.ts -> analytics/events.ts",
+  "http/app.ts -> gateways/sandbox/challenge.ts",
+  "http/app.ts -> gateways/sandbox/sandbox.ts",
+  "http/app.ts -> web/api-client.ts",
+  "http/app.ts -> web/demo-seed.ts",
+  "http/app.ts -> web/demo/routes.ts",
+  "http/app.ts -> web/landing.ts",
+  "http/app.ts -> web/security-headers.ts",
+  "http/app.ts -> web/widget/routes.ts",
+  "http/metrics.ts -> gateways/sandbox/faults.ts",
+  "http/metrics.ts -> worker/observer.ts",
+  "http/routes/analytics.ts -> analytics/events.ts",
+  "http/routes/analytics.ts -> analytics/metrics.ts",
+  "http/routes/checkout.ts -> gateways/contract.ts",
+  "http/routes/checkout.ts -> web/fragment.ts",
+  "http/routes/experiments.ts -> analytics/events.ts",
+  "http/routes/experiments.ts -> analytics/experiments/report.ts",
+  "http/routes/experiments.ts -> analytics/experiments/store.ts",
+  "http/routes/psp-webhooks.ts -> gateways/adapter.ts",
+  "http/routes/psp-webhooks.ts -> worker/notifications.ts",
+  "http/routes/psp-webhooks.ts -> worker/observer.ts",
+  "web/demo-seed.ts -> engine/catalog.ts",
+  "web/demo-seed.ts -> engine/context.ts",
+  "web/demo-seed.ts -> engine/offers.ts",
+  "web/demo-seed.ts -> engine/shops.ts",
+  "web/demo-seed.ts -> engine/upsells.ts",
+  "web/demo/pages.ts -> gateways/sandbox/card-field.ts",
+  "web/demo/routes.ts -> gateways/sandbox/card-field.ts",
+  "web/demo/routes.ts -> http/errors.ts",
+  "web/fragment.ts -> engine/buyer-state.ts",
+  "web/fragment.ts -> engine/checkout.ts",
+  "web/fragment.ts -> store/schema.ts",
+  "worker/backoff.ts -> store/schema.ts",
+  "worker/finalizer.ts -> gateways/contract.ts",
+  "worker/finalizer.ts -> store/schema.ts",
+  "worker/index.ts -> analytics/experiments/report.ts",
+  "worker/notifications.ts -> gateways/adapter.ts",
+  "worker/notifications.ts -> gateways/contract.ts",
+  "worker/notifications.ts -> store/schema.ts",
+  "worker/reconcile.ts -> gateways/contract.ts",
+  "worker/reconcile.ts -> store/schema.ts",
+];
+
+/** Import circles still there (as sorted member lists), on the same terms. */
+const CIRCLES_NOT_YET: readonly string[] = [
+  "engine/accept.ts engine/buyer-state.ts engine/checkout.ts",
+  "engine/caches.ts engine/context.ts engine/offer-cache.ts engine/offers.ts",
+  "engine/orders.ts engine/shops.ts engine/upsells.ts",
+];
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return sourceFiles(path);
+    return name.endsWith('.ts') && !name.endsWith('.test.ts') ? [path] : [];
+  });
+}
+
+const SPECIFIER = /(?:\bfrom\s*|\bimport\s*\(\s*|^\s*import\s+)'([^']+)'/gm;
+
+function resolveImport(from: string, specifier: string): string | null {
+  if (!specifier.startsWith('.')) return null;
+  const base = resolve(dirname(from), specifier);
+  for (const candidate of [`${base}.ts`, join(base, 'index.ts'), base]) {
+    try {
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not this one
+    }
+  }
+  throw new Error(`${relative(SRC, from)} imports ${specifier}, which does not resolve`);
+}
+
+function importGraph(): Map<string, Set<string>> {
+  const graph = new Map<string, Set<string>>();
+  for (const file of sourceFiles(SRC)) {
+    const targets = new Set<string>();
+    for (const match of readFileSync(file, 'utf8').matchAll(SPECIFIER)) {
+      const target = resolveImport(file, match[1] ?? '');
+      if (target) targets.add(relative(SRC, target));
+    }
+    graph.set(relative(SRC, file), targets);
+  }
+  return graph;
+}
+
+function layerOf(file: string): string {
+  if (ROOT_FILES.has(file)) return 'root';
+  const layer = file.split('/')[0] ?? '';
+  if (!(layer in ALLOWED)) throw new Error(`${file} is in no layer: add its folder to ALLOWED and to docs/architecture.md`);
+  return layer;
+}
+
+function forbiddenArrows(graph: Map<string, Set<string>>): string[] {
+  const arrows: string[] = [];
+  for (const [file, targets] of graph) {
+    const from = layerOf(file);
+    if (from === 'root') continue;
+    for (const target of targets) {
+      const to = layerOf(target);
+      if (to !== from && !ALLOWED[from]?.includes(to)) arrows.push(`${file} -> ${target}`);
+    }
+  }
+  return arrows.sort();
+}
+
+/** Strongly connected components of more than one file (Tarjan). */
+function circles(graph: Map<string, Set<string>>): string[] {
+  let counter = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const found: string[] = [];
+  const visit = (node: string): void => {
+    index.set(node, counter);
+    low.set(node, counter);
+    counter += 1;
+    stack.push(node);
+    onStack.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (!index.has(next)) {
+        visit(next);
+        low.set(node, Math.min(low.get(node) ?? 0, low.get(next) ?? 0));
+      } else if (onStack.has(next)) {
+        low.set(node, Math.min(low.get(node) ?? 0, index.get(next) ?? 0));
+      }
+    }
+    if (low.get(node) !== index.get(node)) return;
+    const members: string[] = [];
+    for (let member = stack.pop(); member !== undefined; member = stack.pop()) {
+      onStack.delete(member);
+      members.push(member);
+      if (member === node) break;
+    }
+    if (members.length > 1) found.push(members.sort().join(' '));
+  };
+  for (const node of graph.keys()) if (!index.has(node)) visit(node);
+  return found.sort();
+}
+
+describe('the layout', () => {
+  const graph = importGraph();
+
+  it('has every import point down the layers', () => {
+    expect(forbiddenArrows(graph)).toEqual([...NOT_YET].sort());
+  });
+
+  it('has no import circle', () => {
+    expect(circles(graph)).toEqual([...CIRCLES_NOT_YET].sort());
+  });
+
+  it('reads inline import() types and re-exports as imports', () => {
+    expect(graph.get('store/schema.ts')?.size).toBeGreaterThan(0);
+    for (const targets of graph.values()) for (const target of targets) expect(graph.has(target), target).toBe(true);
+  });
+});
