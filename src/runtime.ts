@@ -12,7 +12,7 @@ import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { createEngineCaches } from './engine/caches';
 import { randomIds, systemClock, type Clock, type IdGenerator } from './core/clock';
-import { faultsFromEnv, noFaults, type Faults, type UpsellContext } from './engine/upsells';
+import { faultsFromEnv, noFaults, type Faults, type UpsellContext } from './engine/context';
 import type { ResolveHost } from './core/outbound-url';
 import { SecretBox } from './core/secret-box';
 import { createGateways, type GatewayOptions } from './gateways/index';

@@ -18,23 +18,13 @@ import type { AuthorizeRequest, AuthorizeResult, BuyerContext, DeclineCode, Look
 import type { GatewayName } from '../core/gateways';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
+import { checkoutUpsell, type CheckoutUpsell } from './buyer-state';
 import type { CheckoutSession } from './checkout';
 import { stillAvailable } from './checkout';
 import { requestHash } from './idempotency';
 import { shopSettings } from './shops';
-import {
-  appendEvent, eventValues, gatewayFor, offerClosed, upsellView, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
-  type Actor, type AfterChange, type UpsellContext,
-} from './upsells';
-
-export interface CheckoutUpsell {
-  id: string;
-  state: UpsellRow['state'];
-  amount: number;
-  currency: string;
-  card: { brand: string | null; last4: string | null };
-  undoUntil: string | null;
-}
+import { appendEvent, eventValues, gatewayFor, offerClosed, upsellView, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell, type Actor, type AfterChange } from './upsells';
+import { type UpsellContext } from './context';
 
 export type AcceptBody =
   | { status: 'accepted'; upsell: CheckoutUpsell }
@@ -52,12 +42,6 @@ const ACCEPT_SCOPE = 'accept';
 /** The kind words for a decline, in the buyer's language. */
 function declineMessage(code: DeclineCode, locale: string): string {
   return message(locale, `declined_${code}`);
-}
-
-/** The buyer's view of an upsell: the merchant's view without order, line and decline internals. */
-export function checkoutUpsell(row: UpsellRow): CheckoutUpsell {
-  const { id, state, amount, currency, card, undoUntil } = upsellView(row);
-  return { id, state, amount, currency, card, undoUntil };
 }
 
 /** The answer an accept gives for an upsell in its current state (also for a second click). */

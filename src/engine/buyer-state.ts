@@ -7,7 +7,7 @@
 import type { UpsellState } from '../core/upsell-state';
 import type { Db } from '../store/database';
 import type { UpsellRow } from '../store/schema';
-import { checkoutUpsell, type CheckoutUpsell } from './accept';
+import { upsellView } from './upsells';
 
 /**
  * `open`: the offer can be accepted; `none`: there is no offer; `dismissed`: the buyer said "No thanks";
@@ -41,6 +41,21 @@ export function checkoutStatusOf(state: UpsellState): CheckoutStatus {
       return exhaustive;
     }
   }
+}
+
+export interface CheckoutUpsell {
+  id: string;
+  state: UpsellRow['state'];
+  amount: number;
+  currency: string;
+  card: { brand: string | null; last4: string | null };
+  undoUntil: string | null;
+}
+
+/** The buyer's view of an upsell: the merchant's view without order, line and decline internals. */
+export function checkoutUpsell(row: UpsellRow): CheckoutUpsell {
+  const { id, state, amount, currency, card, undoUntil } = upsellView(row);
+  return { id, state, amount, currency, card, undoUntil };
 }
 
 /** The order's upsell as the buyer's page shows it. */

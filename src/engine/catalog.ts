@@ -3,7 +3,7 @@ import { DomainError, notFound } from '../core/errors';
 import { isCurrency } from '../core/money';
 import type { Db } from '../store/database';
 import type { EngineContext } from './context';
-import { bumpOffersVersion } from './offer-cache';
+import { bumpOffersVersion } from '../store/offers';
 
 export interface VariantInput {
   id: string;

@@ -19,9 +19,8 @@ import pg from 'pg';
 import { compileOffers, type Candidate, type CompiledOffers, type Offer, type OfferVariant } from '../core/offers';
 import type { Db } from '../store/database';
 import { liveExperiments, type LiveExperiment } from '../analytics/experiments/decide';
-import { loadCandidates } from './offers';
+import { loadCandidates, offersVersion, OFFERS_CHANNEL } from '../store/offers';
 
-export const OFFERS_CHANNEL = 'plusone_offers';
 /** Shop settings and secret keys changed: the payload is the shop id (see `ShopCache`). */
 export const SHOPS_CHANNEL = 'plusone_shops';
 
@@ -41,26 +40,6 @@ export interface ShopOffers {
 }
 
 
-/**
- * Bumps the shop's offers version and queues the notification; call it inside the transaction that
- * changes offers, products, variants or prices, so nodes hear of it exactly when it commits.
- */
-export async function bumpOffersVersion(trx: Db, shopId: string): Promise<number> {
-  const { rows } = await sql<{ version: string | number }>`
-    WITH bumped AS (
-      INSERT INTO offer_versions AS v (shop_id, version) VALUES (${shopId}, 1)
-      ON CONFLICT (shop_id) DO UPDATE SET version = v.version + 1
-      RETURNING shop_id, version
-    )
-    SELECT version, pg_notify(${OFFERS_CHANNEL}, shop_id || ':' || version) FROM bumped
-  `.execute(trx);
-  return Number(rows[0]?.version ?? 0);
-}
-
-export async function offersVersion(db: Db, shopId: string): Promise<number> {
-  const row = await db.selectFrom('offer_versions').select('version').where('shop_id', '=', shopId).executeTakeFirst();
-  return row?.version ?? 0;
-}
 
 /** The shop's version, live offers and live experiments from one snapshot, compiled. */
 export async function loadShopOffers(db: Db, shopId: string): Promise<ShopOffers> {

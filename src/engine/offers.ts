@@ -1,11 +1,11 @@
-/** Offers: CRUD, and loading a shop's live offers with their variants as decision candidates. */
+/** Offers: create, read, update and delete, each change bumping the shop's offers version (store/offers). */
 import { DomainError, notFound } from '../core/errors';
 import { decimalFromJson, isCurrency } from '../core/money';
 import type { ButtonCopy, Candidate, CurrencyAmount, Discount, Offer, OfferRules, OfferVariant } from '../core/offers';
 import type { Db } from '../store/database';
 import type { OfferRow } from '../store/schema';
 import type { EngineContext } from './context';
-import { bumpOffersVersion } from './offer-cache';
+import { bumpOffersVersion } from '../store/offers';
 
 export interface OfferInput {
   name: string;
@@ -231,74 +231,4 @@ export async function deleteOffer(ctx: EngineContext, shopId: string, offerId: s
     // Thrown inside the transaction: an unknown offer bumps no version (a refused request writes nothing).
     if (result.numUpdatedRows === 0n) throw notFound('Offer');
   });
-}
-
-export function toOffer(row: OfferRow): Offer {
-  return {
-    id: row.id,
-    name: row.name,
-    variantId: row.variant_id,
-    quantity: row.quantity,
-    discount: row.discount,
-    priority: row.priority,
-    active: row.active,
-    rules: row.rules,
-    buttonCopy: row.button_copy,
-    shipping: row.shipping,
-    startsAt: row.starts_at,
-    endsAt: row.ends_at,
-    createdAt: row.created_at,
-  };
-}
-
-/** Every live offer of the shop with its variant (null when gone), ready for `decide`. */
-export async function loadCandidates(db: Db, shopId: string): Promise<Candidate[]> {
-  const offers = await db
-    .selectFrom('offers')
-    .selectAll()
-    .where('shop_id', '=', shopId)
-    .where('deleted_at', 'is', null)
-    .execute();
-  if (offers.length === 0) return [];
-  // The shop's offered variants by subquery: no list of a thousand parameters to build and send.
-  const offeredVariants = db
-    .selectFrom('offers')
-    .select('offers.variant_id')
-    .where('offers.shop_id', '=', shopId)
-    .where('offers.deleted_at', 'is', null);
-  const variants = await db
-    .selectFrom('variants')
-    .innerJoin('products', (join) => join.onRef('products.shop_id', '=', 'variants.shop_id').onRef('products.id', '=', 'variants.product_id'))
-    .select([
-      'variants.id', 'variants.product_id', 'variants.title', 'variants.stock',
-      'products.title as product_title', 'products.image_url',
-    ])
-    .where('variants.shop_id', '=', shopId)
-    .where('variants.id', 'in', offeredVariants)
-    .execute();
-  const prices = await db
-    .selectFrom('variant_prices')
-    .select(['variant_id', 'currency', 'amount'])
-    .where('shop_id', '=', shopId)
-    .where('variant_id', 'in', offeredVariants)
-    .execute();
-  const pricesByVariant = new Map<string, Record<string, number>>();
-  for (const price of prices) {
-    const entry = pricesByVariant.get(price.variant_id) ?? {};
-    entry[price.currency] = price.amount;
-    pricesByVariant.set(price.variant_id, entry);
-  }
-  const byId = new Map<string, OfferVariant>();
-  for (const variant of variants) {
-    byId.set(variant.id, {
-      id: variant.id,
-      productId: variant.product_id,
-      productTitle: variant.product_title,
-      title: variant.title,
-      imageUrl: variant.image_url,
-      prices: pricesByVariant.get(variant.id) ?? {},
-      stock: variant.stock,
-    });
-  }
-  return offers.map((row) => ({ offer: toOffer(row), variant: byId.get(row.variant_id) ?? null }));
 }

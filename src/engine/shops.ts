@@ -9,7 +9,7 @@ import { announceShopChange } from './caches';
 import { hashSecret } from '../core/clock';
 import type { EngineContext } from './context';
 import { DEFAULT_SETTINGS, mergeSettings, type ShopSettings } from '../core/settings';
-import type { UpsellContext } from './upsells';
+import type { UpsellContext } from './context';
 
 export interface ShopView {
   id: string;

@@ -8,12 +8,11 @@ import { declineDecision } from '../analytics/events';
 import { DomainError, notFound } from '../core/errors';
 import type { ActionDetails, AuthorizeResult } from '../gateways/contract';
 import type { UpsellRow } from '../store/schema';
-import { answerFor, checkoutUpsell, releaseAuthorization, settleAuthorization, type AcceptAnswer, type CheckoutUpsell } from './accept';
+import { answerFor, releaseAuthorization, settleAuthorization, type AcceptAnswer } from './accept';
+import { checkoutUpsell, type CheckoutUpsell } from './buyer-state';
 import type { CheckoutSession } from './checkout';
-import {
-  appendEvent, findUpsell, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
-  type Actor, type UpsellContext,
-} from './upsells';
+import { appendEvent, findUpsell, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell, type Actor } from './upsells';
+import { type UpsellContext } from './context';
 
 export interface UndoAnswer {
   statusCode: number;

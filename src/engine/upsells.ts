@@ -7,55 +7,15 @@ import type { Insertable, Transaction, Updateable } from 'kysely';
 import { recordUpsellTransition } from '../analytics/events';
 import { DomainError, notFound } from '../core/errors';
 import { assertTransition, type UpsellState } from '../core/upsell-state';
-import type { OutboundTargets } from '../core/outbound-url';
 import type { PaymentGateway } from '../gateways/contract';
-import type { Gateways } from '../gateways/index';
-import type { OrderSinks } from '../orders/builtin';
 import type { Db } from '../store/database';
 import type { Database, UpsellEventsTable, UpsellRow, UpsellsTable } from '../store/schema';
-import type { EngineContext } from './context';
+import type { EngineContext, UpsellContext } from './context';
 import { getOrder } from './orders';
 import { shopSettings } from './shops';
 import type { GatewayName } from '../core/gateways';
 
 type Trx = Transaction<Database>;
-
-/** Crash points for fault-injection tests; a no-op in production. See `faultsFromEnv`. */
-export type FaultPoint =
-  | 'accept.after_authorize'
-  | 'accept.after_order_change'
-  | 'capture.after_claim'
-  | 'capture.after_psp'
-  | 'cancel.after_psp';
-
-export interface Faults {
-  reach(point: FaultPoint): void;
-}
-
-export const noFaults: Faults = { reach: () => undefined };
-
-/** `PLUSONE_CRASH_AT=accept.after_authorize` kills the process at that point, exactly like `kill -9`. */
-export function faultsFromEnv(env: NodeJS.ProcessEnv): Faults {
-  const crashAt = env.PLUSONE_CRASH_AT;
-  if (!crashAt) return noFaults;
-  return {
-    reach(point) {
-      if (point === crashAt) process.kill(process.pid, 'SIGKILL');
-    },
-  };
-}
-
-
-/** What the accept, undo and capture use cases need beyond the basic engine context. */
-export interface UpsellContext extends EngineContext {
-  readonly gateways: Gateways;
-  readonly orderSinks: OrderSinks;
-  /** How long a PSP call may take before its outcome counts as unknown (default 8 s). */
-  readonly gatewayTimeoutMs: number;
-  readonly faults: Faults;
-  /** Which hosts the server may call for a shop (webhooks), and how their names are resolved. */
-  readonly outbound: OutboundTargets;
-}
 
 export type Actor = 'buyer' | 'merchant' | 'worker' | 'psp' | 'system';
 

@@ -5,7 +5,7 @@
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import type { UpsellContext } from '../engine/upsells';
+import type { UpsellContext } from '../engine/context';
 import { pspWebhookRoutes } from './routes/psp-webhooks';
 import { sandboxChallengeRoutes } from '../gateways/sandbox/challenge';
 import type { SandboxGateway } from '../gateways/sandbox/sandbox';

@@ -7,7 +7,7 @@ import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { putProduct } from '../engine/catalog';
 import type { EngineContext } from '../engine/context';
-import type { UpsellContext } from '../engine/upsells';
+import type { UpsellContext } from '../engine/context';
 import { createOffer } from '../engine/offers';
 import { countShops, createShop, getShop } from '../engine/shops';
 

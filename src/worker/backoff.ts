@@ -4,7 +4,7 @@
  * and less often while every other row is served as usual.
  */
 import { sql, type Transaction } from 'kysely';
-import type { UpsellContext } from '../engine/upsells';
+import type { UpsellContext } from '../engine/context';
 import type { Database, UpsellRow } from '../store/schema';
 import { failureBackoffMs, type RowIds } from './observer';
 

@@ -6,9 +6,8 @@
  */
 import type { ModificationResult } from '../gateways/contract';
 import { releaseAuthorization } from '../engine/accept';
-import {
-  appendEvent, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell, type UpsellContext,
-} from '../engine/upsells';
+import { appendEvent, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell } from '../engine/upsells';
+import { type UpsellContext } from '../engine/context';
 import type { UpsellRow } from '../store/schema';
 import { backOffUpsell, inSavepoint, upsellIds, type Trx } from './backoff';
 import { isolate, isolateOne, silentObserver, type WorkerObserver } from './observer';

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { promoteWinners } from '../analytics/experiments/report';
-import type { UpsellContext } from '../engine/upsells';
+import type { UpsellContext } from '../engine/context';
 import { CAPTURE_BATCH, captureDue } from './finalizer';
 import { finalizeOrders } from './orders';
 import { reconcile } from './reconcile';

@@ -6,10 +6,8 @@
  * also kept on the upsell's event log.
  */
 import { settleAuthorization } from '../engine/accept';
-import {
-  appendEvent, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell,
-  type UpsellContext,
-} from '../engine/upsells';
+import { appendEvent, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell } from '../engine/upsells';
+import { type UpsellContext } from '../engine/context';
 import type { GatewayNotification } from '../gateways/adapter';
 import type { AuthorizeResult } from '../gateways/contract';
 import type { UpsellRow } from '../store/schema';

@@ -5,7 +5,8 @@
  */
 import { sql } from 'kysely';
 import { isInProgress, UPSELL_STATES, type UpsellState } from '../core/upsell-state';
-import { enqueueWebhook, type UpsellContext } from '../engine/upsells';
+import { enqueueWebhook } from '../engine/upsells';
+import { type UpsellContext } from '../engine/context';
 import { inSavepoint } from './backoff';
 import { failureBackoffMs, isolate, silentObserver, type WorkerObserver } from './observer';
 

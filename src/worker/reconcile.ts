@@ -14,7 +14,8 @@
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
 import { authorizeUpsell, recordDeclined, releaseAuthorization, settleAuthorization } from '../engine/accept';
-import { appendEvent, gatewayFor, withGatewayTimeout, withLockedUpsell, type UpsellContext } from '../engine/upsells';
+import { appendEvent, gatewayFor, withGatewayTimeout, withLockedUpsell } from '../engine/upsells';
+import { type UpsellContext } from '../engine/context';
 import { completeUndo } from '../engine/undo';
 import { releaseHold } from './finalizer';
 import type { AuthorizeResult } from '../gateways/contract';

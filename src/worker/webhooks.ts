@@ -18,7 +18,7 @@ import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { sql } from 'kysely';
 import { addressAllowed, checkOutboundUrl, classifyAddress, type OutboundTargets, type ResolveHost } from '../core/outbound-url';
-import type { UpsellContext } from '../engine/upsells';
+import type { UpsellContext } from '../engine/context';
 import { isolate, silentObserver, type WorkerObserver } from './observer';
 
 const LEASE_MS = 30_000;

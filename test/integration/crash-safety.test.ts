@@ -5,7 +5,7 @@
  * (test/process/crash.test.ts does the same with a real `kill -9` of a real server.)
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { FaultPoint, Faults } from '../../src/engine/upsells';
+import type { FaultPoint, Faults } from '../../src/engine/context';
 import { sandboxStats } from '../../src/gateways/sandbox/sandbox';
 import { buildTestApp, FakeClock, type TestApp } from '../support/app';
 import { accept, eventTypes, offerShop, orderOf, paidOrder, undo, upsellOf, type OfferShop } from '../support/upsell';

@@ -6,7 +6,7 @@ import { sql, type KyselyPlugin } from 'kysely';
 import { inject } from 'vitest';
 import type { ResolveHost } from '../../src/core/outbound-url';
 import type { Clock } from '../../src/core/clock';
-import type { Faults, UpsellContext } from '../../src/engine/upsells';
+import type { Faults, UpsellContext } from '../../src/engine/context';
 import type { PaymentGateway } from '../../src/gateways/contract';
 import type { Gateways } from '../../src/gateways/index';
 import type { SandboxGateway } from '../../src/gateways/sandbox/sandbox';

@@ -6,7 +6,7 @@ import type { ActionDetails, BrowserInfo } from '../../gateways/contract';
 import { acceptOffer, type ClickContext } from '../../engine/accept';
 import { checkoutOfferAnswer, type CheckoutSession } from '../../engine/checkout';
 import type { CheckoutOffer } from '../../core/decisions';
-import type { UpsellContext } from '../../engine/upsells';
+import type { UpsellContext } from '../../engine/context';
 import { checkoutUpsellStatus, completeAction, declineOffer, undoUpsell } from '../../engine/undo';
 import { renderCheckoutFragment } from '../../web/fragment';
 import { sessionAuth } from '../auth';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { UpsellContext } from '../../engine/upsells';
+import type { UpsellContext } from '../../engine/context';
 import { createApiKey, getShop, listApiKeys, revokeApiKey, updateShop } from '../../engine/shops';
 import { merchantAuth } from '../auth';
 import { IdParams, UpdateShopBody } from '../schemas';

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { UpsellContext } from '../../engine/upsells';
+import type { UpsellContext } from '../../engine/context';
 import { createShop } from '../../engine/shops';
 import { operatorAuth } from '../auth';
 import { CreateShopBody } from '../schemas';

@@ -8,7 +8,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError, notFound } from '../../core/errors';
-import type { UpsellContext } from '../../engine/upsells';
+import type { UpsellContext } from '../../engine/context';
 import { REAL_GATEWAYS, type RealGatewayName } from '../../core/gateways';
 import { WebhookVerificationError } from '../../gateways/adapter';
 import { handleNotifications } from '../../worker/notifications';
