@@ -54,7 +54,8 @@ describeGatewayContract('braintree', async () => {
       timeout: method('bt_slow'),
     },
     async finishAction(_ref, action, outcome) {
-      return { threeDSecureAuthenticationId: fake.authenticate(threeDSecureData(action).nonce, outcome) };
+      const { nonce, amount } = threeDSecureData(action);
+      return { threeDSecureAuthenticationId: fake.authenticate(nonce, outcome, amount) };
     },
     paymentAtPsp: async (ref) => fake.paymentView(ref),
     paymentCount: async () => fake.saleCount(),
@@ -208,6 +209,13 @@ describe('braintree › adapter', () => {
       expect(result).toEqual({ status: 'declined', code, message, ref: expect.any(String) });
     });
 
+    it('declines processing_error a sale that failed on the processing network (status failed, processor response 3000)', async () => {
+      const result = await gateway.authorize(request({ paymentMethodRef: 'bt_processor_unavailable' }));
+      expect(result).toEqual({ status: 'declined', code: 'processing_error', message: 'Processor Network Unavailable - Try Again', ref: expect.any(String) });
+      if (result.status !== 'declined' || !result.ref) throw new Error('expected a ref');
+      expect(fake.transaction(result.ref).status).toBe('failed');
+    });
+
     it('answers unknown when the sale gets a 500, and a retry finds nothing to double', async () => {
       const authorize = request();
       fake.failNext(500, /^POST \/merchants\/[^/]+\/transactions$/);
@@ -254,7 +262,7 @@ describe('braintree › adapter', () => {
       expect(await gateway.completeAction(result.ref, key('complete'))).toMatchObject({ status: 'requires_action', ref: result.ref });
       expect(await gateway.lookup({ idempotencyKey: authorize.idempotencyKey })).toMatchObject({ status: 'requires_action' });
 
-      const details = { threeDSecureAuthenticationId: fake.authenticate(data.nonce, 'succeeded') };
+      const details = { threeDSecureAuthenticationId: fake.authenticate(data.nonce, 'succeeded', data.amount) };
       const mark = fake.requests.length;
       const completed = await gateway.completeAction(result.ref, key('complete'), details);
       expect(completed).toMatchObject({ status: 'authorized', captured: false, card: { brand: 'visa', last4: '0063' } });
@@ -273,10 +281,22 @@ describe('braintree › adapter', () => {
       expect(fake.saleCount()).toBe(sales);
     });
 
+    it('declines, naming the 2099 sale, when Braintree refuses the client token the page needs', async () => {
+      const refusal = '<?xml version="1.0" encoding="UTF-8"?>\n<api-error-response><errors><client-token><errors type="array"><error><code>92807</code>'
+        + '<attribute>merchant_account_id</attribute><message>Merchant account does not exist.</message></error></errors></client-token></errors>'
+        + '<message>Merchant account does not exist.</message></api-error-response>\n';
+      fake.failNext(422, /client_token$/, refusal);
+      const result = await gateway.authorize(request({ paymentMethodRef: 'bt_3ds_required' }));
+      expect(result).toEqual({ status: 'declined', code: 'processing_error', message: 'Merchant account does not exist.', ref: expect.any(String) });
+      if (result.status !== 'declined' || !result.ref) throw new Error('expected the 2099 transaction');
+      expect(fake.transaction(result.ref)).toMatchObject({ status: 'processor_declined', processorResponseCode: '2099' });
+    });
+
     it('keeps immediate capture through the 3-D Secure step', async () => {
       const result = await gateway.authorize(request({ paymentMethodRef: 'bt_3ds_required', capture: 'immediate' }));
       if (result.status !== 'requires_action') throw new Error(result.status);
-      const details = { threeDSecureAuthenticationId: fake.authenticate(threeDSecureData(result.action).nonce, 'succeeded') };
+      const { nonce, amount } = threeDSecureData(result.action);
+      const details = { threeDSecureAuthenticationId: fake.authenticate(nonce, 'succeeded', amount) };
       expect(await gateway.completeAction(result.ref, key('complete'), details)).toMatchObject({ status: 'authorized', captured: true });
     });
 
@@ -284,7 +304,8 @@ describe('braintree › adapter', () => {
       const result = await gateway.authorize(request({ paymentMethodRef: 'bt_3ds_required' }));
       if (result.status !== 'requires_action') throw new Error(result.status);
       expect(await gateway.void(result.ref, key('void'))).toEqual({ status: 'succeeded' });
-      const details = { threeDSecureAuthenticationId: fake.authenticate(threeDSecureData(result.action).nonce, 'succeeded') };
+      const { nonce, amount } = threeDSecureData(result.action);
+      const details = { threeDSecureAuthenticationId: fake.authenticate(nonce, 'succeeded', amount) };
       const completed = await gateway.completeAction(result.ref, key('complete'), details);
       if (completed.status !== 'authorized') throw new Error(completed.status);
       expect(await gateway.void(result.ref, key('void'))).toEqual({ status: 'succeeded' });
@@ -464,6 +485,204 @@ describe('braintree › adapter', () => {
       const otherPublicKey = new URLSearchParams({ bt_signature: `someoneelse|${'0'.repeat(40)}`, bt_payload: genuine.get('bt_payload') ?? '' }).toString();
       expect(() => braintreeAdapter.parseWebhook(otherPublicKey, form, credentials)).toThrow(/public key/);
       expect(() => braintreeAdapter.parseWebhook('bt_payload=abc', form, credentials)).toThrow(WebhookVerificationError);
+    });
+  });
+});
+
+/**
+ * The fake refuses what Braintree's gateway refuses, with the gateway's answer (`422`, an
+ * `<api-error-response>` of every validation error, codes of the SDK's `ValidationErrorCodes`), so an
+ * adapter request the real API would refuse cannot pass here. Sent raw, as the SDK puts them on the wire.
+ */
+describe('braintree › the fake refuses what the gateway refuses', () => {
+  let fake: FakeBraintree;
+
+  beforeAll(async () => {
+    fake = await startFakeBraintree({ customFields: ['plusone_note'] });
+  });
+  afterAll(() => fake.close());
+
+  async function send(method: string, path: string, body?: unknown): Promise<{ status: number; codes: string[]; text: string }> {
+    const response = await fetch(`${fake.url}/merchants/${fake.merchantId}${path}`, {
+      method,
+      headers: {
+        authorization: `Basic ${Buffer.from(`${fake.publicKey}:${fake.privateKey}`).toString('base64')}`,
+        accept: 'application/xml',
+        'content-type': 'application/json',
+        'x-apiversion': '6',
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, codes: [...text.matchAll(/<code>(\d+)<\/code>/g)].map((match) => match[1] ?? ''), text };
+  }
+
+  const sale = (overrides: Record<string, unknown> = {}) =>
+    send('POST', '/transactions', { transaction: { type: 'sale', amount: '19.99', payment_method_token: 'bt_visa', options: { submit_for_settlement: false }, ...overrides } });
+
+  async function saleId(overrides: Record<string, unknown> = {}): Promise<string> {
+    const answer = await sale(overrides);
+    const id = /<transaction><id>([0-9a-z]+)<\/id>/.exec(answer.text)?.[1];
+    if (answer.status !== 201 || !id) throw new Error(`expected a sale, got ${answer.status} ${answer.text}`);
+    return id;
+  }
+
+  describe('a sale', () => {
+    it.each([
+      ['no amount', { amount: undefined }, '81502'],
+      ['a negative amount', { amount: '-1.00' }, '81501'],
+      ['an amount with more decimals than USD has', { amount: '19.999' }, '81503'],
+      ['an amount that is not a number', { amount: 'ten' }, '81503'],
+      ['a zero amount', { amount: '0.00' }, '81531'],
+      ['no payment method', { payment_method_token: undefined }, '91508'],
+      ['a token not in the Vault', { payment_method_token: 'bt_gone' }, '91518'],
+      ['an order_id over 255 characters', { order_id: 'k'.repeat(256) }, '91501'],
+      ['a transaction_source outside its values', { transaction_source: 'customer' }, '915133'],
+      ['a type outside sale and credit', { type: 'pants' }, '91523'],
+      ['no type', { type: undefined }, '91524'],
+      ['a custom field the Control Panel does not define', { custom_fields: { upsell_id: 'ups_1' } }, '91526'],
+      ['a custom field over 255 characters', { custom_fields: { plusone_note: 'n'.repeat(256) } }, '81527'],
+      ['a merchant account that is not the merchant\'s', { merchant_account_id: 'someone_else' }, '91513'],
+    ])('refuses %s: 422 with %j', async (_case, overrides, code) => {
+      const answer = await sale(overrides);
+      expect(answer.status).toBe(422);
+      expect(answer.text).toContain('<api-error-response>');
+      expect(answer.codes).toEqual([code]);
+    });
+
+    it('lists every error of one request in one answer, the messages joined by newlines', async () => {
+      const answer = await sale({ amount: undefined, payment_method_token: 'bt_gone', order_id: 'k'.repeat(256) });
+      expect(answer.status).toBe(422);
+      expect(answer.codes).toEqual(['81502', '91518', '91501']);
+      expect(answer.text).toContain('<message>Amount is required.\nPayment method token is invalid.\nOrder ID is too long.</message>');
+    });
+
+    it('charges nothing when it refuses', async () => {
+      const before = fake.saleCount();
+      await sale({ amount: '0.00' });
+      expect(fake.saleCount()).toBe(before);
+    });
+
+    it.each([
+      ['an order_id of exactly 255 characters', { order_id: 'k'.repeat(255) }],
+      ['a merchant-initiated transaction_source', { transaction_source: 'unscheduled' }],
+      ['the first of a recurring series', { transaction_source: 'recurring_first' }],
+      ['a configured custom field of 255 characters', { custom_fields: { plusone_note: 'n'.repeat(255) } }],
+      ['a JPY amount without decimals on the JPY account', { amount: '1999', merchant_account_id: 'plusone_jpy' }],
+    ])('accepts %s', async (_case, overrides) => {
+      expect((await sale(overrides)).status).toBe(201);
+    });
+
+    it('refuses with 400 a key outside the SDK signature (the SDK itself would throw invalidKeysError)', async () => {
+      const answer = await sale({ transaction_sorce: 'unscheduled' });
+      expect(answer).toMatchObject({ status: 400, text: expect.stringContaining('transactionSorce') });
+      expect((await send('POST', '/transactions', { sale: { amount: '1.00' } })).status).toBe(400);
+    });
+
+    it('refuses with 501 a key Braintree knows but the fake does not model, rather than ignore it', async () => {
+      expect(await sale({ device_data: '{}' })).toMatchObject({ status: 501, text: expect.stringContaining('deviceData') });
+      expect(await sale({ api_request_key: 'ups_1:authorize' })).toMatchObject({ status: 501, text: expect.stringContaining('apiRequestKey') });
+    });
+
+    describe('with a 3-D Secure authentication', () => {
+      async function authenticated(amount: string): Promise<string> {
+        const answer = await send('POST', '/payment_methods/bt_3ds_required/nonces');
+        const nonce = /<nonce>([^<]+)<\/nonce>/.exec(answer.text)?.[1] ?? '';
+        return fake.authenticate(nonce, 'succeeded', amount);
+      }
+
+      it('refuses an id Braintree never issued: 915196', async () => {
+        expect((await sale({ payment_method_token: 'bt_3ds_required', three_d_secure_authentication_id: 'auth_nosuch' })).codes).toEqual(['915196']);
+      });
+
+      it('refuses the authentication of another card: 915197', async () => {
+        const id = await authenticated('19.99');
+        expect((await sale({ three_d_secure_authentication_id: id })).codes).toEqual(['915197']);
+      });
+
+      it('refuses another amount than the one authenticated: 91585', async () => {
+        const id = await authenticated('19.99');
+        expect((await sale({ payment_method_token: 'bt_3ds_required', amount: '20.00', three_d_secure_authentication_id: id })).codes).toEqual(['91585']);
+        expect((await sale({ payment_method_token: 'bt_3ds_required', three_d_secure_authentication_id: id })).status).toBe(201);
+      });
+    });
+
+    it('is read by the SDK as the gateway answer: success false with every code', async () => {
+      const { hostname, port, origin } = new URL(fake.url);
+      const sdk = new braintree.BraintreeGateway({
+        environment: new braintree.Environment(hostname, port, origin, false, hostname, port),
+        merchantId: fake.merchantId,
+        publicKey: fake.publicKey,
+        privateKey: fake.privateKey,
+      });
+      const result = await sdk.transaction.sale({ amount: '', paymentMethodToken: 'bt_gone' });
+      expect(result.success).toBe(false);
+      expect(result.errors.deepErrors().map((error) => error.code).sort()).toEqual(['81502', '91518']);
+    });
+  });
+
+  describe('a capture (submit_for_settlement)', () => {
+    const submit = (id: string, transaction: Record<string, unknown>) => send('PUT', `/transactions/${id}/submit_for_settlement`, { transaction });
+
+    it.each([
+      ['a negative amount', { amount: '-1.00' }, '81501'],
+      ['an amount in another format', { amount: '19,99' }, '81503'],
+      ['more than was authorized', { amount: '20.00' }, '91522'],
+    ])('refuses %s: 422 with %j', async (_case, transaction, code) => {
+      const answer = await submit(await saleId(), transaction);
+      expect(answer).toMatchObject({ status: 422, codes: [code] });
+    });
+
+    it('refuses a transaction no longer authorized: 91507', async () => {
+      const id = await saleId({ options: { submit_for_settlement: true } });
+      expect(await submit(id, { amount: '19.99' })).toMatchObject({ status: 422, codes: ['91507'] });
+    });
+
+    it('refuses with 400 a key outside the SDK signature', async () => {
+      expect((await submit(await saleId(), { amuont: '19.99' })).status).toBe(400);
+    });
+  });
+
+  describe('a void', () => {
+    it('refuses a transaction that is neither authorized nor submitted for settlement: 91504', async () => {
+      const id = await saleId();
+      expect((await send('PUT', `/transactions/${id}/void`)).status).toBe(200);
+      expect(await send('PUT', `/transactions/${id}/void`)).toMatchObject({ status: 422, codes: ['91504'] });
+    });
+  });
+
+  describe('a refund', () => {
+    const refund = (id: string, transaction: Record<string, unknown>) => send('POST', `/transactions/${id}/refund`, { transaction });
+
+    async function settledId(): Promise<string> {
+      const id = await saleId({ options: { submit_for_settlement: true } });
+      fake.settle();
+      return id;
+    }
+
+    it('refuses a sale that has not settled (void it instead): 91506', async () => {
+      expect(await refund(await saleId({ options: { submit_for_settlement: true } }), { amount: '19.99' })).toMatchObject({ status: 422, codes: ['91506'] });
+    });
+
+    it.each([
+      ['more than was settled', { amount: '20.00' }, '91521'],
+      ['a zero amount', { amount: '0.00' }, '81531'],
+      ['an order_id over 255 characters', { order_id: 'k'.repeat(256) }, '91501'],
+    ])('refuses %s: 422 with %j', async (_case, transaction, code) => {
+      expect(await refund(await settledId(), transaction)).toMatchObject({ status: 422, codes: [code] });
+    });
+
+    it('refuses a second full refund: 91512', async () => {
+      const id = await settledId();
+      expect((await refund(id, { amount: '19.99' })).status).toBe(201);
+      expect(await refund(id, { amount: '19.99' })).toMatchObject({ status: 422, codes: ['91512'] });
+    });
+  });
+
+  describe('a client token', () => {
+    it('refuses a merchant account that does not exist: 92807', async () => {
+      expect(await send('POST', '/client_token', { client_token: { merchant_account_id: 'someone_else', version: 2 } })).toMatchObject({ status: 422, codes: ['92807'] });
+      expect((await send('POST', '/client_token', { client_token: { merchant_account_id: 'plusone_jpy', version: 2 } })).status).toBe(201);
     });
   });
 });

@@ -7,7 +7,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import braintree from 'braintree';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AuthorizeRequest, AuthorizeResult, ModificationResult, PaymentGateway } from '../../src/gateways/contract';
 import { GatewayConfigurationError, type ErrorRule } from '../../src/gateways/errors';
 import { ADYEN_ERRORS, adyenAdapter } from '../../src/gateways/adyen';
@@ -180,7 +181,7 @@ describe('braintree', () => {
   afterAll(() => bt?.close());
 
   describeTable('Braintree', BRAINTREE_ERRORS, {
-    'authenticationError, authorizationError, invalidKeysError or upgradeRequired': async () => {
+    'authenticationError, authorizationError or upgradeRequired': async () => {
       const wrong = btOn(bt, 'wrongprivatekey0000');
       const result = await wrong.authorize(btRequest());
       expect(result).toMatchObject(declined());
@@ -202,12 +203,35 @@ describe('braintree', () => {
       expect(await btGateway.authorize(btRequest())).toMatchObject(declined());
     },
     'validation error (422)': async () => {
-      // 91518: the vaulted token is unknown; 91506: a refund of a transaction that has not settled.
+      // 91518: the vaulted token is unknown; 91521: a refund of more than the settled 19.99.
       expect(await btGateway.authorize(btRequest('bt_gone'))).toMatchObject(declined());
       const captured = await btGateway.authorize({ ...btRequest(), capture: 'immediate' });
       if (captured.status !== 'authorized') throw new Error('expected authorized');
       bt.settle();
-      expect(await btGateway.refund(captured.ref, 99_999, 'USD', 'ups_x:refund')).toMatchObject(failed);
+      expect(await btGateway.refund(captured.ref, 99_999, 'USD', 'ups_x:refund')).toMatchObject({ ...failed, code: '91521' });
+    },
+    'invalidKeysError (the SDK refused a request key; nothing was sent)': async () => {
+      // A misspelt key, as an adapter typo would send it: the SDK's own verifyKeys refuses it before any request.
+      const ref = await btHeld();
+      const sdk = new braintree.BraintreeGateway({ environment: braintree.Environment.Sandbox, merchantId: 'm', publicKey: 'p', privateKey: 'k' });
+      const shared: braintree.TransactionGateway = Object.getPrototypeOf(sdk.transaction);
+      const { sale, submitForSettlement } = shared;
+      const saleSpy = vi.spyOn(shared, 'sale').mockImplementation(function (this: braintree.TransactionGateway, request) {
+        const misspelt = { ...request, transactionSorce: 'unscheduled' };
+        return sale.call(this, misspelt);
+      });
+      const submitSpy = vi.spyOn(shared, 'submitForSettlement').mockImplementation(function (this: braintree.TransactionGateway, id, amount) {
+        return Reflect.apply(submitForSettlement, this, [id, amount, { amuont: amount }]);
+      });
+      const sent = bt.requests.length;
+      try {
+        expect(await btGateway.authorize(btRequest())).toMatchObject({ ...declined(), message: expect.stringContaining('transactionSorce') });
+        expect(await btGateway.capture(ref, 1999, 'USD', `${ref}:capture`)).toMatchObject({ ...failed, code: 'invalidKeysError' });
+      } finally {
+        saleSpy.mockRestore();
+        submitSpy.mockRestore();
+      }
+      expect(bt.requests.slice(sent).filter((recorded) => recorded.method !== 'POST' || !recorded.path.includes('advanced_search'))).toEqual([]);
     },
     'any other error': () => btAnswers(201, unknown, unknown, '<transaction><id>broken'),
   });

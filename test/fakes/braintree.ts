@@ -3,15 +3,22 @@
  * speaking the SDK's wire format: JSON bodies with snake_case keys in, XML out (`application/xml`), under
  * `/merchants/{merchantId}/…`, with HTTP Basic auth of the public and private key. It keeps state like
  * the real API:
- * - vaulted payment-method tokens (`TEST_TOKENS`): success, processor declines 2000 / 2001 / 2004, a card
- *   whose issuer wants 3-D Secure (soft decline 2099 until a sale carries a successful authentication);
+ * - vaulted payment-method tokens (`TEST_TOKENS`): success, processor declines 2000 / 2001 / 2004, a
+ *   `failed` sale with processor response 3000, a card whose issuer wants 3-D Secure (soft decline 2099
+ *   until a sale carries a successful authentication);
  * - merchant accounts, one currency each (`plusone_usd` default, `plusone_jpy`, `plusone_kwd`); amounts
  *   are parsed exactly per the account's currency exponent and stored in minor units;
  * - transactions moving `authorized → submitted_for_settlement → settled` (`settle()` plays the nightly
- *   batch), `voided`, refunds as separate `credit` transactions; the real validation errors (91504,
- *   91506, 91507, 91512, 91521, 91522) when a move is not allowed; search by `order_id`;
+ *   batch), `voided`, refunds as separate `credit` transactions; search by `order_id`;
  * - payment-method nonces and 3-D Secure authentications (`authenticate`, standing in for the buyer's
  *   `threeDSecure.verifyCard` in braintree-web).
+ * It refuses what the gateway refuses, with the answer the gateway gives: `422` and an
+ * `<api-error-response>` listing every validation error of the request, codes taken by name from the
+ * SDK's `ValidationErrorCodes` (required `amount` / `type` / payment method, amount formats, `order_id`
+ * over 255 characters, `transaction_source` and `type` outside their values, custom fields not
+ * configured or over 255 characters, 3-D Secure authentications of another card or amount, moves not
+ * allowed in the transaction's status). A key outside the SDK's own request signature is refused with
+ * `400`, one the fake does not model with `501` (see `./braintree-structure.ts`).
  * Test-only extras: `bt_slow` records its first sale at once but answers after `slowResponseMs`;
  * `failNext` answers the next requests with an HTTP error without touching state; `signedNotification`
  * builds a webhook body signed like Braintree's. Every request is recorded with lower-case headers and
@@ -21,6 +28,7 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { currencyExponent } from '../../src/core/money';
+import { errorCode, SALE_SIGNATURE, SUBMIT_FOR_SETTLEMENT_SIGNATURE, TRANSACTION_TYPES, unknownKeys, unmodelledKeys } from './braintree-structure';
 import type { RecordedRequest } from '../contract/gateway-contract';
 
 interface Card {
@@ -32,6 +40,8 @@ interface Card {
 type Behaviour =
   | { readonly outcome: 'succeeds'; readonly slow?: true }
   | { readonly outcome: 'declines'; readonly code: string; readonly text: string }
+  /** Status `failed`: the processing network did not answer (3000-class processor response). */
+  | { readonly outcome: 'fails'; readonly code: string; readonly text: string }
   | { readonly outcome: 'authenticates' };
 
 /** The vault of the fake merchant: payment-method tokens a primary checkout would have stored. */
@@ -40,6 +50,7 @@ export const TEST_TOKENS: ReadonlyMap<string, { readonly card: Card; readonly be
   ['bt_declined', { card: { cardType: 'Visa', last4: '0002', bin: '400000' }, behaviour: { outcome: 'declines', code: '2000', text: 'Do Not Honor' } }],
   ['bt_insufficient_funds', { card: { cardType: 'Visa', last4: '9995', bin: '400000' }, behaviour: { outcome: 'declines', code: '2001', text: 'Insufficient Funds' } }],
   ['bt_expired', { card: { cardType: 'MasterCard', last4: '0069', bin: '555555' }, behaviour: { outcome: 'declines', code: '2004', text: 'Expired Card' } }],
+  ['bt_processor_unavailable', { card: { cardType: 'Visa', last4: '1881', bin: '401288' }, behaviour: { outcome: 'fails', code: '3000', text: 'Processor Network Unavailable - Try Again' } }],
   ['bt_3ds_required', { card: { cardType: 'Visa', last4: '0063', bin: '400000' }, behaviour: { outcome: 'authenticates' } }],
   ['bt_slow', { card: { cardType: 'Visa', last4: '1111', bin: '411111' }, behaviour: { outcome: 'succeeds', slow: true } }],
 ] as const);
@@ -51,13 +62,25 @@ export const MERCHANT_ACCOUNTS: ReadonlyMap<string, string> = new Map([
 ]);
 const DEFAULT_MERCHANT_ACCOUNT = 'plusone_usd';
 
+/**
+ * `transaction_source` values the gateway accepts: those Braintree's own SDK integration suites sell with
+ * (braintree_node 3.39 `transaction_gateway_spec.js`, braintree_ruby 4.38 `transaction_spec.rb`), and
+ * `unscheduled` (GraphQL `PaymentInitiator.UNSCHEDULED`). Anything else is 915133.
+ */
+export const TRANSACTION_SOURCES: readonly string[] = ['recurring_first', 'recurring', 'unscheduled', 'installment_first', 'installment', 'merchant', 'moto', 'estimated'];
+/** `order_id` and custom-field values: "Maximum 255 characters" (GraphQL schema, validation errors 91501 and 81527). */
+const MAX_TEXT_LENGTH = 255;
+/** The sale fields the fake implements; any other field of the SDK's signature is answered 501. */
+const SALE_FIELDS = ['amount', 'type', 'paymentMethodToken', 'orderId', 'merchantAccountId', 'transactionSource', 'threeDSecureAuthenticationId', 'customFields', 'options[submitForSettlement]'];
+
 type Status =
   | 'authorized'
   | 'submitted_for_settlement'
   | 'settled'
   | 'voided'
   | 'processor_declined'
-  | 'gateway_rejected';
+  | 'gateway_rejected'
+  | 'failed';
 
 export interface FakeTransaction {
   readonly id: string;
@@ -87,6 +110,8 @@ export interface FakeBraintreeOptions {
   readonly privateKey?: string;
   /** How long the first sale of `bt_slow` takes to answer. Default 500 ms. */
   readonly slowResponseMs?: number;
+  /** Custom fields configured in the fake merchant's Control Panel; a sale with any other one is 91526. Default none. */
+  readonly customFields?: readonly string[];
 }
 
 // ——— XML, as the gateway writes it ———
@@ -144,8 +169,12 @@ function majorUnitsOf(amount: number, currency: string): string {
 
 type Body = { readonly [key: string]: unknown };
 
+function isRecord(value: unknown): value is Body {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
 function record(value: unknown): Body {
-  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Body) : {};
+  return isRecord(value) ? value : {};
 }
 
 function text(value: unknown): string | null {
@@ -156,12 +185,51 @@ class HttpAnswer {
   constructor(
     readonly status: number,
     readonly xml: string,
+    readonly contentType = 'application/xml; charset=utf-8',
   ) {}
 }
 
-function validationError(scope: string, code: string, attribute: string, message: string, transaction?: string): HttpAnswer {
-  const errors = { [scope]: { errors: new XmlList('error', [{ code, attribute, message }]) } };
-  return new HttpAnswer(422, `<?xml version="1.0" encoding="UTF-8"?>\n<api-error-response>${toXml('errors', errors)}${toXml('message', message)}${transaction ?? ''}</api-error-response>\n`);
+/** One validation error, as the gateway lists it under its scope (`transaction`, `client-token`). */
+interface FieldError {
+  readonly attribute: string;
+  readonly code: string;
+  readonly message: string;
+}
+
+const fieldError = (attribute: string, code: string, message: string): FieldError => ({ attribute, code, message });
+
+/**
+ * The gateway's validation answer: `422`, `<api-error-response>` with every error under its scope and
+ * the messages joined by newlines in `<message>` ("Amount is required.\nExpiration date is required." in
+ * braintree_node's `transaction_gateway_spec.js`).
+ */
+function validationErrors(scope: string, errors: readonly FieldError[]): HttpAnswer {
+  const list = { [scope]: { errors: new XmlList('error', errors.map((error) => ({ code: error.code, attribute: error.attribute, message: error.message }))) } };
+  const message = errors.map((error) => error.message).join('\n');
+  return new HttpAnswer(422, `<?xml version="1.0" encoding="UTF-8"?>\n<api-error-response>${toXml('errors', list)}${toXml('message', message)}</api-error-response>\n`);
+}
+
+function validationError(scope: string, code: string, attribute: string, message: string): HttpAnswer {
+  return validationErrors(scope, [fieldError(attribute, code, message)]);
+}
+
+/** A key Braintree's SDK would never send (it throws `invalidKeysError` first): no published gateway answer, so 400. */
+function unknownFields(scope: string, keys: readonly string[]): HttpAnswer {
+  return new HttpAnswer(400, `Not in the braintree SDK's ${scope} signature: ${keys.join(', ')}`, 'text/plain');
+}
+
+/** A key Braintree knows that this fake does not implement: refused rather than silently ignored. */
+function unmodelledFields(scope: string, keys: readonly string[]): HttpAnswer {
+  return new HttpAnswer(501, `The fake does not model ${scope} ${keys.join(', ')}`, 'text/plain');
+}
+
+/** The one root element a request body must have (`{ transaction: … }`), or the answer refusing it. */
+function rootOf(body: Body, root: string, optional = false): Body | HttpAnswer {
+  const others = Object.keys(body).filter((key) => key !== root);
+  if (others.length > 0) return unknownFields('request', others);
+  const inner = body[root];
+  if (inner === undefined && optional) return {};
+  return isRecord(inner) ? inner : new HttpAnswer(400, `The request body must be { ${root}: { … } }`, 'text/plain');
 }
 
 export class FakeBraintree {
@@ -171,7 +239,8 @@ export class FakeBraintree {
   readonly requests: RecordedRequest[] = [];
   readonly transactions = new Map<string, FakeTransaction>();
   private readonly nonces = new Map<string, string>();
-  private readonly authentications = new Map<string, { readonly token: string; readonly succeeded: boolean }>();
+  private readonly authentications = new Map<string, { readonly token: string; readonly succeeded: boolean; readonly amount: string | null }>();
+  private readonly customFields: ReadonlySet<string>;
   private readonly slowAnswered = new Set<string>();
   private readonly unindexed = new Set<string>();
   private duplicateChecking = false;
@@ -185,6 +254,7 @@ export class FakeBraintree {
     this.publicKey = options.publicKey ?? 'fakepublickey001';
     this.privateKey = options.privateKey ?? 'fakeprivatekey00000000000000beef';
     this.slowResponseMs = options.slowResponseMs ?? 500;
+    this.customFields = new Set(options.customFields ?? []);
   }
 
   async start(): Promise<this> {
@@ -231,12 +301,15 @@ export class FakeBraintree {
     }
   }
 
-  /** What braintree-web's `threeDSecure.verifyCard` does with the nonce: returns the authentication id. */
-  authenticate(nonce: string, outcome: 'succeeded' | 'failed'): string {
+  /**
+   * What braintree-web's `threeDSecure.verifyCard({ nonce, amount })` does with the nonce: returns the
+   * authentication id. With `amount`, a sale of another amount with this id is refused (91585).
+   */
+  authenticate(nonce: string, outcome: 'succeeded' | 'failed', amount?: string): string {
     const token = this.nonces.get(nonce);
     if (!token) throw new Error(`unknown nonce ${nonce}`);
     const id = `auth_${randomBytes(6).toString('hex')}`;
-    this.authentications.set(id, { token, succeeded: outcome === 'succeeded' });
+    this.authentications.set(id, { token, succeeded: outcome === 'succeeded', amount: amount ?? null });
     return id;
   }
 
@@ -301,7 +374,7 @@ export class FakeBraintree {
   }
 
   private send(response: ServerResponse, answer: HttpAnswer): void {
-    response.writeHead(answer.status, answer.xml ? { 'content-type': 'application/xml; charset=utf-8' } : {});
+    response.writeHead(answer.status, answer.xml ? { 'content-type': answer.contentType } : {});
     response.end(answer.xml);
   }
 
@@ -315,37 +388,116 @@ export class FakeBraintree {
     if (!path.startsWith(`${prefix}/`)) return new HttpAnswer(404, '');
     const route = `${method} ${path.slice(prefix.length)}`;
     let match: RegExpExecArray | null;
-    if (route === 'POST /transactions') return this.sale(record(body['transaction']));
-    if (route === 'POST /transactions/advanced_search_ids') return this.searchIds(record(body['search']));
-    if (route === 'POST /transactions/advanced_search') return this.searchPage(record(body['search']));
-    if (route === 'POST /client_token') return new HttpAnswer(201, document('client-token', { value: Buffer.from('fake-client-token').toString('base64') }));
-    if ((match = /^POST \/payment_methods\/([^/]+)\/nonces$/.exec(route))) return this.nonce(decodeURIComponent(match[1] ?? ''));
+    if (route === 'POST /transactions') return this.within(body, 'transaction', (attributes) => this.sale(attributes));
+    if (route === 'POST /transactions/advanced_search_ids') return this.within(body, 'search', (search) => this.searchIds(search));
+    if (route === 'POST /transactions/advanced_search') return this.within(body, 'search', (search) => this.searchPage(search));
+    if (route === 'POST /client_token') return this.within(body, 'client_token', (request) => this.clientToken(request));
+    if ((match = /^POST \/payment_methods\/([^/]+)\/nonces$/.exec(route))) {
+      const token = decodeURIComponent(match[1] ?? '');
+      return this.within(body, 'payment_method_nonce', (request) => this.nonce(token, request), true);
+    }
     if ((match = /^GET \/transactions\/([0-9a-z]+)$/.exec(route))) return this.find(match[1] ?? '');
-    if ((match = /^PUT \/transactions\/([0-9a-z]+)\/submit_for_settlement$/.exec(route))) return this.submitForSettlement(match[1] ?? '', record(body['transaction']));
-    if ((match = /^PUT \/transactions\/([0-9a-z]+)\/void$/.exec(route))) return this.voidTransaction(match[1] ?? '');
-    if ((match = /^POST \/transactions\/([0-9a-z]+)\/refund$/.exec(route))) return this.refund(match[1] ?? '', record(body['transaction']));
+    if ((match = /^PUT \/transactions\/([0-9a-z]+)\/submit_for_settlement$/.exec(route))) {
+      const id = match[1] ?? '';
+      return this.within(body, 'transaction', (attributes) => this.submitForSettlement(id, attributes), true);
+    }
+    if ((match = /^PUT \/transactions\/([0-9a-z]+)\/void$/.exec(route))) {
+      const id = match[1] ?? '';
+      return this.within(body, 'transaction', (attributes) => this.voidTransaction(id, attributes), true);
+    }
+    if ((match = /^POST \/transactions\/([0-9a-z]+)\/refund$/.exec(route))) {
+      const id = match[1] ?? '';
+      return this.within(body, 'transaction', (attributes) => this.refund(id, attributes), true);
+    }
     return new HttpAnswer(404, '');
+  }
+
+  /** Runs `handle` on the body's one root element, or answers why the body has none. */
+  private within(body: Body, root: string, handle: (inner: Body) => HttpAnswer | Promise<HttpAnswer>, optional = false): HttpAnswer | Promise<HttpAnswer> {
+    const inner = rootOf(body, root, optional);
+    return inner instanceof HttpAnswer ? inner : handle(inner);
   }
 
   private newId(): string {
     return randomBytes(5).toString('hex').slice(0, 8);
   }
 
-  private sale(attributes: Body): HttpAnswer | Promise<HttpAnswer> {
+  /**
+   * Every validation error of a sale, as the gateway lists them all in one answer. Codes by their SDK
+   * names; messages as Braintree words them where a source quotes it (81501–81503, 81531, 91501, 91508,
+   * 91513, 91518, 91523, 91524), else after the SDK name.
+   */
+  private saleErrors(attributes: Body): { errors: FieldError[]; accountId: string; currency: string | null; amount: number | null } {
+    const errors: FieldError[] = [];
+    const transaction = (name: string) => errorCode('Transaction', name);
+
+    const type = attributes['type'];
+    if (type === undefined || type === null || type === '') errors.push(fieldError('type', transaction('TypeIsRequired'), 'Transaction type is required.'));
+    else if (typeof type !== 'string' || !TRANSACTION_TYPES.includes(type)) errors.push(fieldError('type', transaction('TypeIsInvalid'), 'Transaction type is invalid.'));
+
     const accountId = text(attributes['merchant_account_id']) ?? DEFAULT_MERCHANT_ACCOUNT;
-    const currency = MERCHANT_ACCOUNTS.get(accountId);
-    if (!currency) return validationError('transaction', '91513', 'merchant_account_id', 'Merchant account ID is invalid.');
-    const amount = minorUnitsOf(text(attributes['amount']) ?? '', currency);
-    if (amount === null || amount <= 0) return validationError('transaction', '81503', 'amount', 'Amount is an invalid format.');
+    const currency = MERCHANT_ACCOUNTS.get(accountId) ?? null;
+    if (currency === null) errors.push(fieldError('merchant_account_id', transaction('MerchantAccountIdIsInvalid'), 'Merchant account ID is invalid.'));
+
+    const amountText = attributes['amount'];
+    let amount: number | null = null;
+    if (amountText === undefined || amountText === null || amountText === '') {
+      errors.push(fieldError('amount', transaction('AmountIsRequired'), 'Amount is required.'));
+    } else if (typeof amountText === 'string' && /^-\d/.test(amountText)) {
+      errors.push(fieldError('amount', transaction('AmountCannotBeNegative'), 'Amount cannot be negative.'));
+    } else {
+      // Without a known account the currency's exponent is unknown: only the decimal shape is checked.
+      amount = typeof amountText !== 'string' ? null : currency === null ? (/^\d{1,12}(?:\.\d+)?$/.test(amountText) ? 1 : null) : minorUnitsOf(amountText, currency);
+      if (amount === null) errors.push(fieldError('amount', transaction('AmountFormatIsInvalid'), 'Amount is an invalid format.'));
+      else if (amount === 0) errors.push(fieldError('amount', transaction('AmountMustBeGreaterThanZero'), 'Amount must be greater than zero.'));
+    }
+
+    const token = attributes['payment_method_token'];
+    if (token === undefined || token === null || token === '') errors.push(fieldError('base', transaction('CreditCardIsRequired'), 'Cannot determine payment method.'));
+    else if (typeof token !== 'string' || !TEST_TOKENS.has(token)) errors.push(fieldError('payment_method_token', transaction('PaymentMethodTokenIsInvalid'), 'Payment method token is invalid.'));
+
+    const orderId = attributes['order_id'];
+    if (orderId !== undefined && orderId !== null && String(orderId).length > MAX_TEXT_LENGTH) {
+      errors.push(fieldError('order_id', transaction('OrderIdIsTooLong'), 'Order ID is too long.'));
+    }
+
+    const source = attributes['transaction_source'];
+    if (source !== undefined && (typeof source !== 'string' || !TRANSACTION_SOURCES.includes(source))) {
+      errors.push(fieldError('transaction_source', transaction('TransactionSourceIsInvalid'), 'Transaction source is invalid.'));
+    }
+
+    for (const [name, value] of Object.entries(record(attributes['custom_fields']))) {
+      if (!this.customFields.has(name)) errors.push(fieldError('custom_fields', transaction('CustomFieldIsInvalid'), `Custom field is invalid: ${name}.`));
+      else if (String(value).length > MAX_TEXT_LENGTH) errors.push(fieldError('custom_fields', transaction('CustomFieldIsTooLong'), `Custom field is too long: ${name}.`));
+    }
+
+    const authenticationId = attributes['three_d_secure_authentication_id'];
+    if (authenticationId !== undefined) {
+      const authentication = typeof authenticationId === 'string' ? this.authentications.get(authenticationId) : undefined;
+      if (!authentication) {
+        errors.push(fieldError('three_d_secure_authentication_id', transaction('ThreeDSecureAuthenticationIdIsInvalid'), 'ThreeDSecureAuthenticationId is invalid.'));
+      } else if (typeof token === 'string' && TEST_TOKENS.has(token) && authentication.token !== token) {
+        errors.push(fieldError('three_d_secure_authentication_id', transaction('ThreeDSecurePaymentMethodDoesntMatchThreeDSecureAuthenticationPaymentMethod'), 'Payment method does not match the 3D Secure authentication payment method.'));
+      } else if (authentication.amount !== null && currency !== null && amount !== null && minorUnitsOf(authentication.amount, currency) !== amount) {
+        errors.push(fieldError('amount', transaction('AmountDoesNotMatch3DSecureAmount'), 'Amount does not match 3D Secure amount.'));
+      }
+    }
+    return { errors, accountId, currency, amount };
+  }
+
+  private sale(attributes: Body): HttpAnswer | Promise<HttpAnswer> {
+    const unknown = unknownKeys(attributes, SALE_SIGNATURE);
+    if (unknown.length > 0) return unknownFields('transaction.sale', unknown);
+    const unmodelled = unmodelledKeys(attributes, SALE_FIELDS);
+    if (unmodelled.length > 0) return unmodelledFields('transaction.sale', unmodelled);
+    if (attributes['type'] === 'credit') return unmodelledFields('transaction', ['type=credit']);
+    const { errors, accountId, currency, amount } = this.saleErrors(attributes);
     const token = text(attributes['payment_method_token']) ?? '';
     const vaulted = TEST_TOKENS.get(token);
-    if (!vaulted) return validationError('transaction', '91518', 'payment_method_token', 'Payment method token is invalid.');
+    if (errors.length > 0 || currency === null || amount === null || !vaulted) return validationErrors('transaction', errors);
     const options = record(attributes['options']);
     const authenticationId = text(attributes['three_d_secure_authentication_id']);
     const authentication = authenticationId ? this.authentications.get(authenticationId) : undefined;
-    if (authenticationId && authentication?.token !== token) {
-      return validationError('transaction', '915196', 'three_d_secure_authentication_id', 'ThreeDSecureAuthenticationId is invalid.');
-    }
 
     const base = {
       id: this.newId(),
@@ -376,6 +528,8 @@ export class FakeBraintree {
       transaction = { ...base, status: 'gateway_rejected', processorResponseCode: '', processorResponseText: '', gatewayRejectionReason: 'three_d_secure' };
     } else if (behaviour.outcome === 'declines') {
       transaction = { ...base, status: 'processor_declined', processorResponseCode: behaviour.code, processorResponseText: behaviour.text, gatewayRejectionReason: null };
+    } else if (behaviour.outcome === 'fails') {
+      transaction = { ...base, status: 'failed', processorResponseCode: behaviour.code, processorResponseText: behaviour.text, gatewayRejectionReason: null };
     } else if (behaviour.outcome === 'authenticates' && !authentication) {
       transaction = { ...base, status: 'processor_declined', processorResponseCode: '2099', processorResponseText: 'Cardholder Authentication Required', gatewayRejectionReason: null };
     } else {
@@ -387,7 +541,7 @@ export class FakeBraintree {
     }
     this.transactions.set(transaction.id, transaction);
 
-    const answer = transaction.status === 'processor_declined' || transaction.status === 'gateway_rejected'
+    const answer = transaction.status === 'processor_declined' || transaction.status === 'gateway_rejected' || transaction.status === 'failed'
       ? new HttpAnswer(422, document('api-error-response', { errors: { errors: new XmlList('error', []) }, message: transaction.processorResponseText || `Gateway Rejected: ${transaction.gatewayRejectionReason ?? ''}` }).replace('</api-error-response>', `${this.transactionXml(transaction)}</api-error-response>`))
       : new HttpAnswer(201, `<?xml version="1.0" encoding="UTF-8"?>\n${this.transactionXml(transaction)}\n`);
     if (behaviour.outcome === 'succeeds' && behaviour.slow && !this.slowAnswered.has(token)) {
@@ -425,6 +579,7 @@ export class FakeBraintree {
     return new HttpAnswer(status, `<?xml version="1.0" encoding="UTF-8"?>\n${this.transactionXml(transaction)}\n`);
   }
 
+  /** The criteria the fake searches by: `order_id` (`is`) and `ids` (the SDK's paging call). */
   private matching(search: Body): FakeTransaction[] {
     const orderId = text(record(search['order_id'])['is']);
     const idsCriterion = search['ids'];
@@ -437,16 +592,33 @@ export class FakeBraintree {
   }
 
   private searchIds(search: Body): HttpAnswer {
+    const unmodelled = unmodelledKeys(search, ['orderId[is]', 'ids']);
+    if (unmodelled.length > 0) return unmodelledFields('transaction.search', unmodelled);
     const ids = this.matching(search).map((transaction) => transaction.id);
     return new HttpAnswer(200, document('search-results', { 'page-size': new XmlTyped('integer', '50'), ids: new XmlList('item', ids) }));
   }
 
   private searchPage(search: Body): HttpAnswer {
+    const unmodelled = unmodelledKeys(search, ['orderId[is]', 'ids']);
+    if (unmodelled.length > 0) return unmodelledFields('transaction.search', unmodelled);
     const found = this.matching(search).map((transaction) => this.transactionXml(transaction)).join('');
     return new HttpAnswer(200, `<?xml version="1.0" encoding="UTF-8"?>\n<credit-card-transactions type="collection">${found}</credit-card-transactions>\n`);
   }
 
-  private nonce(token: string): HttpAnswer {
+  /** `clientToken.generate`: the merchant account must exist (92807, `ValidationErrorCodes.ClientToken`). */
+  private clientToken(request: Body): HttpAnswer {
+    const unmodelled = unmodelledKeys(request, ['merchantAccountId', 'version']);
+    if (unmodelled.length > 0) return unmodelledFields('clientToken.generate', unmodelled);
+    const accountId = request['merchant_account_id'];
+    if (accountId !== undefined && (typeof accountId !== 'string' || !MERCHANT_ACCOUNTS.has(accountId))) {
+      return validationError('client-token', errorCode('ClientToken', 'MerchantAccountDoesNotExist'), 'merchant_account_id', 'Merchant account does not exist.');
+    }
+    return new HttpAnswer(201, document('client-token', { value: Buffer.from(`fake-client-token:${text(accountId) ?? DEFAULT_MERCHANT_ACCOUNT}`).toString('base64') }));
+  }
+
+  private nonce(token: string, request: Body): HttpAnswer {
+    const unmodelled = unmodelledKeys(request, []);
+    if (unmodelled.length > 0) return unmodelledFields('paymentMethodNonce.create', unmodelled);
     const vaulted = TEST_TOKENS.get(token);
     if (!vaulted) return new HttpAnswer(404, '');
     const nonce = `fake-nonce-${randomBytes(8).toString('hex')}`;
@@ -463,42 +635,66 @@ export class FakeBraintree {
     return transaction ? this.transactionAnswer(transaction) : new HttpAnswer(404, '');
   }
 
+  /** An amount of a capture or refund: absent means the whole; otherwise 81501 / 81503 / 81531 as on a sale. */
+  private modificationAmount(requested: unknown, currency: string, whole: number): number | FieldError {
+    if (requested === undefined || requested === null) return whole;
+    if (typeof requested === 'string' && /^-\d/.test(requested)) return fieldError('amount', errorCode('Transaction', 'AmountCannotBeNegative'), 'Amount cannot be negative.');
+    const amount = typeof requested === 'string' ? minorUnitsOf(requested, currency) : null;
+    if (amount === null) return fieldError('amount', errorCode('Transaction', 'AmountFormatIsInvalid'), 'Amount is an invalid format.');
+    if (amount === 0) return fieldError('amount', errorCode('Transaction', 'AmountMustBeGreaterThanZero'), 'Amount must be greater than zero.');
+    return amount;
+  }
+
   private submitForSettlement(id: string, attributes: Body): HttpAnswer {
+    const unknown = unknownKeys(attributes, SUBMIT_FOR_SETTLEMENT_SIGNATURE);
+    if (unknown.length > 0) return unknownFields('transaction.submitForSettlement', unknown);
+    const unmodelled = unmodelledKeys(attributes, ['amount']);
+    if (unmodelled.length > 0) return unmodelledFields('transaction.submitForSettlement', unmodelled);
     const transaction = this.transactions.get(id);
     if (!transaction) return new HttpAnswer(404, '');
     if (transaction.status !== 'authorized') {
-      return validationError('transaction', '91507', 'base', 'Cannot submit for settlement unless status is authorized.');
+      return validationError('transaction', errorCode('Transaction', 'CannotSubmitForSettlement'), 'base', 'Cannot submit for settlement unless status is authorized.');
     }
-    const requested = text(attributes['amount']);
-    const amount = requested === null ? transaction.amount : minorUnitsOf(requested, transaction.currency);
-    if (amount === null) return validationError('transaction', '81503', 'amount', 'Amount is an invalid format.');
-    if (amount > transaction.amount) return validationError('transaction', '91522', 'amount', 'Settlement amount is too large.');
+    const amount = this.modificationAmount(attributes['amount'], transaction.currency, transaction.amount);
+    if (typeof amount !== 'number') return validationErrors('transaction', [amount]);
+    if (amount > transaction.amount) return validationError('transaction', errorCode('Transaction', 'SettlementAmountIsTooLarge'), 'amount', 'Settlement amount is too large.');
     transaction.status = 'submitted_for_settlement';
     transaction.settlementAmount = amount;
     return this.transactionAnswer(transaction);
   }
 
-  private voidTransaction(id: string): HttpAnswer {
+  /** Void: "authorized, submitted_for_settlement, or - for PayPal - settlement_pending" (91504). */
+  private voidTransaction(id: string, attributes: Body): HttpAnswer {
+    const unmodelled = unmodelledKeys(attributes, []);
+    if (unmodelled.length > 0) return unmodelledFields('transaction.void', unmodelled);
     const transaction = this.transactions.get(id);
     if (!transaction) return new HttpAnswer(404, '');
     if (transaction.status !== 'authorized' && transaction.status !== 'submitted_for_settlement') {
-      return validationError('transaction', '91504', 'base', 'Transaction can only be voided if status is authorized, submitted_for_settlement, or - for PayPal - settlement_pending.');
+      return validationError('transaction', errorCode('Transaction', 'CannotBeVoided'), 'base', 'Transaction can only be voided if status is authorized, submitted_for_settlement, or - for PayPal - settlement_pending.');
     }
     transaction.status = 'voided';
     return this.transactionAnswer(transaction);
   }
 
+  /** Refund: only of a settled (or settling) sale, "Use Transaction: Void instead" before (91506). */
   private refund(id: string, attributes: Body): HttpAnswer {
+    // The SDK checks no signature for refunds: outside `amount` and `order_id`, nothing is claimed unknown.
+    const unmodelled = unmodelledKeys(attributes, ['amount', 'orderId']);
+    if (unmodelled.length > 0) return unmodelledFields('transaction.refund', unmodelled);
     const sale = this.transactions.get(id);
     if (!sale) return new HttpAnswer(404, '');
-    if (sale.status !== 'settled') return validationError('transaction', '91506', 'base', 'Cannot refund a transaction unless it is settled.');
+    if (sale.type === 'credit') return validationError('transaction', errorCode('Transaction', 'CannotRefundCredit'), 'base', 'Cannot refund a credit.');
+    if (sale.status !== 'settled') return validationError('transaction', errorCode('Transaction', 'CannotRefundUnlessSettled'), 'base', 'Cannot refund transaction unless it is settled.');
     const refunded = sale.refundIds.reduce((sum, refundId) => sum + this.transaction(refundId).amount, 0);
     const remaining = sale.settlementAmount - refunded;
-    if (remaining === 0) return validationError('transaction', '91512', 'base', 'Transaction has already been completely refunded.');
-    const requested = text(attributes['amount']);
-    const amount = requested === null ? remaining : minorUnitsOf(requested, sale.currency);
-    if (amount === null) return validationError('transaction', '81503', 'amount', 'Amount is an invalid format.');
-    if (amount > remaining) return validationError('transaction', '91521', 'amount', 'Refund amount is too large.');
+    if (remaining === 0) return validationError('transaction', errorCode('Transaction', 'HasAlreadyBeenRefunded'), 'base', 'Transaction has already been completely refunded.');
+    const errors: FieldError[] = [];
+    const amount = this.modificationAmount(attributes['amount'], sale.currency, remaining);
+    if (typeof amount !== 'number') errors.push(amount);
+    else if (amount > remaining) errors.push(fieldError('amount', errorCode('Transaction', 'RefundAmountIsTooLarge'), 'Refund amount is too large.'));
+    const orderId = attributes['order_id'];
+    if (orderId !== undefined && orderId !== null && String(orderId).length > MAX_TEXT_LENGTH) errors.push(fieldError('order_id', errorCode('Transaction', 'OrderIdIsTooLong'), 'Order ID is too long.'));
+    if (errors.length > 0 || typeof amount !== 'number') return validationErrors('transaction', errors);
     const credit: FakeTransaction = {
       ...sale,
       id: this.newId(),
@@ -506,7 +702,7 @@ export class FakeBraintree {
       status: 'submitted_for_settlement',
       amount,
       settlementAmount: amount,
-      orderId: sale.orderId,
+      orderId: text(orderId) ?? sale.orderId,
       refundIds: [],
       refundedTransactionId: sale.id,
       createdAt: new Date(),

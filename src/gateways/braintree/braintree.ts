@@ -68,26 +68,29 @@ interface BraintreeError {
 const ofType = (...types: string[]) => (error: BraintreeError) => error.type !== null && types.includes(error.type);
 
 /**
- * Every Braintree error, sorted (see `../errors.ts`); first match wins. Sources: the SDK's
+ * Every Braintree error, sorted (see `../errors.ts`); first match wins. Sources: the SDK's (3.40.0)
  * `lib/braintree/http.js` (401 authenticationError, 403 authorizationError, 404 notFoundError, 408
  * requestTimeoutError, 426 upgradeRequired, 429 tooManyRequestsError, 500 serverError, 503
  * serviceUnavailableError, 504 gatewayTimeoutError, any other status, a socket error or the client's
- * timeout unexpectedError; 422 is a validation answer) and developer.paypal.com/braintree/docs/reference/general/exceptions
+ * timeout unexpectedError; 422 is a validation answer), its `lib/braintree/util.js` `verifyKeys`
+ * (invalidKeysError: a request key outside the SDK's signature, refused before anything is sent — our
+ * bug, not the merchant's keys) and developer.paypal.com/braintree/docs/reference/general/exceptions
  * and /validation-errors. Processor declines and gateway rejections are not errors: they are transactions,
  * read by `outcomeOf`.
  */
 export const BRAINTREE_ERRORS: readonly ErrorRule<BraintreeError>[] = [
-  { when: 'authenticationError, authorizationError, invalidKeysError or upgradeRequired', matches: ofType('authenticationError', 'authorizationError', 'invalidKeysError', 'upgradeRequired'), class: 'configuration' },
+  { when: 'authenticationError, authorizationError or upgradeRequired', matches: ofType('authenticationError', 'authorizationError', 'upgradeRequired'), class: 'configuration' },
   { when: 'tooManyRequestsError (429)', matches: ofType('tooManyRequestsError'), class: 'retryable' },
   { when: 'serverError, serviceUnavailableError, gatewayTimeoutError or requestTimeoutError', matches: ofType('serverError', 'serviceUnavailableError', 'gatewayTimeoutError', 'requestTimeoutError'), class: 'retryable' },
   { when: 'unexpectedError (timeout, socket error, unexpected status)', matches: ofType('unexpectedError'), class: 'retryable' },
   { when: 'notFoundError (404: no such transaction, or a wrong merchant id)', matches: ofType('notFoundError'), class: 'final' },
   { when: 'validation error (422)', matches: ofType('validation'), class: 'final' },
+  { when: 'invalidKeysError (the SDK refused a request key; nothing was sent)', matches: ofType('invalidKeysError'), class: 'final' },
   { when: 'any other error', matches: () => true, class: 'unknown' },
 ];
 
-function sortBraintree(error: BraintreeError): SortedError {
-  return sortError(BRAINTREE_ERRORS, error, (failure) => ({ message: failure.message, code: failure.codes.join(',') || (failure.type ?? 'error') }));
+function sortBraintree(error: BraintreeError, ref: string | null = null): SortedError {
+  return sortError(BRAINTREE_ERRORS, error, (failure) => ({ message: failure.message, code: failure.codes.join(',') || (failure.type ?? 'error'), ref }));
 }
 
 /** A thrown SDK error, sorted. */
@@ -95,9 +98,9 @@ function sortThrown(error: unknown): SortedError {
   return sortBraintree({ type: errorType(error), codes: [], message: error instanceof Error ? error.message : 'unexpected error' });
 }
 
-/** A validation answer (422), sorted. */
-function sortValidation(response: braintree.ValidatedResponse<Transaction>): SortedError {
-  return sortBraintree({ type: 'validation', codes: validationCodes(response), message: response.message });
+/** A validation answer (422), sorted; `ref` is the transaction the refusal belongs to, if any. */
+function sortValidation<T>(response: braintree.ValidatedResponse<T>, ref: string | null = null): SortedError {
+  return sortBraintree({ type: 'validation', codes: validationCodes(response), message: response.message }, ref);
 }
 
 function declineCodeOf(processorResponseCode: string): DeclineCode {
@@ -212,7 +215,7 @@ function lookupFailure(error: unknown): LookupResult {
   return { status: 'unknown', reason: `${sorted.rule}: ${sorted.message}` };
 }
 
-function validationCodes(response: braintree.ValidatedResponse<Transaction>): string[] {
+function validationCodes<T>(response: braintree.ValidatedResponse<T>): string[] {
   return response.errors.deepErrors().map((error) => String(error.code));
 }
 
@@ -414,8 +417,11 @@ class BraintreeGateway implements PaymentGateway {
   private async requiresAction(declined: Transaction, capture: Capture): Promise<AuthorizeResult> {
     const token = declined.creditCard?.token;
     if (!token) return { status: 'declined', code: 'authentication_failed', message: 'The bank asked for 3-D Secure', ref: declined.id };
+    // Each answer is checked: a refused one (422) carries no nonce or client token to hand the page.
     const nonce = await this.client.paymentMethodNonce.create(token);
+    if (!nonce.success) return authorizeFailure(sortValidation(nonce, declined.id));
     const clientToken = await this.client.clientToken.generate({ merchantAccountId: declined.merchantAccountId });
+    if (!clientToken.success) return authorizeFailure(sortValidation(clientToken, declined.id));
     return {
       status: 'requires_action',
       ref: `3ds:${capture}:${declined.id}`,
