@@ -11,7 +11,7 @@ import { DomainError } from '../../src/core/errors';
 import { WebhookVerificationError } from '../../src/gateways/adapter';
 import type { AuthorizeRequest, AuthorizeResult, PaymentGateway } from '../../src/gateways/contract';
 import { stripeAdapter, type StripeCredentials } from '../../src/gateways/stripe/adapter';
-import { StripeGatewayError, toStripeAmount } from '../../src/gateways/stripe/stripe';
+import { stripeClient, toStripeAmount } from '../../src/gateways/stripe/stripe';
 import { signedStripeEvent, startFakeStripe, type FakeStripe } from '../fakes/stripe';
 import { describeGatewayContract } from './gateway-contract';
 
@@ -386,6 +386,223 @@ describe('stripe › adapter', () => {
       expect(page.dialog()).toBeUndefined();
       expect(await gateway.completeAction(result.ref, key('complete'))).toMatchObject({ status: outcome });
     });
+  });
+});
+
+describe('stripe › the fake refuses what Stripe refuses', () => {
+  let fake: FakeStripe;
+  let stripe: Stripe;
+
+  beforeAll(async () => {
+    fake = await startFakeStripe();
+    stripe = stripeClient(CREDENTIALS.secretKey, { apiBaseUrl: fake.baseUrl, timeoutMs: 2_000 });
+  });
+  afterAll(async () => {
+    await fake?.close();
+  });
+
+  const key = () => `ups_${randomUUID()}:authorize`;
+  /** A create the adapter could send; each test breaks one thing in it. */
+  const VALID = {
+    amount: 1999,
+    currency: 'usd',
+    customer: 'cus_buyer1',
+    payment_method: 'pm_card_visa',
+    automatic_payment_methods: { enabled: true, allow_redirects: 'never' },
+    confirm: true,
+    off_session: false,
+    capture_method: 'manual',
+    metadata: { upsell_id: 'ups_1' },
+  };
+
+  interface Refused {
+    readonly status: number | undefined;
+    readonly type: string | undefined;
+    readonly code: string | undefined;
+    readonly param: string | undefined;
+    readonly message: string;
+  }
+
+  /** What the SDK reports of the error Stripe (here the fake) answered. */
+  async function refused(call: Promise<unknown>): Promise<Refused> {
+    try {
+      await call;
+    } catch (error) {
+      if (!(error instanceof Stripe.errors.StripeError)) throw error;
+      return { status: error.statusCode, type: error.rawType, code: error.code, param: error.param, message: error.message };
+    }
+    throw new Error('expected the request to be refused');
+  }
+
+  /** A create sent as the SDK sends it, whatever its parameters (`rawRequest` takes any). */
+  const create = (params: Record<string, unknown>, idempotencyKey = key()): Promise<unknown> =>
+    stripe.rawRequest('POST', '/v1/payment_intents', params, { idempotencyKey });
+
+  async function held(): Promise<string> {
+    const intent = await stripe.paymentIntents.create({ ...VALID, automatic_payment_methods: { enabled: true, allow_redirects: 'never' } }, { idempotencyKey: key() });
+    expect(intent.status).toBe('requires_capture');
+    return intent.id;
+  }
+
+  it('accepts any parameter of the SDK\'s PaymentIntentCreateParams, not only those Plusone sends', async () => {
+    const intent = await create({
+      ...VALID,
+      description: 'Upsell: gift wrap',
+      receipt_email: 'buyer@example.com',
+      statement_descriptor_suffix: 'GIFT WRAP',
+      payment_method_options: { card: { request_three_d_secure: 'any' } },
+      expand: ['payment_method', 'latest_charge'],
+    });
+    expect(intent).toMatchObject({ object: 'payment_intent', status: 'requires_capture' });
+  });
+
+  it.each([
+    ['a top-level parameter', { ...VALID, amount_decimal: '19.99' }, 'amount_decimal'],
+    ['a nested parameter', { ...VALID, payment_method_options: { card: { request_3ds: 'any' } } }, 'payment_method_options[card][request_3ds]'],
+    ['a parameter under a hash with its own fields', { ...VALID, automatic_payment_methods: { enabled: true, allow_redirects: 'never', types: ['card'] } }, 'automatic_payment_methods[types]'],
+  ])('refuses %s it does not know with parameter_unknown', async (_case, params, param) => {
+    expect(await refused(create(params))).toEqual({ status: 400, type: 'invalid_request_error', code: 'parameter_unknown', param, message: `Received unknown parameter: ${param}` });
+  });
+
+  it('refuses the create parameter `amount` on a capture, which takes amount_to_capture', async () => {
+    const ref = await held();
+    const capture: Promise<unknown> = stripe.rawRequest('POST', `/v1/payment_intents/${ref}/capture`, { amount: 1500 }, { idempotencyKey: key() });
+    expect(await refused(capture)).toMatchObject({ status: 400, code: 'parameter_unknown', param: 'amount' });
+    expect(fake.intent(ref)).toMatchObject({ status: 'requires_capture', captured: 0 });
+  });
+
+  it.each([
+    ['amount', (({ amount: _amount, ...rest }) => rest)(VALID)],
+    ['currency', (({ currency: _currency, ...rest }) => rest)(VALID)],
+    ['automatic_payment_methods[enabled]', { ...VALID, automatic_payment_methods: { allow_redirects: 'never' } }],
+  ])('refuses a create without the required %s with parameter_missing', async (param, params) => {
+    expect(await refused(create(params))).toEqual({ status: 400, type: 'invalid_request_error', code: 'parameter_missing', param, message: `Missing required param: ${param}.` });
+  });
+
+  it('refuses a search without its query', async () => {
+    const search: Promise<unknown> = stripe.rawRequest('GET', '/v1/payment_intents/search?limit=1');
+    expect(await refused(search)).toMatchObject({ status: 400, code: 'parameter_missing', param: 'query' });
+  });
+
+  it.each([
+    ['capture_method', { ...VALID, capture_method: 'later' }, 'automatic, automatic_async, or manual'],
+    ['confirmation_method', { ...VALID, confirmation_method: 'sometimes' }, 'automatic or manual'],
+    ['off_session', { ...VALID, off_session: 'maybe' }, 'true, false, one_off, or recurring'],
+    ['setup_future_usage', { ...VALID, setup_future_usage: 'always' }, 'off_session or on_session'],
+    ['payment_method_options[card][request_three_d_secure]', { ...VALID, payment_method_options: { card: { request_three_d_secure: 'sometimes' } } }, 'any, automatic, or challenge'],
+  ])('refuses a create with a %s outside its enum, naming the values (no code, as Stripe)', async (param, params, values) => {
+    expect(await refused(create(params))).toEqual({ status: 400, type: 'invalid_request_error', code: undefined, param, message: `Invalid ${param}: must be one of ${values}` });
+  });
+
+  it('refuses a cancellation_reason and a refund reason outside their enums', async () => {
+    const ref = await held();
+    expect(await refused(stripe.paymentIntents.cancel(ref, { cancellation_reason: 'changed_mind' }, { idempotencyKey: key() }))).toEqual({
+      status: 400, type: 'invalid_request_error', code: undefined, param: 'cancellation_reason',
+      message: 'Invalid cancellation_reason: must be one of abandoned, duplicate, fraudulent, or requested_by_customer',
+    });
+    await stripe.paymentIntents.capture(ref, {}, { idempotencyKey: key() });
+    expect(await refused(stripe.refunds.create({ payment_intent: ref, reason: 'changed_mind' }, { idempotencyKey: key() }))).toEqual({
+      status: 400, type: 'invalid_request_error', code: undefined, param: 'reason',
+      message: 'Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer',
+    });
+    expect(fake.intent(ref)).toMatchObject({ status: 'succeeded', refunded: 0 });
+  });
+
+  it('refuses a boolean that is not true or false, and an empty string for a parameter that cannot be unset', async () => {
+    expect(await refused(create({ ...VALID, confirm: 'yes' }))).toEqual({ status: 400, type: 'invalid_request_error', code: undefined, param: 'confirm', message: 'Invalid boolean: yes' });
+    expect(await refused(create({ ...VALID, customer: '' }))).toMatchObject({ status: 400, code: 'parameter_invalid_empty', param: 'customer' });
+  });
+
+  it.each([
+    [12.5, 'Invalid integer: 12.5'],
+    ['ten', 'Invalid integer: ten'],
+    [0, 'This value must be greater than or equal to 1.'],
+    [-100, 'This value must be greater than or equal to 1.'],
+  ])('refuses an amount of %s with parameter_invalid_integer', async (amount, message) => {
+    expect(await refused(create({ ...VALID, amount }))).toEqual({ status: 400, type: 'invalid_request_error', code: 'parameter_invalid_integer', param: 'amount', message });
+  });
+
+  it('refuses a capture or a refund of no money with parameter_invalid_integer', async () => {
+    const ref = await held();
+    expect(await refused(stripe.paymentIntents.capture(ref, { amount_to_capture: 0 }, { idempotencyKey: key() }))).toMatchObject({ status: 400, code: 'parameter_invalid_integer', param: 'amount_to_capture' });
+    await stripe.paymentIntents.capture(ref, {}, { idempotencyKey: key() });
+    expect(await refused(stripe.refunds.create({ payment_intent: ref, amount: 0 }, { idempotencyKey: key() }))).toMatchObject({ status: 400, code: 'parameter_invalid_integer', param: 'amount' });
+  });
+
+  it.each([
+    ['usd', 49, 'Amount must be at least $0.50 usd'],
+    ['eur', 49, 'Amount must be at least €0.50 eur'],
+    ['gbp', 29, 'Amount must be at least £0.30 gbp'],
+    ['jpy', 49, 'Amount must be at least ¥50 jpy'],
+  ])('refuses a %s charge of %i, below Stripe\'s minimum, with amount_too_small', async (currency, amount, message) => {
+    expect(await refused(create({ ...VALID, currency, amount }))).toEqual({ status: 400, type: 'invalid_request_error', code: 'amount_too_small', param: 'amount', message });
+    expect(await create({ ...VALID, currency, amount: amount + 1 })).toMatchObject({ status: 'requires_capture' });
+  });
+
+  it('refuses a charge over eight digits with amount_too_large', async () => {
+    expect(await refused(create({ ...VALID, amount: 100_000_000 }))).toMatchObject({ status: 400, code: 'amount_too_large', param: 'amount' });
+    expect(await create({ ...VALID, amount: 99_999_999 })).toMatchObject({ status: 'requires_capture' });
+  });
+
+  it('refuses fractional krónur, and the adapter sends ISK in whole krónur', async () => {
+    expect(await refused(create({ ...VALID, currency: 'isk', amount: 12_345 }))).toMatchObject({ status: 400, code: 'invalid_charge_amount_no_decimal_compatible', param: 'amount' });
+    const gateway = stripeAdapter.create(CREDENTIALS, { apiBaseUrl: fake.baseUrl, timeoutMs: TIMEOUT_MS });
+    const result = await gateway.authorize({
+      paymentMethodRef: 'pm_card_visa', customerRef: 'cus_buyer1', amount: 123, currency: 'ISK', idempotencyKey: key(),
+      customerPresent: true, capture: 'manual', metadata: { upsell_id: 'ups_isk' }, merchantRef: 'shop_1',
+    });
+    expect(result).toMatchObject({ status: 'authorized' });
+    if (result.status === 'authorized') expect(fake.intent(result.ref)).toMatchObject({ amount: 12_300, currency: 'isk' });
+  });
+
+  const keys = (count: number) => Object.fromEntries(Array.from({ length: count }, (_, index) => [`key_${index}`, 'value']));
+  it.each([
+    ['51 keys', keys(51), "Metadata can have up to 50 keys, but you've set 51."],
+    ['a key of 41 characters', { ['k'.repeat(41)]: 'value' }, `Invalid key: ${'k'.repeat(41)} must be a string under 40 characters`],
+    ['a value of 501 characters', { note: 'v'.repeat(501) }, 'must be a string under 500 characters'],
+  ])('refuses metadata with %s, naming metadata', async (_case, metadata, message) => {
+    const answer = await refused(create({ ...VALID, metadata }));
+    expect(answer).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'metadata' });
+    expect(answer.message).toContain(message);
+  });
+
+  it('takes metadata at the limits: 50 keys, keys of 40 characters, values of 500', async () => {
+    const metadata = { ...keys(48), ['k'.repeat(40)]: 'value', note: 'v'.repeat(500) };
+    expect(await create({ ...VALID, metadata })).toMatchObject({ status: 'requires_capture' });
+  });
+
+  it('refuses an expand of a field that is not an object, and a search expand without data.', async () => {
+    expect(await refused(create({ ...VALID, expand: ['client_secret'] }))).toMatchObject({ status: 400, type: 'invalid_request_error', message: 'This property cannot be expanded (client_secret).' });
+    expect(await refused(stripe.paymentIntents.search({ query: "status:'succeeded'", expand: ['payment_method'] }))).toMatchObject({
+      status: 400,
+      message: "This property cannot be expanded (payment_method). You may want to try expanding 'data.payment_method' instead.",
+    });
+  });
+
+  it('refuses confirm=true with redirect-based methods allowed and no return_url', async () => {
+    const answer = await refused(create({ ...VALID, automatic_payment_methods: { enabled: true } }));
+    expect(answer).toMatchObject({ status: 400, type: 'invalid_request_error' });
+    expect(answer.message).toContain('A `return_url` must be specified');
+    expect(await create({ ...VALID, automatic_payment_methods: { enabled: true }, return_url: 'https://shop.example/thanks' })).toMatchObject({ status: 'requires_capture' });
+  });
+
+  it('refuses an Idempotency-Key over 255 characters, and takes one of 255', async () => {
+    const answer = await refused(create(VALID, 'k'.repeat(256)));
+    expect(answer).toMatchObject({ status: 400, type: 'invalid_request_error', code: undefined });
+    expect(answer.message).toContain('Idempotent key length is 256, which is outside accepted lengths. Idempotent Keys must be 1-255 characters long.');
+    expect(await create(VALID, 'k'.repeat(255))).toMatchObject({ status: 'requires_capture' });
+  });
+
+  it('refuses a key reused with other parameters with idempotency_error, and keeps no refusal under a key', async () => {
+    const reused = key();
+    await create(VALID, reused);
+    const answer = await refused(create({ ...VALID, amount: 2999 }, reused));
+    expect(answer).toMatchObject({ status: 400, type: 'idempotency_error' });
+    expect(answer.message).toContain('can only be used with the same parameters');
+    // A request refused before the endpoint ran is not saved: the corrected one runs under the same key.
+    const corrected = key();
+    expect(await refused(create({ ...VALID, capture_method: 'later' }, corrected))).toMatchObject({ status: 400, param: 'capture_method' });
+    expect(await create(VALID, corrected)).toMatchObject({ status: 'requires_capture' });
   });
 });
 

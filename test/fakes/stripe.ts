@@ -15,11 +15,20 @@
  *
  * Every request is recorded (`requests`): lower-case headers, and the form body parsed into nested
  * objects (`metadata[upsell_id]=…` → `{ metadata: { upsell_id } }`); for a GET, `body` is the parsed query.
+ *
+ * It refuses what Stripe refuses, answered as Stripe does (400 `invalid_request_error`), so a wrong
+ * request from the adapter fails here and not first in production: every parameter of every endpoint
+ * is checked against the SDK's typings (`./stripe-structure.ts`: unknown, missing, empty, not an
+ * integer, boolean or enum value, metadata limits, `expand`); an amount below 1, below the currency's
+ * minimum charge, over eight digits or in fractional ISK; `confirm=true` with redirect-based methods
+ * allowed and no `return_url`; an `Idempotency-Key` outside 1–255 characters. Such refusals are not
+ * kept under the key, as Stripe keeps a key's answer only once the endpoint ran.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
+import { docUrl, requestRefusal, type Form, type FormValue, type StripeEndpoint } from './stripe-structure';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -27,9 +36,6 @@ export interface RecordedRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   readonly body: unknown;
 }
-
-type Form = { [key: string]: FormValue };
-type FormValue = string | FormValue[] | Form;
 
 interface Card {
   readonly brand: string;
@@ -49,6 +55,24 @@ interface TestMethod {
 const VISA: Card = { brand: 'visa', last4: '4242' };
 const GENERIC_DECLINE = { outcome: 'declines', code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' } as const;
 const INSUFFICIENT_FUNDS = { outcome: 'declines', code: 'card_declined', declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.' } as const;
+
+const MAX_IDEMPOTENCY_KEY = 255;
+
+/**
+ * Stripe's minimum charge per currency, in its smallest unit (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts).
+ * Other currencies have none of their own (Stripe converts to the settlement currency's minimum).
+ */
+const MINIMUM_CHARGE: Readonly<Record<string, number>> = {
+  usd: 50, aed: 200, aud: 50, bgn: 100, brl: 50, cad: 50, chf: 50, czk: 1500, dkk: 250, eur: 50, gbp: 30, hkd: 400,
+  huf: 17500, inr: 50, jpy: 50, mxn: 1000, myr: 200, nok: 300, nzd: 50, pln: 200, ron: 200, sek: 300, sgd: 50, thb: 1000,
+};
+
+/** "The amount value supports up to eight digits" (PaymentIntentCreateParams.amount). */
+const MAXIMUM_CHARGE = 99_999_999;
+
+/** Stripe's answer to `confirm=true` with redirect-based payment methods allowed and no `return_url` (woocommerce/woocommerce-gateway-stripe#2982). */
+const RETURN_URL_REQUIRED =
+  "A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.";
 
 /** The test PaymentMethods of https://docs.stripe.com/testing that the fake knows, plus the fake-only slow one. */
 export const TEST_PAYMENT_METHODS: ReadonlyMap<string, TestMethod> = new Map<string, TestMethod>([
@@ -124,8 +148,9 @@ class ApiError extends Error {
   }
 }
 
-function invalidRequest(message: string, extra: Record<string, unknown> = {}, remember = false): ApiError {
-  return new ApiError(400, { type: 'invalid_request_error', message, ...extra }, remember);
+function invalidRequest(message: string, extra: { code?: string; param?: string; [key: string]: unknown } = {}, remember = false): ApiError {
+  const documented = typeof extra.code === 'string' ? { doc_url: docUrl(extra.code) } : {};
+  return new ApiError(400, { type: 'invalid_request_error', message, ...extra, ...documented }, remember);
 }
 
 function notFound(kind: string, id: string, param?: string): ApiError {
@@ -254,6 +279,14 @@ export class FakeStripe {
     }
 
     const key = req.method === 'POST' ? header(req, 'idempotency-key') : undefined;
+    if (key !== undefined && (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY)) {
+      return sendJson(res, 400, {
+        error: {
+          type: 'invalid_request_error',
+          message: `Idempotent key length is ${key.length}, which is outside accepted lengths. Idempotent Keys must be 1-${MAX_IDEMPOTENCY_KEY} characters long. If you're looking for a decent generator, try using a UUID defined by IETF RFC 4122.`,
+        },
+      });
+    }
     const fingerprint = createHash('sha256').update(`${req.method} ${url.pathname} ${raw}`).digest('hex');
     if (key !== undefined) {
       const stored = this.keys.get(key);
@@ -287,24 +320,53 @@ export class FakeStripe {
 
   private route(method: string, path: string, form: Form): { body: unknown; slow: boolean } {
     const parts = path.split('/').filter(Boolean);
-    const expand = stringList(form.expand);
-    if (method === 'POST' && path === '/v1/payment_intents') return this.createIntent(form, expand);
-    if (method === 'GET' && path === '/v1/payment_intents/search') return { body: this.search(form, expand), slow: false };
-    if (method === 'POST' && path === '/v1/refunds') return { body: this.refund(form), slow: false };
-    if (parts[0] === 'v1' && parts[1] === 'payment_intents' && parts[2] !== undefined) {
-      const intent = this.intents.get(parts[2]);
-      if (!intent) throw notFound('payment_intent', parts[2], 'intent');
-      if (method === 'GET' && parts.length === 3) return { body: this.intentJson(intent, expand), slow: false };
-      if (method === 'POST' && parts[3] === 'capture') return { body: this.capture(intent, form, expand), slow: false };
-      if (method === 'POST' && parts[3] === 'cancel') return { body: this.cancel(intent, form, expand), slow: false };
+    const endpoint = endpointOf(method, parts);
+    if (!endpoint) throw new ApiError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` }, false);
+    const refused = requestRefusal(endpoint, form);
+    if (refused) {
+      const { message, ...where } = refused;
+      throw invalidRequest(message, where);
     }
-    throw new ApiError(404, { type: 'invalid_request_error', message: `Unrecognized request URL (${method}: ${path}).` }, false);
+    const expand = stringList(form.expand);
+    switch (endpoint) {
+      case 'POST /v1/payment_intents':
+        return this.createIntent(form, expand);
+      case 'GET /v1/payment_intents/search':
+        return { body: this.search(form, expand), slow: false };
+      case 'POST /v1/refunds':
+        return { body: this.refund(form), slow: false };
+      case 'GET /v1/payment_intents/:id':
+        return { body: this.intentJson(this.found(parts[2]), expand), slow: false };
+      case 'POST /v1/payment_intents/:id/capture':
+        return { body: this.capture(this.found(parts[2]), form, expand), slow: false };
+      case 'POST /v1/payment_intents/:id/cancel':
+        return { body: this.cancel(this.found(parts[2]), form, expand), slow: false };
+      default: {
+        const exhaustive: never = endpoint;
+        return exhaustive;
+      }
+    }
+  }
+
+  private found(id: string | undefined): Intent {
+    const intent = this.intents.get(id ?? '');
+    if (!intent) throw notFound('payment_intent', id ?? '', 'intent');
+    return intent;
   }
 
   private createIntent(form: Form, expand: readonly string[]): { body: unknown; slow: boolean } {
     const amount = positiveInteger(form.amount, 'amount');
     const currency = typeof form.currency === 'string' ? form.currency : '';
     if (!/^[a-z]{3}$/.test(currency)) throw invalidRequest(`Invalid currency: ${currency}.`, { code: 'parameter_invalid_string', param: 'currency' });
+    const minimum = MINIMUM_CHARGE[currency];
+    if (minimum !== undefined && amount < minimum) {
+      throw invalidRequest(`Amount must be at least ${formatted(minimum, currency)} ${currency}`, { code: 'amount_too_small', param: 'amount' });
+    }
+    if (amount > MAXIMUM_CHARGE) throw invalidRequest(`Amount must be no more than ${formatted(MAXIMUM_CHARGE, currency)} ${currency}`, { code: 'amount_too_large', param: 'amount' });
+    wholeUnits(amount, currency, 'amount');
+    const methods = form.automatic_payment_methods;
+    const redirects = typeof methods === 'object' && !Array.isArray(methods) && methods.enabled === 'true' && methods.allow_redirects !== 'never';
+    if (form.confirm === 'true' && redirects && form.return_url === undefined) throw invalidRequest(RETURN_URL_REQUIRED);
     const paymentMethod = typeof form.payment_method === 'string' ? form.payment_method : '';
     const method = TEST_PAYMENT_METHODS.get(paymentMethod);
     if (!method) throw invalidRequest(`No such PaymentMethod: '${paymentMethod}'`, { code: 'resource_missing', param: 'payment_method' });
@@ -366,7 +428,7 @@ export class FakeStripe {
     intent.chargeId = this.id('ch');
     return new ApiError(
       402,
-      { ...error, charge: intent.chargeId, payment_intent: this.intentJson(intent, []), doc_url: `https://stripe.com/docs/error-codes/${error.code}` },
+      { ...error, charge: intent.chargeId, payment_intent: this.intentJson(intent, []), doc_url: docUrl(error.code) },
       true,
     );
   }
@@ -401,6 +463,7 @@ export class FakeStripe {
   private capture(intent: Intent, form: Form, expand: readonly string[]): unknown {
     if (intent.status !== 'requires_capture') throw unexpectedState(intent, 'captured', 'requires_capture', this.intentJson(intent, []));
     const amount = form.amount_to_capture === undefined ? intent.amountCapturable : positiveInteger(form.amount_to_capture, 'amount_to_capture');
+    wholeUnits(amount, intent.currency, 'amount_to_capture');
     if (amount > intent.amountCapturable) {
       throw invalidRequest('The amount to capture is greater than the amount capturable.', { code: 'amount_too_large', param: 'amount_to_capture' }, true);
     }
@@ -431,6 +494,7 @@ export class FakeStripe {
     const refundable = intent.amountReceived - intent.amountRefunded;
     if (refundable === 0) throw invalidRequest(`Charge ${intent.chargeId} has already been refunded.`, { code: 'charge_already_refunded' }, true);
     const amount = form.amount === undefined ? refundable : positiveInteger(form.amount, 'amount');
+    wholeUnits(amount, intent.currency, 'amount');
     if (amount > refundable) {
       throw invalidRequest(`Refund amount (${amount}) is greater than unrefunded amount on charge (${refundable})`, { code: 'amount_too_large', param: 'amount' }, true);
     }
@@ -583,12 +647,44 @@ function paymentMethodJson(id: string, card: Card, customer: string | null): Rec
   };
 }
 
+/** An amount parameter: the structure check has made it an integer; Stripe also wants it positive. */
 function positiveInteger(value: FormValue | undefined, param: string): number {
-  const amount = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(amount) || amount < 1) {
-    throw invalidRequest(`Invalid integer: ${typeof value === 'string' ? value : ''}`, { code: 'parameter_invalid_integer', param });
-  }
+  const amount = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(amount)) throw invalidRequest(`Invalid integer: ${typeof value === 'string' ? value : ''}`, { code: 'parameter_invalid_integer', param });
+  if (amount < 1) throw invalidRequest('This value must be greater than or equal to 1.', { code: 'parameter_invalid_integer', param });
   return amount;
+}
+
+/**
+ * ISK stays two-decimal in Stripe's API but takes whole krónur only since 2023
+ * (https://support.stripe.com/questions/deprecation-of-fractional-isk-charges-and-refunds).
+ */
+function wholeUnits(amount: number, currency: string, param: string): void {
+  if (currency !== 'isk' || amount % 100 === 0) return;
+  throw invalidRequest(
+    'Invalid amount. Currency ISK has become effectively zero-decimal and charged amounts must be evenly divisible by 100. See https://stripe.com/docs/currencies#special-cases for more information.',
+    { code: 'invalid_charge_amount_no_decimal_compatible', param },
+  );
+}
+
+/** `$0.50`, `¥50`: an amount in the currency's smallest unit, as Stripe's amount errors show it. */
+function formatted(amount: number, currency: string): string {
+  const format = new Intl.NumberFormat('en-US', { style: 'currency', currency: currency.toUpperCase() });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(amount / 10 ** digits);
+}
+
+function endpointOf(method: string, parts: readonly string[]): StripeEndpoint | null {
+  const [version, resource, id, action, ...rest] = parts;
+  if (version !== 'v1' || rest.length > 0) return null;
+  if (resource === 'refunds') return method === 'POST' && id === undefined ? 'POST /v1/refunds' : null;
+  if (resource !== 'payment_intents') return null;
+  if (id === undefined) return method === 'POST' ? 'POST /v1/payment_intents' : null;
+  if (id === 'search') return method === 'GET' && action === undefined ? 'GET /v1/payment_intents/search' : null;
+  if (action === undefined) return method === 'GET' ? 'GET /v1/payment_intents/:id' : null;
+  if (method !== 'POST') return null;
+  if (action === 'capture') return 'POST /v1/payment_intents/:id/capture';
+  return action === 'cancel' ? 'POST /v1/payment_intents/:id/cancel' : null;
 }
 
 function stringList(value: FormValue | undefined): string[] {
