@@ -12,18 +12,16 @@
  */
 import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../core/errors';
-import { canonicalJson } from '../core/json';
-import { message } from '../core/messages';
-import type { AuthorizeRequest, AuthorizeResult, BuyerContext, DeclineCode, LookupResult, PaymentGateway } from '../gateways/contract';
+import type { BuyerContext, PaymentGateway } from '../gateways/contract';
 import type { GatewayName } from '../core/gateways';
-import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
 import { checkoutUpsell, type CheckoutUpsell } from './buyer-state';
 import type { CheckoutSession } from './checkout';
 import { stillAvailable } from './checkout';
 import { requestHash } from './idempotency';
 import { shopSettings } from './shops';
-import { appendEvent, eventValues, gatewayFor, offerClosed, upsellView, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell, type Actor, type AfterChange } from './upsells';
+import { answerMayStillCome, authorizeAtPsp, declineMessage, gatewayFor, recordDeclined, settleAuthorization } from './saga';
+import { eventValues, offerClosed, type AfterChange } from './upsells';
 import { type UpsellContext } from './context';
 
 export type AcceptBody =
@@ -38,11 +36,6 @@ export interface AcceptAnswer {
 }
 
 const ACCEPT_SCOPE = 'accept';
-
-/** The kind words for a decline, in the buyer's language. */
-function declineMessage(code: DeclineCode, locale: string): string {
-  return message(locale, `declined_${code}`);
-}
 
 /** The answer an accept gives for an upsell in its current state (also for a second click). */
 export function answerFor(row: UpsellRow): AcceptAnswer {
@@ -98,7 +91,7 @@ export async function acceptOffer(
     const declined = await recordDeclined(ctx, upsell, 'processing_error', 'system', { detail: error.message });
     return remember(ctx.db, session.shopId, idempotencyKey, answerFor(declined));
   }
-  const result = await authorizeUpsell(ctx, gateway, upsell, start.payment);
+  const result = await authorizeAtPsp(ctx, gateway, upsell, start.payment);
   ctx.faults.reach('accept.after_authorize');
   // The answer is stored under the key in the transaction that records the outcome: one commit, and a
   // retry after a crash right after it gets exactly this answer.
@@ -112,51 +105,6 @@ export async function acceptOffer(
   ctx.faults.reach('accept.after_order_change');
   const answer = answerFor(settled);
   return stored ? answer : remember(ctx.db, session.shopId, idempotencyKey, answer);
-}
-
-/**
- * The authorize request of an upsell (accept and reconciliation send the same one, under the same key:
- * the buyer's context is the one stored at the click, so a retry's body is the first one's).
- */
-export function authorizeRequest(upsell: UpsellRow, payment: { paymentMethodRef: string; customerRef?: string }): AuthorizeRequest {
-  return {
-    paymentMethodRef: payment.paymentMethodRef,
-    customerRef: payment.customerRef ?? null,
-    amount: upsell.amount,
-    currency: upsell.currency,
-    idempotencyKey: `${upsell.id}:authorize`,
-    customerPresent: true,
-    capture: upsell.capture_mode === 'immediate' ? 'immediate' : 'manual',
-    metadata: { upsell_id: upsell.id, order_id: upsell.order_id, shop_id: upsell.shop_id },
-    merchantRef: upsell.shop_id,
-    ...(upsell.buyer ? { buyer: upsell.buyer } : {}),
-  };
-}
-
-const UNKNOWN: AuthorizeResult = { status: 'unknown', reason: 'timeout' };
-
-/**
- * Authorizes with the gateway timeout. An authorize that throws instead of answering (the PSP or its SDK
- * refused the request, e.g. an amount it calls invalid) must not leave the upsell pending forever: the
- * PSP is asked by the same idempotency key, and when it holds nothing under it the refusal is final — a
- * `processing_error` decline, the stock given back, nothing charged. When even the lookup cannot tell,
- * the outcome is unknown: pending, and reconciliation asks again (backed off).
- */
-export async function authorizeUpsell(
-  ctx: UpsellContext, gateway: PaymentGateway, upsell: UpsellRow, payment: { paymentMethodRef: string; customerRef?: string },
-): Promise<AuthorizeResult> {
-  const request = authorizeRequest(upsell, payment);
-  let refusal: unknown;
-  try {
-    return await withGatewayTimeout(ctx, gateway.authorize(request), UNKNOWN);
-  } catch (error) {
-    refusal = error;
-  }
-  const found = await withGatewayTimeout<LookupResult>(ctx, gateway.lookup({ idempotencyKey: request.idempotencyKey }), UNKNOWN)
-    .catch((): LookupResult => UNKNOWN);
-  if (found.status !== 'not_found') return found;
-  const name = refusal instanceof Error ? refusal.name : 'Error';
-  return { status: 'declined', code: 'processing_error', message: `the payment provider refused the request (${name})`, ref: null };
 }
 
 /** `answerFor`, or null for an upsell that has closed (its answer is an error, raised by the caller). */
@@ -309,8 +257,7 @@ async function replay(ctx: UpsellContext, trx: Kysely<Database>, session: Checko
   // The upsell as it is now, not the answer stored then: after an undo, a failed capture or a refund the
   // key answers `409 offer_closed`, never the "accepted" it first got.
   if (record.status_code !== null) return upsell ? answerFor(upsell) : { statusCode: record.status_code, body: record.response as AcceptBody };
-  const mayStillBeRunning = ctx.clock.now().getTime() - record.created_at.getTime() < ctx.gatewayTimeoutMs + 2_000;
-  if (!upsell || (upsell.state === 'pending' && mayStillBeRunning)) {
+  if (!upsell || (upsell.state === 'pending' && answerMayStillCome(ctx, record.created_at))) {
     throw new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress');
   }
   return answerFor(upsell);
@@ -321,7 +268,7 @@ async function replay(ctx: UpsellContext, trx: Kysely<Database>, session: Checko
  * written) when they are gone. The caller read the stock without a lock: a FOR UPDATE made every accept
  * of the same variant wait for the previous one's commit. The units are taken by one guarded update.
  */
-async function reserveStock(trx: Parameters<typeof appendEvent>[0], upsell: UpsellRow): Promise<UpsellRow> {
+async function reserveStock(trx: Kysely<Database>, upsell: UpsellRow): Promise<UpsellRow> {
   const quantity = upsell.offer.quantity;
   const taken = await trx
     .updateTable('variants')
@@ -339,143 +286,4 @@ async function reserveStock(trx: Parameters<typeof appendEvent>[0], upsell: Upse
     .where('id', '=', upsell.id)
     .returningAll()
     .executeTakeFirstOrThrow();
-}
-
-function lineFor(upsell: UpsellRow): UpsellLine {
-  const offer = upsell.offer;
-  return {
-    upsellId: upsell.id,
-    productId: offer.productId,
-    variantId: offer.variantId,
-    title: offer.variantTitle ? `${offer.title} — ${offer.variantTitle}` : offer.title,
-    quantity: offer.quantity,
-    unitPrice: offer.unitPrice,
-    discountAmount: offer.discountAmount,
-    taxAmount: offer.taxAmount,
-    shippingAmount: offer.shippingAmount,
-    total: offer.total,
-    currency: offer.currency,
-  };
-}
-
-/**
- * Records what the PSP said about an authorization (from accept, the 3-D Secure completion or the
- * worker's reconciliation) and returns the upsell as it now stands. Safe to call twice: an upsell that
- * has already moved on is returned as it is.
- */
-export async function settleAuthorization(
-  ctx: UpsellContext, upsell: UpsellRow, result: AuthorizeResult, actor: Actor, after?: AfterChange,
-): Promise<UpsellRow> {
-  switch (result.status) {
-    case 'authorized':
-      return recordAuthorized(ctx, upsell, result, actor, after);
-    case 'declined':
-      return recordDeclined(ctx, upsell, result.code, actor, { detail: result.message, ref: result.ref, after });
-    case 'requires_action':
-      return withLockedUpsell(ctx, upsell, async (trx, current) => {
-        if (current.state === 'requires_action') return nextAction(ctx, trx, current, result);
-        if (current.state !== 'pending') return current;
-        return transition(ctx, trx, current, 'requires_action', {
-          actor: 'psp',
-          reason: 'the bank asked for 3-D Secure',
-          set: { authorization_ref: result.ref, action: JSON.stringify(result.action) },
-        });
-      }, after);
-    case 'unknown':
-      return withLockedUpsell(ctx, upsell, async (trx, current) => {
-        await appendEvent(trx, current, 'authorization_unknown', current.state, { actor: 'psp', reason: result.reason }, ctx.clock.now());
-        return current;
-      }, after);
-    default: {
-      const exhaustive: never = result;
-      return exhaustive;
-    }
-  }
-}
-
-/**
- * The PSP answered a finished 3-D Secure step with another one (Adyen: a challenge after the device
- * fingerprint). The page must get the new action, never the old one again, or it would loop on the
- * first step; the buyer's time for the step starts again. The same action again changes nothing.
- */
-async function nextAction(
-  ctx: UpsellContext, trx: Parameters<typeof appendEvent>[0], current: UpsellRow, result: Extract<AuthorizeResult, { status: 'requires_action' }>,
-): Promise<UpsellRow> {
-  if (current.authorization_ref === result.ref && canonicalJson(current.action) === canonicalJson(result.action)) return current;
-  const now = ctx.clock.now();
-  const row = await trx
-    .updateTable('upsells')
-    .set({ authorization_ref: result.ref, action: JSON.stringify(result.action), updated_at: now })
-    .where('shop_id', '=', current.shop_id)
-    .where('id', '=', current.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
-  await appendEvent(trx, row, 'action_required', 'requires_action', { actor: 'psp', reason: 'the bank asked for another 3-D Secure step' }, now);
-  return row;
-}
-
-async function recordAuthorized(
-  ctx: UpsellContext,
-  upsell: UpsellRow,
-  result: Extract<AuthorizeResult, { status: 'authorized' }>,
-  actor: Actor,
-  after?: AfterChange,
-): Promise<UpsellRow> {
-  try {
-    return await withLockedUpsell(ctx, upsell, async (trx, current) => {
-      if (current.state !== 'pending' && current.state !== 'requires_action') return current;
-      const now = ctx.clock.now();
-      const change = await sinkFor(ctx, current).applyUpsell(trx, current.shop_id, current.order_id, lineFor(current), now);
-      return transition(ctx, trx, current, 'authorized', {
-        actor,
-        set: {
-          authorization_ref: result.ref,
-          captured_at_authorization: result.captured,
-          card: JSON.stringify({ brand: result.card.brand ?? current.card.brand, last4: result.card.last4 ?? current.card.last4 }),
-          undo_until: new Date(now.getTime() + current.undo_window_seconds * 1000),
-          line_id: change.lineId,
-          linked_order_id: change.linkedOrderId,
-          action: null,
-        },
-      });
-    }, after);
-  } catch (error) {
-    // Compensation for step 3: the order could not take the line, so the money is released. Only a
-    // confirmed release lets the upsell end as declined; otherwise it stays pending for reconciliation.
-    const released = await releaseAuthorization(ctx, upsell, result.ref, result.captured);
-    if (released.status !== 'succeeded' && released.status !== 'received') throw error;
-    const detail = error instanceof Error ? error.message : String(error);
-    return recordDeclined(ctx, upsell, 'processing_error', 'system', { detail: `order change failed: ${detail}`, ref: result.ref, after });
-  }
-}
-
-/** Voids (or refunds, when already captured) an authorization; idempotent by key. */
-export async function releaseAuthorization(ctx: UpsellContext, upsell: UpsellRow, ref: string, captured: boolean) {
-  const gateway = await gatewayFor(ctx, upsell);
-  const call = captured
-    ? gateway.refund(ref, upsell.amount, upsell.currency, `${upsell.id}:refund`, { whole: true })
-    : gateway.void(ref, `${upsell.id}:void`);
-  return withGatewayTimeout(ctx, call, { status: 'unknown', reason: 'timeout' } as const);
-}
-
-/**
- * Records a decline with the buyer-facing message for its code; `detail` (the PSP's words) goes to the
- * event, `ref` (the PSP's payment, when there is one) stays on the upsell for the merchant's records.
- */
-export async function recordDeclined(
-  ctx: UpsellContext,
-  upsell: UpsellRow,
-  code: DeclineCode,
-  actor: Actor,
-  { detail, ref, after }: { detail?: string; ref?: string | null; after?: AfterChange } = {},
-): Promise<UpsellRow> {
-  return withLockedUpsell(ctx, upsell, async (trx, current) => {
-    if (current.state !== 'pending' && current.state !== 'requires_action') return current;
-    await releaseStock(trx, current);
-    return transition(ctx, trx, current, 'declined', {
-      actor,
-      reason: detail ?? code,
-      set: { decline_code: code, decline_message: declineMessage(code, current.offer.locale), action: null, authorization_ref: ref ?? current.authorization_ref },
-    });
-  }, after);
 }

@@ -14,7 +14,6 @@
  * Stock is not part of the version (every accept changes it): for the few variants that track stock, the
  * decision reads their current stock (`liveStock`) instead of the compiled value.
  */
-import { sql } from 'kysely';
 import pg from 'pg';
 import { compileOffers, type Candidate, type CompiledOffers, type Offer, type OfferVariant } from '../core/offers';
 import type { Db } from '../store/database';

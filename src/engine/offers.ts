@@ -1,7 +1,7 @@
 /** Offers: create, read, update and delete, each change bumping the shop's offers version (store/offers). */
 import { DomainError, notFound } from '../core/errors';
 import { decimalFromJson, isCurrency } from '../core/money';
-import type { ButtonCopy, Candidate, CurrencyAmount, Discount, Offer, OfferRules, OfferVariant } from '../core/offers';
+import type { ButtonCopy, CurrencyAmount, Discount, OfferRules } from '../core/offers';
 import type { Db } from '../store/database';
 import type { OfferRow } from '../store/schema';
 import type { EngineContext } from './context';

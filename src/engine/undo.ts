@@ -6,12 +6,13 @@
 import { sql } from 'kysely';
 import { declineDecision } from '../analytics/events';
 import { DomainError, notFound } from '../core/errors';
-import type { ActionDetails, AuthorizeResult } from '../gateways/contract';
+import type { ActionDetails } from '../gateways/contract';
 import type { UpsellRow } from '../store/schema';
-import { answerFor, releaseAuthorization, settleAuthorization, type AcceptAnswer } from './accept';
+import { answerFor, type AcceptAnswer } from './accept';
 import { checkoutUpsell, type CheckoutUpsell } from './buyer-state';
 import type { CheckoutSession } from './checkout';
-import { appendEvent, findUpsell, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell, type Actor } from './upsells';
+import { completeAtPsp, releaseAuthorization, removeFromOrder, settleAuthorization } from './saga';
+import { appendEvent, findUpsell, withLockedUpsell, type Actor } from './upsells';
 import { type UpsellContext } from './context';
 
 export interface UndoAnswer {
@@ -72,9 +73,7 @@ export async function completeUndo(ctx: UpsellContext, upsell: UpsellRow, actor:
       await appendEvent(trx, current, `${method}_failed`, current.state, { actor: 'psp', reason }, ctx.clock.now());
       return current;
     }
-    await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, orderChangeOf(current));
-    await releaseStock(trx, current);
-    return transition(ctx, trx, current, 'cancelled', { actor, reason: `undo (${method})`, data: { method } });
+    return removeFromOrder(ctx, trx, current, 'cancelled', { actor, reason: `undo (${method})`, data: { method } });
   });
 }
 
@@ -119,11 +118,7 @@ export async function completeAction(
 ): Promise<AcceptAnswer> {
   const upsell = await sessionUpsell(ctx, session, upsellId);
   if (upsell.state !== 'requires_action' || !upsell.authorization_ref) return answerFor(upsell);
-  const result = await withGatewayTimeout(
-    ctx,
-    (await gatewayFor(ctx, upsell)).completeAction(upsell.authorization_ref, `${upsell.id}:complete`, details),
-    { status: 'unknown', reason: 'timeout' } satisfies AuthorizeResult,
-  );
+  const result = await completeAtPsp(ctx, { ...upsell, authorization_ref: upsell.authorization_ref }, details);
   return answerFor(await settleAuthorization(ctx, upsell, result, 'buyer'));
 }
 

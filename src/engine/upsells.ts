@@ -7,7 +7,6 @@ import type { Insertable, Transaction, Updateable } from 'kysely';
 import { recordUpsellTransition } from '../analytics/events';
 import { DomainError, notFound } from '../core/errors';
 import { assertTransition, type UpsellState } from '../core/upsell-state';
-import type { PaymentGateway } from '../gateways/contract';
 import type { Db } from '../store/database';
 import type { Database, UpsellEventsTable, UpsellRow, UpsellsTable } from '../store/schema';
 import type { EngineContext, UpsellContext } from './context';
@@ -226,24 +225,6 @@ export function orderChangeOf(upsell: UpsellRow) {
 
 export function sinkFor(ctx: UpsellContext, upsell: UpsellRow) {
   return ctx.orderSinks[upsell.order_strategy];
-}
-
-/** The gateway this upsell's money moves through: the order's PSP, with the shop's credentials. */
-export function gatewayFor(ctx: UpsellContext, upsell: UpsellRow): Promise<PaymentGateway> {
-  return ctx.gateways.forShop(upsell.shop_id, upsell.gateway);
-}
-
-/** Runs a PSP call with the gateway timeout; past it, the outcome is unknown (never guessed). */
-export async function withGatewayTimeout<T>(ctx: UpsellContext, call: Promise<T>, onTimeout: T): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<T>((resolve) => {
-    timer = setTimeout(() => resolve(onTimeout), ctx.gatewayTimeoutMs);
-  });
-  try {
-    return await Promise.race([call, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 export function offerClosed(): DomainError {

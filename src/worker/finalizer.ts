@@ -4,9 +4,8 @@
  * a row is claimed by one of them, and a capture that crashed half-way is retried after its lease with
  * the same idempotency key (`ups_…:capture`), which the PSP answers without moving money twice.
  */
-import type { ModificationResult } from '../gateways/contract';
-import { releaseAuthorization } from '../engine/accept';
-import { appendEvent, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell } from '../engine/upsells';
+import { captureAtPsp, releaseAuthorization, removeFromOrder } from '../engine/saga';
+import { appendEvent, orderChangeOf, sinkFor, transition, withLockedUpsell } from '../engine/upsells';
 import { type UpsellContext } from '../engine/context';
 import type { UpsellRow } from '../store/schema';
 import { backOffUpsell, inSavepoint, upsellIds, type Trx } from './backoff';
@@ -92,12 +91,7 @@ async function claimOne(ctx: UpsellContext, trx: Trx, row: UpsellRow, leaseUntil
 }
 
 async function capture(ctx: UpsellContext, observer: WorkerObserver, upsell: UpsellRow): Promise<void> {
-  const ref = upsell.authorization_ref ?? '';
-  const result = await withGatewayTimeout<ModificationResult>(
-    ctx,
-    (await gatewayFor(ctx, upsell)).capture(ref, upsell.amount, upsell.currency, `${upsell.id}:capture`),
-    { status: 'unknown', reason: 'timeout' },
-  );
+  const result = await captureAtPsp(ctx, upsell);
   ctx.faults.reach('capture.after_psp');
   switch (result.status) {
     case 'succeeded':
@@ -109,9 +103,7 @@ async function capture(ctx: UpsellContext, observer: WorkerObserver, upsell: Ups
       return;
     case 'failed':
       if (await finish(ctx, upsell, async (trx, current) => {
-        await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, orderChangeOf(current));
-        await releaseStock(trx, current);
-        await transition(ctx, trx, current, 'capture_failed', {
+        await removeFromOrder(ctx, trx, current, 'capture_failed', {
           actor: 'psp', reason: `${result.code}: ${result.message}`, set: { release_due_at: ctx.clock.now() },
         });
       })) observer.captureFailed({ shopId: upsell.shop_id, id: upsell.id, reason: result.code });

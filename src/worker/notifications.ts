@@ -5,17 +5,13 @@
  * ones only the PSP knows (an Adyen capture that failed after it was `received`). Each notification is
  * also kept on the upsell's event log.
  */
-import { settleAuthorization } from '../engine/accept';
-import { appendEvent, gatewayFor, orderChangeOf, releaseStock, sinkFor, transition, withGatewayTimeout, withLockedUpsell } from '../engine/upsells';
+import { answerMayStillCome, completeAtPsp, removeFromOrder, settleAuthorization } from '../engine/saga';
+import { appendEvent, withLockedUpsell } from '../engine/upsells';
 import { type UpsellContext } from '../engine/context';
 import type { GatewayNotification } from '../gateways/adapter';
-import type { AuthorizeResult } from '../gateways/contract';
 import type { UpsellRow } from '../store/schema';
 import { isolate, silentObserver, type WorkerObserver } from './observer';
 import { resolvePending } from './reconcile';
-
-/** A pending upsell younger than this may still be answered by its own accept request: leave it. */
-const PENDING_GRACE_MS = 2_000;
 
 export interface NotificationsHandled {
   /** Notifications of this delivery that were new and handled now. */
@@ -97,12 +93,11 @@ async function react(ctx: UpsellContext, upsell: UpsellRow, notification: Gatewa
   switch (notification.kind) {
     case 'authorized':
     case 'authorization_failed':
-      if (upsell.state === 'pending' && ctx.clock.now().getTime() - upsell.updated_at.getTime() > ctx.gatewayTimeoutMs + PENDING_GRACE_MS) {
+      // A pending upsell whose own accept request may still answer is left to it.
+      if (upsell.state === 'pending' && !answerMayStillCome(ctx, upsell.updated_at)) {
         await resolvePending(ctx, upsell);
       } else if (upsell.state === 'requires_action' && upsell.authorization_ref) {
-        const unknown: AuthorizeResult = { status: 'unknown', reason: 'timeout' };
-        const gateway = await gatewayFor(ctx, upsell);
-        const result = await withGatewayTimeout(ctx, gateway.completeAction(upsell.authorization_ref, `${upsell.id}:complete`), unknown);
+        const result = await completeAtPsp(ctx, { ...upsell, authorization_ref: upsell.authorization_ref });
         if (result.status === 'authorized' || result.status === 'declined') await settleAuthorization(ctx, upsell, result, 'psp');
       }
       return;
@@ -110,9 +105,7 @@ async function react(ctx: UpsellContext, upsell: UpsellRow, notification: Gatewa
       await withLockedUpsell(ctx, upsell, async (trx, current) => {
         // Only a capture we recorded as done is undone here; one still `capturing` is settled by the finalizer.
         if (current.state !== 'captured') return current;
-        await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, orderChangeOf(current));
-        await releaseStock(trx, current);
-        return transition(ctx, trx, current, 'capture_failed', { actor: 'psp', reason: `${notification.pspType}: the PSP reported the capture failed` });
+        return removeFromOrder(ctx, trx, current, 'capture_failed', { actor: 'psp', reason: `${notification.pspType}: the PSP reported the capture failed` });
       });
       return;
     case 'captured':

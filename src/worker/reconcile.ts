@@ -13,19 +13,18 @@
  *   release again (`release_due_at`).
  */
 import { sql, type SelectQueryBuilder } from 'kysely';
-import { authorizeUpsell, recordDeclined, releaseAuthorization, settleAuthorization } from '../engine/accept';
-import { appendEvent, gatewayFor, withGatewayTimeout, withLockedUpsell } from '../engine/upsells';
+import {
+  authorizeAtPsp, completeAtPsp, gatewayFor, lookupAuthorization, pendingSettledBefore, recordDeclined, releaseAuthorization, settleAuthorization,
+} from '../engine/saga';
+import { appendEvent, withLockedUpsell } from '../engine/upsells';
 import { type UpsellContext } from '../engine/context';
 import { completeUndo } from '../engine/undo';
 import { releaseHold } from './finalizer';
-import type { AuthorizeResult } from '../gateways/contract';
 import type { Database, UpsellRow } from '../store/schema';
 import { backOffUpsell, upsellIds } from './backoff';
 import { isolate, silentObserver, type SweepName, type WorkerObserver } from './observer';
 
 const LEASE_MS = 30_000;
-/** A pending upsell younger than the gateway timeout plus this is still being answered by its request. */
-const PENDING_GRACE_MS = 2_000;
 /** A 3-D Secure step not finished within this is abandoned (`PLUSONE_3DS_TIMEOUT_SECONDS`). */
 export const ACTION_TIMEOUT_MS = 15 * 60_000;
 
@@ -58,7 +57,7 @@ export interface ReconcileOptions {
 export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = silentObserver, options: ReconcileOptions = {}): Promise<number> {
   const limit = options.limit ?? 50;
   const now = ctx.clock.now();
-  const pendingBefore = new Date(now.getTime() - ctx.gatewayTimeoutMs - PENDING_GRACE_MS);
+  const pendingBefore = pendingSettledBefore(ctx, now);
   const abandonedBefore = new Date(now.getTime() - (options.actionTimeoutMs ?? ACTION_TIMEOUT_MS));
   // Each sweep on its own: one whose claim throws (the database away a moment) does not skip the next.
   const sweep = async (name: SweepName, candidates: (query: Candidates) => Candidates, work: (upsell: UpsellRow) => Promise<unknown>) => {
@@ -83,13 +82,12 @@ export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = s
 }
 
 export async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
-  const gateway = await gatewayFor(ctx, upsell);
-  const key = `${upsell.id}:authorize`;
-  const unknown: AuthorizeResult = { status: 'unknown', reason: 'timeout' };
-  let result = await withGatewayTimeout(ctx, gateway.lookup({ idempotencyKey: key }), unknown);
-  if (result.status === 'not_found') {
+  const found = await lookupAuthorization(ctx, upsell);
+  let result = found.status === 'not_found' ? null : found;
+  if (!result) {
+    // The authorize never reached the PSP: send it now, the same request under the same key.
     const order = await ctx.db.selectFrom('orders').select('payment').where('shop_id', '=', upsell.shop_id).where('id', '=', upsell.order_id).executeTakeFirstOrThrow();
-    result = await authorizeUpsell(ctx, gateway, upsell, order.payment);
+    result = await authorizeAtPsp(ctx, await gatewayFor(ctx, upsell), upsell, order.payment);
   }
   await settleAuthorization(ctx, upsell, result, 'worker');
 }
@@ -107,8 +105,7 @@ async function resolveAbandonedAction(ctx: UpsellContext, upsell: UpsellRow): Pr
     await recordDeclined(ctx, upsell, 'authentication_failed', 'worker', { detail: '3-D Secure step abandoned' });
     return;
   }
-  const gateway = await gatewayFor(ctx, upsell);
-  const ask = () => withGatewayTimeout(ctx, gateway.completeAction(ref, `${upsell.id}:complete`), { status: 'unknown', reason: 'timeout' } as AuthorizeResult);
+  const ask = () => completeAtPsp(ctx, { ...upsell, authorization_ref: ref });
   const result = await ask();
   if (result.status !== 'requires_action') {
     await settleAuthorization(ctx, upsell, result, 'worker');

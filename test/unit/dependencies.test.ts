@@ -74,13 +74,10 @@ const NOT_YET: readonly string[] = [
   "web/fragment.ts -> engine/checkout.ts",
   "web/fragment.ts -> store/schema.ts",
   "worker/backoff.ts -> store/schema.ts",
-  "worker/finalizer.ts -> gateways/contract.ts",
   "worker/finalizer.ts -> store/schema.ts",
   "worker/index.ts -> analytics/experiments/report.ts",
   "worker/notifications.ts -> gateways/adapter.ts",
-  "worker/notifications.ts -> gateways/contract.ts",
   "worker/notifications.ts -> store/schema.ts",
-  "worker/reconcile.ts -> gateways/contract.ts",
   "worker/reconcile.ts -> store/schema.ts",
 ];
 
