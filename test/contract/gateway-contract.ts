@@ -66,7 +66,8 @@ export interface ContractHarness {
 const CURRENCIES = [
   ['JPY', 1999],
   ['USD', 1999],
-  ['KWD', 19_999],
+  // A three-decimal amount ending in 0: Stripe refuses any other last digit.
+  ['KWD', 19_990],
 ] as const;
 
 export function describeGatewayContract(name: string, makeHarness: () => Promise<ContractHarness>): void {

@@ -544,6 +544,17 @@ describe('stripe › the fake refuses what Stripe refuses', () => {
     expect(await create({ ...VALID, amount: 99_999_999 })).toMatchObject({ status: 'requires_capture' });
   });
 
+  it('refuses a three-decimal amount not ending in 0; the adapter answers it as a final decline', async () => {
+    expect(await refused(create({ ...VALID, currency: 'kwd', amount: 19_999 }))).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'amount' });
+    expect(await create({ ...VALID, currency: 'kwd', amount: 19_990 })).toMatchObject({ status: 'requires_capture' });
+    const gateway = stripeAdapter.create(CREDENTIALS, { apiBaseUrl: fake.baseUrl, timeoutMs: TIMEOUT_MS });
+    const result = await gateway.authorize({
+      paymentMethodRef: 'pm_card_visa', customerRef: 'cus_buyer1', amount: 19_999, currency: 'KWD', idempotencyKey: key(),
+      customerPresent: true, capture: 'manual', metadata: { upsell_id: 'ups_kwd' }, merchantRef: 'shop_1',
+    });
+    expect(result).toMatchObject({ status: 'declined', code: 'processing_error' });
+  });
+
   it('refuses fractional krónur, and the adapter sends ISK in whole krónur', async () => {
     expect(await refused(create({ ...VALID, currency: 'isk', amount: 12_345 }))).toMatchObject({ status: 400, code: 'invalid_charge_amount_no_decimal_compatible', param: 'amount' });
     const gateway = stripeAdapter.create(CREDENTIALS, { apiBaseUrl: fake.baseUrl, timeoutMs: TIMEOUT_MS });

@@ -655,11 +655,18 @@ function positiveInteger(value: FormValue | undefined, param: string): number {
   return amount;
 }
 
+/** Stripe's three-decimal currencies. */
+const THREE_DECIMAL = new Set(['bhd', 'jod', 'kwd', 'omr', 'tnd']);
+
 /**
- * ISK stays two-decimal in Stripe's API but takes whole krónur only since 2023
+ * Three-decimal amounts end in 0; ISK stays two-decimal in Stripe's API but takes whole krónur only since 2023
  * (https://support.stripe.com/questions/deprecation-of-fractional-isk-charges-and-refunds).
  */
 function wholeUnits(amount: number, currency: string, param: string): void {
+  if (THREE_DECIMAL.has(currency) && amount % 10 !== 0) {
+    // https://docs.stripe.com/currencies#three-decimal: the last digit must be 0. The wording is the fake's own.
+    throw invalidRequest(`Invalid amount. Currency ${currency.toUpperCase()} is a three-decimal currency whose amounts must end in 0.`, { param });
+  }
   if (currency !== 'isk' || amount % 100 === 0) return;
   throw invalidRequest(
     'Invalid amount. Currency ISK has become effectively zero-decimal and charged amounts must be evenly divisible by 100. See https://stripe.com/docs/currencies#special-cases for more information.',
