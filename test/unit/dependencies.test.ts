@@ -84,6 +84,54 @@ const NOT_YET: readonly string[] = [
 /** Import circles still there (as sorted member lists), on the same terms. */
 const CIRCLES_NOT_YET: readonly string[] = [];
 
+/**
+ * Every query is in `store/` (one repository module per aggregate), so a column is added in one place;
+ * the sandbox PSP, a simulator of an outside system, keeps its own tables and queries in its folder.
+ * Files outside those that still query, on the same terms as NOT_YET.
+ */
+const QUERIES_NOT_YET: readonly string[] = [
+  "analytics/events.ts",
+  "analytics/experiments/decide.ts",
+  "analytics/experiments/report.ts",
+  "analytics/experiments/store.ts",
+  "analytics/metrics.ts",
+  "engine/accept.ts",
+  "engine/buyer-state.ts",
+  "engine/caches.ts",
+  "engine/catalog.ts",
+  "engine/checkout.ts",
+  "engine/idempotency.ts",
+  "engine/offer-cache.ts",
+  "engine/offers.ts",
+  "engine/orders.ts",
+  "engine/saga.ts",
+  "engine/shops.ts",
+  "engine/undo.ts",
+  "engine/upsells.ts",
+  "gateways/index.ts",
+  "http/metrics.ts",
+  "http/routes/psp-webhooks.ts",
+  "orders/builtin.ts",
+  "runtime.ts",
+  "worker/backoff.ts",
+  "worker/finalizer.ts",
+  "worker/notifications.ts",
+  "worker/orders.ts",
+  "worker/reconcile.ts",
+  "worker/webhooks.ts",
+];
+
+/** A Kysely query builder or raw SQL: what only a repository may write. */
+const QUERY = /\.(?:selectFrom|insertInto|updateTable|deleteFrom|mergeInto|replaceInto)\(|\bsql\s*(?:<[^>]*>)?\s*`|\bsql\.(?:raw|ref|table|id|join|lit)\(/;
+
+function queryingFiles(): string[] {
+  return sourceFiles(SRC)
+    .map((file) => relative(SRC, file))
+    .filter((file) => !file.startsWith('store/') && !file.startsWith('gateways/sandbox/'))
+    .filter((file) => QUERY.test(readFileSync(join(SRC, file), 'utf8')))
+    .sort();
+}
+
 function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const path = join(dir, name);
@@ -184,6 +232,10 @@ describe('the layout', () => {
 
   it('has no import circle', () => {
     expect(circles(graph)).toEqual([...CIRCLES_NOT_YET].sort());
+  });
+
+  it('has every query in store/', () => {
+    expect(queryingFiles()).toEqual([...QUERIES_NOT_YET].sort());
   });
 
   it('reads inline import() types and re-exports as imports', () => {
