@@ -16,3 +16,24 @@ export interface OrderPayment {
   brand?: string;
   last4?: string;
 }
+
+/** An accepted upsell as a line of the order. */
+export interface UpsellLine {
+  readonly upsellId: string;
+  readonly productId: string;
+  readonly variantId: string;
+  readonly title: string;
+  readonly quantity: number;
+  readonly unitPrice: number;
+  readonly discountAmount: number;
+  readonly taxAmount: number;
+  readonly shippingAmount: number;
+  /** The exact charge for this line: quantity × unitPrice − discount + tax + shipping. */
+  readonly total: number;
+  readonly currency: string;
+}
+
+/** What a line adds to the order's subtotal: its charge without tax and shipping. */
+export function lineSubtotal(line: Pick<UpsellLine, 'total' | 'taxAmount' | 'shippingAmount'>): number {
+  return line.total - line.taxAmount - line.shippingAmount;
+}

@@ -10,18 +10,19 @@
  * A crash between 2 and 3 leaves a `pending` upsell: the worker asks the PSP by idempotency key and
  * finishes step 3 (or releases the authorization), so a charge never lives without its line.
  */
-import { sql, type Kysely } from 'kysely';
 import { DomainError } from '../core/errors';
 import type { BuyerContext, PaymentGateway } from '../gateways/contract';
 import type { GatewayName } from '../core/gateways';
-import type { Database, UpsellRow } from '../store/schema';
+import type { Db } from '../store/database';
+import type { UpsellRow } from '../store/schema';
+import { acceptFacts, insertPendingUpsell, reserveUnits, upsellOfOffer } from '../store/upsells';
 import { checkoutUpsell, type CheckoutUpsell } from './buyer-state';
 import type { CheckoutSession } from './checkout';
 import { stillAvailable } from './checkout';
-import { requestHash } from './idempotency';
+import { keyRequired, repeatedKey, requestHash, stillInProgress, storeIdempotentResponse, type KeyClaim } from './idempotency';
 import { shopSettings } from './shops';
 import { answerMayStillCome, authorizeAtPsp, declineMessage, gatewayFor, recordDeclined, settleAuthorization } from './saga';
-import { eventValues, offerClosed, type AfterChange } from './upsells';
+import { eventValues, findUpsell, offerClosed, type AfterChange } from './upsells';
 import { type UpsellContext } from './context';
 
 export type AcceptBody =
@@ -76,7 +77,7 @@ const NO_CLICK_CONTEXT: ClickContext = { origin: null, ip: null, browser: null }
 export async function acceptOffer(
   ctx: UpsellContext, session: CheckoutSession, offerId: string, idempotencyKey: string | null, click: ClickContext = NO_CLICK_CONTEXT,
 ): Promise<AcceptAnswer> {
-  if (!idempotencyKey) throw new DomainError('idempotency_key_required', 'Send an Idempotency-Key header with every accept');
+  if (!idempotencyKey) throw keyRequired();
   const start = await beginAccept(ctx, session, offerId, idempotencyKey, click);
   if (start.kind === 'answer') return start.answer;
 
@@ -121,15 +122,9 @@ function answerIfOpen(row: UpsellRow): AcceptAnswer | null {
  * Stores a settled answer under the key, so a repeat gets exactly this answer. A `pending` answer is not
  * stored: a repeat after reconciliation should learn the outcome, not hear "pending" forever.
  */
-async function remember(db: Kysely<Database>, shopId: string, key: string, answer: AcceptAnswer): Promise<AcceptAnswer> {
+async function remember(db: Db, shopId: string, key: string, answer: AcceptAnswer): Promise<AcceptAnswer> {
   if (answer.body.status === 'pending') return answer;
-  await db
-    .updateTable('idempotency_keys')
-    .set({ status_code: answer.statusCode, response: JSON.stringify(answer.body) })
-    .where('shop_id', '=', shopId)
-    .where('scope', '=', ACCEPT_SCOPE)
-    .where('key', '=', key)
-    .execute();
+  await storeIdempotentResponse(db, { shopId, scope: ACCEPT_SCOPE, key }, { statusCode: answer.statusCode, body: answer.body });
   return answer;
 }
 
@@ -142,38 +137,12 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
   const { shopId, orderId } = session;
   const now = ctx.clock.now();
   return ctx.db.transaction().execute(async (trx): Promise<BeginResult> => {
-    // One round trip: claim the key and read the decision (declined?), its offer and variant as they are
-    // now, the card, and any upsell of this offer on this order (another key clicked first).
-    // The decision row is locked first (a decline locks it too), so an accept and a decline at the same
-    // instant are serialized and exactly one wins; the next statement then sees the winner's commit. Its
-    // own statement, before the key is claimed: every accept takes the two locks in the same order.
-    await trx.selectFrom('decisions').select('order_id').where('shop_id', '=', shopId).where('order_id', '=', orderId).forUpdate().execute();
-    const facts = await trx
-      .with('claimed', (cte) => cte
-        .insertInto('idempotency_keys')
-        .values({ shop_id: shopId, scope: ACCEPT_SCOPE, key, request_hash: requestHash({ orderId, offerId }), created_at: now })
-        .onConflict((oc) => oc.doNothing())
-        .returning('key'))
-      .selectFrom('decisions')
-      .innerJoin('orders', (join) => join.onRef('orders.shop_id', '=', 'decisions.shop_id').onRef('orders.id', '=', 'decisions.order_id'))
-      .leftJoin('offers', (join) => join.onRef('offers.shop_id', '=', 'decisions.shop_id').onRef('offers.id', '=', 'decisions.offer_id'))
-      .leftJoin('variants', (join) => join.onRef('variants.shop_id', '=', 'offers.shop_id').onRef('variants.id', '=', 'offers.variant_id'))
-      .leftJoin('upsells', (join) => join
-        .onRef('upsells.shop_id', '=', 'decisions.shop_id')
-        .onRef('upsells.order_id', '=', 'decisions.order_id')
-        .on('upsells.offer_id', '=', offerId))
-      .select((eb) => [
-        eb.selectFrom('claimed').select('key').as('claimed_key'),
-        'decisions.declined_at', 'decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity',
-        'variants.id as variant_id', 'variants.stock', 'orders.payment', 'orders.customer', 'upsells.id as existing_id',
-      ])
-      .where('decisions.shop_id', '=', shopId)
-      .where('decisions.order_id', '=', orderId)
-      .executeTakeFirst();
+    const claim = { shopId, scope: ACCEPT_SCOPE, key, hash: requestHash({ orderId, offerId }), now };
+    const facts = await acceptFacts(trx, claim, orderId, offerId);
     // Every session's order has its decision; without one there is nothing to accept (the claim rolls back).
-    if (facts && facts.claimed_key === null) return { kind: 'answer', answer: await replay(ctx, trx, session, offerId, key) };
+    if (facts && facts.claimed_key === null) return { kind: 'answer', answer: await replay(ctx, trx, session, offerId, claim) };
     if (facts?.existing_id) {
-      const existing = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', facts.existing_id).executeTakeFirstOrThrow();
+      const existing = await findUpsell(trx, shopId, facts.existing_id);
       return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(existing)) };
     }
     if (facts?.declined_at) throw offerClosed();
@@ -186,45 +155,30 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
     // The upsell and its first event in one statement; the event is written only if the upsell was.
     const upsellId = ctx.ids.id('ups');
     const pendingEvent = eventValues({ shop_id: shopId, id: upsellId }, 'pending', null, { actor: 'buyer', reason: 'accept clicked' }, now);
-    const inserted = await trx
-      .with('created', (cte) => cte.insertInto('upsells').values({
-        shop_id: shopId,
-        id: upsellId,
-        order_id: orderId,
-        offer_id: offerId,
-        state: 'pending',
-        amount: offer.total,
-        currency: offer.currency,
-        offer: JSON.stringify(offer),
-        card: JSON.stringify({ brand: payment.brand ?? null, last4: payment.last4 ?? null }),
-        // The PSP that saved the card at checkout (checked against the shop's gateway at registration).
-        gateway: payment.gateway as GatewayName,
-        capture_mode: settings.captureMode,
-        order_strategy: settings.orderStrategy,
-        undo_window_seconds: settings.undoWindowSeconds,
-        reserved_quantity: 0,
-        buyer: JSON.stringify(buyer),
-        created_at: now,
-        updated_at: now,
-      })
-        .onConflict((oc) => oc.columns(['shop_id', 'order_id', 'offer_id']).doNothing())
-        .returningAll())
-      .with('logged', (cte) => cte
-        .insertInto('upsell_events')
-        .columns(['shop_id', 'upsell_id', 'type', 'from_state', 'actor', 'reason', 'data', 'at'])
-        .expression((eb) => eb.selectFrom('created').select([
-          'created.shop_id', 'created.id',
-          sql<string>`${pendingEvent.type}::text`.as('type'), sql<null>`NULL::text`.as('from_state'),
-          sql<string>`${pendingEvent.actor}::text`.as('actor'), sql<string | null>`${pendingEvent.reason}::text`.as('reason'),
-          sql<null>`NULL::jsonb`.as('data'), sql<Date>`${pendingEvent.at}::timestamptz`.as('at'),
-        ]))
-        .returning('id'))
-      .selectFrom('created')
-      .selectAll()
-      .executeTakeFirst();
+    const inserted = await insertPendingUpsell(trx, {
+      shop_id: shopId,
+      id: upsellId,
+      order_id: orderId,
+      offer_id: offerId,
+      state: 'pending',
+      amount: offer.total,
+      currency: offer.currency,
+      offer: JSON.stringify(offer),
+      card: JSON.stringify({ brand: payment.brand ?? null, last4: payment.last4 ?? null }),
+      // The PSP that saved the card at checkout (checked against the shop's gateway at registration).
+      gateway: payment.gateway as GatewayName,
+      capture_mode: settings.captureMode,
+      order_strategy: settings.orderStrategy,
+      undo_window_seconds: settings.undoWindowSeconds,
+      reserved_quantity: 0,
+      buyer: JSON.stringify(buyer),
+      created_at: now,
+      updated_at: now,
+    }, pendingEvent);
     if (!inserted) {
       // Another click with another key created it a moment ago: answer with that one, never charge twice.
-      const winner = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).where('offer_id', '=', offerId).executeTakeFirstOrThrow();
+      const winner = await upsellOfOffer(trx, shopId, orderId, offerId);
+      if (!winner) throw new Error(`upsell of offer ${offerId} on order ${orderId} neither inserted nor found`);
       return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(winner)) };
     }
     const reserved = facts.stock === null ? inserted : await reserveStock(trx, inserted);
@@ -236,30 +190,13 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
  * A key seen before: the answer for its upsell's current state (the stored answer only tells that the
  * first request finished), or — while the first request is still out — `idempotency_in_progress`.
  */
-async function replay(ctx: UpsellContext, trx: Kysely<Database>, session: CheckoutSession, offerId: string, key: string): Promise<AcceptAnswer> {
-  const record = await trx
-    .selectFrom('idempotency_keys')
-    .select(['request_hash', 'status_code', 'response', 'created_at'])
-    .where('shop_id', '=', session.shopId)
-    .where('scope', '=', ACCEPT_SCOPE)
-    .where('key', '=', key)
-    .executeTakeFirstOrThrow();
-  if (record.request_hash !== requestHash({ orderId: session.orderId, offerId })) {
-    throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used for another offer or order');
-  }
-  const upsell = await trx
-    .selectFrom('upsells')
-    .selectAll()
-    .where('shop_id', '=', session.shopId)
-    .where('order_id', '=', session.orderId)
-    .where('offer_id', '=', offerId)
-    .executeTakeFirst();
+async function replay(ctx: UpsellContext, trx: Db, session: CheckoutSession, offerId: string, claim: KeyClaim): Promise<AcceptAnswer> {
+  const record = await repeatedKey(trx, claim);
+  const upsell = await upsellOfOffer(trx, session.shopId, session.orderId, offerId);
   // The upsell as it is now, not the answer stored then: after an undo, a failed capture or a refund the
   // key answers `409 offer_closed`, never the "accepted" it first got.
   if (record.status_code !== null) return upsell ? answerFor(upsell) : { statusCode: record.status_code, body: record.response as AcceptBody };
-  if (!upsell || (upsell.state === 'pending' && answerMayStillCome(ctx, record.created_at))) {
-    throw new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress');
-  }
+  if (!upsell || (upsell.state === 'pending' && answerMayStillCome(ctx, record.created_at))) throw stillInProgress();
   return answerFor(upsell);
 }
 
@@ -268,22 +205,8 @@ async function replay(ctx: UpsellContext, trx: Kysely<Database>, session: Checko
  * written) when they are gone. The caller read the stock without a lock: a FOR UPDATE made every accept
  * of the same variant wait for the previous one's commit. The units are taken by one guarded update.
  */
-async function reserveStock(trx: Kysely<Database>, upsell: UpsellRow): Promise<UpsellRow> {
-  const quantity = upsell.offer.quantity;
-  const taken = await trx
-    .updateTable('variants')
-    .set((eb) => ({ stock: eb('stock', '-', quantity) }))
-    .where('shop_id', '=', upsell.shop_id)
-    .where('id', '=', upsell.offer.variantId)
-    .where('stock', '>=', quantity)
-    .returning('stock')
-    .executeTakeFirst();
-  if (!taken) throw new DomainError('out_of_stock', 'This item just sold out. You have not been charged.');
-  return trx
-    .updateTable('upsells')
-    .set({ reserved_quantity: quantity })
-    .where('shop_id', '=', upsell.shop_id)
-    .where('id', '=', upsell.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+async function reserveStock(trx: Db, upsell: UpsellRow): Promise<UpsellRow> {
+  const reserved = await reserveUnits(trx, upsell, upsell.offer.variantId, upsell.offer.quantity);
+  if (!reserved) throw new DomainError('out_of_stock', 'This item just sold out. You have not been charged.');
+  return reserved;
 }

@@ -7,6 +7,8 @@
 import type { UpsellState } from '../core/upsell-state';
 import type { Db } from '../store/database';
 import type { UpsellRow } from '../store/schema';
+import { decisionProgress } from '../store/decisions';
+import { findUpsell } from '../store/upsells';
 import { upsellView } from './upsells';
 
 /**
@@ -90,24 +92,8 @@ export interface OrderProgress {
 
 /** One indexed read while the offer is untouched; a second for the upsell once there is one. */
 export async function orderProgress(db: Db, shopId: string, orderId: string): Promise<OrderProgress> {
-  const row = await db
-    .selectFrom('decisions')
-    .select((eb) => [
-      'decisions.declined_at',
-      eb.selectFrom('upsells')
-        .select('upsells.id')
-        .whereRef('upsells.shop_id', '=', 'decisions.shop_id')
-        .whereRef('upsells.order_id', '=', 'decisions.order_id')
-        .orderBy('upsells.created_at', 'desc')
-        .limit(1)
-        .as('upsell_id'),
-    ])
-    .where('decisions.shop_id', '=', shopId)
-    .where('decisions.order_id', '=', orderId)
-    .executeTakeFirst();
+  const row = await decisionProgress(db, shopId, orderId);
   if (!row) return { upsell: null, dismissed: false };
-  const upsell = row.upsell_id
-    ? (await db.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', row.upsell_id).executeTakeFirst()) ?? null
-    : null;
+  const upsell = row.upsell_id ? (await findUpsell(db, shopId, row.upsell_id)) ?? null : null;
   return { upsell, dismissed: row.declined_at !== null };
 }

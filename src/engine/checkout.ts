@@ -5,6 +5,9 @@
  */
 import { DomainError } from '../core/errors';
 import type { Db } from '../store/database';
+import { decidedOffer, decidedOfferState } from '../store/decisions';
+import { sessionByTokenHash } from '../store/sessions';
+import { hasUndoableUpsell } from '../store/upsells';
 import type { UpsellRow } from '../store/schema';
 import { buyerUpsell, checkoutStatusOf, orderProgress, type CheckoutStatus } from './buyer-state';
 import type { CachedSession, EngineCaches } from './caches';
@@ -85,27 +88,11 @@ async function checkExpiry(ctx: EngineContext, session: CheckoutSession, use: Se
 
 /** An upsell of the session's order that can still be undone (or cancelled again, idempotently) now. */
 async function undoStillOpen(db: Db, session: CheckoutSession, now: Date): Promise<boolean> {
-  const row = await db
-    .selectFrom('upsells')
-    .select('id')
-    .where('shop_id', '=', session.shopId)
-    .where('order_id', '=', session.orderId)
-    .where((eb) => eb.or([
-      eb('state', '=', 'pending'),
-      eb.and([eb('state', 'in', ['authorized', 'cancelled']), eb('undo_until', '>', now)]),
-    ]))
-    .limit(1)
-    .executeTakeFirst();
-  return row !== undefined;
+  return hasUndoableUpsell(db, session.shopId, session.orderId, now);
 }
 
 async function loadSession(ctx: EngineContext, tokenHash: string): Promise<CheckoutSession> {
-  const row = await ctx.db
-    .selectFrom('checkout_sessions')
-    .innerJoin('shops', 'shops.id', 'checkout_sessions.shop_id')
-    .select(['checkout_sessions.id', 'checkout_sessions.shop_id', 'checkout_sessions.order_id', 'checkout_sessions.expires_at', 'shops.settings'])
-    .where('checkout_sessions.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+  const row = await sessionByTokenHash(ctx.db, tokenHash);
   if (!row) throw unknownSession();
   return { id: row.id, shopId: row.shop_id, orderId: row.order_id, expiresAt: row.expires_at, allowedOrigins: row.settings.allowedOrigins ?? [] };
 }
@@ -157,8 +144,7 @@ async function cachedDecidedOffer(db: Db, caches: EngineCaches, shopId: string, 
   const key = `${shopId}:${orderId}`;
   let decided = caches.decisions.get(key);
   if (decided === undefined) {
-    const row = await db.selectFrom('decisions').select('offer').where('shop_id', '=', shopId).where('order_id', '=', orderId).executeTakeFirst();
-    decided = row?.offer ?? null;
+    decided = (await decidedOffer(db, shopId, orderId)) ?? null;
     caches.decisions.set(key, decided);
   }
   if (!decided) return null;
@@ -173,14 +159,7 @@ async function cachedDecidedOffer(db: Db, caches: EngineCaches, shopId: string, 
 }
 
 export async function currentDecidedOffer(db: Db, shopId: string, orderId: string, now: Date): Promise<DecidedOffer | null> {
-  const row = await db
-    .selectFrom('decisions')
-    .innerJoin('offers', (join) => join.onRef('offers.shop_id', '=', 'decisions.shop_id').onRef('offers.id', '=', 'decisions.offer_id'))
-    .leftJoin('variants', (join) => join.onRef('variants.shop_id', '=', 'offers.shop_id').onRef('variants.id', '=', 'offers.variant_id'))
-    .select(['decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity', 'variants.id as variant_id', 'variants.stock'])
-    .where('decisions.shop_id', '=', shopId)
-    .where('decisions.order_id', '=', orderId)
-    .executeTakeFirst();
+  const row = await decidedOfferState(db, shopId, orderId);
   return row ? stillAvailable(row, now) : null;
 }
 

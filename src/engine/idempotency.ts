@@ -1,12 +1,15 @@
 /**
- * Idempotency records for merchant writes. The key is claimed inside the same transaction as the work it
- * protects: a concurrent request with the same key waits on the row lock and then replays the stored
- * answer; a rolled-back request leaves no record. The same key with a different body is refused.
+ * Idempotency-Key: what a repeated key means, for every write that takes one (order registration, accept).
+ * The key is claimed inside the same transaction as the work it protects (store/idempotency): a
+ * concurrent request with the same key waits on the row lock and then replays the stored answer; a
+ * rolled-back request leaves no record. The same key with another request is refused.
  */
 import { createHash } from 'node:crypto';
-import type { Transaction } from 'kysely';
 import { DomainError } from '../core/errors';
-import type { Database } from '../store/schema';
+import type { Db } from '../store/database';
+import { claimKey, keyRecord, storeAnswer, type KeyClaim, type KeyRecord, type KeyRef } from '../store/idempotency';
+
+export type { KeyClaim, KeyRef };
 
 export interface StoredResponse {
   statusCode: number;
@@ -17,44 +20,31 @@ export function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }
 
-/** Claims `key` for this request; returns the stored response when the key was already used for it. */
-export async function claimIdempotencyKey(
-  trx: Transaction<Database>,
-  claim: { shopId: string; scope: string; key: string; hash: string; now: Date },
-): Promise<StoredResponse | null> {
-  const inserted = await trx
-    .insertInto('idempotency_keys')
-    .values({ shop_id: claim.shopId, scope: claim.scope, key: claim.key, request_hash: claim.hash, created_at: claim.now })
-    .onConflict((oc) => oc.doNothing())
-    .returning('key')
-    .executeTakeFirst();
-  if (inserted) return null;
-  const existing = await trx
-    .selectFrom('idempotency_keys')
-    .select(['request_hash', 'status_code', 'response'])
-    .where('shop_id', '=', claim.shopId)
-    .where('scope', '=', claim.scope)
-    .where('key', '=', claim.key)
-    .executeTakeFirstOrThrow();
-  if (existing.request_hash !== claim.hash) {
-    throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used with a different request body');
-  }
-  if (existing.status_code === null) {
-    throw new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress');
-  }
-  return { statusCode: existing.status_code, body: existing.response };
+export function keyRequired(): DomainError {
+  return new DomainError('idempotency_key_required', 'Send an Idempotency-Key header with this request');
 }
 
-export async function storeIdempotentResponse(
-  trx: Transaction<Database>,
-  claim: { shopId: string; scope: string; key: string },
-  response: StoredResponse,
-): Promise<void> {
-  await trx
-    .updateTable('idempotency_keys')
-    .set({ status_code: response.statusCode, response: JSON.stringify(response.body) })
-    .where('shop_id', '=', claim.shopId)
-    .where('scope', '=', claim.scope)
-    .where('key', '=', claim.key)
-    .execute();
+export function stillInProgress(): DomainError {
+  return new DomainError('idempotency_in_progress', 'A request with this Idempotency-Key is still in progress');
+}
+
+/** The record of a key seen before, read in the claiming transaction; refused when it was another request. */
+export async function repeatedKey(db: Db, claim: KeyClaim): Promise<KeyRecord> {
+  const record = await keyRecord(db, claim);
+  if (record.request_hash !== claim.hash) {
+    throw new DomainError('idempotency_key_reused', 'This Idempotency-Key was used for a different request');
+  }
+  return record;
+}
+
+/** Claims `key` for this request; returns the stored response when the key was already used for it. */
+export async function claimIdempotencyKey(db: Db, claim: KeyClaim): Promise<StoredResponse | null> {
+  if (await claimKey(db, claim)) return null;
+  const record = await repeatedKey(db, claim);
+  if (record.status_code === null) throw stillInProgress();
+  return { statusCode: record.status_code, body: record.response };
+}
+
+export async function storeIdempotentResponse(db: Db, ref: KeyRef, response: StoredResponse): Promise<void> {
+  await storeAnswer(db, ref, response.statusCode, response.body);
 }

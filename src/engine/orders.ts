@@ -11,6 +11,9 @@ import { isRealGateway } from '../core/gateways';
 import { CREDENTIALS } from '../gateways/index';
 import { decide, decideCompiled, type OfferEvaluation, type OrderFacts } from '../core/offers';
 import type { Db } from '../store/database';
+import { decisionRow } from '../store/decisions';
+import { customerHasOrders, insertRegistration, orderIdOfExternalId, orderWithLines } from '../store/orders';
+import { insertSession } from '../store/sessions';
 import type { OrderLineRow, OrderRow, StoredOrderFacts } from '../store/schema';
 import { hashSecret } from '../core/clock';
 import type { EngineContext } from './context';
@@ -112,14 +115,7 @@ async function isFirstOrder(db: Db, shopId: string, customer: OrderCustomer): Pr
   if (customer.orderCount !== undefined) return customer.orderCount <= 1;
   const key = customerKey(customer);
   if (!key) return null;
-  const earlier = await db
-    .selectFrom('orders')
-    .select('id')
-    .where('shop_id', '=', shopId)
-    .where('customer_key', '=', key)
-    .limit(1)
-    .executeTakeFirst();
-  return earlier === undefined;
+  return !(await customerHasOrders(db, shopId, key));
 }
 
 export async function registerOrder(
@@ -193,11 +189,11 @@ export async function registerOrder(
   } catch (error) {
     // A registration of the same externalId came first; the unique constraint decided, nothing was written.
     if (isUniqueViolation(error, 'orders_shop_id_external_id_key')) {
-      const existing = await ctx.db.selectFrom('orders').select('id').where('shop_id', '=', shopId).where('external_id', '=', input.externalId).executeTakeFirst();
+      const existing = await orderIdOfExternalId(ctx.db, shopId, input.externalId);
       throw new DomainError(
         'order_already_registered',
-        `Order ${input.externalId} is already registered${existing ? ` as ${existing.id}` : ''}`,
-        existing ? { orderId: existing.id } : undefined,
+        `Order ${input.externalId} is already registered${existing ? ` as ${existing}` : ''}`,
+        existing ? { orderId: existing } : undefined,
       );
     }
     throw error;
@@ -250,7 +246,7 @@ function orderFacts(stored: StoredOrderFacts): OrderFacts {
   };
 }
 
-type Trx = Parameters<typeof claimIdempotencyKey>[0];
+type Trx = Db;
 
 /** Inserts the order, its lines, its decision and its session; returns the answer and the clear token. */
 async function storeRegistration(
@@ -275,31 +271,21 @@ async function storeRegistration(
     source: 'checkout' as const,
     upsell_id: null,
   }));
-  // One statement, so atomic without BEGIN/COMMIT round trips: the order, and in data-modifying CTEs its
-  // lines, decision and session (their foreign keys are checked at the end of the statement). A second
-  // registration of the externalId fails on the unique (shop, externalId) and writes nothing.
-  const orderRow = await db
-    .with('new_lines', (cte) => cte.insertInto('order_lines').values(lines).returning('id'))
-    .with('new_decision', (cte) => cte
-      .insertInto('decisions')
-      .values({
-        shop_id: shopId,
-        order_id: orderId,
-        offer_id: registration.decided?.id ?? null,
-        offer: JSON.stringify(registration.decided),
-        evaluations: null,
-        facts: JSON.stringify(storedFacts(registration.facts)),
-        offers_version: registration.offersVersion,
-        decided_at: now,
-        ...analyticsColumns(registration.assignment),
-      })
-      .returning('order_id'))
-    .with('new_session', (cte) => cte
-      .insertInto('checkout_sessions')
-      .values({ shop_id: shopId, id: sessionId, order_id: orderId, token_hash: hashSecret(token), expires_at: registration.expiresAt, created_at: now })
-      .returning('id'))
-    .insertInto('orders')
-    .values({
+  const orderRow = await insertRegistration(db, {
+    lines,
+    decision: {
+      shop_id: shopId,
+      order_id: orderId,
+      offer_id: registration.decided?.id ?? null,
+      offer: JSON.stringify(registration.decided),
+      evaluations: null,
+      facts: JSON.stringify(storedFacts(registration.facts)),
+      offers_version: registration.offersVersion,
+      decided_at: now,
+      ...analyticsColumns(registration.assignment),
+    },
+    session: { shop_id: shopId, id: sessionId, order_id: orderId, token_hash: hashSecret(token), expires_at: registration.expiresAt, created_at: now },
+    order: {
       shop_id: shopId,
       id: orderId,
       external_id: input.externalId,
@@ -316,9 +302,8 @@ async function storeRegistration(
       payment: JSON.stringify(input.payment),
       status: 'open',
       created_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    },
+  });
   const lineViews: OrderLineView[] = lines.map((line) => ({
     id: line.id, productId: line.product_id, variantId: line.variant_id, title: line.title, quantity: line.quantity, unitPrice: line.unit_price, source: line.source,
   }));
@@ -336,17 +321,14 @@ async function reopenSession(
 ): Promise<RegisteredOrder> {
   const body = stored as Omit<RegisteredOrder, 'session'> & { session: { expiresAt: string } };
   const token = ctx.ids.secret('ps');
-  await trx
-    .insertInto('checkout_sessions')
-    .values({
-      shop_id: shopId,
-      id: ctx.ids.id('pss'),
-      order_id: body.order.id,
-      token_hash: hashSecret(token),
-      expires_at: body.session.expiresAt,
-      created_at: ctx.clock.now(),
-    })
-    .execute();
+  await insertSession(trx, {
+    shop_id: shopId,
+    id: ctx.ids.id('pss'),
+    order_id: body.order.id,
+    token_hash: hashSecret(token),
+    expires_at: body.session.expiresAt,
+    created_at: ctx.clock.now(),
+  });
   return { ...body, session: { token, expiresAt: body.session.expiresAt } };
 }
 
@@ -381,13 +363,9 @@ function orderView(row: OrderRow, lines: OrderLineRow[], linkedOrders: string[])
 }
 
 export async function getOrder(db: Db, shopId: string, orderId: string): Promise<OrderView> {
-  const row = await db.selectFrom('orders').selectAll().where('shop_id', '=', shopId).where('id', '=', orderId).executeTakeFirst();
-  if (!row) throw notFound('Order');
-  const [lines, linked] = await Promise.all([
-    db.selectFrom('order_lines').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).execute(),
-    db.selectFrom('orders').select('id').where('shop_id', '=', shopId).where('parent_order_id', '=', orderId).orderBy('created_at').execute(),
-  ]);
-  return orderView(row, lines, linked.map((order) => order.id));
+  const found = await orderWithLines(db, shopId, orderId);
+  if (!found) throw notFound('Order');
+  return orderView(found.row, found.lines, found.linkedOrderIds);
 }
 
 export interface DecisionView {
@@ -406,7 +384,7 @@ export interface DecisionView {
 }
 
 export async function getDecision(db: Db, shopId: string, orderId: string): Promise<DecisionView> {
-  const row = await db.selectFrom('decisions').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).executeTakeFirst();
+  const row = await decisionRow(db, shopId, orderId);
   if (!row) throw notFound('Order');
   const view = { orderId: row.order_id, decidedAt: row.decided_at.toISOString(), offerId: row.offer_id, offer: row.offer };
   if (row.evaluations !== null || row.facts === null) {

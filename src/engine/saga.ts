@@ -21,6 +21,7 @@ import type { OrderPayment } from '../core/orders';
 import type { ActionDetails, AuthorizeRequest, AuthorizeResult, DeclineCode, LookupResult, ModificationResult, PaymentGateway } from '../gateways/contract';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
+import { updateUpsell } from '../store/upsells';
 import type { UpsellContext } from './context';
 import {
   appendEvent, orderChangeOf, releaseStock, sinkFor, transition, withLockedUpsell, type Actor, type AfterChange,
@@ -218,13 +219,7 @@ async function nextAction(
 ): Promise<UpsellRow> {
   if (current.authorization_ref === result.ref && canonicalJson(current.action) === canonicalJson(result.action)) return current;
   const now = ctx.clock.now();
-  const row = await trx
-    .updateTable('upsells')
-    .set({ authorization_ref: result.ref, action: JSON.stringify(result.action), updated_at: now })
-    .where('shop_id', '=', current.shop_id)
-    .where('id', '=', current.id)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await updateUpsell(trx, current, { authorization_ref: result.ref, action: JSON.stringify(result.action), updated_at: now });
   await appendEvent(trx, row, 'action_required', 'requires_action', { actor: 'psp', reason: 'the bank asked for another 3-D Secure step' }, now);
   return row;
 }

@@ -3,11 +3,12 @@
  * "no thanks", and finishing a 3-D Secure step. An undo first marks the upsell (`cancel_requested_at`)
  * in the same row the finalizer claims, so an undo and a capture can never both happen.
  */
-import { sql } from 'kysely';
 import { declineDecision } from '../analytics/events';
 import { DomainError, notFound } from '../core/errors';
 import type { ActionDetails } from '../gateways/contract';
+import { lockDecision } from '../store/decisions';
 import type { UpsellRow } from '../store/schema';
+import { markForUndo, upsellOfOffer } from '../store/upsells';
 import { answerFor, type AcceptAnswer } from './accept';
 import { checkoutUpsell, type CheckoutUpsell } from './buyer-state';
 import type { CheckoutSession } from './checkout';
@@ -33,17 +34,9 @@ export async function undoUpsell(ctx: UpsellContext, session: CheckoutSession, u
   if (upsell.state === 'pending' || upsell.state === 'requires_action') {
     throw new DomainError('undo_not_available', 'Nothing has been charged yet; wait for the confirmation before undoing');
   }
-  const claimed = await ctx.db
-    .updateTable('upsells')
-    .set({ cancel_requested_at: sql<Date>`coalesce(cancel_requested_at, ${now})` })
-    .where('shop_id', '=', upsell.shop_id)
-    .where('id', '=', upsell.id)
-    .where('state', '=', 'authorized')
-    // Within the window, or already asked within it (a retry after a lost answer): that undo stands,
-    // and this request finishes it rather than answering that the window has closed.
-    .where((eb) => eb.or([eb('undo_until', '>', now), eb('cancel_requested_at', 'is not', null)]))
-    .returningAll()
-    .executeTakeFirst();
+  // Within the window, or already asked within it (a retry after a lost answer): that undo stands,
+  // and this request finishes it rather than answering that the window has closed.
+  const claimed = await markForUndo(ctx.db, upsell, now);
   if (!claimed) {
     const current = await findUpsell(ctx.db, upsell.shop_id, upsell.id);
     if (current.state === 'cancelled') return { statusCode: 200, body: { status: 'cancelled', upsell: checkoutUpsell(current) } };
@@ -85,20 +78,8 @@ export async function completeUndo(ctx: UpsellContext, upsell: UpsellRow, actor:
  */
 export async function declineOffer(ctx: UpsellContext, session: CheckoutSession, offerId: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
-    const decision = await trx
-      .selectFrom('decisions')
-      .select(['offer_id', 'declined_at'])
-      .where('shop_id', '=', session.shopId)
-      .where('order_id', '=', session.orderId)
-      .forUpdate()
-      .executeTakeFirst();
-    const upsell = await trx
-      .selectFrom('upsells')
-      .select(['id', 'state'])
-      .where('shop_id', '=', session.shopId)
-      .where('order_id', '=', session.orderId)
-      .where('offer_id', '=', offerId)
-      .executeTakeFirst();
+    const decision = await lockDecision(trx, session.shopId, session.orderId);
+    const upsell = await upsellOfOffer(trx, session.shopId, session.orderId, offerId);
     if (upsell && upsell.state !== 'declined') {
       throw new DomainError('offer_already_accepted', 'This offer was already accepted; use undo instead');
     }

@@ -9,6 +9,9 @@ import { DomainError, notFound } from '../core/errors';
 import { assertTransition, type UpsellState } from '../core/upsell-state';
 import type { Db } from '../store/database';
 import type { Database, UpsellEventsTable, UpsellRow, UpsellsTable } from '../store/schema';
+import {
+  findUpsell as findUpsellRow, insertUpsellEvent, lockUpsell as lockUpsellRow, moveUpsell, returnUnits, upsellEvents,
+} from '../store/upsells';
 import type { EngineContext, UpsellContext } from './context';
 import { getOrder } from './orders';
 import { shopSettings } from './shops';
@@ -45,15 +48,8 @@ export async function transition(
 ): Promise<UpsellRow> {
   assertTransition(upsell.state, to);
   const now = ctx.clock.now();
-  const row = await trx
-    .updateTable('upsells')
-    // The buyer's context is kept only while the authorize may be sent again (personal data).
-    .set({ ...change.set, state: to, updated_at: now, ...(MAY_AUTHORIZE_AGAIN.has(to) ? {} : { buyer: null }) })
-    .where('shop_id', '=', upsell.shop_id)
-    .where('id', '=', upsell.id)
-    .where('state', '=', upsell.state)
-    .returningAll()
-    .executeTakeFirst();
+  // The buyer's context is kept only while the authorize may be sent again (personal data).
+  const row = await moveUpsell(trx, upsell, { ...change.set, state: to, updated_at: now, ...(MAY_AUTHORIZE_AGAIN.has(to) ? {} : { buyer: null }) });
   if (!row) throw new StaleUpsellError(upsell.id);
   // The upsell's own event and its analytics events, in one statement.
   await recordUpsellTransition(trx, row, upsell.state, to, now, eventValues(row, to, upsell.state, change, now));
@@ -84,7 +80,7 @@ export function eventValues(
 
 /** Writes one event of the upsell's log (`eventValues` builds the row). */
 export async function appendEvent(trx: Trx, ...event: Parameters<typeof eventValues>): Promise<void> {
-  await trx.insertInto('upsell_events').values(eventValues(...event)).execute();
+  await insertUpsellEvent(trx, eventValues(...event));
 }
 
 /**
@@ -153,25 +149,25 @@ export function upsellView(row: UpsellRow): UpsellView {
 }
 
 export async function findUpsell(db: Db, shopId: string, upsellId: string): Promise<UpsellRow> {
-  const row = await db.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', upsellId).executeTakeFirst();
+  const row = await findUpsellRow(db, shopId, upsellId);
   if (!row) throw notFound('Upsell');
   return row;
 }
 
 /** Locks the upsell row for the rest of the transaction. */
 export async function lockUpsell(trx: Trx, shopId: string, upsellId: string): Promise<UpsellRow> {
-  const row = await trx.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', upsellId).forUpdate().executeTakeFirst();
+  const row = await lockUpsellRow(trx, shopId, upsellId);
   if (!row) throw notFound('Upsell');
   return row;
 }
+
+/** Runs in the same transaction as a change, with the upsell as it now stands (e.g. storing the answer). */
+export type AfterChange = (trx: Trx, upsell: UpsellRow) => Promise<void>;
 
 /**
  * Runs `work` on the locked, current row in one transaction. When the row moved on under us (another
  * request or node settled it first) the fresh row is returned instead: that work is already done.
  */
-/** Runs in the same transaction as a change, with the upsell as it now stands (e.g. storing the answer). */
-export type AfterChange = (trx: Trx, upsell: UpsellRow) => Promise<void>;
-
 export async function withLockedUpsell(
   ctx: EngineContext,
   upsell: Pick<UpsellRow, 'shop_id' | 'id'>,
@@ -193,13 +189,7 @@ export async function withLockedUpsell(
 /** `GET /v1/upsells/{id}`: the upsell with every event. */
 export async function getUpsellWithEvents(db: Db, shopId: string, upsellId: string) {
   const row = await findUpsell(db, shopId, upsellId);
-  const events = await db
-    .selectFrom('upsell_events')
-    .select(['type', 'from_state', 'actor', 'reason', 'at'])
-    .where('shop_id', '=', shopId)
-    .where('upsell_id', '=', upsellId)
-    .orderBy('id')
-    .execute();
+  const events = await upsellEvents(db, shopId, upsellId);
   return {
     ...upsellView(row),
     events: events.map((event) => ({ type: event.type, from: event.from_state, actor: event.actor, reason: event.reason, at: event.at.toISOString() })),
@@ -208,14 +198,7 @@ export async function getUpsellWithEvents(db: Db, shopId: string, upsellId: stri
 
 /** Gives reserved stock back (decline, undo, failed capture). */
 export async function releaseStock(trx: Trx, upsell: UpsellRow): Promise<void> {
-  if (upsell.reserved_quantity === 0) return;
-  await trx
-    .updateTable('variants')
-    .set((eb) => ({ stock: eb('stock', '+', upsell.reserved_quantity) }))
-    .where('shop_id', '=', upsell.shop_id)
-    .where('id', '=', upsell.offer.variantId)
-    .where('stock', 'is not', null)
-    .execute();
+  await returnUnits(trx, upsell);
 }
 
 /** What the order sink did for this upsell, for reverting or settling it. */

@@ -9,6 +9,7 @@
 import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineContext } from '../engine/context';
+import { finalizerLagSeconds } from '../engine/operations';
 import type { SandboxFaults } from '../gateways/sandbox/faults';
 import { loggingObserver, SWEEPS, type LogSink, type WorkerObserver } from '../worker/observer';
 
@@ -72,15 +73,7 @@ export function createMetrics(ctx: EngineContext, options: MetricsOptions = {}):
     help: 'How long past its undo window the oldest authorization still waits for its capture',
     registers: [registry],
     async collect() {
-      const now = ctx.clock.now();
-      const row = await ctx.db
-        .selectFrom('upsells')
-        .select((eb) => eb.fn.min('undo_until').as('oldest'))
-        .where('state', 'in', ['authorized', 'capturing'])
-        .where('cancel_requested_at', 'is', null)
-        .where('undo_until', '<=', now)
-        .executeTakeFirst();
-      this.set(row?.oldest ? Math.max(0, (now.getTime() - new Date(row.oldest).getTime()) / 1000) : 0);
+      this.set(await finalizerLagSeconds(ctx));
     },
   });
   new Gauge({

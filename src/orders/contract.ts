@@ -14,23 +14,11 @@
  *   order cancelled) and is a no-op when there is nothing to revert.
  */
 import type { Transaction } from 'kysely';
+import type { UpsellLine } from '../core/orders';
 import type { OrderStrategy } from '../core/settings';
 import type { Database } from '../store/schema';
 
-export interface UpsellLine {
-  readonly upsellId: string;
-  readonly productId: string;
-  readonly variantId: string;
-  readonly title: string;
-  readonly quantity: number;
-  readonly unitPrice: number;
-  readonly discountAmount: number;
-  readonly taxAmount: number;
-  readonly shippingAmount: number;
-  /** The exact charge for this line: quantity × unitPrice − discount + tax + shipping. */
-  readonly total: number;
-  readonly currency: string;
-}
+export type { UpsellLine };
 
 export interface OrderChange {
   /** `update_original`: the line added to the original order. */

@@ -8,6 +8,7 @@ import { captureAtPsp, releaseAuthorization, removeFromOrder } from '../engine/s
 import { appendEvent, orderChangeOf, sinkFor, transition, withLockedUpsell } from '../engine/upsells';
 import { type UpsellContext } from '../engine/context';
 import type { UpsellRow } from '../store/schema';
+import { dueForCapture, updateUpsell } from '../store/upsells';
 import { backOffUpsell, inSavepoint, upsellIds, type Trx } from './backoff';
 import { isolate, isolateOne, silentObserver, type WorkerObserver } from './observer';
 
@@ -43,22 +44,7 @@ async function claimDue(ctx: UpsellContext, observer: WorkerObserver, limit: num
   const now = ctx.clock.now();
   const leaseUntil = new Date(now.getTime() + CAPTURE_LEASE_MS);
   return ctx.db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom('upsells')
-      .selectAll()
-      .where((eb) => eb.or([
-        eb.and([
-          eb('state', '=', 'authorized'), eb('undo_until', '<=', now), eb('cancel_requested_at', 'is', null),
-          // A row whose claim threw is backed off by its lease.
-          eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]),
-        ]),
-        eb.and([eb('state', '=', 'capturing'), eb('lease_until', '<=', now)]),
-      ]))
-      .orderBy('undo_until')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
+    const rows = await dueForCapture(trx, now, limit);
     const toCapture: UpsellRow[] = [];
     // Each row in its own savepoint: one that throws is rolled back alone and backed off, the rest go on.
     await isolate(observer, 'capture', rows, {
@@ -78,8 +64,7 @@ async function claimOne(ctx: UpsellContext, trx: Trx, row: UpsellRow, leaseUntil
   const now = ctx.clock.now();
   if (row.state === 'capturing') {
     await appendEvent(trx, row, 'capture_retry', row.state, { actor: 'worker', reason: 'lease expired' }, now);
-    return trx.updateTable('upsells').set({ lease_until: leaseUntil })
-      .where('shop_id', '=', row.shop_id).where('id', '=', row.id).returningAll().executeTakeFirstOrThrow();
+    return updateUpsell(trx, row, { lease_until: leaseUntil });
   }
   if (row.captured_at_authorization) {
     // Immediate mode: the money was captured with the authorization; the window closing makes it final.
@@ -151,8 +136,7 @@ export async function releaseHold(ctx: UpsellContext, upsell: UpsellRow): Promis
       await appendEvent(trx, upsell, 'void_failed', upsell.state, { actor: 'psp', reason }, ctx.clock.now());
     }
     if (released.status !== 'unknown') {
-      await trx.updateTable('upsells').set({ release_due_at: null })
-        .where('shop_id', '=', upsell.shop_id).where('id', '=', upsell.id).execute();
+      await updateUpsell(trx, upsell, { release_due_at: null });
     }
   });
 }

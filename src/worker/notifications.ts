@@ -10,6 +10,8 @@ import { appendEvent, withLockedUpsell } from '../engine/upsells';
 import { type UpsellContext } from '../engine/context';
 import type { GatewayNotification } from '../gateways/adapter';
 import type { UpsellRow } from '../store/schema';
+import { claimPspEvent, releasePspEvent } from '../store/psp-events';
+import { upsellByIdOrRef } from '../store/upsells';
 import { isolate, silentObserver, type WorkerObserver } from './observer';
 import { resolvePending } from './reconcile';
 
@@ -51,7 +53,7 @@ export async function handleNotifications(
       handled += 1;
     },
     backOff: async (notification) => {
-      await ctx.db.deleteFrom('psp_events').where('shop_id', '=', shopId).where('gateway', '=', gateway).where('event_id', '=', notification.eventId).execute();
+      await releasePspEvent(ctx.db, shopId, gateway, notification.eventId);
     },
   });
   return { handled, matched, duplicates, failed: claimed.length - handled };
@@ -59,13 +61,7 @@ export async function handleNotifications(
 
 /** True when this event id is new for the shop and PSP (and now taken). */
 async function claimEvent(ctx: UpsellContext, shopId: string, gateway: string, eventId: string): Promise<boolean> {
-  const row = await ctx.db
-    .insertInto('psp_events')
-    .values({ shop_id: shopId, gateway, event_id: eventId, received_at: ctx.clock.now() })
-    .onConflict((oc) => oc.doNothing())
-    .returning('event_id')
-    .executeTakeFirst();
-  return row !== undefined;
+  return claimPspEvent(ctx.db, shopId, gateway, eventId, ctx.clock.now());
 }
 
 /** Records the notification on its upsell's log and reacts; false when it is about no upsell of this shop. */
@@ -84,9 +80,7 @@ async function handleOne(ctx: UpsellContext, shopId: string, notification: Gatew
 
 /** The upsell a notification is about, in this shop only: by our id when the PSP echoed it, else by its ref. */
 async function upsellOf(ctx: UpsellContext, shopId: string, notification: GatewayNotification): Promise<UpsellRow | null> {
-  let query = ctx.db.selectFrom('upsells').selectAll().where('shop_id', '=', shopId);
-  query = notification.upsellId ? query.where('id', '=', notification.upsellId) : query.where('authorization_ref', '=', notification.ref);
-  return (await query.executeTakeFirst()) ?? null;
+  return (await upsellByIdOrRef(ctx.db, shopId, { upsellId: notification.upsellId ?? null, ref: notification.ref })) ?? null;
 }
 
 async function react(ctx: UpsellContext, upsell: UpsellRow, notification: GatewayNotification): Promise<void> {

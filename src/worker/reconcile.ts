@@ -12,7 +12,6 @@
  * - holds of upsells that will never be captured (a failed capture) the PSP did not confirm releasing:
  *   release again (`release_due_at`).
  */
-import { sql, type SelectQueryBuilder } from 'kysely';
 import {
   authorizeAtPsp, completeAtPsp, gatewayFor, lookupAuthorization, pendingSettledBefore, recordDeclined, releaseAuthorization, settleAuthorization,
 } from '../engine/saga';
@@ -20,7 +19,9 @@ import { appendEvent, withLockedUpsell } from '../engine/upsells';
 import { type UpsellContext } from '../engine/context';
 import { completeUndo } from '../engine/undo';
 import { releaseHold } from './finalizer';
-import type { Database, UpsellRow } from '../store/schema';
+import { orderPayment } from '../store/orders';
+import type { UpsellRow } from '../store/schema';
+import { claimForSweep, type Sweep } from '../store/upsells';
 import { backOffUpsell, upsellIds } from './backoff';
 import { isolate, silentObserver, type SweepName, type WorkerObserver } from './observer';
 
@@ -28,23 +29,10 @@ const LEASE_MS = 30_000;
 /** A 3-D Secure step not finished within this is abandoned (`PLUSONE_3DS_TIMEOUT_SECONDS`). */
 export const ACTION_TIMEOUT_MS = 15 * 60_000;
 
-type Candidates = SelectQueryBuilder<Database, 'upsells', UpsellRow>;
-
-/** Claims up to `limit` rows of `candidates` for this worker by setting their lease. */
-async function claim(ctx: UpsellContext, candidates: (query: Candidates) => Candidates, limit: number): Promise<UpsellRow[]> {
+/** Claims up to `limit` rows of the sweep for this worker by setting their lease. */
+function claim(ctx: UpsellContext, sweep: Sweep, limit: number): Promise<UpsellRow[]> {
   const now = ctx.clock.now();
-  return ctx.db.transaction().execute(async (trx) => {
-    const base = trx.selectFrom('upsells').selectAll().where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]));
-    const rows = await candidates(base).limit(limit).forUpdate().skipLocked().execute();
-    if (rows.length === 0) return [];
-    const leaseUntil = new Date(now.getTime() + LEASE_MS);
-    return trx
-      .updateTable('upsells')
-      .set((eb) => ({ lease_until: leaseUntil, attempts: eb('attempts', '+', 1) }))
-      .where(sql<boolean>`(shop_id, id) in (${sql.join(rows.map((row) => sql`(${row.shop_id}, ${row.id})`))})`)
-      .returningAll()
-      .execute();
-  });
+  return claimForSweep(ctx.db, sweep, now, new Date(now.getTime() + LEASE_MS), limit);
 }
 
 export interface ReconcileOptions {
@@ -60,7 +48,7 @@ export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = s
   const pendingBefore = pendingSettledBefore(ctx, now);
   const abandonedBefore = new Date(now.getTime() - (options.actionTimeoutMs ?? ACTION_TIMEOUT_MS));
   // Each sweep on its own: one whose claim throws (the database away a moment) does not skip the next.
-  const sweep = async (name: SweepName, candidates: (query: Candidates) => Candidates, work: (upsell: UpsellRow) => Promise<unknown>) => {
+  const sweep = async (name: SweepName, candidates: Sweep, work: (upsell: UpsellRow) => Promise<unknown>) => {
     try {
       const rows = await claim(ctx, candidates, limit);
       await isolate(observer, name, rows, { ids: upsellIds, work: async (upsell) => void (await work(upsell)), backOff: (upsell) => backOffUpsell(ctx, upsell) });
@@ -71,13 +59,13 @@ export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = s
     }
   };
   return (
-    await sweep('reconcile_pending', (q) => q.where('state', '=', 'pending').where('updated_at', '<=', pendingBefore), (upsell) => resolvePending(ctx, upsell))
+    await sweep('reconcile_pending', { kind: 'pending', updatedBefore: pendingBefore }, (upsell) => resolvePending(ctx, upsell))
   ) + (
-    await sweep('reconcile_action', (q) => q.where('state', '=', 'requires_action').where('updated_at', '<=', abandonedBefore), (upsell) => resolveAbandonedAction(ctx, upsell))
+    await sweep('reconcile_action', { kind: 'abandoned_action', updatedBefore: abandonedBefore }, (upsell) => resolveAbandonedAction(ctx, upsell))
   ) + (
-    await sweep('reconcile_undo', (q) => q.where('state', '=', 'authorized').where('cancel_requested_at', 'is not', null), (upsell) => completeUndo(ctx, upsell, 'worker'))
+    await sweep('reconcile_undo', { kind: 'undo_requested' }, (upsell) => completeUndo(ctx, upsell, 'worker'))
   ) + (
-    await sweep('release_hold', (q) => q.where('release_due_at', 'is not', null), (upsell) => releaseHold(ctx, upsell))
+    await sweep('release_hold', { kind: 'release_due' }, (upsell) => releaseHold(ctx, upsell))
   );
 }
 
@@ -86,8 +74,8 @@ export async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Pro
   let result = found.status === 'not_found' ? null : found;
   if (!result) {
     // The authorize never reached the PSP: send it now, the same request under the same key.
-    const order = await ctx.db.selectFrom('orders').select('payment').where('shop_id', '=', upsell.shop_id).where('id', '=', upsell.order_id).executeTakeFirstOrThrow();
-    result = await authorizeAtPsp(ctx, await gatewayFor(ctx, upsell), upsell, order.payment);
+    const payment = await orderPayment(ctx.db, upsell.shop_id, upsell.order_id);
+    result = await authorizeAtPsp(ctx, await gatewayFor(ctx, upsell), upsell, payment);
   }
   await settleAuthorization(ctx, upsell, result, 'worker');
 }

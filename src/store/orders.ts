@@ -1,0 +1,209 @@
+/**
+ * The orders' queries: registration's single statement (the order with its lines, decision and session),
+ * the reads behind `GET /v1/orders/{id}`, the built-in order sink's line and totals changes (one upsell
+ * line's row mapping and one totals formula for adding and taking back), linked orders, and the
+ * worker's finalization claim.
+ */
+import { sql, type Insertable } from 'kysely';
+import { lineSubtotal, type UpsellLine } from '../core/orders';
+import { UPSELL_STATES, isInProgress, type UpsellState } from '../core/upsell-state';
+import type { Db } from './database';
+import type { CheckoutSessionsTable, DecisionsTable, NewOrderLine, OrderLineRow, OrderRow, OrdersTable } from './schema';
+
+export interface Registration {
+  readonly order: Insertable<OrdersTable>;
+  readonly lines: readonly NewOrderLine[];
+  readonly decision: Insertable<DecisionsTable>;
+  readonly session: Insertable<CheckoutSessionsTable>;
+}
+
+/**
+ * One statement, so atomic without BEGIN/COMMIT round trips: the order, and in data-modifying CTEs its
+ * lines, decision and session (their foreign keys are checked at the end of the statement). A second
+ * registration of the externalId fails on the unique (shop, externalId) and writes nothing.
+ */
+export async function insertRegistration(db: Db, registration: Registration): Promise<OrderRow> {
+  return db
+    .with('new_lines', (cte) => cte.insertInto('order_lines').values([...registration.lines]).returning('id'))
+    .with('new_decision', (cte) => cte.insertInto('decisions').values(registration.decision).returning('order_id'))
+    .with('new_session', (cte) => cte.insertInto('checkout_sessions').values(registration.session).returning('id'))
+    .insertInto('orders')
+    .values(registration.order)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Whether the shop has an order of this customer (`customer_key`) already. */
+export async function customerHasOrders(db: Db, shopId: string, customerKey: string): Promise<boolean> {
+  const earlier = await db.selectFrom('orders').select('id').where('shop_id', '=', shopId).where('customer_key', '=', customerKey).limit(1).executeTakeFirst();
+  return earlier !== undefined;
+}
+
+export async function orderIdOfExternalId(db: Db, shopId: string, externalId: string): Promise<string | undefined> {
+  const row = await db.selectFrom('orders').select('id').where('shop_id', '=', shopId).where('external_id', '=', externalId).executeTakeFirst();
+  return row?.id;
+}
+
+/** The order with its lines and the ids of its linked orders (oldest first); undefined when there is none. */
+export async function orderWithLines(db: Db, shopId: string, orderId: string): Promise<{ row: OrderRow; lines: OrderLineRow[]; linkedOrderIds: string[] } | undefined> {
+  const row = await db.selectFrom('orders').selectAll().where('shop_id', '=', shopId).where('id', '=', orderId).executeTakeFirst();
+  if (!row) return undefined;
+  const [lines, linked] = await Promise.all([
+    db.selectFrom('order_lines').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).execute(),
+    db.selectFrom('orders').select('id').where('shop_id', '=', shopId).where('parent_order_id', '=', orderId).orderBy('created_at').execute(),
+  ]);
+  return { row, lines, linkedOrderIds: linked.map((order) => order.id) };
+}
+
+/** The PSP's references to the order's card. */
+export async function orderPayment(db: Db, shopId: string, orderId: string): Promise<OrderRow['payment']> {
+  const row = await db.selectFrom('orders').select('payment').where('shop_id', '=', shopId).where('id', '=', orderId).executeTakeFirstOrThrow();
+  return row.payment;
+}
+
+// ---- the built-in order sink ---------------------------------------------------------------------
+
+/** The row of an upsell's line. */
+export function upsellLineValues(shopId: string, orderId: string, id: string, position: number, line: UpsellLine): NewOrderLine {
+  return {
+    shop_id: shopId,
+    id,
+    order_id: orderId,
+    position,
+    product_id: line.productId,
+    variant_id: line.variantId,
+    title: line.title,
+    quantity: line.quantity,
+    unit_price: line.unitPrice,
+    discount_amount: line.discountAmount,
+    tax_amount: line.taxAmount,
+    shipping_amount: line.shippingAmount,
+    source: 'upsell',
+    upsell_id: line.upsellId,
+  };
+}
+
+/**
+ * One statement: the line already added for this upsell (a retry), or a new last line with the order's
+ * totals moved by it; the line's id. The caller holds the upsell's row lock, so no twin runs beside it.
+ */
+export async function addUpsellLine(trx: Db, shopId: string, orderId: string, lineId: string, line: UpsellLine): Promise<string | undefined> {
+  const values = upsellLineValues(shopId, orderId, lineId, 0, line);
+  const { rows } = await sql<{ id: string }>`
+    WITH existing AS (
+      SELECT id FROM order_lines WHERE shop_id = ${shopId} AND upsell_id = ${line.upsellId}
+    ), added AS (
+      INSERT INTO order_lines (shop_id, id, order_id, position, product_id, variant_id, title, quantity, unit_price,
+        discount_amount, tax_amount, shipping_amount, source, upsell_id)
+      SELECT ${values.shop_id}, ${values.id}, ${values.order_id},
+        coalesce((SELECT max(position) FROM order_lines WHERE shop_id = ${shopId} AND order_id = ${orderId}), -1) + 1,
+        ${values.product_id}, ${values.variant_id}, ${values.title}, ${values.quantity}::integer, ${values.unit_price}::bigint,
+        ${values.discount_amount}::bigint, ${values.tax_amount}::bigint, ${values.shipping_amount}::bigint, ${values.source}, ${values.upsell_id}
+      WHERE NOT EXISTS (SELECT 1 FROM existing)
+      RETURNING id
+    ), shifted AS (
+      ${totalsShift(shopId, orderId, line, 1)} AND EXISTS (SELECT 1 FROM added)
+    )
+    SELECT id FROM existing UNION ALL SELECT id FROM added
+  `.execute(trx);
+  return rows[0]?.id;
+}
+
+/** Takes the upsell's line out of the order and its totals; nothing when there is no such line. */
+export async function removeUpsellLine(trx: Db, shopId: string, orderId: string, upsellId: string): Promise<void> {
+  const removed = await trx
+    .deleteFrom('order_lines')
+    .where('shop_id', '=', shopId)
+    .where('upsell_id', '=', upsellId)
+    .returning(['discount_amount', 'tax_amount', 'shipping_amount', 'quantity', 'unit_price'])
+    .executeTakeFirst();
+  if (!removed) return;
+  const total = removed.quantity * removed.unit_price - removed.discount_amount + removed.tax_amount + removed.shipping_amount;
+  await totalsShift(shopId, orderId, { total, taxAmount: removed.tax_amount, shippingAmount: removed.shipping_amount }, -1).execute(trx);
+}
+
+/** The one totals update of an upsell line, `sign` +1 to add it, −1 to take it back. */
+function totalsShift(shopId: string, orderId: string, line: Pick<UpsellLine, 'total' | 'taxAmount' | 'shippingAmount'>, sign: 1 | -1) {
+  return sql`UPDATE orders SET subtotal = subtotal + ${sign * lineSubtotal(line)}::bigint, tax_total = tax_total + ${sign * line.taxAmount}::bigint,
+      shipping_total = shipping_total + ${sign * line.shippingAmount}::bigint, total = total + ${sign * line.total}::bigint
+    WHERE shop_id = ${shopId} AND id = ${orderId}`;
+}
+
+/** The linked order made for this upsell, if one was. */
+export async function linkedOrderOf(trx: Db, shopId: string, upsellId: string): Promise<string | undefined> {
+  const row = await trx.selectFrom('orders').select('id').where('shop_id', '=', shopId).where('upsell_id', '=', upsellId).executeTakeFirst();
+  return row?.id;
+}
+
+/** A new order holding only the upsell's line, with the parent's customer, card, locale and tax rate. */
+export async function insertLinkedOrder(trx: Db, shopId: string, parentId: string, ids: { orderId: string; lineId: string }, line: UpsellLine, now: Date): Promise<void> {
+  const parent = await trx.selectFrom('orders').selectAll().where('shop_id', '=', shopId).where('id', '=', parentId).executeTakeFirstOrThrow();
+  await trx
+    .insertInto('orders')
+    .values({
+      shop_id: shopId,
+      id: ids.orderId,
+      external_id: null,
+      parent_order_id: parentId,
+      upsell_id: line.upsellId,
+      currency: line.currency,
+      subtotal: lineSubtotal(line),
+      shipping_total: line.shippingAmount,
+      tax_total: line.taxAmount,
+      total: line.total,
+      tax_rate: parent.tax_rate,
+      locale: parent.locale,
+      customer_key: parent.customer_key,
+      customer: JSON.stringify(parent.customer),
+      payment: JSON.stringify(parent.payment),
+      status: 'open',
+      created_at: now,
+    })
+    .execute();
+  await trx.insertInto('order_lines').values(upsellLineValues(shopId, ids.orderId, ids.lineId, 0, line)).execute();
+}
+
+/** Sets a linked order's status (`onlyFrom`: only if it is in that status now). */
+export async function setOrderStatus(trx: Db, shopId: string, orderId: string, status: 'cancelled' | 'finalized', onlyFrom?: string): Promise<void> {
+  let query = trx.updateTable('orders').set({ status }).where('shop_id', '=', shopId).where('id', '=', orderId);
+  if (onlyFrom) query = query.where('status', '=', onlyFrom);
+  await query.execute();
+}
+
+// ---- the worker ---------------------------------------------------------------------------------
+
+const IN_PROGRESS: UpsellState[] = UPSELL_STATES.filter(isInProgress);
+const MONEY_FINAL: UpsellState[] = ['captured', 'capture_failed', 'refunded'];
+
+/**
+ * Open original orders nothing can change any more (no upsell in progress, and either one reached a final
+ * money state or every session has ended), not backed off, oldest first, locked, skipping others' rows.
+ */
+export async function finalizableOrders(trx: Db, now: Date, limit: number) {
+  return trx
+    .selectFrom('orders as o')
+    .select(['o.shop_id', 'o.id', 'o.finalize_attempts'])
+    .where('o.status', '=', 'open')
+    .where('o.parent_order_id', 'is', null)
+    .where((eb) => eb.or([eb('o.finalize_retry_at', 'is', null), eb('o.finalize_retry_at', '<=', now)]))
+    .where(({ not, exists, selectFrom }) => not(exists(
+      selectFrom('upsells as u').select('u.id').whereRef('u.shop_id', '=', 'o.shop_id').whereRef('u.order_id', '=', 'o.id').where('u.state', 'in', IN_PROGRESS),
+    )))
+    .where(({ or, exists, selectFrom }) => or([
+      exists(selectFrom('upsells as u').select('u.id').whereRef('u.shop_id', '=', 'o.shop_id').whereRef('u.order_id', '=', 'o.id').where('u.state', 'in', MONEY_FINAL)),
+      sql<boolean>`(select max(s.expires_at) from checkout_sessions s where s.shop_id = o.shop_id and s.order_id = o.id) <= ${now}`,
+    ]))
+    .orderBy('o.created_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+export async function markFinalized(trx: Db, order: { shop_id: string; id: string }, now: Date): Promise<void> {
+  await trx.updateTable('orders').set({ status: 'finalized', finalized_at: now }).where('shop_id', '=', order.shop_id).where('id', '=', order.id).execute();
+}
+
+export async function backOffFinalize(trx: Db, order: { shop_id: string; id: string }, attempts: number, retryAt: Date): Promise<void> {
+  await trx.updateTable('orders').set({ finalize_attempts: attempts, finalize_retry_at: retryAt }).where('shop_id', '=', order.shop_id).where('id', '=', order.id).execute();
+}
