@@ -3,19 +3,15 @@
  * the upsell's state change, so each is recorded exactly once and never lost; views go through the
  * `ViewRecorder` batcher so the buyer's page never waits on an insert.
  */
-import { sql, type Insertable, type Transaction } from 'kysely';
-import { eventsForTransition } from '../core/analytics';
+import type { Insertable, Transaction } from 'kysely';
+import { eventsForTransition, type OfferView } from '../core/analytics';
 import type { UpsellState } from '../core/upsell-state';
 import type { Db } from '../store/database';
+import { insertLifecycleEvents, insertOfferViews } from '../store/events';
 import type { Database, UpsellEventsTable, UpsellRow } from '../store/schema';
 
-/** The experiment and arm stored with the order's decision (null when the order is in none). */
-function armOf(shopId: string, orderId: string) {
-  return {
-    experiment_id: sql<string | null>`(SELECT experiment_id FROM decisions WHERE shop_id = ${shopId} AND order_id = ${orderId})`,
-    arm_id: sql<string | null>`(SELECT arm_id FROM decisions WHERE shop_id = ${shopId} AND order_id = ${orderId})`,
-  };
-}
+/** "No thanks": the decision marked declined and `offer_declined` recorded, in one statement. */
+export { declineDecision } from '../store/events';
 
 /**
  * Called by `transition` inside its transaction: one INSERT for the state entered. The unique index per
@@ -30,58 +26,7 @@ export async function recordUpsellTransition(
   /** The upsell's own event row, written by the same statement. */
   alongside?: Insertable<UpsellEventsTable>,
 ): Promise<void> {
-  const types = eventsForTransition(from, to);
-  if (types.length === 0) {
-    if (alongside) await trx.insertInto('upsell_events').values(alongside).execute();
-    return;
-  }
-  const rows = types.map((type) => ({
-    shop_id: upsell.shop_id,
-    type,
-    order_id: upsell.order_id,
-    offer_id: upsell.offer_id,
-    upsell_id: upsell.id,
-    ...armOf(upsell.shop_id, upsell.order_id),
-    amount: upsell.amount,
-    currency: upsell.currency,
-    occurred_at: at,
-  }));
-  const insert = alongside
-    ? trx.with('logged', (cte) => cte.insertInto('upsell_events').values(alongside).returning('id')).insertInto('analytics_events')
-    : trx.insertInto('analytics_events');
-  await insert
-    .values(rows)
-    .onConflict((conflict) => conflict.columns(['shop_id', 'upsell_id', 'type']).where('upsell_id', 'is not', null).doNothing())
-    .execute();
-}
-
-/**
- * "No thanks": marks the decision declined and records `offer_declined` in one statement, so both or
- * neither happen. A repeat (already declined) changes nothing and records nothing.
- */
-export async function declineDecision(db: Db, shopId: string, orderId: string, at: Date): Promise<void> {
-  await sql`
-    WITH declined AS (
-      UPDATE decisions SET declined_at = ${at}
-      WHERE shop_id = ${shopId} AND order_id = ${orderId} AND declined_at IS NULL AND offer_id IS NOT NULL
-      RETURNING shop_id, order_id, offer_id, offer, experiment_id, arm_id
-    )
-    INSERT INTO analytics_events (shop_id, type, order_id, offer_id, experiment_id, arm_id, amount, currency, occurred_at)
-    SELECT shop_id, 'offer_declined', order_id, offer_id, experiment_id, arm_id,
-           (offer->>'total')::bigint, offer->>'currency', ${at}
-    FROM declined
-    ON CONFLICT (shop_id, order_id, offer_id, type) WHERE upsell_id IS NULL DO NOTHING
-  `.execute(db);
-}
-
-/** An offer shown on the buyer's page. */
-export interface OfferView {
-  readonly shopId: string;
-  readonly orderId: string;
-  readonly offerId: string;
-  readonly amount: number;
-  readonly currency: string;
-  readonly at: Date;
+  await insertLifecycleEvents(trx, upsell, eventsForTransition(from, to), at, alongside);
 }
 
 export interface ViewRecorderOptions {
@@ -160,7 +105,7 @@ export class ViewRecorder {
     while (this.buffer.length > 0) {
       const batch = this.buffer.splice(0, this.batchSize);
       try {
-        await insertViews(this.db, batch);
+        await insertOfferViews(this.db, batch);
       } catch (error) {
         // Put them back for the next flush; the unique index makes a retried batch safe.
         this.buffer.unshift(...batch);
@@ -173,19 +118,4 @@ export class ViewRecorder {
       }
     }
   }
-}
-
-async function insertViews(db: Db, views: readonly OfferView[]): Promise<void> {
-  if (views.length === 0) return;
-  await sql`
-    INSERT INTO analytics_events (shop_id, type, order_id, offer_id, experiment_id, arm_id, amount, currency, occurred_at)
-    SELECT v.shop_id, 'offer_viewed', v.order_id, v.offer_id, d.experiment_id, d.arm_id, v.amount, v.currency, v.at
-    FROM unnest(
-      ${views.map((view) => view.shopId)}::text[], ${views.map((view) => view.orderId)}::text[],
-      ${views.map((view) => view.offerId)}::text[], ${views.map((view) => view.amount)}::bigint[],
-      ${views.map((view) => view.currency)}::text[], ${views.map((view) => view.at.toISOString())}::timestamptz[]
-    ) AS v(shop_id, order_id, offer_id, amount, currency, at)
-    LEFT JOIN decisions d ON d.shop_id = v.shop_id AND d.order_id = v.order_id
-    ON CONFLICT (shop_id, order_id, offer_id, type) WHERE upsell_id IS NULL DO NOTHING
-  `.execute(db);
 }

@@ -3,23 +3,13 @@
  * the event log and the orders. Counts and money are summed in SQL as exact integers, per currency —
  * amounts in different currencies are never added together; rates are divided once at the end.
  */
-import { sql, type RawBuilder } from 'kysely';
+import { GROUP_DIMENSIONS, type GroupDimension, type MetricsQuery } from '../core/analytics';
 import { DomainError } from '../core/errors';
 import { ratioText } from '../core/money';
+import { metricsAggregates } from '../store/analytics';
 import type { Db } from '../store/database';
 
-export const GROUP_DIMENSIONS = ['day', 'offer', 'arm'] as const;
-export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
-
-export interface MetricsQuery {
-  /** First UTC day, inclusive (YYYY-MM-DD). */
-  readonly from: string;
-  /** Last UTC day, inclusive (YYYY-MM-DD). */
-  readonly to: string;
-  readonly groupBy: readonly GroupDimension[];
-  readonly offerId?: string;
-  readonly experimentId?: string;
-}
+export { GROUP_DIMENSIONS, type GroupDimension, type MetricsQuery } from '../core/analytics';
 
 export interface Counters {
   views: number;
@@ -97,14 +87,6 @@ function parseDay(text: string, name: string): number {
 
 const dayText = (time: number) => new Date(time).toISOString().slice(0, 10);
 
-/** One rollup aggregate; sums arrive as exact decimal text. */
-interface Aggregate {
-  day?: string; offer_id?: string; experiment_id?: string; arm_id?: string; currency: string;
-  orders: string; checkout_total: string; views: string; accepts: string; declines: string; undos: string; captures: string;
-  capture_failures: string; refunds: string; payment_declines: string; accepted_amount: string; captured_amount: string;
-  refunded_amount: string;
-}
-
 /** An exact integer sum as a JS number (exact below 2^53: 90 trillion dollars in cents). */
 const integer = (text: string) => {
   const value = Number(text);
@@ -113,24 +95,8 @@ const integer = (text: string) => {
 const noneAsNull = (key: string | undefined) => (key === undefined || key === '' ? null : key);
 
 export async function computeMetrics(db: Db, shopId: string, query: MetricsQuery): Promise<MetricsRow[]> {
-  const dimensions: RawBuilder<unknown>[] = [];
-  if (query.groupBy.includes('day')) dimensions.push(sql`to_char(day, 'YYYY-MM-DD') AS day`);
-  if (query.groupBy.includes('offer')) dimensions.push(sql`offer_id`);
-  if (query.groupBy.includes('arm')) dimensions.push(sql`experiment_id`, sql`arm_id`);
-  const filters: RawBuilder<unknown>[] = [];
-  if (query.offerId) filters.push(sql`AND offer_id = ${query.offerId}`);
-  if (query.experimentId) filters.push(sql`AND experiment_id = ${query.experimentId}`);
-  const total = (column: string) => sql`sum(${sql.ref(column)})::text AS ${sql.ref(column)}`;
-  const positions = sql.join(Array.from({ length: dimensions.length + 1 }, (_, index) => sql.lit(index + 1)));
-  const result = await sql<Aggregate>`
-    SELECT ${sql.join([...dimensions, sql`currency`])},
-      ${sql.join(['orders', 'checkout_total', 'views', 'accepts', 'declines', 'undos', 'captures', 'capture_failures', 'refunds',
-        'payment_declines', 'accepted_amount', 'captured_amount', 'refunded_amount'].map(total))}
-    FROM analytics_daily
-    WHERE shop_id = ${shopId} AND day BETWEEN ${query.from}::date AND ${query.to}::date ${sql.join(filters, sql` `)}
-    GROUP BY ${positions} ORDER BY ${positions}
-  `.execute(db);
-  return result.rows.map((aggregate) => withRates({
+  const aggregates = await metricsAggregates(db, shopId, query);
+  return aggregates.map((aggregate) => withRates({
     ...(query.groupBy.includes('day') ? { day: aggregate.day ?? '' } : {}),
     ...(query.groupBy.includes('offer') ? { offerId: noneAsNull(aggregate.offer_id) } : {}),
     ...(query.groupBy.includes('arm') ? { experimentId: noneAsNull(aggregate.experiment_id), armId: noneAsNull(aggregate.arm_id) } : {}),

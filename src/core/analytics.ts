@@ -50,3 +50,28 @@ export function eventsForTransition(from: UpsellState, to: UpsellState): Analyti
   if (!entered) return [];
   return from === 'captured' && to === 'capture_failed' ? [entered, 'upsell_capture_reversed'] : [entered];
 }
+
+/** An offer shown on the buyer's page, recorded as `offer_viewed`. */
+export interface OfferView {
+  readonly shopId: string;
+  readonly orderId: string;
+  readonly offerId: string;
+  readonly amount: number;
+  readonly currency: string;
+  readonly at: Date;
+}
+
+/** What the metrics can be grouped by, besides the currency (rows are always per currency). */
+export const GROUP_DIMENSIONS = ['day', 'offer', 'arm'] as const;
+export type GroupDimension = (typeof GROUP_DIMENSIONS)[number];
+
+/** A metrics request: a range of UTC days, the grouping and the optional filters. */
+export interface MetricsQuery {
+  /** First UTC day, inclusive (YYYY-MM-DD). */
+  readonly from: string;
+  /** Last UTC day, inclusive (YYYY-MM-DD). */
+  readonly to: string;
+  readonly groupBy: readonly GroupDimension[];
+  readonly offerId?: string;
+  readonly experimentId?: string;
+}

@@ -37,3 +37,13 @@ export const DEFAULT_EXPERIMENT_SETTINGS: ExperimentSettings = {
   maxViewsPerArm: null,
   autoPromote: false,
 };
+
+/** A running or promoted experiment, as the decision needs it. */
+export interface LiveExperiment {
+  readonly id: string;
+  readonly offer_id: string;
+  readonly status: 'running' | 'completed';
+  readonly arms: readonly ExperimentArm[];
+  readonly holdout_basis_points: number;
+  readonly winner_arm_id: string | null;
+}

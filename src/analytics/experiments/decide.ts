@@ -4,9 +4,12 @@
  * pure function of the experiment and the order, and is stored with the decision, so it is sticky.
  */
 import { decide, type Candidate, type Decision, type OrderFacts } from '../../core/offers';
-import type { Db } from '../../store/database';
 import { armIdOf, assignArm } from './assignment';
-import type { ExperimentArm } from '../../core/experiments';
+import type { ExperimentArm, LiveExperiment } from '../../core/experiments';
+
+/** The live experiments, read (store/experiments) and cached (engine/offer-cache) with the compiled offers. */
+export { liveExperiments } from '../../store/experiments';
+export type { LiveExperiment } from '../../core/experiments';
 
 /** The experiment and arm an order was assigned to, stored on its decision (`decisions.experiment_id`, `arm_id`). */
 export interface ExperimentAssignment {
@@ -52,30 +55,6 @@ export function applyExperiment(
   const assignment = assignArm({ id: experiment.id, arms: experiment.arms, holdoutBasisPoints: experiment.holdout_basis_points }, order.orderKey);
   const shown = assignment.kind === 'holdout' ? null : arms.find((entry) => entry.arm.id === assignment.arm.id)?.chosen ?? null;
   return { chosen: shown, assignment: { experimentId: experiment.id, armId: armIdOf(assignment) } };
-}
-
-/** A running or promoted experiment, as the decision needs it. */
-export interface LiveExperiment {
-  readonly id: string;
-  readonly offer_id: string;
-  readonly status: 'running' | 'completed';
-  readonly arms: readonly ExperimentArm[];
-  readonly holdout_basis_points: number;
-  readonly winner_arm_id: string | null;
-}
-
-/**
- * The shop's live experiments (at most one per offer), loaded with its compiled offers: every experiment
- * change bumps the offers version, so the offer cache keeps them current on every node.
- */
-export async function liveExperiments(db: Db, shopId: string): Promise<LiveExperiment[]> {
-  const rows = await db
-    .selectFrom('experiments')
-    .select(['id', 'offer_id', 'status', 'arms', 'holdout_basis_points', 'winner_arm_id'])
-    .where('shop_id', '=', shopId)
-    .where('status', 'in', ['running', 'completed'])
-    .execute();
-  return rows.map((row) => ({ ...row, status: row.status === 'completed' ? 'completed' : 'running' }));
 }
 
 /** The price of one offer for this order, or null when it is not eligible. */

@@ -3,31 +3,17 @@
  * view with always-valid intervals, the comparisons with the control (the first arm), the verdict, and —
  * with a holdout — the incremental revenue per order measured against orders that saw nothing.
  */
-import { sql } from 'kysely';
 import { DomainError } from '../../core/errors';
 import type { EngineContext } from '../../engine/context';
+import { experimentArmRollup, type ArmCurrencyRow } from '../../store/analytics';
 import type { Db } from '../../store/database';
+import { autoPromotingExperiments, type ExperimentRow } from '../../store/experiments';
 import {
   decideVerdict, differenceInterval, meanInterval, proportionInterval, revenueSample,
   type Comparison, type Interval, type Verdict,
 } from '../stats';
 import { HOLDOUT_ARM_ID } from '../../core/experiments';
-import { experimentView, findExperiment, promoteArm, type ExperimentRow, type ExperimentView } from './store';
-
-/** Per arm and currency, from the daily rollup; sums arrive as exact decimal text. */
-interface ArmCurrencyRow {
-  arm_id: string;
-  currency: string;
-  orders: string;
-  checkout_total: string;
-  views: string;
-  accepts: string;
-  undos: string;
-  declines: string;
-  captured: string;
-  refunded: string;
-  revenue_squares: string;
-}
+import { experimentView, findExperiment, promoteArm, type ExperimentView } from './store';
 
 export interface ArmRevenue {
   currency: string;
@@ -72,22 +58,9 @@ export interface ExperimentStatistics {
 
 const num = (text: string | undefined) => Number(text ?? 0);
 
-async function armRows(db: Db, shopId: string, experimentId: string): Promise<ArmCurrencyRow[]> {
-  const result = await sql<ArmCurrencyRow>`
-    SELECT arm_id, currency, sum(orders)::text AS orders, sum(checkout_total)::text AS checkout_total,
-      sum(views)::text AS views, sum(accepts)::text AS accepts, sum(undos)::text AS undos, sum(declines)::text AS declines,
-      sum(captured_amount)::text AS captured, sum(refunded_amount)::text AS refunded,
-      (sum(captured_squares) - sum(refunded_squares))::text AS revenue_squares
-    FROM analytics_daily
-    WHERE shop_id = ${shopId} AND experiment_id = ${experimentId}
-    GROUP BY arm_id, currency
-  `.execute(db);
-  return result.rows;
-}
-
 export async function experimentStatistics(db: Db, experiment: ExperimentRow): Promise<ExperimentStatistics> {
   const { settings } = experiment;
-  const rollup = await armRows(db, experiment.shop_id, experiment.id);
+  const rollup = await experimentArmRollup(db, experiment.shop_id, experiment.id);
   const alpha = settings.alpha;
   const arms = experiment.arms.map((arm) => {
     const rows = rollup.filter((row) => row.arm_id === arm.id);
@@ -179,12 +152,7 @@ export async function promoteWinners(
   due: (experimentId: string) => boolean = () => true,
   onError: (experiment: { shopId: string; id: string }, error: unknown) => void = (_experiment, error) => { throw error; },
 ): Promise<number> {
-  const rows = await ctx.db
-    .selectFrom('experiments')
-    .selectAll()
-    .where('status', '=', 'running')
-    .where(sql<boolean>`(settings->>'autoPromote')::boolean IS TRUE`)
-    .execute();
+  const rows = await autoPromotingExperiments(ctx.db);
   let promoted = 0;
   for (const row of rows) {
     if (!due(row.id)) continue;

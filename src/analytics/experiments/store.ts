@@ -1,11 +1,13 @@
-/** Experiments: create, read, stop, promote. Every query filters by shop; another shop's id is a 404. */
-import type { Selectable } from 'kysely';
+/** Experiments: create, read, stop, promote (the queries are store/experiments'). Another shop's id is a 404. */
 import { DomainError, notFound } from '../../core/errors';
 import { decimalFromJson } from '../../core/money';
 import type { EngineContext } from '../../engine/context';
 import { changeOffers } from '../../engine/offers';
 import { isUniqueViolation, type Db } from '../../store/database';
-import type { ExperimentsTable } from '../../store/schema';
+import {
+  experimentRow, experimentRows, insertExperiment, liveOfferIds, markExperimentCompleted, markExperimentStopped,
+  type ExperimentRow,
+} from '../../store/experiments';
 import { DEFAULT_EXPERIMENT_SETTINGS, HOLDOUT_ARM_ID, type ExperimentArm, type ExperimentSettings, type ExperimentStatus } from '../../core/experiments';
 
 export interface ExperimentInput {
@@ -30,8 +32,6 @@ export interface ExperimentView {
   updatedAt: string;
   endedAt: string | null;
 }
-
-export type ExperimentRow = Selectable<ExperimentsTable>;
 
 export function experimentView(row: ExperimentRow): ExperimentView {
   return {
@@ -64,14 +64,8 @@ function holdoutBasisPoints(percent: number | undefined): number {
 
 async function assertLiveOffers(db: Db, shopId: string, offerIds: readonly string[]): Promise<void> {
   const unique = [...new Set(offerIds)];
-  const found = await db
-    .selectFrom('offers')
-    .select('id')
-    .where('shop_id', '=', shopId)
-    .where('id', 'in', unique)
-    .where('deleted_at', 'is', null)
-    .execute();
-  const missing = unique.filter((id) => !found.some((row) => row.id === id));
+  const found = await liveOfferIds(db, shopId, unique);
+  const missing = unique.filter((id) => !found.includes(id));
   if (missing.length > 0) throw new DomainError('offer_not_available', `Offer ${missing.join(', ')} is not an offer of this shop`);
 }
 
@@ -94,24 +88,20 @@ export async function createExperiment(ctx: EngineContext, shopId: string, input
   await assertLiveOffers(ctx.db, shopId, [input.offerId, ...arms.flatMap((arm) => (arm.offerId ? [arm.offerId] : []))]);
   const now = ctx.clock.now();
   try {
-    const row = await changeOffers(ctx, shopId, (trx) => trx
-      .insertInto('experiments')
-      .values({
-        shop_id: shopId,
-        id: ctx.ids.id('exp'),
-        name: input.name ?? `Experiment on ${input.offerId}`,
-        offer_id: input.offerId,
-        status: 'running',
-        arms: JSON.stringify(arms),
-        holdout_basis_points: holdout,
-        settings: JSON.stringify(settings),
-        winner_arm_id: null,
-        created_at: now,
-        updated_at: now,
-        ended_at: null,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow());
+    const row = await changeOffers(ctx, shopId, (trx) => insertExperiment(trx, {
+      shop_id: shopId,
+      id: ctx.ids.id('exp'),
+      name: input.name ?? `Experiment on ${input.offerId}`,
+      offer_id: input.offerId,
+      status: 'running',
+      arms: JSON.stringify(arms),
+      holdout_basis_points: holdout,
+      settings: JSON.stringify(settings),
+      winner_arm_id: null,
+      created_at: now,
+      updated_at: now,
+      ended_at: null,
+    }));
     return experimentView(row);
   } catch (error) {
     if (isUniqueViolation(error, 'experiments_one_live_per_offer')) {
@@ -122,15 +112,13 @@ export async function createExperiment(ctx: EngineContext, shopId: string, input
 }
 
 export async function findExperiment(db: Db, shopId: string, experimentId: string): Promise<ExperimentRow> {
-  const row = await db.selectFrom('experiments').selectAll().where('shop_id', '=', shopId).where('id', '=', experimentId).executeTakeFirst();
+  const row = await experimentRow(db, shopId, experimentId);
   if (!row) throw notFound('Experiment');
   return row;
 }
 
 export async function listExperiments(db: Db, shopId: string, offerId?: string): Promise<ExperimentView[]> {
-  let query = db.selectFrom('experiments').selectAll().where('shop_id', '=', shopId);
-  if (offerId) query = query.where('offer_id', '=', offerId);
-  return (await query.orderBy('created_at', 'desc').orderBy('id').execute()).map(experimentView);
+  return (await experimentRows(db, shopId, offerId)).map(experimentView);
 }
 
 /** Stops a running experiment (or ends a promotion): the offer is shown as if there were no experiment. */
@@ -138,13 +126,7 @@ export async function stopExperiment(ctx: EngineContext, shopId: string, experim
   const current = await findExperiment(ctx.db, shopId, experimentId);
   if (current.status === 'stopped') return experimentView(current);
   const now = ctx.clock.now();
-  const row = await changeOffers(ctx, shopId, (trx) => trx
-    .updateTable('experiments')
-    .set({ status: 'stopped', updated_at: now, ended_at: current.ended_at ?? now })
-    .where('shop_id', '=', shopId)
-    .where('id', '=', experimentId)
-    .returningAll()
-    .executeTakeFirstOrThrow());
+  const row = await changeOffers(ctx, shopId, (trx) => markExperimentStopped(trx, shopId, experimentId, now, current.ended_at ?? now));
   return experimentView(row);
 }
 
@@ -155,14 +137,7 @@ export async function promoteArm(ctx: EngineContext, shopId: string, experimentI
   if (current.status === 'completed' && current.winner_arm_id === armId) return experimentView(current);
   if (current.status !== 'running') throw new DomainError('experiment_not_running', `The experiment is ${current.status}`);
   const now = ctx.clock.now();
-  const row = await changeOffers(ctx, shopId, (trx) => trx
-    .updateTable('experiments')
-    .set({ status: 'completed', winner_arm_id: armId, updated_at: now, ended_at: now })
-    .where('shop_id', '=', shopId)
-    .where('id', '=', experimentId)
-    .where('status', '=', 'running')
-    .returningAll()
-    .executeTakeFirst());
+  const row = await changeOffers(ctx, shopId, (trx) => markExperimentCompleted(trx, shopId, experimentId, armId, now));
   if (!row) throw new DomainError('experiment_not_running', 'The experiment changed concurrently');
   return experimentView(row);
 }
