@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { sql } from 'kysely';
 import pino, { type Logger } from 'pino';
 import type { Config } from './config';
 import { createEngineCaches } from './engine/caches';
@@ -23,7 +22,7 @@ import { createWorker, type Worker } from './worker/index';
 import { systemResolver } from './worker/webhooks';
 import { createApp, type App } from './http/app';
 import { createMetrics } from './http/metrics';
-import { connectDatabase, migrateToLatest, type DatabaseHandle } from './store/database';
+import { connectDatabase, migrateToLatest, ping, type DatabaseHandle } from './store/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded';
 import { ensureDemoShop, type DemoShop } from './web/demo-seed';
 
@@ -100,7 +99,7 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
 
 async function reachable(handle: DatabaseHandle, databaseUrl: string): Promise<void> {
   try {
-    await sql`SELECT 1`.execute(handle.db);
+    await ping(handle.db);
   } catch (error) {
     await handle.close();
     const where = URL.canParse(databaseUrl) ? new URL(databaseUrl).host || 'its socket' : 'it';
@@ -221,7 +220,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         adminToken: config.adminToken, logger: logger.child({ component: 'http' }), demoShop: () => demo,
         rateLimits: config.rateLimits, trustProxy: config.trustProxy,
       },
-      { ctx, sandbox, metrics, databaseReady: async () => void (await sql`SELECT 1`.execute(ctx.db)) },
+      { ctx, sandbox, metrics, databaseReady: () => ping(ctx.db) },
     );
     await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
       throw portError(error, config.host, config.port);

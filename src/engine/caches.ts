@@ -3,11 +3,13 @@
  * with the engine context (no module-level state). Every key includes what makes it tenant-safe: offers
  * by shop id, sessions by the token's hash (which names its shop), decisions by shop id and order id.
  */
-import { sql } from 'kysely';
 import type { Db } from '../store/database';
 import type { ShopRow } from '../store/schema';
+import { findShop, shopIdOfKeyHash } from '../store/shops';
 import type { CheckoutOffer, DecidedOffer } from '../core/decisions';
-import { OfferCache, SHOPS_CHANNEL, type OfferCacheOptions } from './offer-cache';
+import { OfferCache, type OfferCacheOptions } from './offer-cache';
+
+export { announceShopChange } from '../store/shops';
 
 /** A bounded map whose entries expire after `ttlMs` of real (monotonic) time. */
 export class TtlCache<V> {
@@ -116,7 +118,7 @@ export class ShopCache {
 
   private async load(db: Db, shopId: string): Promise<ShopRow | undefined> {
     const epoch = this.epoch;
-    const row = await db.selectFrom('shops').selectAll().where('id', '=', shopId).executeTakeFirst();
+    const row = await findShop(db, shopId);
     if (!row) return undefined;
     const frozen = Object.freeze({ ...row, settings: Object.freeze(row.settings) });
     if (epoch === this.epoch) this.rows.set(shopId, frozen);
@@ -133,11 +135,11 @@ export class ShopCache {
     const epoch = this.epoch;
     if (beforeQuery) await beforeQuery();
     return this.keyLookups.run(keyHash, async () => {
-      const row = await db.selectFrom('api_keys').select('shop_id').where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
-      if (!row) this.unknownKeys.set(keyHash, true);
+      const shopId = await shopIdOfKeyHash(db, keyHash);
+      if (shopId === null) this.unknownKeys.set(keyHash, true);
       // A lookup that raced a revocation answers its own request, but is not remembered.
-      else if (epoch === this.epoch) this.keys.set(keyHash, row.shop_id);
-      return row?.shop_id ?? null;
+      else if (epoch === this.epoch) this.keys.set(keyHash, shopId);
+      return shopId;
     });
   }
 
@@ -162,11 +164,6 @@ export class ShopCache {
     this.keys.clear();
     this.keyLookups.clear();
   }
-}
-
-/** Tells every node that the shop's settings or keys changed; call it inside the changing transaction. */
-export async function announceShopChange(trx: Db, shopId: string): Promise<void> {
-  await sql`SELECT pg_notify(${SHOPS_CHANNEL}, ${shopId})`.execute(trx);
 }
 
 /** How long a credential the database did not know is answered "unknown" from memory, and how many are kept. */

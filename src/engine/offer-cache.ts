@@ -16,12 +16,12 @@
  */
 import pg from 'pg';
 import { compileOffers, type Candidate, type CompiledOffers, type Offer, type OfferVariant } from '../core/offers';
-import type { Db } from '../store/database';
+import { listen, type Db } from '../store/database';
 import { liveExperiments, type LiveExperiment } from '../analytics/experiments/decide';
 import { loadCandidates, offersVersion, OFFERS_CHANNEL } from '../store/offers';
+import { SHOPS_CHANNEL } from '../store/shops';
 
-/** Shop settings and secret keys changed: the payload is the shop id (see `ShopCache`). */
-export const SHOPS_CHANNEL = 'plusone_shops';
+export { liveStock } from '../store/catalog';
 
 /** One shop's live offers at one version, compiled for `decideCompiled`. */
 export interface ShopOffers {
@@ -62,18 +62,6 @@ export function shopOffers(shopId: string, version: number, candidates: readonly
     experiments: new Map(experiments.map((experiment) => [experiment.offer_id, experiment])),
     needsFirstOrder: candidates.some(({ offer }) => offer.rules.firstOrderOnly === true),
   };
-}
-
-/** Current stock of the given variants (tracked ones only), by variant id. */
-export async function liveStock(db: Db, shopId: string, variantIds: readonly string[]): Promise<Map<string, number | null>> {
-  if (variantIds.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('variants')
-    .select(['id', 'stock'])
-    .where('shop_id', '=', shopId)
-    .where('id', 'in', [...variantIds])
-    .execute();
-  return new Map(rows.map((row) => [row.id, row.stock]));
 }
 
 export interface OfferCacheOptions {
@@ -163,7 +151,7 @@ export class OfferCache {
     client.on('end', () => lost());
     try {
       await client.connect();
-      await client.query(`LISTEN ${OFFERS_CHANNEL}; LISTEN ${SHOPS_CHANNEL}`);
+      await listen(client, [OFFERS_CHANNEL, SHOPS_CHANNEL]);
     } catch (error) {
       await client.end().catch(() => undefined);
       if (!this.closed) this.reconnectTimer = setTimeout(() => void this.listen(connectionString).catch(() => undefined), 1_000);

@@ -1,25 +1,14 @@
 /** Offers: create, read, update and delete, each change bumping the shop's offers version (store/offers). */
 import { DomainError, notFound } from '../core/errors';
 import { decimalFromJson, isCurrency } from '../core/money';
-import type { ButtonCopy, CurrencyAmount, Discount, OfferRules } from '../core/offers';
+import type { ButtonCopy, CurrencyAmount, Discount, OfferInput, OfferRules } from '../core/offers';
+import { variantExists, variantPrices } from '../store/catalog';
 import type { Db } from '../store/database';
 import type { OfferRow } from '../store/schema';
 import type { EngineContext } from './context';
-import { bumpOffersVersion } from '../store/offers';
+import { bumpOffersVersion, findOffer, insertOffer, liveOffers, saveOffer, softDeleteOffer } from '../store/offers';
 
-export interface OfferInput {
-  name: string;
-  variantId: string;
-  quantity?: number;
-  discount?: Discount | null;
-  priority?: number;
-  active?: boolean;
-  rules?: OfferRules;
-  buttonCopy?: ButtonCopy[];
-  shipping?: CurrencyAmount[];
-  startsAt?: string | null;
-  endsAt?: string | null;
-}
+export type { OfferInput } from '../core/offers';
 
 export interface OfferView {
   id: string;
@@ -85,13 +74,7 @@ async function validate(db: Db, shopId: string, offer: Required<OfferInput>): Pr
   }
   const copyIds = new Set(offer.buttonCopy.map((copy) => copy.id));
   if (copyIds.size !== offer.buttonCopy.length) throw new DomainError('invalid_request', 'buttonCopy ids must be unique');
-  const variant = await db
-    .selectFrom('variants')
-    .select('id')
-    .where('shop_id', '=', shopId)
-    .where('id', '=', offer.variantId)
-    .executeTakeFirst();
-  if (!variant) throw new DomainError('variant_not_found', `Variant ${offer.variantId} is not in this shop's catalog`);
+  if (!(await variantExists(db, shopId, offer.variantId))) throw new DomainError('variant_not_found', `Variant ${offer.variantId} is not in this shop's catalog`);
   if (discount?.type === 'fixed') await refuseFreeFixedDiscount(db, shopId, offer, discount);
 }
 
@@ -100,12 +83,7 @@ async function validate(db: Db, shopId: string, offer: Required<OfferInput>): Pr
  * now. Prices may change later through the catalog: the decision then skips the offer (`price_not_positive`).
  */
 async function refuseFreeFixedDiscount(db: Db, shopId: string, offer: Required<OfferInput>, discount: Extract<Discount, { type: 'fixed' }>): Promise<void> {
-  const prices = await db
-    .selectFrom('variant_prices')
-    .select(['currency', 'amount'])
-    .where('shop_id', '=', shopId)
-    .where('variant_id', '=', offer.variantId)
-    .execute();
+  const prices = await variantPrices(db, shopId, offer.variantId);
   for (const price of prices) {
     const index = (discount.amounts ?? []).findIndex((entry) => entry.currency === price.currency);
     const amount = index >= 0 ? (discount.amounts?.[index]?.amount ?? 0) : discount.value;
@@ -132,31 +110,11 @@ function withDefaults(input: OfferInput): Required<OfferInput> {
   };
 }
 
-function columns(offer: Required<OfferInput>) {
-  return {
-    name: offer.name,
-    variant_id: offer.variantId,
-    quantity: offer.quantity,
-    discount: JSON.stringify(offer.discount),
-    priority: offer.priority,
-    active: offer.active,
-    rules: JSON.stringify(offer.rules),
-    button_copy: JSON.stringify(offer.buttonCopy),
-    shipping: JSON.stringify(offer.shipping),
-    starts_at: offer.startsAt,
-    ends_at: offer.endsAt,
-  };
-}
-
 export async function createOffer(ctx: EngineContext, shopId: string, input: OfferInput): Promise<OfferView> {
   const offer = withDefaults(input);
   await validate(ctx.db, shopId, offer);
   const now = ctx.clock.now();
-  const row = await changeOffers(ctx, shopId, (trx) => trx
-    .insertInto('offers')
-    .values({ shop_id: shopId, id: ctx.ids.id('off'), ...columns(offer), created_at: now, updated_at: now })
-    .returningAll()
-    .executeTakeFirstOrThrow());
+  const row = await changeOffers(ctx, shopId, (trx) => insertOffer(trx, shopId, ctx.ids.id('off'), offer, now));
   return toView(row);
 }
 
@@ -178,14 +136,7 @@ export async function updateOffer(ctx: EngineContext, shopId: string, offerId: s
   const current = await getOffer(ctx.db, shopId, offerId);
   const merged = withDefaults({ ...current, ...stripUndefined(patch) });
   await validate(ctx.db, shopId, merged);
-  const row = await changeOffers(ctx, shopId, (trx) => trx
-    .updateTable('offers')
-    .set({ ...columns(merged), updated_at: ctx.clock.now() })
-    .where('shop_id', '=', shopId)
-    .where('id', '=', offerId)
-    .where('deleted_at', 'is', null)
-    .returningAll()
-    .executeTakeFirst());
+  const row = await changeOffers(ctx, shopId, (trx) => saveOffer(trx, shopId, offerId, merged, ctx.clock.now()));
   if (!row) throw notFound('Offer');
   return toView(row);
 }
@@ -195,40 +146,20 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
 }
 
 export async function getOffer(db: Db, shopId: string, offerId: string): Promise<OfferView> {
-  const row = await db
-    .selectFrom('offers')
-    .selectAll()
-    .where('shop_id', '=', shopId)
-    .where('id', '=', offerId)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
+  const row = await findOffer(db, shopId, offerId);
   if (!row) throw notFound('Offer');
   return toView(row);
 }
 
 export async function listOffers(db: Db, shopId: string): Promise<OfferView[]> {
-  const rows = await db
-    .selectFrom('offers')
-    .selectAll()
-    .where('shop_id', '=', shopId)
-    .where('deleted_at', 'is', null)
-    .orderBy('priority', 'desc')
-    .orderBy('created_at')
-    .execute();
+  const rows = await liveOffers(db, shopId);
   return rows.map(toView);
 }
 
 /** Soft delete: decisions and upsells keep pointing at the offer they were made with. */
 export async function deleteOffer(ctx: EngineContext, shopId: string, offerId: string): Promise<void> {
   await changeOffers(ctx, shopId, async (trx) => {
-    const result = await trx
-      .updateTable('offers')
-      .set({ deleted_at: ctx.clock.now(), active: false })
-      .where('shop_id', '=', shopId)
-      .where('id', '=', offerId)
-      .where('deleted_at', 'is', null)
-      .executeTakeFirst();
     // Thrown inside the transaction: an unknown offer bumps no version (a refused request writes nothing).
-    if (result.numUpdatedRows === 0n) throw notFound('Offer');
+    if (!(await softDeleteOffer(trx, shopId, offerId, ctx.clock.now()))) throw notFound('Offer');
   });
 }

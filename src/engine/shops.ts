@@ -5,7 +5,23 @@ import { isRealGateway } from '../core/gateways';
 import type { CredentialsUpdate } from '../gateways/index';
 import type { Db } from '../store/database';
 import type { GatewayCredentialsView, ShopRow } from '../store/schema';
-import { announceShopChange } from './caches';
+import {
+  allShopSettings,
+  announceShopChange,
+  apiKeysOf,
+  findShop,
+  hasShop,
+  insertApiKey,
+  insertApiKeyRow,
+  insertShop,
+  lockActiveApiKeys,
+  lockShop,
+  revokeApiKeyRow,
+  saveShop,
+  shopCount,
+  shopIdOfKeyHash,
+  type ApiKeyRow,
+} from '../store/shops';
 import { hashSecret } from '../core/clock';
 import type { EngineContext } from './context';
 import { DEFAULT_SETTINGS, mergeSettings, type ShopSettings } from '../core/settings';
@@ -93,24 +109,8 @@ export async function createShop(
   const webhookSecret = ctx.ids.secret('whsec');
   const now = ctx.clock.now();
   const row = await ctx.db.transaction().execute(async (trx) => {
-    const shop = await trx
-      .insertInto('shops')
-      .values({
-        id,
-        name: input.name,
-        settings: JSON.stringify(settings),
-        gateway_credentials: credentials.sealed,
-        gateway_credentials_view: JSON.stringify(credentials.view),
-        webhook_secret: webhookSecret,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto('api_keys')
-      .values({ id: ctx.ids.id('key'), shop_id: id, key_hash: hashSecret(secretKey), last4: secretKey.slice(-4), created_at: now })
-      .execute();
+    const shop = await insertShop(trx, { id, name: input.name, settings, credentials, webhookSecret, now });
+    await insertApiKey(trx, { id: ctx.ids.id('key'), shopId: id, keyHash: hashSecret(secretKey), last4: secretKey.slice(-4), now });
     return shop;
   });
   ctx.caches?.shops.created(hashSecret(secretKey));
@@ -123,7 +123,7 @@ export async function createShop(
  */
 export async function shopRow(ctx: EngineContext, db: Db, shopId: string): Promise<ShopRow | undefined> {
   if (ctx.caches) return ctx.caches.shops.shop(db, shopId);
-  return db.selectFrom('shops').selectAll().where('id', '=', shopId).executeTakeFirst();
+  return findShop(db, shopId);
 }
 
 /** The shop's settings, defaults filled in (see `shopRow` for freshness). */
@@ -145,24 +145,11 @@ export async function updateShop(
   update: { name?: string; settings?: SettingsUpdate },
 ): Promise<ShopView> {
   const view = await ctx.db.transaction().execute(async (trx) => {
-    // NO KEY UPDATE: orders, sessions and upsells being inserted for this shop (their foreign-key checks
-    // take KEY SHARE on this row) neither wait for a settings change nor hold it up.
-    const current = await trx.selectFrom('shops').selectAll().where('id', '=', shopId).forNoKeyUpdate().executeTakeFirst();
+    const current = await lockShop(trx, shopId);
     if (!current) throw notFound('Shop');
     const settings = validSettings(ctx.outbound, { ...DEFAULT_SETTINGS, ...current.settings }, settingsOnly(update.settings ?? {}));
     const credentials = applyCredentials(ctx, shopId, current.gateway_credentials, settings, update.settings?.gatewayCredentials);
-    const row = await trx
-      .updateTable('shops')
-      .set({
-        name: update.name ?? current.name,
-        settings: JSON.stringify(settings),
-        gateway_credentials: credentials.sealed,
-        gateway_credentials_view: JSON.stringify(credentials.view),
-        updated_at: ctx.clock.now(),
-      })
-      .where('id', '=', shopId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await saveShop(trx, shopId, { name: update.name ?? current.name, settings, credentials, now: ctx.clock.now() });
     await announceShopChange(trx, shopId);
     return toView(row);
   });
@@ -171,8 +158,12 @@ export async function updateShop(
 }
 
 export async function countShops(ctx: EngineContext): Promise<number> {
-  const row = await ctx.db.selectFrom('shops').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
-  return Number(row.count);
+  return shopCount(ctx.db);
+}
+
+/** True when the shop exists (read from the database, not the shop cache). */
+export async function shopExists(ctx: EngineContext, shopId: string): Promise<boolean> {
+  return hasShop(ctx.db, shopId);
 }
 
 /**
@@ -182,51 +173,29 @@ export async function countShops(ctx: EngineContext): Promise<number> {
 export async function shopIdForKey(ctx: EngineContext, secretKey: string, beforeQuery?: () => Promise<void>): Promise<string | null> {
   if (ctx.caches) return ctx.caches.shops.shopIdForKey(ctx.db, hashSecret(secretKey), beforeQuery);
   await beforeQuery?.();
-  const row = await ctx.db
-    .selectFrom('api_keys')
-    .select('shop_id')
-    .where('key_hash', '=', hashSecret(secretKey))
-    .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return row?.shop_id ?? null;
+  return shopIdOfKeyHash(ctx.db, hashSecret(secretKey));
 }
 
 export async function createApiKey(ctx: EngineContext, shopId: string): Promise<ApiKeyView & { secretKey: string }> {
   const secretKey = ctx.ids.secret('sk');
-  const row = await ctx.db
-    .insertInto('api_keys')
-    .values({ id: ctx.ids.id('key'), shop_id: shopId, key_hash: hashSecret(secretKey), last4: secretKey.slice(-4), created_at: ctx.clock.now() })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await insertApiKeyRow(ctx.db, { id: ctx.ids.id('key'), shopId, keyHash: hashSecret(secretKey), last4: secretKey.slice(-4), now: ctx.clock.now() });
   ctx.caches?.shops.created(hashSecret(secretKey));
   return { ...keyView(row), secretKey };
 }
 
 export async function listApiKeys(ctx: EngineContext, shopId: string): Promise<ApiKeyView[]> {
-  const rows = await ctx.db.selectFrom('api_keys').selectAll().where('shop_id', '=', shopId).orderBy('created_at').execute();
+  const rows = await apiKeysOf(ctx.db, shopId);
   return rows.map(keyView);
 }
 
 /** Revokes a key; the last active key of a shop cannot be revoked (the shop would be locked out). */
 export async function revokeApiKey(ctx: EngineContext, shopId: string, keyId: string): Promise<ApiKeyView> {
   const revoked = await ctx.db.transaction().execute(async (trx) => {
-    const active = await trx
-      .selectFrom('api_keys')
-      .selectAll()
-      .where('shop_id', '=', shopId)
-      .where('revoked_at', 'is', null)
-      .forUpdate()
-      .execute();
+    const active = await lockActiveApiKeys(trx, shopId);
     const key = active.find((row) => row.id === keyId);
     if (!key) throw notFound('API key');
     if (active.length === 1) throw new DomainError('invalid_request', 'Create another key before revoking the last one');
-    const row = await trx
-      .updateTable('api_keys')
-      .set({ revoked_at: ctx.clock.now() })
-      .where('shop_id', '=', shopId)
-      .where('id', '=', keyId)
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await revokeApiKeyRow(trx, shopId, keyId, ctx.clock.now());
     await announceShopChange(trx, shopId);
     return keyView(row);
   });
@@ -234,12 +203,12 @@ export async function revokeApiKey(ctx: EngineContext, shopId: string, keyId: st
   return revoked;
 }
 
-function keyView(row: { id: string; last4: string; created_at: Date; revoked_at: Date | null }): ApiKeyView {
+function keyView(row: ApiKeyRow): ApiKeyView {
   return { id: row.id, last4: row.last4, createdAt: row.created_at.toISOString(), revokedAt: row.revoked_at?.toISOString() ?? null };
 }
 
 /** Every origin any shop allows, for answering CORS preflights (which carry no credentials). */
 export async function allAllowedOrigins(ctx: EngineContext): Promise<Set<string>> {
-  const rows = await ctx.db.selectFrom('shops').select('settings').execute();
-  return new Set(rows.flatMap((row) => row.settings.allowedOrigins ?? []));
+  const settings = await allShopSettings(ctx.db);
+  return new Set(settings.flatMap((shop) => shop.allowedOrigins ?? []));
 }

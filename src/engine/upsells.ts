@@ -12,6 +12,7 @@ import type { Database, UpsellEventsTable, UpsellRow, UpsellsTable } from '../st
 import {
   findUpsell as findUpsellRow, insertUpsellEvent, lockUpsell as lockUpsellRow, moveUpsell, returnUnits, upsellEvents,
 } from '../store/upsells';
+import { insertWebhookEvent } from '../store/webhooks';
 import type { EngineContext, UpsellContext } from './context';
 import { getOrder } from './orders';
 import { shopSettings } from './shops';
@@ -105,10 +106,7 @@ export async function enqueueWebhook(
     createdAt: now.toISOString(),
     data: { order, ...(subject.upsell ? { upsell: upsellView(subject.upsell) } : {}) },
   };
-  await trx
-    .insertInto('webhook_outbox')
-    .values({ shop_id: shopId, id, type, payload: JSON.stringify(payload), created_at: now, next_attempt_at: now })
-    .execute();
+  await insertWebhookEvent(trx, { shopId, id, type, payload, now });
 }
 
 export interface UpsellView {

@@ -8,6 +8,7 @@ import type { SecretBox } from '../core/secret-box';
 import { isRealGateway, type GatewayName, type RealGatewayName } from '../core/gateways';
 import type { Db } from '../store/database';
 import type { GatewayCredentialsView } from '../store/schema';
+import { sealedCredentials } from '../store/shops';
 import type { CredentialsModule, GatewayAdapter, GatewayNotification } from './adapter';
 import { adyenCredentials } from './adyen/credentials';
 import { braintreeCredentials } from './braintree/credentials';
@@ -99,8 +100,7 @@ export function createGateways(db: Db, options: GatewayOptions): Gateways {
   }
 
   async function credentialsOf(shopId: string, name: RealGatewayName): Promise<{ sealed: string; credentials: unknown }> {
-    const row = await db.selectFrom('shops').select('gateway_credentials').where('id', '=', shopId).executeTakeFirst();
-    const sealed = row?.gateway_credentials ?? null;
+    const sealed = await sealedCredentials(db, shopId);
     const credentials = open(shopId, sealed)[name];
     if (sealed === null || credentials === undefined) {
       throw new DomainError('gateway_not_configured', `This shop has no ${name} credentials; set settings.gatewayCredentials.${name}`);

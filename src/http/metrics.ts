@@ -6,10 +6,9 @@
  * registry per app (no module-level singleton), so tests and several apps in a process stay apart.
  * Only aggregates are exposed, nothing per shop.
  */
-import { sql } from 'kysely';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineContext } from '../engine/context';
-import { finalizerLagSeconds } from '../engine/operations';
+import { finalizerLagSeconds, outboxBacklog } from '../engine/operations';
 import type { SandboxFaults } from '../gateways/sandbox/faults';
 import { loggingObserver, SWEEPS, type LogSink, type WorkerObserver } from '../worker/observer';
 
@@ -81,12 +80,7 @@ export function createMetrics(ctx: EngineContext, options: MetricsOptions = {}):
     help: 'Webhook deliveries not yet accepted by their receiver',
     registers: [registry],
     async collect() {
-      const row = await ctx.db
-        .selectFrom('webhook_outbox')
-        .select(sql<string>`count(*)`.as('backlog'))
-        .where('delivered_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      this.set(Number(row.backlog));
+      this.set(await outboxBacklog(ctx));
     },
   });
   return {

@@ -2,7 +2,7 @@
  * The PostgreSQL connection: a `pg` pool under Kysely. `bigint` (money) and `numeric` columns come back as
  * exact values: int8 as a JS number (amounts are bounded well below 2^53 by the API), numeric as text.
  */
-import { Kysely, Migrator, PostgresDialect, type MigrationProvider, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index';
 import type { Database } from './schema';
@@ -129,6 +129,16 @@ class PreparingClient implements PostgresPoolClient {
     const result = await this.client.query(name ? { name, text, values: [...parameters] } : { text, values: [...parameters] });
     return { command: result.command as PostgresQueryResult<R>['command'], rowCount: result.rowCount ?? 0, rows: result.rows };
   }
+}
+
+/** One round trip: resolves when the database answers (the health check, the check at start). */
+export async function ping(db: Db): Promise<void> {
+  await sql`SELECT 1`.execute(db);
+}
+
+/** LISTENs on the channels, in one statement, on a connection of its own (a pooled one would be reused). */
+export async function listen(client: pg.Client, channels: readonly string[]): Promise<void> {
+  await client.query(channels.map((channel) => `LISTEN ${channel}`).join('; '));
 }
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -1,9 +1,11 @@
 /**
- * The offers' queries: a shop's live offers with their variants as decision candidates, and the shop's
- * offers version, bumped (with its NOTIFY) in every transaction that changes offers or the catalog.
+ * The offers' queries: an offer's create, read, update and soft delete, a shop's live offers with their
+ * variants as decision candidates, and the shop's offers version, bumped (with its NOTIFY) in every
+ * transaction that changes offers or the catalog. Every statement filters by shop id; a deleted offer
+ * (`deleted_at` set) is read only by decisions and upsells already made with it.
  */
 import { sql } from 'kysely';
-import type { Candidate, Offer, OfferVariant } from '../core/offers';
+import type { Candidate, Offer, OfferInput, OfferVariant } from '../core/offers';
 import type { Db } from './database';
 import type { OfferRow } from './schema';
 
@@ -29,6 +31,80 @@ export async function bumpOffersVersion(trx: Db, shopId: string): Promise<number
 export async function offersVersion(db: Db, shopId: string): Promise<number> {
   const row = await db.selectFrom('offer_versions').select('version').where('shop_id', '=', shopId).executeTakeFirst();
   return row?.version ?? 0;
+}
+
+function offerColumns(offer: Required<OfferInput>) {
+  return {
+    name: offer.name,
+    variant_id: offer.variantId,
+    quantity: offer.quantity,
+    discount: JSON.stringify(offer.discount),
+    priority: offer.priority,
+    active: offer.active,
+    rules: JSON.stringify(offer.rules),
+    button_copy: JSON.stringify(offer.buttonCopy),
+    shipping: JSON.stringify(offer.shipping),
+    starts_at: offer.startsAt,
+    ends_at: offer.endsAt,
+  };
+}
+
+export async function insertOffer(trx: Db, shopId: string, offerId: string, offer: Required<OfferInput>, now: Date): Promise<OfferRow> {
+  return trx
+    .insertInto('offers')
+    .values({ shop_id: shopId, id: offerId, ...offerColumns(offer), created_at: now, updated_at: now })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+/** Writes every field of a live offer; undefined when the shop has no such offer (or it was deleted). */
+export async function saveOffer(trx: Db, shopId: string, offerId: string, offer: Required<OfferInput>, now: Date): Promise<OfferRow | undefined> {
+  return trx
+    .updateTable('offers')
+    .set({ ...offerColumns(offer), updated_at: now })
+    .where('shop_id', '=', shopId)
+    .where('id', '=', offerId)
+    .where('deleted_at', 'is', null)
+    .returningAll()
+    .executeTakeFirst();
+}
+
+/** A live offer (not deleted). */
+export async function findOffer(db: Db, shopId: string, offerId: string): Promise<OfferRow | undefined> {
+  return db
+    .selectFrom('offers')
+    .selectAll()
+    .where('shop_id', '=', shopId)
+    .where('id', '=', offerId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** The shop's live offers, highest priority first, then oldest first. */
+export async function liveOffers(db: Db, shopId: string): Promise<OfferRow[]> {
+  return db
+    .selectFrom('offers')
+    .selectAll()
+    .where('shop_id', '=', shopId)
+    .where('deleted_at', 'is', null)
+    .orderBy('priority', 'desc')
+    .orderBy('created_at')
+    .execute();
+}
+
+/**
+ * Soft delete (the row stays, inactive, for the decisions and upsells made with it); false when the shop
+ * has no such live offer.
+ */
+export async function softDeleteOffer(trx: Db, shopId: string, offerId: string, now: Date): Promise<boolean> {
+  const result = await trx
+    .updateTable('offers')
+    .set({ deleted_at: now, active: false })
+    .where('shop_id', '=', shopId)
+    .where('id', '=', offerId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
 }
 
 export function toOffer(row: OfferRow): Offer {

@@ -16,9 +16,10 @@ import { lookup as dnsLookup } from 'node:dns/promises';
 import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
-import { sql } from 'kysely';
 import { addressAllowed, checkOutboundUrl, classifyAddress, type OutboundTargets, type ResolveHost } from '../core/outbound-url';
 import type { UpsellContext } from '../engine/context';
+import { webhookSigning } from '../store/shops';
+import { claimDueWebhooks, markWebhookDelivered, markWebhookFailed, type OutboxRow } from '../store/webhooks';
 import { isolate, silentObserver, type WorkerObserver } from './observer';
 
 const LEASE_MS = 30_000;
@@ -35,57 +36,30 @@ export function retryDelayMs(attempts: number): number {
   return Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1));
 }
 
-/** bigserial values arrive as decimal strings: compare them as numbers without losing precision. */
-function compareSeq(a: string, b: string): number {
-  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
-}
-
 export async function deliverWebhooks(ctx: UpsellContext, observer: WorkerObserver = silentObserver, limit = 50): Promise<number> {
   const now = ctx.clock.now();
-  const due = await ctx.db.transaction().execute(async (trx) => {
-    const rows = await trx
-      .selectFrom('webhook_outbox')
-      .select(['shop_id', 'id'])
-      .where('delivered_at', 'is', null)
-      .where('next_attempt_at', '<=', now)
-      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]))
-      .orderBy('next_attempt_at')
-      .orderBy('seq')
-      .limit(limit)
-      .forUpdate()
-      .skipLocked()
-      .execute();
-    if (rows.length === 0) return [];
-    const leased = await trx
-      .updateTable('webhook_outbox')
-      .set({ lease_until: new Date(now.getTime() + LEASE_MS) })
-      .where(sql<boolean>`(shop_id, id) in (${sql.join(rows.map((row) => sql`(${row.shop_id}, ${row.id})`))})`)
-      .returningAll()
-      .execute();
-    // RETURNING has no order: deliver in the queue's.
-    return leased.sort((a, b) => compareSeq(a.seq, b.seq));
-  });
+  const due = await claimDueWebhooks(ctx.db, now, new Date(now.getTime() + LEASE_MS), limit);
   // A delivery that throws (not a receiver's failure, which `deliver` records) is backed off alone.
   await isolate(observer, 'deliver_webhooks', due, {
     ids: (event) => ({ shopId: event.shop_id, id: event.id }),
     work: (event) => deliver(ctx, event),
     backOff: async (event) => {
       const attempts = event.attempts + 1;
-      await ctx.db.updateTable('webhook_outbox')
-        .set({ attempts, lease_until: null, last_error: 'the delivery failed before an answer (see the worker log)', next_attempt_at: new Date(ctx.clock.now().getTime() + retryDelayMs(attempts)) })
-        .where('shop_id', '=', event.shop_id).where('id', '=', event.id).execute();
+      await markWebhookFailed(ctx.db, event, {
+        attempts,
+        lastError: 'the delivery failed before an answer (see the worker log)',
+        nextAttemptAt: new Date(ctx.clock.now().getTime() + retryDelayMs(attempts)),
+      });
     },
   });
   return due.length;
 }
 
-async function deliver(ctx: UpsellContext, event: { shop_id: string; id: string; payload: unknown; attempts: number }): Promise<void> {
-  const shop = await ctx.db.selectFrom('shops').select(['settings', 'webhook_secret']).where('id', '=', event.shop_id).executeTakeFirstOrThrow();
+async function deliver(ctx: UpsellContext, event: Pick<OutboxRow, 'shop_id' | 'id' | 'payload' | 'attempts'>): Promise<void> {
+  const shop = await webhookSigning(ctx.db, event.shop_id);
   const url = shop.settings.webhookUrl;
-  const done = (set: { delivered_at?: Date; last_error?: string | null; next_attempt_at?: Date; attempts?: number }) =>
-    ctx.db.updateTable('webhook_outbox').set({ ...set, lease_until: null }).where('shop_id', '=', event.shop_id).where('id', '=', event.id).execute();
   if (!url) {
-    await done({ delivered_at: ctx.clock.now(), last_error: 'dropped: the shop no longer has a webhookUrl' });
+    await markWebhookDelivered(ctx.db, event, { deliveredAt: ctx.clock.now(), lastError: 'dropped: the shop no longer has a webhookUrl' });
     return;
   }
   const body = JSON.stringify(event.payload);
@@ -93,14 +67,14 @@ async function deliver(ctx: UpsellContext, event: { shop_id: string; id: string;
   const headers = {
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(body)),
-    'plusone-signature': signWebhook(shop.webhook_secret, timestamp, body),
+    'plusone-signature': signWebhook(shop.webhookSecret, timestamp, body),
     'user-agent': 'Plusone-Webhooks/1',
   };
   const failure = await postToTarget(url, headers, body, ctx.outbound);
   const now = ctx.clock.now();
   const attempts = event.attempts + 1;
-  if (failure === null) await done({ delivered_at: now, attempts, last_error: null });
-  else await done({ attempts, last_error: failure, next_attempt_at: new Date(now.getTime() + retryDelayMs(attempts)) });
+  if (failure === null) await markWebhookDelivered(ctx.db, event, { deliveredAt: now, attempts, lastError: null });
+  else await markWebhookFailed(ctx.db, event, { attempts, lastError: failure, nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempts)) });
 }
 
 /** The system resolver (`getaddrinfo`, as a socket would use): every address of the name. */

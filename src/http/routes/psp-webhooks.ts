@@ -9,6 +9,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { DomainError, notFound } from '../../core/errors';
 import type { UpsellContext } from '../../engine/context';
+import { shopExists } from '../../engine/shops';
 import { REAL_GATEWAYS, type RealGatewayName } from '../../core/gateways';
 import { WebhookVerificationError } from '../../gateways/adapter';
 import { handleNotifications } from '../../worker/notifications';
@@ -34,8 +35,7 @@ export const pspWebhookRoutes: FastifyPluginAsyncTypebox<PspWebhookRouteOptions>
 
   app.post('/v1/webhooks/:gateway/:shopId', { schema: { tags: ['webhooks'], params: Params } }, async (request, reply) => {
     const { gateway, shopId } = request.params;
-    const shop = await ctx.db.selectFrom('shops').select('id').where('id', '=', shopId).executeTakeFirst();
-    if (!shop) throw notFound('Shop');
+    if (!(await shopExists(ctx, shopId))) throw notFound('Shop');
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
     let notifications;
