@@ -57,6 +57,21 @@ export interface Offer {
   readonly createdAt: Date;
 }
 
+/** An offer as the merchant writes it (API.md "Offers"); absent fields take their defaults. */
+export interface OfferInput {
+  name: string;
+  variantId: string;
+  quantity?: number;
+  discount?: Discount | null;
+  priority?: number;
+  active?: boolean;
+  rules?: OfferRules;
+  buttonCopy?: ButtonCopy[];
+  shipping?: CurrencyAmount[];
+  startsAt?: string | null;
+  endsAt?: string | null;
+}
+
 export interface OfferVariant {
   readonly id: string;
   readonly productId: string;
@@ -178,53 +193,98 @@ function shippingFor(offer: Offer, currency: string): number {
   return offer.shipping.find((entry) => entry.currency === currency)?.amount ?? 0;
 }
 
+/** What a targeting rule looks at: the prepared offer, its variant with its current stock, the order, the time. */
+interface RuleFacts {
+  readonly compiled: CompiledOffer;
+  readonly variant: OfferVariant | null;
+  /** The variant's stock now (live when tracked and known, else the compiled value); null: not tracked. */
+  readonly stock: number | null;
+  readonly order: OrderFacts;
+  readonly nowMs: number;
+}
+
+/** One targeting rule: when it keeps the offer from this order, and how to say why. */
+interface TargetingRule {
+  readonly code: ReasonCode;
+  readonly fails: (facts: RuleFacts) => boolean;
+  readonly message: (facts: RuleFacts) => string;
+}
+
+const offerOf = (facts: RuleFacts) => facts.compiled.candidate.offer;
+const rulesOf = (facts: RuleFacts) => offerOf(facts).rules;
+const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
+
+/**
+ * Every targeting rule, once, in the order the explanation lists them. The decision (`decideCompiled`)
+ * stops at the first that fails; the explanation (`ineligibilityReasons`) collects them all. Rules on
+ * the variant are skipped when the catalog no longer has it (`variant_missing` says so).
+ */
+const TARGETING: readonly TargetingRule[] = [
+  { code: 'inactive', fails: (f) => !offerOf(f).active, message: () => 'The offer is not active' },
+  { code: 'not_started', fails: (f) => f.compiled.startsAtMs !== null && f.nowMs < f.compiled.startsAtMs, message: (f) => `The offer starts at ${iso(f.compiled.startsAtMs)}` },
+  { code: 'ended', fails: (f) => f.compiled.endsAtMs !== null && f.nowMs >= f.compiled.endsAtMs, message: (f) => `The offer ended at ${iso(f.compiled.endsAtMs)}` },
+  { code: 'variant_missing', fails: (f) => f.variant === null, message: (f) => `Variant ${offerOf(f).variantId} is no longer in the catalog` },
+  {
+    code: 'no_price_in_currency',
+    fails: (f) => f.variant !== null && f.variant.prices[f.order.currency] === undefined,
+    message: (f) => `Variant ${f.variant?.id} has no price in ${f.order.currency}`,
+  },
+  {
+    code: 'out_of_stock',
+    fails: (f) => f.variant !== null && f.stock !== null && f.stock < offerOf(f).quantity,
+    message: (f) => `Variant ${f.variant?.id} has ${f.stock} in stock, the offer needs ${offerOf(f).quantity}`,
+  },
+  {
+    code: 'already_in_order',
+    fails: (f) => f.variant !== null && f.order.productIds.has(f.variant.productId),
+    message: (f) => `Product ${f.variant?.productId} is already in the order`,
+  },
+  {
+    code: 'currency_not_targeted',
+    fails: (f) => f.compiled.currencies !== null && !f.compiled.currencies.has(f.order.currency),
+    message: (f) => `Order currency ${f.order.currency} is not in ${rulesOf(f).currencies?.join(', ')}`,
+  },
+  {
+    code: 'required_product_missing',
+    fails: (f) => rulesOf(f).anyProductIds !== undefined && !rulesOf(f).anyProductIds!.some((id) => f.order.productIds.has(id)),
+    message: (f) => `The order contains none of ${rulesOf(f).anyProductIds?.join(', ')}`,
+  },
+  {
+    code: 'excluded_product_in_order',
+    fails: (f) => rulesOf(f).excludeProductIds?.some((id) => f.order.productIds.has(id)) === true,
+    message: (f) => `The order contains excluded ${rulesOf(f).excludeProductIds?.filter((id) => f.order.productIds.has(id)).join(', ')}`,
+  },
+  {
+    code: 'subtotal_below_minimum',
+    fails: (f) => rulesOf(f).minSubtotal !== undefined && f.order.subtotal < rulesOf(f).minSubtotal!,
+    message: (f) => `Subtotal ${f.order.subtotal} is below the minimum ${rulesOf(f).minSubtotal}`,
+  },
+  {
+    code: 'subtotal_above_maximum',
+    fails: (f) => rulesOf(f).maxSubtotal !== undefined && f.order.subtotal > rulesOf(f).maxSubtotal!,
+    message: (f) => `Subtotal ${f.order.subtotal} is above the maximum ${rulesOf(f).maxSubtotal}`,
+  },
+  {
+    code: 'country_not_targeted',
+    fails: (f) => f.compiled.countries !== null && (f.order.country === null || !f.compiled.countries.has(f.order.country)),
+    message: (f) => `Customer country ${f.order.country ?? 'unknown'} is not in ${rulesOf(f).countries?.join(', ')}`,
+  },
+  {
+    code: 'customer_tag_missing',
+    fails: (f) => rulesOf(f).customerTags !== undefined && !rulesOf(f).customerTags!.some((tag) => f.order.customerTags.has(tag)),
+    message: (f) => `The customer has none of the tags ${rulesOf(f).customerTags?.join(', ')}`,
+  },
+  {
+    code: 'not_first_order',
+    fails: (f) => rulesOf(f).firstOrderOnly === true && f.order.firstOrder !== true,
+    message: (f) => (f.order.firstOrder === null ? 'Whether this is a first order is unknown' : 'The customer has ordered before'),
+  },
+];
+
 /** Why an offer cannot be shown for this order; empty when it is eligible. */
 export function ineligibilityReasons(candidate: Candidate, order: OrderFacts, now: Date): Reason[] {
-  const { offer, variant } = candidate;
-  const rules = offer.rules;
-  const reasons: Reason[] = [];
-  const add = (code: ReasonCode, message: string) => reasons.push({ code, message });
-
-  if (!offer.active) add('inactive', 'The offer is not active');
-  if (offer.startsAt && now < offer.startsAt) add('not_started', `The offer starts at ${offer.startsAt.toISOString()}`);
-  if (offer.endsAt && now >= offer.endsAt) add('ended', `The offer ended at ${offer.endsAt.toISOString()}`);
-  if (!variant) {
-    add('variant_missing', `Variant ${offer.variantId} is no longer in the catalog`);
-  } else {
-    if (variant.prices[order.currency] === undefined) {
-      add('no_price_in_currency', `Variant ${variant.id} has no price in ${order.currency}`);
-    }
-    if (variant.stock !== null && variant.stock < offer.quantity) {
-      add('out_of_stock', `Variant ${variant.id} has ${variant.stock} in stock, the offer needs ${offer.quantity}`);
-    }
-    if (order.productIds.has(variant.productId)) {
-      add('already_in_order', `Product ${variant.productId} is already in the order`);
-    }
-  }
-  if (rules.currencies && !rules.currencies.includes(order.currency)) {
-    add('currency_not_targeted', `Order currency ${order.currency} is not in ${rules.currencies.join(', ')}`);
-  }
-  if (rules.anyProductIds && !rules.anyProductIds.some((id) => order.productIds.has(id))) {
-    add('required_product_missing', `The order contains none of ${rules.anyProductIds.join(', ')}`);
-  }
-  const excluded = rules.excludeProductIds?.filter((id) => order.productIds.has(id)) ?? [];
-  if (excluded.length > 0) add('excluded_product_in_order', `The order contains excluded ${excluded.join(', ')}`);
-  if (rules.minSubtotal !== undefined && order.subtotal < rules.minSubtotal) {
-    add('subtotal_below_minimum', `Subtotal ${order.subtotal} is below the minimum ${rules.minSubtotal}`);
-  }
-  if (rules.maxSubtotal !== undefined && order.subtotal > rules.maxSubtotal) {
-    add('subtotal_above_maximum', `Subtotal ${order.subtotal} is above the maximum ${rules.maxSubtotal}`);
-  }
-  if (rules.countries && !(order.country !== null && rules.countries.includes(order.country))) {
-    add('country_not_targeted', `Customer country ${order.country ?? 'unknown'} is not in ${rules.countries.join(', ')}`);
-  }
-  if (rules.customerTags && !rules.customerTags.some((tag) => order.customerTags.has(tag))) {
-    add('customer_tag_missing', `The customer has none of the tags ${rules.customerTags.join(', ')}`);
-  }
-  if (rules.firstOrderOnly && order.firstOrder !== true) {
-    add('not_first_order', order.firstOrder === null ? 'Whether this is a first order is unknown' : 'The customer has ordered before');
-  }
-  return reasons;
+  const facts: RuleFacts = { compiled: compileOffer(candidate), variant: candidate.variant, stock: candidate.variant?.stock ?? null, order, nowMs: now.getTime() };
+  return TARGETING.filter((rule) => rule.fails(facts)).map((rule) => ({ code: rule.code, message: rule.message(facts) }));
 }
 
 export interface OfferEvaluation {
@@ -347,20 +407,23 @@ export interface CompiledOffers {
   readonly ranked: readonly CompiledOffer[];
 }
 
+/** One offer prepared for decisions: its discount parsed, its rule lists as sets, its times as numbers. */
+function compileOffer(candidate: Candidate): CompiledOffer {
+  const { offer } = candidate;
+  const discount = offer.discount;
+  return {
+    candidate,
+    percent: discount?.type === 'percentage' ? decimalFromJson(discount.value) : null,
+    startsAtMs: offer.startsAt?.getTime() ?? null,
+    endsAtMs: offer.endsAt?.getTime() ?? null,
+    createdAtMs: offer.createdAt.getTime(),
+    currencies: offer.rules.currencies ? new Set(offer.rules.currencies) : null,
+    countries: offer.rules.countries ? new Set(offer.rules.countries) : null,
+  };
+}
+
 export function compileOffers(candidates: readonly Candidate[]): CompiledOffers {
-  const ranked = candidates.map((candidate): CompiledOffer => {
-    const { offer } = candidate;
-    const discount = offer.discount;
-    return {
-      candidate,
-      percent: discount?.type === 'percentage' ? decimalFromJson(discount.value) : null,
-      startsAtMs: offer.startsAt?.getTime() ?? null,
-      endsAtMs: offer.endsAt?.getTime() ?? null,
-      createdAtMs: offer.createdAt.getTime(),
-      currencies: offer.rules.currencies ? new Set(offer.rules.currencies) : null,
-      countries: offer.rules.countries ? new Set(offer.rules.countries) : null,
-    };
-  });
+  const ranked = candidates.map(compileOffer);
   ranked.sort((a, b) =>
     b.candidate.offer.priority - a.candidate.offer.priority ||
     a.createdAtMs - b.createdAtMs ||
@@ -372,24 +435,9 @@ export function compileOffers(candidates: readonly Candidate[]): CompiledOffers 
 export type StockOf = (variantId: string) => number | null | undefined;
 
 function isEligible(compiled: CompiledOffer, variant: OfferVariant, order: OrderFacts, nowMs: number, stockOf: StockOf | null): boolean {
-  const { offer } = compiled.candidate;
-  if (!offer.active) return false;
-  if (compiled.startsAtMs !== null && nowMs < compiled.startsAtMs) return false;
-  if (compiled.endsAtMs !== null && nowMs >= compiled.endsAtMs) return false;
-  if (variant.prices[order.currency] === undefined) return false;
   const live = stockOf?.(variant.id);
-  const stock = live === undefined ? variant.stock : live;
-  if (stock !== null && stock < offer.quantity) return false;
-  if (order.productIds.has(variant.productId)) return false;
-  if (compiled.currencies && !compiled.currencies.has(order.currency)) return false;
-  const rules = offer.rules;
-  if (rules.minSubtotal !== undefined && order.subtotal < rules.minSubtotal) return false;
-  if (rules.maxSubtotal !== undefined && order.subtotal > rules.maxSubtotal) return false;
-  if (compiled.countries && (order.country === null || !compiled.countries.has(order.country))) return false;
-  if (rules.firstOrderOnly && order.firstOrder !== true) return false;
-  if (rules.anyProductIds && !rules.anyProductIds.some((id) => order.productIds.has(id))) return false;
-  if (rules.excludeProductIds?.some((id) => order.productIds.has(id))) return false;
-  if (rules.customerTags && !rules.customerTags.some((tag) => order.customerTags.has(tag))) return false;
+  const facts: RuleFacts = { compiled, variant, stock: live === undefined ? variant.stock : live, order, nowMs };
+  for (const rule of TARGETING) if (rule.fails(facts)) return false;
   return true;
 }
 

@@ -152,10 +152,14 @@ async function cachedDecidedOffer(db: Db, caches: EngineCaches, shopId: string, 
   const current = (await caches.offers.get(db, shopId)).byId.get(decided.id);
   if (!current) return null;
   const { offer, variant } = current;
-  if (!offer.active || (offer.endsAt !== null && now >= offer.endsAt) || !variant) return null;
-  if (variant.stock === null) return decided;
+  const state: DecidedOfferState = {
+    offer: decided, active: offer.active, deleted_at: null, ends_at: offer.endsAt, quantity: offer.quantity, variant_id: variant?.id ?? null, stock: null,
+  };
+  const available = stillAvailable(state, now);
+  // Only a variant that tracks stock costs a read, and only while the offer is otherwise available.
+  if (!available || !variant || variant.stock === null) return available;
   const stock = (await liveStock(db, shopId, [variant.id])).get(variant.id);
-  return stock === undefined || (stock !== null && stock < offer.quantity) ? null : decided;
+  return stillAvailable({ ...state, variant_id: stock === undefined ? null : variant.id, stock: stock ?? null }, now);
 }
 
 export async function currentDecidedOffer(db: Db, shopId: string, orderId: string, now: Date): Promise<DecidedOffer | null> {
