@@ -203,88 +203,75 @@ interface RuleFacts {
   readonly nowMs: number;
 }
 
-/** One targeting rule: when it keeps the offer from this order, and how to say why. */
-interface TargetingRule {
-  readonly code: ReasonCode;
-  readonly fails: (facts: RuleFacts) => boolean;
-  readonly message: (facts: RuleFacts) => string;
+/** Records a failed rule; true when the caller should stop (the decision wants the first failure only). */
+function stopAt(failed: ReasonCode[] | null, code: ReasonCode): boolean {
+  if (failed === null) return true;
+  failed.push(code);
+  return false;
 }
 
-const offerOf = (facts: RuleFacts) => facts.compiled.candidate.offer;
-const rulesOf = (facts: RuleFacts) => offerOf(facts).rules;
-const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
+const hasAny = (ids: readonly string[], set: ReadonlySet<string>) => ids.some((id) => set.has(id));
 
 /**
- * Every targeting rule, once, in the order the explanation lists them. The decision (`decideCompiled`)
- * stops at the first that fails; the explanation (`ineligibilityReasons`) collects them all. Rules on
- * the variant are skipped when the catalog no longer has it (`variant_missing` says so).
+ * Every targeting rule, once, in the order the explanation lists them (`TARGETING_MESSAGES` says why for
+ * each). The decision (`decideCompiled`, `failed` null) stops at the first rule that fails; the
+ * explanation (`ineligibilityReasons`) collects every one into `failed`. Written as plain conditions, not
+ * a table of closures: the decision runs this for every offer of the shop on every registration.
  */
-const TARGETING: readonly TargetingRule[] = [
-  { code: 'inactive', fails: (f) => !offerOf(f).active, message: () => 'The offer is not active' },
-  { code: 'not_started', fails: (f) => f.compiled.startsAtMs !== null && f.nowMs < f.compiled.startsAtMs, message: (f) => `The offer starts at ${iso(f.compiled.startsAtMs)}` },
-  { code: 'ended', fails: (f) => f.compiled.endsAtMs !== null && f.nowMs >= f.compiled.endsAtMs, message: (f) => `The offer ended at ${iso(f.compiled.endsAtMs)}` },
-  { code: 'variant_missing', fails: (f) => f.variant === null, message: (f) => `Variant ${offerOf(f).variantId} is no longer in the catalog` },
-  {
-    code: 'no_price_in_currency',
-    fails: (f) => f.variant !== null && f.variant.prices[f.order.currency] === undefined,
-    message: (f) => `Variant ${f.variant?.id} has no price in ${f.order.currency}`,
-  },
-  {
-    code: 'out_of_stock',
-    fails: (f) => f.variant !== null && f.stock !== null && f.stock < offerOf(f).quantity,
-    message: (f) => `Variant ${f.variant?.id} has ${f.stock} in stock, the offer needs ${offerOf(f).quantity}`,
-  },
-  {
-    code: 'already_in_order',
-    fails: (f) => f.variant !== null && f.order.productIds.has(f.variant.productId),
-    message: (f) => `Product ${f.variant?.productId} is already in the order`,
-  },
-  {
-    code: 'currency_not_targeted',
-    fails: (f) => f.compiled.currencies !== null && !f.compiled.currencies.has(f.order.currency),
-    message: (f) => `Order currency ${f.order.currency} is not in ${rulesOf(f).currencies?.join(', ')}`,
-  },
-  {
-    code: 'required_product_missing',
-    fails: (f) => rulesOf(f).anyProductIds !== undefined && !rulesOf(f).anyProductIds!.some((id) => f.order.productIds.has(id)),
-    message: (f) => `The order contains none of ${rulesOf(f).anyProductIds?.join(', ')}`,
-  },
-  {
-    code: 'excluded_product_in_order',
-    fails: (f) => rulesOf(f).excludeProductIds?.some((id) => f.order.productIds.has(id)) === true,
-    message: (f) => `The order contains excluded ${rulesOf(f).excludeProductIds?.filter((id) => f.order.productIds.has(id)).join(', ')}`,
-  },
-  {
-    code: 'subtotal_below_minimum',
-    fails: (f) => rulesOf(f).minSubtotal !== undefined && f.order.subtotal < rulesOf(f).minSubtotal!,
-    message: (f) => `Subtotal ${f.order.subtotal} is below the minimum ${rulesOf(f).minSubtotal}`,
-  },
-  {
-    code: 'subtotal_above_maximum',
-    fails: (f) => rulesOf(f).maxSubtotal !== undefined && f.order.subtotal > rulesOf(f).maxSubtotal!,
-    message: (f) => `Subtotal ${f.order.subtotal} is above the maximum ${rulesOf(f).maxSubtotal}`,
-  },
-  {
-    code: 'country_not_targeted',
-    fails: (f) => f.compiled.countries !== null && (f.order.country === null || !f.compiled.countries.has(f.order.country)),
-    message: (f) => `Customer country ${f.order.country ?? 'unknown'} is not in ${rulesOf(f).countries?.join(', ')}`,
-  },
-  {
-    code: 'customer_tag_missing',
-    fails: (f) => rulesOf(f).customerTags !== undefined && !rulesOf(f).customerTags!.some((tag) => f.order.customerTags.has(tag)),
-    message: (f) => `The customer has none of the tags ${rulesOf(f).customerTags?.join(', ')}`,
-  },
-  {
-    code: 'not_first_order',
-    fails: (f) => rulesOf(f).firstOrderOnly === true && f.order.firstOrder !== true,
-    message: (f) => (f.order.firstOrder === null ? 'Whether this is a first order is unknown' : 'The customer has ordered before'),
-  },
-];
+function meetsTargeting(facts: RuleFacts, failed: ReasonCode[] | null): boolean {
+  const { compiled, variant, stock, order, nowMs } = facts;
+  const { offer } = compiled.candidate;
+  const { rules } = offer;
+  if (!offer.active && stopAt(failed, 'inactive')) return false;
+  if (compiled.startsAtMs !== null && nowMs < compiled.startsAtMs && stopAt(failed, 'not_started')) return false;
+  if (compiled.endsAtMs !== null && nowMs >= compiled.endsAtMs && stopAt(failed, 'ended')) return false;
+  if (variant === null) {
+    if (stopAt(failed, 'variant_missing')) return false;
+  } else {
+    if (variant.prices[order.currency] === undefined && stopAt(failed, 'no_price_in_currency')) return false;
+    if (stock !== null && stock < offer.quantity && stopAt(failed, 'out_of_stock')) return false;
+    if (order.productIds.has(variant.productId) && stopAt(failed, 'already_in_order')) return false;
+  }
+  if (compiled.currencies && !compiled.currencies.has(order.currency) && stopAt(failed, 'currency_not_targeted')) return false;
+  if (rules.anyProductIds && !hasAny(rules.anyProductIds, order.productIds) && stopAt(failed, 'required_product_missing')) return false;
+  if (rules.excludeProductIds && hasAny(rules.excludeProductIds, order.productIds) && stopAt(failed, 'excluded_product_in_order')) return false;
+  if (rules.minSubtotal !== undefined && order.subtotal < rules.minSubtotal && stopAt(failed, 'subtotal_below_minimum')) return false;
+  if (rules.maxSubtotal !== undefined && order.subtotal > rules.maxSubtotal && stopAt(failed, 'subtotal_above_maximum')) return false;
+  if (compiled.countries && (order.country === null || !compiled.countries.has(order.country)) && stopAt(failed, 'country_not_targeted')) return false;
+  if (rules.customerTags && !hasAny(rules.customerTags, order.customerTags) && stopAt(failed, 'customer_tag_missing')) return false;
+  if (rules.firstOrderOnly && order.firstOrder !== true && stopAt(failed, 'not_first_order')) return false;
+  return failed === null || failed.length === 0;
+}
+
+type TargetingCode = Exclude<ReasonCode, 'lower_priority' | 'lower_expected_revenue' | 'tie_broken_by_age' | 'price_not_positive'>;
+
+const iso = (ms: number | null) => (ms === null ? '' : new Date(ms).toISOString());
+
+/** Why, for each targeting rule (the conditions are in `meetsTargeting`). */
+const TARGETING_MESSAGES: Readonly<Record<TargetingCode, (facts: RuleFacts) => string>> = {
+  inactive: () => 'The offer is not active',
+  not_started: (f) => `The offer starts at ${iso(f.compiled.startsAtMs)}`,
+  ended: (f) => `The offer ended at ${iso(f.compiled.endsAtMs)}`,
+  variant_missing: (f) => `Variant ${f.compiled.candidate.offer.variantId} is no longer in the catalog`,
+  no_price_in_currency: (f) => `Variant ${f.variant?.id} has no price in ${f.order.currency}`,
+  out_of_stock: (f) => `Variant ${f.variant?.id} has ${f.stock} in stock, the offer needs ${f.compiled.candidate.offer.quantity}`,
+  already_in_order: (f) => `Product ${f.variant?.productId} is already in the order`,
+  currency_not_targeted: (f) => `Order currency ${f.order.currency} is not in ${f.compiled.candidate.offer.rules.currencies?.join(', ')}`,
+  required_product_missing: (f) => `The order contains none of ${f.compiled.candidate.offer.rules.anyProductIds?.join(', ')}`,
+  excluded_product_in_order: (f) => `The order contains excluded ${f.compiled.candidate.offer.rules.excludeProductIds?.filter((id) => f.order.productIds.has(id)).join(', ')}`,
+  subtotal_below_minimum: (f) => `Subtotal ${f.order.subtotal} is below the minimum ${f.compiled.candidate.offer.rules.minSubtotal}`,
+  subtotal_above_maximum: (f) => `Subtotal ${f.order.subtotal} is above the maximum ${f.compiled.candidate.offer.rules.maxSubtotal}`,
+  country_not_targeted: (f) => `Customer country ${f.order.country ?? 'unknown'} is not in ${f.compiled.candidate.offer.rules.countries?.join(', ')}`,
+  customer_tag_missing: (f) => `The customer has none of the tags ${f.compiled.candidate.offer.rules.customerTags?.join(', ')}`,
+  not_first_order: (f) => (f.order.firstOrder === null ? 'Whether this is a first order is unknown' : 'The customer has ordered before'),
+};
 
 /** Why an offer cannot be shown for this order; empty when it is eligible. */
 export function ineligibilityReasons(candidate: Candidate, order: OrderFacts, now: Date): Reason[] {
   const facts: RuleFacts = { compiled: compileOffer(candidate), variant: candidate.variant, stock: candidate.variant?.stock ?? null, order, nowMs: now.getTime() };
-  return TARGETING.filter((rule) => rule.fails(facts)).map((rule) => ({ code: rule.code, message: rule.message(facts) }));
+  const failed: ReasonCode[] = [];
+  meetsTargeting(facts, failed);
+  return failed.map((code) => ({ code, message: TARGETING_MESSAGES[code as TargetingCode](facts) }));
 }
 
 export interface OfferEvaluation {
@@ -436,9 +423,7 @@ export type StockOf = (variantId: string) => number | null | undefined;
 
 function isEligible(compiled: CompiledOffer, variant: OfferVariant, order: OrderFacts, nowMs: number, stockOf: StockOf | null): boolean {
   const live = stockOf?.(variant.id);
-  const facts: RuleFacts = { compiled, variant, stock: live === undefined ? variant.stock : live, order, nowMs };
-  for (const rule of TARGETING) if (rule.fails(facts)) return false;
-  return true;
+  return meetsTargeting({ compiled, variant, stock: live === undefined ? variant.stock : live, order, nowMs }, null);
 }
 
 /** Net revenue (list total − discount) without building the whole price; integer math, exact. */
