@@ -5,8 +5,7 @@
  * neither starts with warmer caches. The gap is the median over pairs of back-to-back rounds of the
  * difference of their p99s (a GC pause lands in one round, not in the comparison); pooled numbers too.
  */
-import { createApp, type App } from '../src/http/app';
-import { composeServices } from '../src/runtime';
+import { type App, composeServices, createService } from '../src/runtime';
 import { connectDatabase, migrateToLatest } from '../src/store/database';
 import type { ScenarioResult } from './report';
 
@@ -40,7 +39,7 @@ export async function runViewsBenchmark(options: { databaseUrl: string; log?: (m
     // A third app seeds, so neither measured app starts with caches the other lacks.
     for (const recordViews of [true, false, false]) {
       const { ctx, sandbox } = composeServices(database.db, {});
-      apps.push(await createApp({ adminToken: ADMIN, recordViews }, { ctx, sandbox, databaseReady: async () => undefined }));
+      apps.push(await createService({ adminToken: ADMIN, recordViews }, { ctx, sandbox, databaseReady: async () => undefined }));
     }
     const [withViews, without, seeder] = apps as [App, App, App];
     const json = (response: { body: string }) => JSON.parse(response.body);

@@ -20,11 +20,19 @@ import { SandboxGateway, type SandboxOptions } from './gateways/sandbox/sandbox'
 import { builtinOrderSinks } from './orders/builtin';
 import { createWorker, type Worker } from './worker/index';
 import { systemResolver } from './worker/webhooks';
-import { createApp, type App } from './http/app';
+import { createApp, type App, type AppDeps, type AppOptions } from './http/app';
+
+export type { App };
 import { createMetrics } from './http/metrics';
 import { connectDatabase, migrateToLatest, ping, type DatabaseHandle } from './store/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded';
-import { ensureDemoShop, type DemoShop } from './web/demo-seed';
+import { ensureDemoShop, type DemoShop } from './demo-seed';
+import { shopRow } from './engine/shops';
+import { injectClient } from './web/api-client';
+import { demoRoutes } from './web/demo/routes';
+import { landingRoutes } from './web/landing';
+import { sandboxChallengeRoutes } from './web/sandbox/challenge';
+import { widgetRoutes } from './web/widget/routes';
 
 export interface Database {
   readonly handle: DatabaseHandle;
@@ -197,6 +205,36 @@ async function localSecretKey(dataDir: string, logger: Logger): Promise<string> 
   }
 }
 
+export interface HttpServiceOptions extends AppOptions {
+  /** The demo shop, once seeded, for the `/demo` pages. */
+  readonly demoShop?: () => DemoShop | null;
+}
+
+export interface HttpServiceDeps extends AppDeps {
+  /** The sandbox PSP, whose 3-D Secure challenge pages are served here. */
+  readonly sandbox: SandboxGateway;
+}
+
+/**
+ * The whole HTTP service: the API (`createApp`) and beside it the web parts — the sandbox PSP's pages
+ * (card field, 3-D Secure challenge), the widget's script, the demo shop (which calls the API in
+ * process, as a merchant's server would over the network) and the landing page.
+ */
+export async function createService(options: HttpServiceOptions, deps: HttpServiceDeps): Promise<App> {
+  const app = await createApp(options, deps);
+  await app.register(sandboxChallengeRoutes, {
+    issuer: deps.sandbox,
+    merchant: async (shopId: string) => {
+      const shop = await shopRow(deps.ctx, deps.ctx.db, shopId);
+      return shop ? { name: shop.name, framers: shop.settings.allowedOrigins ?? [] } : null;
+    },
+  });
+  await app.register(widgetRoutes);
+  await app.register(demoRoutes, { api: injectClient(app), demoShop: options.demoShop ?? (() => null) });
+  await app.register(landingRoutes);
+  return app;
+}
+
 export interface Running {
   readonly app: App;
   readonly url: string;
@@ -215,7 +253,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await ctx.caches?.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
     let demo: DemoShop | null = null;
     const metrics = createMetrics(ctx, { sandboxFaults: services.sandboxFaults ?? null });
-    const app = await createApp(
+    const app = await createService(
       {
         adminToken: config.adminToken, logger: logger.child({ component: 'http' }), demoShop: () => demo,
         rateLimits: config.rateLimits, trustProxy: config.trustProxy,

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { screenHeaders, screenJsonText, screenUrl } from '../http/screen';
+import { screenHeaders, screenJsonText, screenUrl } from './screen';
 import {
   cardNetwork, containsCardNumber, findCardField, isCardFieldName, isCardNumber, isIdFieldName, isTestCardNumber, luhnValid,
   TEST_CARD_NUMBERS,

@@ -1,21 +1,16 @@
 /**
- * The composition root of the HTTP side: `createApp(options, deps)` builds the Fastify app from explicit
- * dependencies (database, clock, ids), so tests run it against a real PostgreSQL with a fake clock.
+ * The HTTP API: `createApp(options, deps)` builds the Fastify app of `/v1` (and health, metrics, the
+ * OpenAPI document) from explicit dependencies (database, clock, ids), so tests run it against a real
+ * PostgreSQL with a fake clock. The web parts (widget, demo shop, sandbox PSP pages, landing page) are
+ * registered beside it by the composition root (`createService` in runtime.ts).
  */
 import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { UpsellContext } from '../engine/context';
 import { pspWebhookRoutes } from './routes/psp-webhooks';
-import { sandboxChallengeRoutes } from '../gateways/sandbox/challenge';
-import type { SandboxGateway } from '../gateways/sandbox/sandbox';
-import { allAllowedOrigins, shopRow } from '../engine/shops';
-import type { ApiClient } from '../web/api-client';
-import { demoRoutes } from '../web/demo/routes';
-import type { DemoShop } from '../web/demo-seed';
-import { registerSecurityHeaders } from '../web/security-headers';
-import { widgetRoutes } from '../web/widget/routes';
-import { landingRoutes } from '../web/landing';
+import { allAllowedOrigins } from '../engine/shops';
+import { registerSecurityHeaders } from './security-headers';
 import { registerJsonParser } from './body';
 import { DEFAULT_RATE_LIMITS, registerRateLimits, type RateLimits } from './rate-limit';
 import { registerRequestScreen } from './screen';
@@ -31,8 +26,6 @@ import { operatorRoutes } from './routes/operator';
 
 export interface AppOptions {
   readonly adminToken: string | null;
-  /** The demo shop, once seeded, for the `/demo` pages. */
-  readonly demoShop?: () => DemoShop | null;
   /** A pino logger; none in tests. */
   readonly logger?: FastifyBaseLogger;
   readonly version?: string;
@@ -49,8 +42,6 @@ export interface AppOptions {
 
 export interface AppDeps {
   readonly ctx: UpsellContext;
-  /** The sandbox PSP, whose 3-D Secure challenge pages this app serves. */
-  readonly sandbox: SandboxGateway;
   /** Resolves when the database answers (for `/readyz`). */
   readonly databaseReady: () => Promise<void>;
   /** The registry `/metrics` serves, shared with the worker of this process (one is made when absent). */
@@ -143,28 +134,6 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
   await app.register(pspWebhookRoutes, { ctx: deps.ctx, observer: metrics.workerObserver(options.logger) });
-  await app.register(sandboxChallengeRoutes, {
-    gateway: deps.sandbox,
-    merchant: async (shopId) => {
-      const shop = await shopRow(deps.ctx, deps.ctx.db, shopId);
-      return shop ? { name: shop.name, framers: shop.settings.allowedOrigins ?? [] } : null;
-    },
-  });
-  await app.register(widgetRoutes);
-  const api: ApiClient = async (request) => {
-    const headers: Record<string, string> = { ...request.headers };
-    if (request.token) headers.authorization = `Bearer ${request.token}`;
-    if (request.body !== undefined) headers['content-type'] = 'application/json';
-    const response = await app.inject({
-      method: request.method,
-      url: request.url,
-      headers,
-      ...(request.body === undefined ? {} : { payload: JSON.stringify(request.body) }),
-    });
-    return { statusCode: response.statusCode, text: response.body, json: () => response.json() };
-  };
-  await app.register(demoRoutes, { api, demoShop: options.demoShop ?? (() => null) });
-  await app.register(landingRoutes);
   app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

@@ -7,7 +7,7 @@
 import type { FastifyInstance } from 'fastify';
 import { containsCardNumber } from '../core/card-data';
 import { DomainError } from '../core/errors';
-import { cardDataRejected, screenJsonText } from './screen';
+import { cardDataRejected, screenJsonText } from '../core/screen';
 
 declare module 'fastify' {
   interface FastifyRequest {

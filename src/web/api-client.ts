@@ -2,6 +2,8 @@
  * How in-process web parts (the demo shop) call Plusone's public HTTP API: through the real routes
  * (Fastify inject), with the same authentication, validation and error shapes an outside client gets.
  */
+import type { FastifyInstance } from 'fastify';
+
 export interface ApiRequest {
   readonly method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly url: string;
@@ -18,3 +20,19 @@ export interface ApiResponse {
 }
 
 export type ApiClient = (request: ApiRequest) => Promise<ApiResponse>;
+
+/** An ApiClient over the app's own routes (Fastify `inject`: no socket, the same request path). */
+export function injectClient(app: FastifyInstance): ApiClient {
+  return async (request) => {
+    const headers: Record<string, string> = { ...request.headers };
+    if (request.token) headers.authorization = `Bearer ${request.token}`;
+    if (request.body !== undefined) headers['content-type'] = 'application/json';
+    const response = await app.inject({
+      method: request.method,
+      url: request.url,
+      headers,
+      ...(request.body === undefined ? {} : { payload: JSON.stringify(request.body) }),
+    });
+    return { statusCode: response.statusCode, text: response.body, json: () => response.json() };
+  };
+}

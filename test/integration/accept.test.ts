@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxStats } from '../../src/gateways/sandbox/sandbox';
-import { createApp } from '../../src/http/app';
+import { createService } from '../../src/runtime';
 import type { OrderSink } from '../../src/orders/contract';
 import { createWorker } from '../../src/worker/index';
 import { buildTestApp, call, registerOrder, withGateway, type TestApp } from '../support/app';
@@ -316,7 +316,7 @@ describe('compensation', () => {
         throw new Error('order store unavailable');
       },
     };
-    const broken = await createApp({ adminToken: null }, {
+    const broken = await createService({ adminToken: null }, {
       ctx: { ...t.ctx, orderSinks: { ...t.ctx.orderSinks, update_original: failing } },
       sandbox: t.sandbox,
       databaseReady: async () => undefined,

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../../src/http/app';
-import type { DemoShop } from '../../src/web/demo-seed';
+import { createService, type App } from '../../src/runtime';
+import type { DemoShop } from '../../src/demo-seed';
 import { buildTestApp, call, createOffer, createShop, type TestApp } from '../support/app';
 
 /** The seeded demo catalog (src/web/demo-seed.ts), set up through the API on a shop of this test's own. */
@@ -16,7 +16,7 @@ let demo: DemoShop;
 let app: App;
 
 async function demoApp(shop: DemoShop | null): Promise<App> {
-  const built = await createApp({ adminToken: null, demoShop: () => shop }, { ctx: t.ctx, sandbox: t.sandbox, databaseReady: async () => undefined });
+  const built = await createService({ adminToken: null, demoShop: () => shop }, { ctx: t.ctx, sandbox: t.sandbox, databaseReady: async () => undefined });
   await built.ready();
   return built;
 }

@@ -13,7 +13,7 @@ import fc from 'fast-check';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app';
+import { createService } from '../../src/runtime';
 import { ADMIN_TOKEN, buildTestApp, call, createOffer, createShop, putProduct, registerOrder, type Shop, type TestApp } from '../support/app';
 
 /** Fixed by default; FUZZ_SEED explores others (the failing seed is printed with every failure). */
@@ -341,7 +341,7 @@ describe('error logs', () => {
     const marker = 'MARKER7c1e';
     const lines: string[] = [];
     const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
-    const logged = await createApp(
+    const logged = await createService(
       { adminToken: ADMIN_TOKEN, logger: pino({ level: 'trace' }, sink) },
       { ctx: t.ctx, sandbox: t.sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(t.database.db)) },
     );

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app';
+import { createService } from '../../src/runtime';
 import {
   ADMIN_TOKEN, buildTestApp, call, createOffer, createShop, orderBody, putProduct, registerOrder, type Shop, type TestApp,
 } from '../support/app';
@@ -78,7 +78,7 @@ describe('card data is refused', () => {
   it('never writes card data, keys or tokens to the logs', async () => {
     const lines: string[] = [];
     const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
-    const logged = await createApp(
+    const logged = await createService(
       { adminToken: ADMIN_TOKEN, logger: pino({ level: 'trace' }, sink) },
       { ctx: t.ctx, sandbox: t.sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(t.database.db)) },
     );
@@ -185,7 +185,7 @@ describe('health and reference', () => {
   });
 
   it('answers 503 on /readyz when the database does not', async () => {
-    const broken = await createApp({ adminToken: null }, {
+    const broken = await createService({ adminToken: null }, {
       ctx: t.ctx,
       sandbox: t.sandbox,
       databaseReady: async () => { throw new Error('connection refused'); },

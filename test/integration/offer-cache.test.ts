@@ -7,8 +7,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createEngineCaches, type EngineCaches } from '../../src/engine/caches';
-import { createApp, type App } from '../../src/http/app';
-import { composeServices } from '../../src/runtime';
+import { type App, composeServices, createService } from '../../src/runtime';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
 import { ADMIN_TOKEN, call, createOffer, createShop, putProduct, registerOrder, type Shop } from '../support/app';
 
@@ -29,7 +28,7 @@ async function startNode(options: { listen: boolean; recheckMs: number; shopTtlM
   });
   const ctx = { ...base, caches };
   if (options.listen) await caches.offers.listen(database.url);
-  const app = await createApp({ adminToken: ADMIN_TOKEN }, { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) });
+  const app = await createService({ adminToken: ADMIN_TOKEN }, { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) });
   await app.ready();
   return { app, caches, database };
 }

@@ -6,10 +6,10 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { AuthorizeRequest, AuthorizeResult, LookupResult } from '../../src/gateways/contract';
-import { sandboxChallengeRoutes } from '../../src/gateways/sandbox/challenge';
+import { sandboxChallengeRoutes } from '../../src/web/sandbox/challenge';
 import { SandboxGateway, SandboxRequestError, sandboxStats } from '../../src/gateways/sandbox/sandbox';
 import type { SandboxDatabase } from '../../src/gateways/sandbox/tables';
-import { registerSecurityHeaders } from '../../src/web/security-headers';
+import { registerSecurityHeaders } from '../../src/http/security-headers';
 import { registerJsonParser } from '../../src/http/body';
 import { handleError } from '../../src/http/errors';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   registerSecurityHeaders(app);
   app.setErrorHandler(handleError);
   await app.register(sandboxChallengeRoutes, {
-    gateway,
+    issuer: gateway,
     merchant: async () => ({ name: 'Northwind <Coffee>', framers: ['https://shop.example.com'] }),
   });
   await app.ready();
@@ -94,7 +94,9 @@ describe('sandbox › authorize', () => {
   it.each([
     ['pm_sandbox_visa', 'visa', '4242'],
     ['pm_sandbox_mastercard', 'mastercard', '4444'],
-    ['pm_sandbox_capture_fails', 'visa', '4242'],
+    ['pm_sandbox_capture_fails', 'visa', '0341'],
+    // Each test card reports its own number's last four, as the hosted card field hands them to the page.
+    ['pm_sandbox_timeout', 'visa', '0259'],
   ])('authorizes %s and reports its card', async (paymentMethodRef, brand, last4) => {
     const result = await gateway.authorize(request({ paymentMethodRef }));
     expect(result).toEqual({ status: 'authorized', ref: expect.stringMatching(/^sbx_/), card: { brand, last4 }, captured: false });
@@ -393,7 +395,7 @@ describe('sandbox › timeout card', () => {
       await new Promise((resolve) => setTimeout(resolve, 10));
       seen = await gateway.lookup({ idempotencyKey: slow.idempotencyKey });
     }
-    expect(seen).toMatchObject({ status: 'authorized', card: { brand: 'visa', last4: '4242' } });
+    expect(seen).toMatchObject({ status: 'authorized', card: { brand: 'visa', last4: '0259' } });
     expect(answered).toBe(false);
 
     const retry = await gateway.authorize(slow);

@@ -10,11 +10,10 @@ import type { Faults, UpsellContext } from '../../src/engine/context';
 import type { PaymentGateway } from '../../src/gateways/contract';
 import type { Gateways } from '../../src/gateways/index';
 import type { SandboxGateway } from '../../src/gateways/sandbox/sandbox';
-import { createApp, type App } from '../../src/http/app';
 import { createMetrics } from '../../src/http/metrics';
 import type { RateLimits } from '../../src/http/rate-limit';
 import type { Logger } from 'pino';
-import { composeServices, type ServiceOptions } from '../../src/runtime';
+import { type App, composeServices, createService, type ServiceOptions } from '../../src/runtime';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
 import { createWorker, type Worker } from '../../src/worker/index';
 
@@ -105,7 +104,7 @@ export async function buildTestApp(
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
   });
   const metrics = createMetrics(ctx);
-  const app = await createApp(
+  const app = await createService(
     {
       adminToken: options.adminToken === undefined ? ADMIN_TOKEN : options.adminToken,
       rateLimits: { ...TEST_RATE_LIMITS, ...options.rateLimits },

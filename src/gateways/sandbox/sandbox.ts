@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql, type Kysely, type Selectable, type Transaction, type Updateable } from 'kysely';
 import { isCurrency } from '../../core/money';
+import { SANDBOX_TEST_CARDS, sandboxCardSummary, type SandboxChallenge, type SandboxTestCard } from '../../core/sandbox';
 import { randomIds, systemClock, type Clock, type IdGenerator } from '../../core/clock';
 import type { Db } from '../../store/database';
 import type { Database } from '../../store/schema';
@@ -58,19 +59,13 @@ type CardBehaviour =
   | { readonly outcome: 'declined'; readonly code: DeclineCode; readonly message: string }
   | { readonly outcome: 'requires_action'; readonly card: CardSummary };
 
-const VISA: CardSummary = { brand: 'visa', last4: '4242' };
+/** The test cards (core/sandbox, the one list the card field offers too), each with the card it reports. */
+const TEST_CARDS: ReadonlyMap<string, CardBehaviour> = new Map(SANDBOX_TEST_CARDS.map((card) => [card.token, behaviourOf(card)]));
 
-// A Map, not an object literal, so that `constructor` or `__proto__` is an unknown reference like any other.
-const TEST_CARDS: ReadonlyMap<string, CardBehaviour> = new Map<string, CardBehaviour>([
-  ['pm_sandbox_visa', { outcome: 'authorized', card: VISA }],
-  ['pm_sandbox_mastercard', { outcome: 'authorized', card: { brand: 'mastercard', last4: '4444' } }],
-  ['pm_sandbox_declined', { outcome: 'declined', code: 'card_declined', message: 'The card was declined.' }],
-  ['pm_sandbox_insufficient_funds', { outcome: 'declined', code: 'insufficient_funds', message: 'The card has insufficient funds.' }],
-  ['pm_sandbox_expired', { outcome: 'declined', code: 'expired_card', message: 'The card has expired.' }],
-  ['pm_sandbox_3ds_required', { outcome: 'requires_action', card: { brand: 'visa', last4: '3184' } }],
-  ['pm_sandbox_timeout', { outcome: 'authorized', card: VISA, hangs: true }],
-  ['pm_sandbox_capture_fails', { outcome: 'authorized', card: VISA, captureFails: true }],
-]);
+function behaviourOf(card: SandboxTestCard): CardBehaviour {
+  const { behaviour } = card;
+  return behaviour.outcome === 'declined' ? behaviour : { ...behaviour, card: sandboxCardSummary(card) };
+}
 
 const SUCCEEDED: ModificationResult = { status: 'succeeded' };
 const NOT_FOUND = { status: 'not_found' } as const;
@@ -113,14 +108,7 @@ interface Work {
 }
 
 /** What the 3-D Secure challenge page shows. */
-export interface SandboxChallenge {
-  readonly ref: string;
-  readonly merchantRef: string;
-  readonly amount: number;
-  readonly currency: string;
-  readonly card: CardSummary;
-  readonly state: 'pending' | 'succeeded' | 'failed' | 'canceled';
-}
+export type { SandboxChallenge };
 
 export class SandboxGateway implements PaymentGateway {
   readonly name = 'sandbox';

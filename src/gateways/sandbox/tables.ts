@@ -4,7 +4,10 @@
  * minor units, read back as JS numbers.
  */
 import type { ColumnType } from 'kysely';
+import type { ChallengeResult } from '../../core/sandbox';
 import type { AuthorizeResult, DeclineCode, ModificationResult } from '../contract';
+
+export type { ChallengeResult };
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** jsonb: written as JSON text, read back parsed. */
@@ -13,8 +16,6 @@ type Counter = ColumnType<number, number | undefined, number>;
 
 export const SANDBOX_PAYMENT_STATUSES = ['requires_action', 'authorized', 'captured', 'refunded', 'voided', 'declined'] as const;
 export type SandboxPaymentStatus = (typeof SANDBOX_PAYMENT_STATUSES)[number];
-
-export type ChallengeResult = 'success' | 'failure';
 
 export type SandboxOperation = 'authorize' | 'complete_action' | 'capture' | 'void' | 'refund';
 

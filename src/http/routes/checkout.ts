@@ -8,7 +8,7 @@ import { checkoutOfferAnswer, type CheckoutSession } from '../../engine/checkout
 import type { CheckoutOffer } from '../../core/decisions';
 import type { UpsellContext } from '../../engine/context';
 import { checkoutUpsellStatus, completeAction, declineOffer, undoUpsell } from '../../engine/undo';
-import { renderCheckoutFragment } from '../../web/fragment';
+import { renderCheckoutFragment } from '../fragment';
 import { sessionAuth } from '../auth';
 import type { createCheckoutCors } from '../cors';
 import { IdParams } from '../schemas';

@@ -4,8 +4,8 @@
  */
 import type { FastifyReply } from 'fastify';
 import { formatMoney } from '../../core/money';
-import { escapeHtml } from '../fragment';
-import { sendHtml, type PagePolicy } from '../security-headers';
+import { escapeHtml } from '../../core/html';
+import { sendHtml, type PagePolicy } from '../../http/security-headers';
 import { translator, type DemoLocale, type Translate } from './text';
 
 const STORE_NAME = 'Northwind Coffee';

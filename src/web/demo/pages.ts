@@ -3,8 +3,8 @@
  * summary, then the offer), order page, and the few notices in between.
  */
 import { formatMoney } from '../../core/money';
-import { SANDBOX_TEST_CARDS } from '../../gateways/sandbox/card-field';
-import { escapeHtml } from '../fragment';
+import { escapeHtml } from '../../core/html';
+import { SANDBOX_TEST_CARDS } from '../../core/sandbox';
 import { CURRENCY, MAX_QUANTITY, QUANTITY_PREFIX, SHIPPING_FLAT, quantityFields, taxRatePercent, type Cart, type CatalogItem, type Quantities } from './cart';
 import { CSRF_FIELD } from './buyer';
 import { brandName, summaryHtml, type Page, type SummaryLine } from './layout';

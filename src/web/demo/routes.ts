@@ -10,9 +10,10 @@ import type { FastifyPluginAsync } from 'fastify';
 import { detectCardData } from '../../core/card-data';
 import { DomainError } from '../../core/errors';
 import { errorStatus } from '../../http/errors';
-import { sandboxCardFieldRoutes, sandboxTestCard, type SandboxTestCard } from '../../gateways/sandbox/card-field';
+import { sandboxTestCard, type SandboxTestCard } from '../../core/sandbox';
+import { sandboxCardFieldRoutes } from '../sandbox/card-field';
 import type { ApiClient } from '../api-client';
-import type { DemoShop } from '../demo-seed';
+import type { DemoShop } from '../../core/demo';
 import { buyerHash, buyerSecret, checkForm, csrfToken, CSRF_FIELD, ensureBuyer, sameBuyer } from './buyer';
 import { buildCart, CURRENCY, MAX_QUANTITY, readQuantities, TAX_RATE_TEXT, type Cart, type Quantities } from './cart';
 import { productImage } from './images';
@@ -22,7 +23,7 @@ import {
   storefrontPage, type CheckoutForm,
 } from './pages';
 import { getOrder, getUpsell, listCatalog, offerFragment, registerOrder, type OrderRequest, type Session } from './plusone';
-import { sendHtml } from '../security-headers';
+import { sendHtml } from '../../http/security-headers';
 import { demoLocale } from './text';
 
 export interface DemoRouteOptions {

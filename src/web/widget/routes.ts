@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
 import type { FastifyPluginAsync } from 'fastify';
-import { scriptHeaders } from '../security-headers';
+import { scriptHeaders } from '../../http/security-headers';
 
 export interface WidgetBundle {
   code: string;

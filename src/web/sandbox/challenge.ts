@@ -6,12 +6,11 @@
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
 import { DomainError } from '../../core/errors';
 import { formatMoney } from '../../core/money';
-import { screenFormBody } from '../../http/screen';
+import { screenFormBody } from '../../core/screen';
 import { cardBrandName } from '../../core/messages';
-import { escapeHtml } from '../../web/fragment';
-import { sendHtml, type PagePolicy } from '../../web/security-headers';
-import type { SandboxChallenge, SandboxGateway } from './sandbox';
-import type { ChallengeResult } from './tables';
+import { escapeHtml } from '../../core/html';
+import { sendHtml, type PagePolicy } from '../../http/security-headers';
+import type { ChallengeIssuer, ChallengeResult, SandboxChallenge } from '../../core/sandbox';
 
 /** The merchant account a challenge belongs to, as the issuer's page shows it. */
 export interface ChallengeMerchant {
@@ -22,7 +21,8 @@ export interface ChallengeMerchant {
 }
 
 export interface SandboxChallengeOptions {
-  readonly gateway: SandboxGateway;
+  /** The sandbox PSP, which holds the challenges. */
+  readonly issuer: ChallengeIssuer;
   /** The shop behind a payment's `merchantRef` (the shop id); null when unknown. */
   readonly merchant: (merchantRef: string) => Promise<ChallengeMerchant | null>;
 }
@@ -145,11 +145,11 @@ export const sandboxChallengeRoutes: FastifyPluginAsync<SandboxChallengeOptions>
 
   // Pages for the buyer's browser, not API: kept out of the OpenAPI document.
   app.get<{ Params: { ref: string } }>('/sandbox/3ds/:ref', { schema: { hide: true } }, async (request, reply) =>
-    answer(reply, options, await options.gateway.challenge(request.params.ref)));
+    answer(reply, options, await options.issuer.challenge(request.params.ref)));
 
   app.post<{ Params: { ref: string } }>('/sandbox/3ds/:ref', { schema: { hide: true } }, async (request, reply) => {
     const result = challengeResult(request.body);
     if (!result) throw new DomainError('invalid_request', 'result must be "success" or "failure"');
-    return answer(reply, options, await options.gateway.completeChallenge(request.params.ref, result));
+    return answer(reply, options, await options.issuer.completeChallenge(request.params.ref, result));
   });
 };

@@ -5,17 +5,14 @@
  */
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { putProduct } from '../engine/catalog';
-import type { EngineContext } from '../engine/context';
-import type { UpsellContext } from '../engine/context';
-import { createOffer } from '../engine/offers';
-import { countShops, createShop, getShop } from '../engine/shops';
+import type { DemoShop } from './core/demo';
+import { putProduct } from './engine/catalog';
+import type { EngineContext } from './engine/context';
+import type { UpsellContext } from './engine/context';
+import { createOffer } from './engine/offers';
+import { countShops, createShop, getShop } from './engine/shops';
 
-export interface DemoShop {
-  shopId: string;
-  secretKey: string;
-  created: boolean;
-}
+export type { DemoShop };
 
 const DEMO_PRODUCTS = [
   { id: 'house-blend', title: 'House Blend Coffee', variant: { id: 'house-blend-500g', title: '500 g, whole bean', usd: 1800, eur: 1700, stock: 250 } },

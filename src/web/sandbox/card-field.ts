@@ -7,32 +7,9 @@
  * number cannot leave the frame.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import { escapeHtml } from '../../web/fragment';
-import { sendHtml, type PagePolicy } from '../../web/security-headers';
-
-export interface SandboxTestCard {
-  /** The payment-method reference the sandbox gateway understands. */
-  readonly token: string;
-  readonly brand: 'visa' | 'mastercard';
-  readonly number: string;
-  readonly label: string;
-}
-
-/** The test cards the field offers, one per sandbox behaviour (see `sandbox.ts`). */
-export const SANDBOX_TEST_CARDS: readonly SandboxTestCard[] = [
-  { token: 'pm_sandbox_visa', brand: 'visa', number: '4242424242424242', label: 'Visa 4242 — succeeds' },
-  { token: 'pm_sandbox_mastercard', brand: 'mastercard', number: '5555555555554444', label: 'Mastercard 4444 — succeeds' },
-  { token: 'pm_sandbox_declined', brand: 'visa', number: '4000000000000002', label: 'Declined' },
-  { token: 'pm_sandbox_insufficient_funds', brand: 'visa', number: '4000000000009995', label: 'Insufficient funds' },
-  { token: 'pm_sandbox_expired', brand: 'visa', number: '4000000000000069', label: 'Expired card' },
-  { token: 'pm_sandbox_3ds_required', brand: 'visa', number: '4000002760003184', label: '3-D Secure required' },
-  { token: 'pm_sandbox_timeout', brand: 'visa', number: '4000000000000259', label: 'Slow bank (timeout)' },
-  { token: 'pm_sandbox_capture_fails', brand: 'visa', number: '4000000000000341', label: 'Capture fails later' },
-];
-
-export function sandboxTestCard(token: string): SandboxTestCard | undefined {
-  return SANDBOX_TEST_CARDS.find((card) => card.token === token);
-}
+import { escapeHtml } from '../../core/html';
+import { SANDBOX_TEST_CARDS, type SandboxTestCard } from '../../core/sandbox';
+import { sendHtml, type PagePolicy } from '../../http/security-headers';
 
 function groupedCardNumber(number: string): string {
   return number.replace(/(\d{4})(?=\d)/g, '$1 ');

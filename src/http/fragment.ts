@@ -5,18 +5,15 @@
  * so nothing leaks into the page's styles, every text escaped. The section's `data-plusone-*` attributes
  * are what the widget reads: the offer id, the exact charge, and its own strings in the offer's language.
  */
+import { escapeHtml } from '../core/html';
 import { message, widgetMessages, type MessageKey } from '../core/messages';
 import { formatMoney } from '../core/money';
 import { buyerUpsell, type CheckoutStatus } from '../engine/buyer-state';
 import type { CheckoutOfferAnswer } from '../engine/checkout';
 import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from '../core/decisions';
-import type { UpsellRow } from '../store/schema';
 
-const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
-
-export function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => ESCAPES[char] ?? char);
-}
+/** The order's upsell once the buyer answered the offer. */
+type AnsweredUpsell = NonNullable<CheckoutOfferAnswer['upsell']>;
 
 type Text = (key: MessageKey, values?: Record<string, string | number>) => string;
 
@@ -89,7 +86,7 @@ export function renderOfferFragment(offer: CheckoutOffer, upsell: { id: string; 
 }
 
 /** What the buyer reads once the offer was answered, without script (the widget takes it from there). */
-function outcomeText(upsell: UpsellRow, status: Exclude<CheckoutStatus, 'open' | 'none' | 'dismissed' | 'pending' | 'requires_action'>): string {
+function outcomeText(upsell: AnsweredUpsell, status: Exclude<CheckoutStatus, 'open' | 'none' | 'dismissed' | 'pending' | 'requires_action'>): string {
   const text = texts(upsell.offer.locale);
   switch (status) {
     case 'accepted':
@@ -112,7 +109,7 @@ function outcomeText(upsell: UpsellRow, status: Exclude<CheckoutStatus, 'open' |
 }
 
 /** The order's upsell after the buyer answered: what was added (or not), for what, and what happens now. */
-function renderOutcomeFragment(upsell: UpsellRow, status: Parameters<typeof outcomeText>[1], now: Date): string {
+function renderOutcomeFragment(upsell: AnsweredUpsell, status: Parameters<typeof outcomeText>[1], now: Date): string {
   const { offer } = upsell;
   const view = buyerUpsell(upsell, now);
   const amount = escapeHtml(formatMoney(upsell.amount, upsell.currency, offer.locale));
