@@ -48,7 +48,10 @@ export async function runAnalyticsBenchmark(options: AnalyticsBenchOptions): Pro
     const queries: { label: string; run: () => Promise<unknown> }[] = [
       { label: 'totals per currency', run: () => computeMetrics(db, shopId, { ...range, groupBy: [] }) },
       { label: 'per day, offer, arm', run: () => computeMetrics(db, shopId, { ...range, groupBy: ['day', 'offer', 'arm'] } satisfies MetricsQuery) },
-      { label: 'last 7 days per day', run: () => computeMetrics(db, shopId, { from: day(end.getTime() - 6 * DAY_MS), to: range.to, groupBy: ['day'] }) },
+      {
+        label: 'last 7 days per day',
+        run: () => computeMetrics(db, shopId, { from: day(end.getTime() - 6 * DAY_MS), to: range.to, groupBy: ['day'] }),
+      },
       { label: 'experiment verdict', run: async () => experimentStatistics(db, await findExperiment(db, shopId, `${shopId}_exp`)) },
     ];
     const timings: { label: string; medianMs: number; maxMs: number }[] = [];
@@ -75,7 +78,10 @@ export async function runAnalyticsBenchmark(options: AnalyticsBenchOptions): Pro
       p999Ms: null,
       rssMb: null,
       ratio: null,
-      checks: timings.map((timing) => ({ label: `${timing.label} < ${TARGET_MS} ms (${timing.maxMs.toFixed(0)} ms)`, pass: timing.maxMs < TARGET_MS })),
+      checks: timings.map((timing) => ({
+        label: `${timing.label} < ${TARGET_MS} ms (${timing.maxMs.toFixed(0)} ms)`,
+        pass: timing.maxMs < TARGET_MS,
+      })),
       notes: timings.map((timing) => `${timing.label}: median ${timing.medianMs.toFixed(0)} ms, max ${timing.maxMs.toFixed(0)} ms over ${runs} runs`),
     };
   } finally {
@@ -121,6 +127,7 @@ async function seedEvents(db: ReturnType<typeof connectDatabase>['db'], shopId: 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const url = process.argv[2] ?? process.env.DATABASE_URL;
   if (!url) throw new Error('usage: tsx bench/analytics.ts <postgres-url>');
-  runAnalyticsBenchmark({ databaseUrl: url, log: (message) => process.stderr.write(`${message}\n`) })
-    .then((result) => process.stdout.write(`${JSON.stringify(result, null, 2)}\n`));
+  void runAnalyticsBenchmark({ databaseUrl: url, log: (message) => process.stderr.write(`${message}\n`) }).then((result) =>
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`),
+  );
 }

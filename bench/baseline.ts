@@ -11,7 +11,10 @@ const port = Number(process.env.PORT ?? '0');
 await app.listen({ port, host: '127.0.0.1' });
 
 const stop = () => {
-  app.close().then(() => process.exit(0), () => process.exit(1));
+  app.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 };
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

@@ -103,7 +103,11 @@ export function runDecisionBenchmark(options: { warmupMs: number; measureMs: num
   samples.sort((a, b) => a - b);
   const at = (p: number) => samples[Math.min(samples.length - 1, Math.ceil((p / 100) * samples.length) - 1)] ?? Number.NaN;
   return {
-    iterations: samples.length, offers: pool.length, p50Us: at(50), p99Us: at(99), p999Us: at(99.9),
+    iterations: samples.length,
+    offers: pool.length,
+    p50Us: at(50),
+    p99Us: at(99),
+    p999Us: at(99.9),
     explainP50Us: explainSamples[Math.floor(explainSamples.length / 2)] ?? Number.NaN,
   };
 }

@@ -9,16 +9,18 @@ import pg from 'pg';
 import { runAnalyticsBenchmark } from './analytics';
 import { runDecisionBenchmark } from './decision';
 import { runViewsBenchmark } from './views';
-import { consoleTable, describeMachine, DOC_FILE, jsonSummary, SCALE_OUT_DOC_FILE, writeMarkdown, writeScaleOutMarkdown, type ScenarioResult } from './report';
-import { runScaleOut } from './scale-out';
 import {
-  acceptScenario,
-  checkoutOfferScenario,
-  finalizerScenario,
-  httpResult,
-  measure,
-  registerOrderScenario,
-} from './scenarios';
+  consoleTable,
+  describeMachine,
+  DOC_FILE,
+  jsonSummary,
+  SCALE_OUT_DOC_FILE,
+  writeMarkdown,
+  writeScaleOutMarkdown,
+  type ScenarioResult,
+} from './report';
+import { runScaleOut } from './scale-out';
+import { acceptScenario, checkoutOfferScenario, finalizerScenario, httpResult, measure, registerOrderScenario } from './scenarios';
 import { createShop, registerOrders, seedCatalog } from './seed';
 import { inTempRun, startBaseline, startDatabase, startPlusone, type Child, type Database } from './server';
 
@@ -86,7 +88,9 @@ async function withServer<T>(server: Child, task: (server: Child) => Promise<T>)
 async function main(tempDir: string, database: Database): Promise<void> {
   const results: ScenarioResult[] = [];
 
-  const decision = await timed('decision micro-benchmark', async () => runDecisionBenchmark({ warmupMs: 1000, measureMs: 4000, maxIterations: 20_000 }));
+  const decision = await timed('decision micro-benchmark', async () =>
+    runDecisionBenchmark({ warmupMs: 1000, measureMs: 4000, maxIterations: 20_000 }),
+  );
   const decisionP99Ms = decision.p99Us / 1000;
   results.push({
     id: 'decision',
@@ -106,72 +110,128 @@ async function main(tempDir: string, database: Database): Promise<void> {
 
   const baseline = await timed('baseline (bare Fastify)', async () => {
     const server = await startBaseline();
-    return withServer(server, () => measure(tempDir, { url: server.url, method: 'GET', path: '/json', connections: 50, durationSeconds: SECONDS }, server.pid));
+    return withServer(server, () =>
+      measure(tempDir, { url: server.url, method: 'GET', path: '/json', connections: 50, durationSeconds: SECONDS }, server.pid),
+    );
   });
   results.push({ ...httpResult('baseline', 'Baseline: bare Fastify JSON', baseline, baseline.rps, []), checks: [] });
 
   const dataDir = (name: string) => path.join(tempDir, name);
-  const shops = await withServer(await startPlusone({ databaseUrl: database.url, dataDir: dataDir('plusone-0ms'), sandboxLatencyMs: 0, worker: false }), async (server) => {
-    const shopA = await createShop(server.url, 'Bench shop A', 3600);
-    const shopB = await createShop(server.url, 'Bench shop B', 5);
-    await timed('seeding 2 shops × (1,000 products + 1,000 offers)', () => Promise.all([seedCatalog(server.url, shopA, 42), seedCatalog(server.url, shopB, 43)]));
+  const shops = await withServer(
+    await startPlusone({ databaseUrl: database.url, dataDir: dataDir('plusone-0ms'), sandboxLatencyMs: 0, worker: false }),
+    async (server) => {
+      const shopA = await createShop(server.url, 'Bench shop A', 3600);
+      const shopB = await createShop(server.url, 'Bench shop B', 5);
+      await timed('seeding 2 shops × (1,000 products + 1,000 offers)', () =>
+        Promise.all([seedCatalog(server.url, shopA, 42), seedCatalog(server.url, shopB, 43)]),
+      );
 
-    const tokensStart = Date.now();
-    const sessions = await timed(`registering ${2 * TOKEN_ORDERS_PER_SHOP} orders for session tokens`, async () =>
-      [...(await registerOrders(server.url, shopA, TOKEN_ORDERS_PER_SHOP, 'tokens-a')), ...(await registerOrders(server.url, shopB, TOKEN_ORDERS_PER_SHOP, 'tokens-b'))]);
-    const sizes = poolSizes(sessions.length / ((Date.now() - tokensStart) / 1000));
-    const checkout = await timed('checkout offer', () => measure(tempDir, checkoutOfferScenario(server, sessions, 50, SECONDS), server.pid));
-    results.push(httpResult('checkout_offer', 'GET /v1/checkout/offer', checkout, baseline.rps, [
-      { label: '≥ 40 % of baseline', pass: checkout.rps >= 0.4 * baseline.rps },
-      { label: 'p99 ≤ 5 ms', pass: checkout.p99Ms <= 5 },
-    ], [`${sessions.length} session tokens rotated`]));
+      const tokensStart = Date.now();
+      const sessions = await timed(`registering ${2 * TOKEN_ORDERS_PER_SHOP} orders for session tokens`, async () => [
+        ...(await registerOrders(server.url, shopA, TOKEN_ORDERS_PER_SHOP, 'tokens-a')),
+        ...(await registerOrders(server.url, shopB, TOKEN_ORDERS_PER_SHOP, 'tokens-b')),
+      ]);
+      const sizes = poolSizes(sessions.length / ((Date.now() - tokensStart) / 1000));
+      const checkout = await timed('checkout offer', () => measure(tempDir, checkoutOfferScenario(server, sessions, 50, SECONDS), server.pid));
+      results.push(
+        httpResult(
+          'checkout_offer',
+          'GET /v1/checkout/offer',
+          checkout,
+          baseline.rps,
+          [
+            { label: '≥ 40 % of baseline', pass: checkout.rps >= 0.4 * baseline.rps },
+            { label: 'p99 ≤ 5 ms', pass: checkout.p99Ms <= 5 },
+          ],
+          [`${sessions.length} session tokens rotated`],
+        ),
+      );
 
-    const register = await timed('register order', () => measure(tempDir, registerOrderScenario(server, shopA, 50, SECONDS), server.pid));
-    results.push(httpResult('register_order', 'POST /v1/orders', register, baseline.rps, [
-      { label: '≥ 2,000/s', pass: register.rps >= 2000 },
-      { label: 'p99 ≤ 15 ms', pass: register.p99Ms <= 15 },
-    ]));
+      const register = await timed('register order', () => measure(tempDir, registerOrderScenario(server, shopA, 50, SECONDS), server.pid));
+      results.push(
+        httpResult('register_order', 'POST /v1/orders', register, baseline.rps, [
+          { label: '≥ 2,000/s', pass: register.rps >= 2000 },
+          { label: 'p99 ≤ 15 ms', pass: register.p99Ms <= 15 },
+        ]),
+      );
 
-    // Every pool is registered here (orders do not depend on the server run that registered them).
-    const pools = await timed(`registering ${sizes.accept0} + ${sizes.accept150} + ${sizes.finalizer} orders for accept and the finalizer`, async () => ({
-      accept0: await registerOrders(server.url, shopA, sizes.accept0, 'accept-0'),
-      accept150: await registerOrders(server.url, shopA, sizes.accept150, 'accept-150'),
-      finalizer: await registerOrders(server.url, shopB, sizes.finalizer, 'final'),
-    }));
-    const accept = await timed('accept (PSP 0 ms)', () => measure(tempDir, acceptScenario(server, pools.accept0, ACCEPT_CONNECTIONS, ACCEPT_SECONDS, 'psp0'), server.pid));
-    results.push(httpResult('accept_0ms', 'POST /v1/checkout/accept (PSP 0 ms)', accept, baseline.rps, [
-      { label: '≥ 500/s', pass: accept.rps >= 500 },
-      { label: 'p99 ≤ 25 ms', pass: accept.p99Ms <= 25 },
-    ], [`pool of ${pools.accept0.filter((order) => order.offerId !== null).length} fresh orders with an offer`]));
-    return { shopA, shopB, pools, accept0Rps: accept.rps };
-  });
+      // Every pool is registered here (orders do not depend on the server run that registered them).
+      const pools = await timed(
+        `registering ${sizes.accept0} + ${sizes.accept150} + ${sizes.finalizer} orders for accept and the finalizer`,
+        async () => ({
+          accept0: await registerOrders(server.url, shopA, sizes.accept0, 'accept-0'),
+          accept150: await registerOrders(server.url, shopA, sizes.accept150, 'accept-150'),
+          finalizer: await registerOrders(server.url, shopB, sizes.finalizer, 'final'),
+        }),
+      );
+      const accept = await timed('accept (PSP 0 ms)', () =>
+        measure(tempDir, acceptScenario(server, pools.accept0, ACCEPT_CONNECTIONS, ACCEPT_SECONDS, 'psp0'), server.pid),
+      );
+      results.push(
+        httpResult(
+          'accept_0ms',
+          'POST /v1/checkout/accept (PSP 0 ms)',
+          accept,
+          baseline.rps,
+          [
+            { label: '≥ 500/s', pass: accept.rps >= 500 },
+            { label: 'p99 ≤ 25 ms', pass: accept.p99Ms <= 25 },
+          ],
+          [`pool of ${pools.accept0.filter((order) => order.offerId !== null).length} fresh orders with an offer`],
+        ),
+      );
+      return { shopA, shopB, pools, accept0Rps: accept.rps };
+    },
+  );
 
-  await withServer(await startPlusone({ databaseUrl: database.url, dataDir: dataDir('plusone-150ms'), sandboxLatencyMs: PSP_LATENCY_MS, worker: false }), async (server) => {
-    const withOffer = shops.pools.accept150.filter((order) => order.offerId !== null);
-    const warmup = withOffer.slice(0, ACCEPT150_WARMUP);
-    const measured = withOffer.slice(ACCEPT150_WARMUP);
-    // A fresh process: compile the accept path first, as a server that has been up a while has it.
-    await timed(`warming up (${warmup.length} accepts, not measured)`, () => measure(tempDir, acceptScenario(server, warmup, 10, 5, 'psp150-warmup'), null));
-    const connections = overheadConnections(shops.accept0Rps);
-    const accept = await timed(`accept (PSP 150 ms, ${connections} connections)`, () => measure(tempDir, acceptScenario(server, measured, connections, ACCEPT_SECONDS, 'psp150'), server.pid));
-    const overhead = accept.p99Ms - PSP_LATENCY_MS;
-    results.push(httpResult('accept_150ms', 'POST /v1/checkout/accept (PSP 150 ms)', accept, baseline.rps, [
-      { label: 'overhead p99 − 150 ms ≤ 10 ms', pass: overhead <= 10 },
-    ], [
-      `pool of ${measured.length} fresh orders (after ${warmup.length} warm-up accepts)`,
-      `${connections} connections offer at most ${Math.round(connections / (PSP_LATENCY_MS / 1000))} accepts/s, about half of what the 0 ms run sustained (${shops.accept0Rps.toFixed(0)}/s): the server's own overhead, not a queue at capacity`,
-      `server overhead at p99: ${overhead.toFixed(1)} ms (p50 ${(accept.p50Ms - PSP_LATENCY_MS).toFixed(1)} ms)`,
-    ]));
-  });
+  await withServer(
+    await startPlusone({ databaseUrl: database.url, dataDir: dataDir('plusone-150ms'), sandboxLatencyMs: PSP_LATENCY_MS, worker: false }),
+    async (server) => {
+      const withOffer = shops.pools.accept150.filter((order) => order.offerId !== null);
+      const warmup = withOffer.slice(0, ACCEPT150_WARMUP);
+      const measured = withOffer.slice(ACCEPT150_WARMUP);
+      // A fresh process: compile the accept path first, as a server that has been up a while has it.
+      await timed(`warming up (${warmup.length} accepts, not measured)`, () =>
+        measure(tempDir, acceptScenario(server, warmup, 10, 5, 'psp150-warmup'), null),
+      );
+      const connections = overheadConnections(shops.accept0Rps);
+      const accept = await timed(`accept (PSP 150 ms, ${connections} connections)`, () =>
+        measure(tempDir, acceptScenario(server, measured, connections, ACCEPT_SECONDS, 'psp150'), server.pid),
+      );
+      const overhead = accept.p99Ms - PSP_LATENCY_MS;
+      results.push(
+        httpResult(
+          'accept_150ms',
+          'POST /v1/checkout/accept (PSP 150 ms)',
+          accept,
+          baseline.rps,
+          [{ label: 'overhead p99 − 150 ms ≤ 10 ms', pass: overhead <= 10 }],
+          [
+            `pool of ${measured.length} fresh orders (after ${warmup.length} warm-up accepts)`,
+            `${connections} connections offer at most ${Math.round(connections / (PSP_LATENCY_MS / 1000))} accepts/s, about half of what the 0 ms run sustained (${shops.accept0Rps.toFixed(0)}/s): the server's own overhead, not a queue at capacity`,
+            `server overhead at p99: ${overhead.toFixed(1)} ms (p50 ${(accept.p50Ms - PSP_LATENCY_MS).toFixed(1)} ms)`,
+          ],
+        ),
+      );
+    },
+  );
 
-  await withServer(await startPlusone({ databaseUrl: database.url, dataDir: dataDir('plusone-worker'), sandboxLatencyMs: 0, worker: true }), async (server) => {
-    results.push(await timed('finalizer (accept all, wait for capture)', () => finalizerScenario(server, database.url, shops.shopB, shops.pools.finalizer)));
-  });
+  await withServer(
+    await startPlusone({ databaseUrl: database.url, dataDir: dataDir('plusone-worker'), sandboxLatencyMs: 0, worker: true }),
+    async (server) => {
+      results.push(
+        await timed('finalizer (accept all, wait for capture)', () => finalizerScenario(server, database.url, shops.shopB, shops.pools.finalizer)),
+      );
+    },
+  );
 
   results.push(await timed('checkout offer with and without view recording', () => runViewsBenchmark({ databaseUrl: database.url, log })));
   results.push(await timed('analytics (1,000,000 events, metrics queries)', () => runAnalyticsBenchmark({ databaseUrl: database.url, log })));
 
-  const machine = describeMachine(await postgresVersion(database.url), database.embedded ? 'embedded PostgreSQL (temp folder, durable)' : 'DATABASE_URL');
+  const machine = describeMachine(
+    await postgresVersion(database.url),
+    database.embedded ? 'embedded PostgreSQL (temp folder, durable)' : 'DATABASE_URL',
+  );
   process.stdout.write(`\n${consoleTable(results)}\n\n`);
   await writeMarkdown(DOC_FILE, machine, results);
   log(`wrote ${path.relative(process.cwd(), DOC_FILE)}`);
@@ -181,7 +241,10 @@ async function main(tempDir: string, database: Database): Promise<void> {
 /** `--scale-out`: two nodes on one database (bench/scale-out.ts), written to docs/benchmarks-scale-out.md. */
 async function mainScaleOut(tempDir: string, database: Database): Promise<void> {
   const results = await timed('scale-out (2 nodes)', () => runScaleOut(tempDir, database, log, 1500));
-  const machine = describeMachine(await postgresVersion(database.url), database.embedded ? 'embedded PostgreSQL (temp folder, durable)' : 'DATABASE_URL');
+  const machine = describeMachine(
+    await postgresVersion(database.url),
+    database.embedded ? 'embedded PostgreSQL (temp folder, durable)' : 'DATABASE_URL',
+  );
   process.stdout.write(`\n${consoleTable(results)}\n\n`);
   await writeScaleOutMarkdown(SCALE_OUT_DOC_FILE, machine, results);
   log(`wrote ${path.relative(process.cwd(), SCALE_OUT_DOC_FILE)}`);

@@ -19,7 +19,11 @@ const DOUBLE_CLICKS = 100;
 type Log = (message: string) => void;
 
 /** Runs one load generator per node at the same time; rps adds up, latencies are the worse node's. */
-async function onBothNodes(tempDir: string, nodes: readonly Child[], scenario: (node: Child, index: number) => Parameters<typeof measure>[1]): Promise<Measured> {
+async function onBothNodes(
+  tempDir: string,
+  nodes: readonly Child[],
+  scenario: (node: Child, index: number) => Parameters<typeof measure>[1],
+): Promise<Measured> {
   const results = await Promise.all(nodes.map((node, index) => measure(tempDir, scenario(node, index), node.pid)));
   const worst = (pick: (result: Measured) => number) => Math.max(...results.map(pick));
   return {
@@ -28,7 +32,9 @@ async function onBothNodes(tempDir: string, nodes: readonly Child[], scenario: (
     p99Ms: worst((result) => result.p99Ms),
     p999Ms: worst((result) => result.p999Ms),
     rssMb: worst((result) => result.rssMb ?? 0),
-    notes: results.map((result, index) => `node ${index + 1}: ${result.rps.toFixed(0)} rps, p99 ${result.p99Ms.toFixed(1)} ms; ${result.notes.join('; ')}`),
+    notes: results.map(
+      (result, index) => `node ${index + 1}: ${result.rps.toFixed(0)} rps, p99 ${result.p99Ms.toFixed(1)} ms; ${result.notes.join('; ')}`,
+    ),
   };
 }
 
@@ -51,16 +57,29 @@ const half = <T>(items: readonly T[], index: number): T[] => items.filter((_, po
 
 /** The same order accepted on both nodes at once, each click with its own Idempotency-Key. */
 async function doubleClickAcrossNodes(nodes: readonly Child[], orders: readonly RegisteredOrder[]): Promise<void> {
-  await inParallel(orders.length, async (index) => {
-    const order = orders[index];
-    if (!order) throw new Error('order index out of range');
-    await Promise.all(nodes.map((node, nodeIndex) =>
-      api(node.url, 'POST', '/v1/checkout/accept', order.token, { offerId: order.offerId }, { 'idempotency-key': `double-${nodeIndex}-${order.orderId}` })
-        .catch((error: unknown) => {
-          // The slower click may meet the first one still authorizing (409 in progress) — never a charge.
-          if (!String(error).includes('→ 409') && !String(error).includes('→ 202')) throw error;
-        })));
-  }, 20);
+  await inParallel(
+    orders.length,
+    async (index) => {
+      const order = orders[index];
+      if (!order) throw new Error('order index out of range');
+      await Promise.all(
+        nodes.map((node, nodeIndex) =>
+          api(
+            node.url,
+            'POST',
+            '/v1/checkout/accept',
+            order.token,
+            { offerId: order.offerId },
+            { 'idempotency-key': `double-${nodeIndex}-${order.orderId}` },
+          ).catch((error: unknown) => {
+            // The slower click may meet the first one still authorizing (409 in progress) — never a charge.
+            if (!String(error).includes('→ 409') && !String(error).includes('→ 202')) throw error;
+          }),
+        ),
+      );
+    },
+    20,
+  );
 }
 
 interface Audit {
@@ -96,8 +115,9 @@ async function audit(client: pg.Client, shopId: string, doubleClicked: readonly 
 }
 
 export async function runScaleOut(tempDir: string, database: Database, log: Log, ordersPerNode: number): Promise<ScenarioResult[]> {
-  const nodes = await Promise.all([1, 2].map((n) =>
-    startPlusone({ databaseUrl: database.url, dataDir: path.join(tempDir, `node-${n}`), sandboxLatencyMs: 0, worker: true })));
+  const nodes = await Promise.all(
+    [1, 2].map((n) => startPlusone({ databaseUrl: database.url, dataDir: path.join(tempDir, `node-${n}`), sandboxLatencyMs: 0, worker: true })),
+  );
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
@@ -111,7 +131,9 @@ export async function runScaleOut(tempDir: string, database: Database, log: Log,
     log('checkout offer on both nodes');
     // Each node serves the tokens the other node registered: nothing is node-local.
     const offer = await onBothNodes(tempDir, nodes, (node, index) => checkoutOfferScenario(node, half(sessions, 1 - index), 25, SECONDS));
-    results.push(row('scale_out_offer', 'Scale-out ×2: GET /v1/checkout/offer', offer, [], ['25 connections per node; tokens registered on the other node']));
+    results.push(
+      row('scale_out_offer', 'Scale-out ×2: GET /v1/checkout/offer', offer, [], ['25 connections per node; tokens registered on the other node']),
+    );
 
     log('register order on both nodes');
     const register = await onBothNodes(tempDir, nodes, (node) => registerOrderScenario(node, shop, 25, SECONDS));
@@ -128,20 +150,36 @@ export async function runScaleOut(tempDir: string, database: Database, log: Log,
 
     log('waiting for both workers to capture every upsell');
     const deadline = acceptedAt + (UNDO_WINDOW_SECONDS + 120) * 1000;
-    let state = await audit(client, shop.id, doubles.map((order) => order.orderId));
+    let state = await audit(
+      client,
+      shop.id,
+      doubles.map((order) => order.orderId),
+    );
     while (state.captured < state.upsells && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 250));
-      state = await audit(client, shop.id, doubles.map((order) => order.orderId));
+      state = await audit(
+        client,
+        shop.id,
+        doubles.map((order) => order.orderId),
+      );
     }
     const capturedAfter = (Date.now() - acceptedAt) / 1000;
-    results.push(row('scale_out_accept', 'Scale-out ×2: POST /v1/checkout/accept (PSP 0 ms)', accept, [
-      { label: 'one upsell per order', pass: state.ordersWithTwoUpsells === 0 },
-      { label: 'one authorization per double-clicked order', pass: state.authorizationsForDoubleClicks === doubles.length },
-    ], [
-      '10 connections per node, each order accepted once',
-      `${doubles.length} further orders clicked on both nodes at the same moment (two keys): ${state.authorizationsForDoubleClicks} authorizations, ` +
-        `${state.ordersWithTwoUpsells} orders with two upsells`,
-    ]));
+    results.push(
+      row(
+        'scale_out_accept',
+        'Scale-out ×2: POST /v1/checkout/accept (PSP 0 ms)',
+        accept,
+        [
+          { label: 'one upsell per order', pass: state.ordersWithTwoUpsells === 0 },
+          { label: 'one authorization per double-clicked order', pass: state.authorizationsForDoubleClicks === doubles.length },
+        ],
+        [
+          '10 connections per node, each order accepted once',
+          `${doubles.length} further orders clicked on both nodes at the same moment (two keys): ${state.authorizationsForDoubleClicks} authorizations, ` +
+            `${state.ordersWithTwoUpsells} orders with two upsells`,
+        ],
+      ),
+    );
     results.push({
       id: 'scale_out_capture',
       name: 'Scale-out ×2: captures by two workers',
@@ -153,7 +191,10 @@ export async function runScaleOut(tempDir: string, database: Database, log: Log,
       ratio: null,
       checks: [
         { label: 'all captured', pass: state.captured === state.upsells },
-        { label: 'none captured twice', pass: state.capturedTwice === 0 && state.paymentsCapturedTwice === 0 && state.capturesAtPsp === state.captured },
+        {
+          label: 'none captured twice',
+          pass: state.capturedTwice === 0 && state.paymentsCapturedTwice === 0 && state.capturesAtPsp === state.captured,
+        },
       ],
       notes: [
         `${state.captured}/${state.upsells} upsells captured ${capturedAfter.toFixed(1)} s after the last accept (undo window ${UNDO_WINDOW_SECONDS} s); ` +

@@ -45,7 +45,14 @@ export async function measure(tempDir: string, scenario: LoadScenario, serverPid
 
 const rssCheck = (rssMb: number | null): Check[] => (rssMb === null ? [] : [{ label: `RSS ≤ ${RSS_TARGET_MB} MB`, pass: rssMb <= RSS_TARGET_MB }]);
 
-export function httpResult(id: string, name: string, measured: Measured, baselineRps: number, checks: Check[], extraNotes: string[] = []): ScenarioResult {
+export function httpResult(
+  id: string,
+  name: string,
+  measured: Measured,
+  baselineRps: number,
+  checks: Check[],
+  extraNotes: string[] = [],
+): ScenarioResult {
   return {
     id,
     name,
@@ -122,14 +129,23 @@ export async function finalizerScenario(server: Child, databaseUrl: string, shop
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
-    const accepted = await inParallel(withOffer.length, async (index): Promise<Accepted> => {
-      const order = withOffer[index];
-      if (!order) throw new Error('order index out of range');
-      const answer = await api<{ upsell: { id: string; undoUntil: string } }>(
-        server.url, 'POST', '/v1/checkout/accept', order.token, { offerId: order.offerId }, { 'idempotency-key': `bench-final-${order.orderId}` },
-      );
-      return { id: answer.upsell.id, undoUntil: Date.parse(answer.upsell.undoUntil) };
-    }, 50);
+    const accepted = await inParallel(
+      withOffer.length,
+      async (index): Promise<Accepted> => {
+        const order = withOffer[index];
+        if (!order) throw new Error('order index out of range');
+        const answer = await api<{ upsell: { id: string; undoUntil: string } }>(
+          server.url,
+          'POST',
+          '/v1/checkout/accept',
+          order.token,
+          { offerId: order.offerId },
+          { 'idempotency-key': `bench-final-${order.orderId}` },
+        );
+        return { id: answer.upsell.id, undoUntil: Date.parse(answer.upsell.undoUntil) };
+      },
+      50,
+    );
     const ids = accepted.map((upsell) => upsell.id);
     const firstClose = Math.min(...accepted.map((upsell) => upsell.undoUntil));
     const lastClose = Math.max(...accepted.map((upsell) => upsell.undoUntil));

@@ -18,7 +18,14 @@ export interface RegisteredOrder {
   readonly offerId: string | null;
 }
 
-export async function api<T>(baseUrl: string, method: string, path: string, token: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
+export async function api<T>(
+  baseUrl: string,
+  method: string,
+  path: string,
+  token: string,
+  body?: unknown,
+  headers?: Record<string, string>,
+): Promise<T> {
   const response = await fetch(`${baseUrl}${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
@@ -69,7 +76,11 @@ export async function registerOrders(baseUrl: string, shop: Shop, count: number,
   orderSequence += 1;
   return inParallel(count, async (index) => {
     const answer = await api<{ order: { id: string }; session: { token: string }; offer: { id: string } | null }>(
-      baseUrl, 'POST', '/v1/orders', shop.secretKey, orderInput(`${prefix}-${index}`, rand),
+      baseUrl,
+      'POST',
+      '/v1/orders',
+      shop.secretKey,
+      orderInput(`${prefix}-${index}`, rand),
     );
     return { orderId: answer.order.id, token: answer.session.token, offerId: answer.offer?.id ?? null };
   });

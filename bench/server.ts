@@ -54,7 +54,11 @@ export interface Child {
   stop(): Promise<void>;
 }
 
-function spawnNode(args: string[], env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []): { child: ChildProcess; output: () => string; exited: Promise<void> } {
+function spawnNode(
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  nodeArgs: readonly string[] = [],
+): { child: ChildProcess; output: () => string; exited: Promise<void> } {
   const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', ...args], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
   let output = '';
@@ -63,10 +67,12 @@ function spawnNode(args: string[], env: NodeJS.ProcessEnv, nodeArgs: readonly st
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => {
-    children.delete(child);
-    resolve();
-  }));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      children.delete(child);
+      resolve();
+    }),
+  );
   return { child, output: () => output, exited };
 }
 
@@ -84,7 +90,10 @@ async function waitReady(url: string, what: string, output: () => string, exited
   const deadline = Date.now() + 90_000;
   while (Date.now() < deadline) {
     if (gone) throw new Error(`${what} exited before it was ready:\n${output()}`);
-    const ok = await fetch(url).then((response) => response.ok, () => false);
+    const ok = await fetch(url).then(
+      (response) => response.ok,
+      () => false,
+    );
     if (ok) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -69,30 +69,45 @@ const SHOPS = [
 ] as const;
 
 async function seedShops(node: Child): Promise<SoakShop[]> {
-  return Promise.all(SHOPS.map(async (spec) => {
-    const shop = await api<{ id: string; secretKey: string }>(node.url, 'POST', '/v1/shops', ADMIN_TOKEN, {
-      name: spec.name, settings: { undoWindowSeconds: UNDO_WINDOW_SECONDS, ...spec.settings },
-    });
-    const product = (id: string, amount: number) => api(node.url, 'PUT', `/v1/products/${id}`, shop.secretKey, {
-      title: `Soak ${id}`, variants: [{ id: `${id}-v`, title: 'Default', prices: [{ currency: spec.currency, amount }] }],
-    });
-    await product('main', spec.unitPrice);
-    for (const [index, discount] of [10, 15, 0].entries()) {
-      await product(`addon-${index}`, spec.addon + index * 111);
-      await api(node.url, 'POST', '/v1/offers', shop.secretKey, {
-        name: `Soak add-on ${index}`, variantId: `addon-${index}-v`, quantity: 1, priority: 3 - index,
-        ...(discount ? { discount: { type: 'percentage', value: discount } } : {}),
+  return Promise.all(
+    SHOPS.map(async (spec) => {
+      const shop = await api<{ id: string; secretKey: string }>(node.url, 'POST', '/v1/shops', ADMIN_TOKEN, {
+        name: spec.name,
+        settings: { undoWindowSeconds: UNDO_WINDOW_SECONDS, ...spec.settings },
       });
-    }
-    return { id: shop.id, secretKey: shop.secretKey, currency: spec.currency, captureMode: spec.settings.captureMode, unitPrice: spec.unitPrice };
-  }));
+      const product = (id: string, amount: number) =>
+        api(node.url, 'PUT', `/v1/products/${id}`, shop.secretKey, {
+          title: `Soak ${id}`,
+          variants: [{ id: `${id}-v`, title: 'Default', prices: [{ currency: spec.currency, amount }] }],
+        });
+      await product('main', spec.unitPrice);
+      for (const [index, discount] of [10, 15, 0].entries()) {
+        await product(`addon-${index}`, spec.addon + index * 111);
+        await api(node.url, 'POST', '/v1/offers', shop.secretKey, {
+          name: `Soak add-on ${index}`,
+          variantId: `addon-${index}-v`,
+          quantity: 1,
+          priority: 3 - index,
+          ...(discount ? { discount: { type: 'percentage', value: discount } } : {}),
+        });
+      }
+      return { id: shop.id, secretKey: shop.secretKey, currency: spec.currency, captureMode: spec.settings.captureMode, unitPrice: spec.unitPrice };
+    }),
+  );
 }
 
 async function bothReady(nodes: readonly Child[]): Promise<boolean> {
   const deadline = Date.now() + READY_DEADLINE_MS;
   while (Date.now() < deadline) {
     if (nodes.some((node) => !node.running())) return false;
-    const ready = await Promise.all(nodes.map((node) => fetch(`${node.url}/readyz`).then((response) => response.ok, () => false)));
+    const ready = await Promise.all(
+      nodes.map((node) =>
+        fetch(`${node.url}/readyz`).then(
+          (response) => response.ok,
+          () => false,
+        ),
+      ),
+    );
     if (ready.every(Boolean)) return true;
     await sleep(200);
   }
@@ -107,7 +122,9 @@ async function restartsAt(database: SoakDatabase, nodes: readonly Child[], at: r
     const outage = await database.restart(downMs);
     const survived = await bothReady(nodes);
     const readyAfterSeconds = survived ? (Date.now() - outage.startedAt) / 1000 : null;
-    log(`restart ${results.length + 1}: ${survived ? `both nodes ready ${readyAfterSeconds?.toFixed(1)} s after the start` : 'a node did not come back'}`);
+    log(
+      `restart ${results.length + 1}: ${survived ? `both nodes ready ${readyAfterSeconds?.toFixed(1)} s after the start` : 'a node did not come back'}`,
+    );
     results.push({ ...outage, survived, readyAfterSeconds });
   }
   return results;
@@ -117,7 +134,9 @@ async function drain(client: pg.Client, nodes: readonly Child[]): Promise<number
   const started = Date.now();
   let lastLog = 0;
   while (Date.now() - started < DRAIN_DEADLINE_MS && nodes.every((node) => node.running())) {
-    const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM upsells WHERE state IN ('pending', 'requires_action', 'authorized', 'capturing')`);
+    const { rows } = await client.query<{ n: string }>(
+      `SELECT count(*) AS n FROM upsells WHERE state IN ('pending', 'requires_action', 'authorized', 'capturing')`,
+    );
     const open = Number(rows[0]?.n ?? 0);
     if (open === 0) break;
     if (Date.now() - lastLog > 15_000) {
@@ -133,7 +152,10 @@ async function drain(client: pg.Client, nodes: readonly Child[]): Promise<number
 async function scrape(nodes: readonly Child[], metric: string): Promise<Map<string, number>> {
   const totals = new Map<string, number>();
   for (const node of nodes) {
-    const text = await fetch(`${node.url}/metrics`).then((response) => response.text(), () => '');
+    const text = await fetch(`${node.url}/metrics`).then(
+      (response) => response.text(),
+      () => '',
+    );
     for (const line of text.split('\n')) {
       const match = new RegExp(`^${metric}\\{([^}]*)\\} (\\S+)$`).exec(line);
       if (!match?.[1] || !match[2]) continue;
@@ -161,16 +183,20 @@ async function soak(tempDir: string, settings: SoakSettings & { report: string }
   const database = await startSoakDatabase(path.join(tempDir, 'postgres'), log);
   onStop(() => database.stop());
   const secretKey = randomBytes(32).toString('hex');
-  const startNode = (index: number) => startPlusone({
-    databaseUrl: database.url, dataDir: path.join(tempDir, `node-${index}`), sandboxLatencyMs: 0, worker: true,
-    env: {
-      PLUSONE_SECRET_KEY: secretKey,
-      PLUSONE_SANDBOX_FAULTS: String(settings.faultRate),
-      PLUSONE_SANDBOX_FAULT_SEED: String(settings.seed * 2 + index),
-      PLUSONE_GATEWAY_TIMEOUT_MS: String(settings.gatewayTimeoutMs),
-      PLUSONE_3DS_TIMEOUT_SECONDS: String(settings.actionTimeoutSeconds),
-    },
-  });
+  const startNode = (index: number) =>
+    startPlusone({
+      databaseUrl: database.url,
+      dataDir: path.join(tempDir, `node-${index}`),
+      sandboxLatencyMs: 0,
+      worker: true,
+      env: {
+        PLUSONE_SECRET_KEY: secretKey,
+        PLUSONE_SANDBOX_FAULTS: String(settings.faultRate),
+        PLUSONE_SANDBOX_FAULT_SEED: String(settings.seed * 2 + index),
+        PLUSONE_GATEWAY_TIMEOUT_MS: String(settings.gatewayTimeoutMs),
+        PLUSONE_3DS_TIMEOUT_SECONDS: String(settings.actionTimeoutSeconds),
+      },
+    });
   // One after the other: the first applies the migrations.
   const first = await startNode(1);
   const nodes = [first, await startNode(2)] as const;
@@ -178,7 +204,16 @@ async function soak(tempDir: string, settings: SoakSettings & { report: string }
   const shops = await seedShops(first);
 
   const tally = new Tally();
-  const traffic = new Traffic({ nodes: [{ name: 'node 1', url: nodes[0].url }, { name: 'node 2', url: nodes[1].url }], shops, tally, seed: settings.seed, log });
+  const traffic = new Traffic({
+    nodes: [
+      { name: 'node 1', url: nodes[0].url },
+      { name: 'node 2', url: nodes[1].url },
+    ],
+    shops,
+    tally,
+    seed: settings.seed,
+    log,
+  });
   const started = Date.now();
   const durationMs = settings.minutes * 60_000;
   log(`traffic for ${settings.minutes} min with ${settings.concurrency} buyers; PostgreSQL restarts at 1/3 and 2/3`);
@@ -204,7 +239,10 @@ async function soak(tempDir: string, settings: SoakSettings & { report: string }
     const mismatches = checkExpectations(traffic.expectations, orders, states);
     const failuresInOutage = tally.failures.filter((failure) => inOutage(failure.at, database.outages)).length;
     const result = {
-      machine: describeMachine((await client.query<{ version: string }>('SELECT version()')).rows[0]?.version ?? 'unknown', 'embedded PostgreSQL (temp folder, durable), restarted'),
+      machine: describeMachine(
+        (await client.query<{ version: string }>('SELECT version()')).rows[0]?.version ?? 'unknown',
+        'embedded PostgreSQL (temp folder, durable), restarted',
+      ),
       settings,
       trafficSeconds,
       drainSeconds,

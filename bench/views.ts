@@ -20,15 +20,17 @@ function percentile(sorted: readonly number[], p: number): number {
 
 async function round(app: App, tokens: readonly string[], into: number[]): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: IN_FLIGHT }, async () => {
-    while (next < PER_ROUND) {
-      const token = tokens[next++ % tokens.length];
-      const start = performance.now();
-      const response = await app.inject({ method: 'GET', url: '/v1/checkout/offer', headers: { authorization: `Bearer ${token}` } });
-      into.push(performance.now() - start);
-      if (response.statusCode !== 200) throw new Error(`checkout offer answered ${response.statusCode}`);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < PER_ROUND) {
+        const token = tokens[next++ % tokens.length];
+        const start = performance.now();
+        const response = await app.inject({ method: 'GET', url: '/v1/checkout/offer', headers: { authorization: `Bearer ${token}` } });
+        into.push(performance.now() - start);
+        if (response.statusCode !== 200) throw new Error(`checkout offer answered ${response.statusCode}`);
+      }
+    }),
+  );
 }
 
 export async function runViewsBenchmark(options: { databaseUrl: string; log?: (message: string) => void }): Promise<ScenarioResult> {
@@ -43,19 +45,39 @@ export async function runViewsBenchmark(options: { databaseUrl: string; log?: (m
     }
     const [withViews, without, seeder] = apps as [App, App, App];
     const json = (response: { body: string }) => JSON.parse(response.body);
-    const shop = json(await seeder.inject({ method: 'POST', url: '/v1/shops', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: 'Views bench' } }));
+    const shop = json(
+      await seeder.inject({ method: 'POST', url: '/v1/shops', headers: { authorization: `Bearer ${ADMIN}` }, payload: { name: 'Views bench' } }),
+    );
     const auth = { authorization: `Bearer ${shop.secretKey}` };
     for (const id of ['main', 'addon']) {
-      await seeder.inject({ method: 'PUT', url: `/v1/products/${id}`, headers: auth, payload: { title: id, variants: [{ id: `${id}-v`, title: id, prices: [{ currency: 'USD', amount: 1999 }] }] } });
+      await seeder.inject({
+        method: 'PUT',
+        url: `/v1/products/${id}`,
+        headers: auth,
+        payload: { title: id, variants: [{ id: `${id}-v`, title: id, prices: [{ currency: 'USD', amount: 1999 }] }] },
+      });
     }
     await seeder.inject({ method: 'POST', url: '/v1/offers', headers: auth, payload: { name: 'Add-on', variantId: 'addon-v' } });
     const tokens: string[] = [];
     for (let i = 0; i < 200; i++) {
-      const registered = json(await seeder.inject({ method: 'POST', url: '/v1/orders', headers: auth, payload: {
-        externalId: `views-${i}`, currency: 'USD', lines: [{ productId: 'main', variantId: 'main-v', title: 'Main', quantity: 1, unitPrice: 1999 }],
-        subtotal: 1999, shippingTotal: 0, taxTotal: 0, total: 1999, customer: { country: 'US' },
-        payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_visa', brand: 'visa', last4: '4242' },
-      } }));
+      const registered = json(
+        await seeder.inject({
+          method: 'POST',
+          url: '/v1/orders',
+          headers: auth,
+          payload: {
+            externalId: `views-${i}`,
+            currency: 'USD',
+            lines: [{ productId: 'main', variantId: 'main-v', title: 'Main', quantity: 1, unitPrice: 1999 }],
+            subtotal: 1999,
+            shippingTotal: 0,
+            taxTotal: 0,
+            total: 1999,
+            customer: { country: 'US' },
+            payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_visa', brand: 'visa', last4: '4242' },
+          },
+        }),
+      );
       tokens.push(registered.session.token);
     }
     const on: number[] = [];
@@ -84,7 +106,11 @@ export async function runViewsBenchmark(options: { databaseUrl: string; log?: (m
     }
     on.sort((a, b) => a - b);
     off.sort((a, b) => a - b);
-    const median = (values: number[]) => percentile([...values].sort((a, b) => a - b), 50);
+    const median = (values: number[]) =>
+      percentile(
+        [...values].sort((a, b) => a - b),
+        50,
+      );
     const medianOn = median(roundP99.on);
     const medianOff = median(roundP99.off);
     // Each pair of rounds ran back to back: the median of the pairs' differences is the gap.

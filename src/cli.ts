@@ -11,7 +11,16 @@
  */
 import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig } from './config';
-import { createLogger, DatabaseUnreachableError, ensurePortFree, openDatabase, PortInUseError, startServer, startWorkerOnly, type Running } from './runtime';
+import {
+  createLogger,
+  DatabaseUnreachableError,
+  ensurePortFree,
+  openDatabase,
+  PortInUseError,
+  startServer,
+  startWorkerOnly,
+  type Running,
+} from './runtime';
 import { DataDirError } from './store/embedded';
 
 interface Command {
@@ -198,7 +207,9 @@ class Shutdown {
     process.stdout.write(`\n  Stopping Plusone (${signal}): answering requests in flight, then the worker and the database…\n`);
     this.logger?.info({ signal }, 'shutting down');
     setTimeout(() => {
-      process.stderr.write(`plusone: did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway (an unfinished accept is reconciled on the next start)\n`);
+      process.stderr.write(
+        `plusone: did not stop within ${STOP_DEADLINE_MS / 1000} s; exiting anyway (an unfinished accept is reconciled on the next start)\n`,
+      );
       process.exit(1);
     }, STOP_DEADLINE_MS).unref();
     stop().then(
@@ -258,7 +269,9 @@ async function run(name: string, args: readonly string[]): Promise<void> {
 
 /** Errors an operator can act on from their message alone. */
 function isOperatorError(error: unknown): boolean {
-  return error instanceof ConfigError || error instanceof DataDirError || error instanceof PortInUseError || error instanceof DatabaseUnreachableError;
+  return (
+    error instanceof ConfigError || error instanceof DataDirError || error instanceof PortInUseError || error instanceof DatabaseUnreachableError
+  );
 }
 
 main(process.argv.slice(2)).catch((error: unknown) => {

@@ -68,11 +68,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!Number.isInteger(sandboxLatencyMs) || sandboxLatencyMs < 0) throw new ConfigError('PLUSONE_SANDBOX_LATENCY_MS must be an integer ≥ 0');
   const sandboxFaults = sandboxFaultSettings(env);
   const actionTimeoutSeconds = Number(env.PLUSONE_3DS_TIMEOUT_SECONDS ?? '900');
-  if (!Number.isInteger(actionTimeoutSeconds) || actionTimeoutSeconds < 1) throw new ConfigError('PLUSONE_3DS_TIMEOUT_SECONDS must be an integer ≥ 1');
+  if (!Number.isInteger(actionTimeoutSeconds) || actionTimeoutSeconds < 1)
+    throw new ConfigError('PLUSONE_3DS_TIMEOUT_SECONDS must be an integer ≥ 1');
   const databasePoolSize = Number(env.PLUSONE_DB_POOL_SIZE ?? String(DEFAULT_POOL_SIZE));
-  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 500) throw new ConfigError('PLUSONE_DB_POOL_SIZE must be an integer from 2 to 500');
+  if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 500)
+    throw new ConfigError('PLUSONE_DB_POOL_SIZE must be an integer from 2 to 500');
   const secretKey = env.PLUSONE_SECRET_KEY?.trim() || null;
-  if (secretKey !== null && secretKey.length < 32) throw new ConfigError('PLUSONE_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
+  if (secretKey !== null && secretKey.length < 32)
+    throw new ConfigError('PLUSONE_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
   const gatewayEndpoints: Config['gatewayEndpoints'] = {};
   for (const name of REAL_GATEWAYS) {
     const value = env[`PLUSONE_${name.toUpperCase()}_API_BASE`]?.trim();
@@ -131,7 +134,10 @@ function sandboxFaultSettings(env: NodeJS.ProcessEnv): SandboxFaultSettings | nu
 function trustProxy(value: string): boolean | readonly string[] {
   if (value === '' || value === '0' || value === 'false') return false;
   if (value === 'true') return true;
-  return value.split(',').map((entry) => entry.trim()).filter((entry) => entry !== '');
+  return value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
 }
 
 /** `1`/`true` or `0`/`false` (unset: `fallback`); anything else is a mistake worth stopping for. */

@@ -15,7 +15,11 @@ import { countShops, createShop, getShop } from './engine/shops';
 export type { DemoShop };
 
 const DEMO_PRODUCTS = [
-  { id: 'house-blend', title: 'House Blend Coffee', variant: { id: 'house-blend-500g', title: '500 g, whole bean', usd: 1800, eur: 1700, stock: 250 } },
+  {
+    id: 'house-blend',
+    title: 'House Blend Coffee',
+    variant: { id: 'house-blend-500g', title: '500 g, whole bean', usd: 1800, eur: 1700, stock: 250 },
+  },
   { id: 'pour-over', title: 'Ceramic Pour-Over Dripper', variant: { id: 'pour-over-white', title: 'White', usd: 2400, eur: 2300, stock: 40 } },
   { id: 'filters', title: 'Paper Filters', variant: { id: 'filters-100', title: 'Pack of 100', usd: 650, eur: 600, stock: 500 } },
   { id: 'travel-mug', title: 'Insulated Travel Mug', variant: { id: 'travel-mug-black', title: 'Black, 350 ml', usd: 2200, eur: 2100, stock: 60 } },
@@ -35,12 +39,17 @@ export async function ensureDemoShop(ctx: UpsellContext, dataDir: string, public
     await putProduct(ctx, shop.id, product.id, {
       title: product.title,
       imageUrl: `/demo/images/${product.id}.svg`,
-      variants: [{
-        id: product.variant.id,
-        title: product.variant.title,
-        stock: product.variant.stock,
-        prices: [{ currency: 'USD', amount: product.variant.usd }, { currency: 'EUR', amount: product.variant.eur }],
-      }],
+      variants: [
+        {
+          id: product.variant.id,
+          title: product.variant.title,
+          stock: product.variant.stock,
+          prices: [
+            { currency: 'USD', amount: product.variant.usd },
+            { currency: 'EUR', amount: product.variant.eur },
+          ],
+        },
+      ],
     });
   }
   await createOffer(ctx, shop.id, {
@@ -75,5 +84,8 @@ async function readSaved(keyFile: string): Promise<{ shopId: string; secretKey: 
 }
 
 async function shopExists(ctx: EngineContext, shopId: string): Promise<boolean> {
-  return getShop(ctx, shopId).then(() => true, () => false);
+  return getShop(ctx, shopId).then(
+    () => true,
+    () => false,
+  );
 }

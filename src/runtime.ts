@@ -44,7 +44,20 @@ export function createLogger(config: Pick<Config, 'logLevel'>): Logger {
   return pino(
     {
       level: config.logLevel,
-      redact: { paths: ['req.headers.authorization', 'headers.authorization', '*.secretKey', '*.token', '*.gatewayCredentials', '*.privateKey', '*.apiKey', '*.hmacKey', '*.webhookSecret'], censor: '[redacted]' },
+      redact: {
+        paths: [
+          'req.headers.authorization',
+          'headers.authorization',
+          '*.secretKey',
+          '*.token',
+          '*.gatewayCredentials',
+          '*.privateKey',
+          '*.apiKey',
+          '*.hmacKey',
+          '*.webhookSecret',
+        ],
+        censor: '[redacted]',
+      },
     },
     pino.destination(2),
   );
@@ -69,16 +82,22 @@ export async function ensurePortFree(host: string, port: number): Promise<void> 
   });
 }
 
-function portError(error: unknown, host: string, port: number): unknown {
-  const code = Reflect.get(Object(error), 'code');
-  if (code === 'EADDRINUSE') return new PortInUseError(`port ${port} on ${host} is already in use; stop what is using it or choose another port (PORT=${port + 1} npm start)`);
-  if (code === 'EACCES') return new PortInUseError(`port ${port} on ${host} may not be bound by this user; choose a port above 1023 (PORT=3000 npm start)`);
-  if (code === 'EADDRNOTAVAIL') return new PortInUseError(`HOST ${host} is not an address of this machine; use 127.0.0.1, 0.0.0.0 or one of its addresses`);
-  return error;
+function portError(error: unknown, host: string, port: number): Error {
+  const code: unknown = Reflect.get(Object(error), 'code');
+  if (code === 'EADDRINUSE')
+    return new PortInUseError(`port ${port} on ${host} is already in use; stop what is using it or choose another port (PORT=${port + 1} npm start)`);
+  if (code === 'EACCES')
+    return new PortInUseError(`port ${port} on ${host} may not be bound by this user; choose a port above 1023 (PORT=3000 npm start)`);
+  if (code === 'EADDRNOTAVAIL')
+    return new PortInUseError(`HOST ${host} is not an address of this machine; use 127.0.0.1, 0.0.0.0 or one of its addresses`);
+  return error instanceof Error ? error : new Error(`could not listen on ${host}:${port}`, { cause: error });
 }
 
 /** Opens the configured database and applies pending migrations. */
-export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize'>>, logger: Logger): Promise<Database> {
+export async function openDatabase(
+  config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize'>>,
+  logger: Logger,
+): Promise<Database> {
   const embedded = config.databaseUrl
     ? null
     : await startEmbeddedPostgres({ dataDir: config.dataDir, log: (message) => logger.debug({ component: 'postgres' }, message) });
@@ -86,7 +105,8 @@ export async function openDatabase(config: Pick<Config, 'databaseUrl' | 'dataDir
     const handle = connectDatabase(embedded?.url ?? config.databaseUrl ?? '', {
       ...(config.databasePoolSize ? { maxConnections: config.databasePoolSize } : {}),
       // The error's code only: a database error's message can quote row values.
-      onConnectionLost: (error) => logger.warn({ code: Reflect.get(error, 'code') }, 'a pooled database connection was lost; the next query opens a new one'),
+      onConnectionLost: (error) =>
+        logger.warn({ code: Reflect.get(error, 'code') }, 'a pooled database connection was lost; the next query opens a new one'),
     });
     if (config.databaseUrl) await reachable(handle, config.databaseUrl);
     const applied = await migrateToLatest(handle.db);
@@ -112,7 +132,9 @@ async function reachable(handle: DatabaseHandle, databaseUrl: string): Promise<v
     await handle.close();
     const where = URL.canParse(databaseUrl) ? new URL(databaseUrl).host || 'its socket' : 'it';
     // The driver's message names the cause (refused, unknown host, password, database); never the URL's password.
-    throw new DatabaseUnreachableError(`cannot use the PostgreSQL of DATABASE_URL (${where}): ${error instanceof Error ? error.message : String(error)}`);
+    throw new DatabaseUnreachableError(
+      `cannot use the PostgreSQL of DATABASE_URL (${where}): ${error instanceof Error ? error.message : String(error)}`,
+    );
   }
 }
 
@@ -255,8 +277,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const metrics = createMetrics(ctx, { sandboxFaults: services.sandboxFaults ?? null });
     const app = await createService(
       {
-        adminToken: config.adminToken, logger: logger.child({ component: 'http' }), demoShop: () => demo,
-        rateLimits: config.rateLimits, trustProxy: config.trustProxy,
+        adminToken: config.adminToken,
+        logger: logger.child({ component: 'http' }),
+        demoShop: () => demo,
+        rateLimits: config.rateLimits,
+        trustProxy: config.trustProxy,
       },
       { ctx, sandbox, metrics, databaseReady: () => ping(ctx.db) },
     );
@@ -269,7 +294,11 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     demo = config.seedDemo ? await ensureDemoShop(ctx, config.dataDir, url) : null;
     const workerLogger = logger.child({ component: 'worker' });
     const worker = config.runWorker
-      ? createWorker(ctx, { logger: workerLogger, observer: metrics.workerObserver(workerLogger), actionTimeoutMs: config.actionTimeoutSeconds * 1000 })
+      ? createWorker(ctx, {
+          logger: workerLogger,
+          observer: metrics.workerObserver(workerLogger),
+          actionTimeoutMs: config.actionTimeoutSeconds * 1000,
+        })
       : null;
     worker?.start();
     return {

@@ -90,7 +90,10 @@ export function checkLedger(rows: LedgerRows): LedgerReport {
   const breach = (kind: BreachKind, subject: string, detail: string) => breaches.push({ kind, subject, detail });
   const upsells = new Map(rows.upsells.map((upsell) => [upsell.id, upsell]));
   const paymentsOf = groupBy(rows.payments, (payment) => payment.upsellId);
-  const liveLinesOf = groupBy(rows.lines.filter((line) => line.orderStatus !== 'cancelled'), (line) => line.upsellId);
+  const liveLinesOf = groupBy(
+    rows.lines.filter((line) => line.orderStatus !== 'cancelled'),
+    (line) => line.upsellId,
+  );
   const byState = Object.fromEntries(UPSELL_STATES.map((state) => [state, 0])) as Record<UpsellState, number>;
   const heldAuthorizations: Partial<Record<UpsellState, number>> = {};
 
@@ -106,7 +109,11 @@ export function checkLedger(rows: LedgerRows): LedgerReport {
       if (lines.length !== 1) breach('charge_without_line', upsell.id, `captured with ${lines.length} order lines`);
       for (const line of lines) {
         if (line.total !== upsell.amount || line.currency !== upsell.currency) {
-          breach('charge_without_line', upsell.id, `line ${line.id} is ${line.total} ${line.currency}, the charge ${upsell.amount} ${upsell.currency}`);
+          breach(
+            'charge_without_line',
+            upsell.id,
+            `line ${line.id} is ${line.total} ${line.currency}, the charge ${upsell.amount} ${upsell.currency}`,
+          );
         }
       }
     } else if (!isInProgress(upsell.state)) {
@@ -119,7 +126,8 @@ export function checkLedger(rows: LedgerRows): LedgerReport {
   for (const payment of rows.payments) {
     if (payment.captureCount > 1) breach('double_capture', payment.ref, `captured ${payment.captureCount} times at the PSP`);
     if (payment.upsellId === null || !upsells.has(payment.upsellId)) {
-      if (net(payment) !== 0 || payment.status === 'authorized') breach('payment_without_upsell', payment.ref, `${payment.status}, ${net(payment)} ${payment.currency}`);
+      if (net(payment) !== 0 || payment.status === 'authorized')
+        breach('payment_without_upsell', payment.ref, `${payment.status}, ${net(payment)} ${payment.currency}`);
     }
   }
   for (const line of rows.lines) {
@@ -160,11 +168,27 @@ function groupBy<T>(items: readonly T[], key: (item: T) => string | null): Map<s
 export async function readLedger(client: pg.ClientBase): Promise<LedgerRows> {
   await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   try {
-    const upsells = await client.query<{ id: string; order_id: string; state: UpsellState; amount: string; currency: string; authorization_ref: string | null; captured_events: string }>(`
+    const upsells = await client.query<{
+      id: string;
+      order_id: string;
+      state: UpsellState;
+      amount: string;
+      currency: string;
+      authorization_ref: string | null;
+      captured_events: string;
+    }>(`
       SELECT u.id, u.order_id, u.state, u.amount, u.currency, u.authorization_ref,
         (SELECT count(*) FROM upsell_events e WHERE e.shop_id = u.shop_id AND e.upsell_id = u.id AND e.type = 'captured') AS captured_events
       FROM upsells u`);
-    const payments = await client.query<{ ref: string; upsell_id: string | null; currency: string; status: string; captured_amount: string; refunded_amount: string; capture_count: number }>(`
+    const payments = await client.query<{
+      ref: string;
+      upsell_id: string | null;
+      currency: string;
+      status: string;
+      captured_amount: string;
+      refunded_amount: string;
+      capture_count: number;
+    }>(`
       SELECT ref, metadata->>'upsell_id' AS upsell_id, currency, status, captured_amount, refunded_amount, capture_count FROM sandbox_payments`);
     const lines = await client.query<{ id: string; upsell_id: string | null; order_id: string; status: string; currency: string; total: string }>(`
       SELECT l.id, l.upsell_id, l.order_id, o.status, o.currency,
@@ -173,14 +197,31 @@ export async function readLedger(client: pg.ClientBase): Promise<LedgerRows> {
       WHERE l.source = 'upsell'`);
     return {
       upsells: upsells.rows.map((row) => ({
-        id: row.id, orderId: row.order_id, state: row.state, amount: Number(row.amount), currency: row.currency,
-        authorizationRef: row.authorization_ref, capturedEvents: Number(row.captured_events),
+        id: row.id,
+        orderId: row.order_id,
+        state: row.state,
+        amount: Number(row.amount),
+        currency: row.currency,
+        authorizationRef: row.authorization_ref,
+        capturedEvents: Number(row.captured_events),
       })),
       payments: payments.rows.map((row) => ({
-        ref: row.ref, upsellId: row.upsell_id, currency: row.currency, status: row.status,
-        capturedAmount: Number(row.captured_amount), refundedAmount: Number(row.refunded_amount), captureCount: row.capture_count,
+        ref: row.ref,
+        upsellId: row.upsell_id,
+        currency: row.currency,
+        status: row.status,
+        capturedAmount: Number(row.captured_amount),
+        refundedAmount: Number(row.refunded_amount),
+        captureCount: row.capture_count,
       })),
-      lines: lines.rows.map((row) => ({ id: row.id, upsellId: row.upsell_id, orderId: row.order_id, orderStatus: row.status, currency: row.currency, total: Number(row.total) })),
+      lines: lines.rows.map((row) => ({
+        id: row.id,
+        upsellId: row.upsell_id,
+        orderId: row.order_id,
+        orderStatus: row.status,
+        currency: row.currency,
+        total: Number(row.total),
+      })),
     };
   } finally {
     await client.query('COMMIT');

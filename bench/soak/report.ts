@@ -55,7 +55,10 @@ export function checks(result: SoakResult): Check[] {
     { label: 'nothing lost: every answer the traffic got is what the database holds', pass: result.mismatches.length === 0 },
     { label: 'no contradicting answers (double clicks, accept against decline)', pass: result.contradictions.length === 0 },
     { label: 'no hold left at the PSP for an upsell that will never be captured', pass: Object.keys(result.ledger.heldAuthorizations).length === 0 },
-    { label: `both nodes survived ${result.restarts.length} PostgreSQL restarts`, pass: result.nodesRunning && result.restarts.every((restart) => restart.survived) },
+    {
+      label: `both nodes survived ${result.restarts.length} PostgreSQL restarts`,
+      pass: result.nodesRunning && result.restarts.every((restart) => restart.survived),
+    },
     { label: 'no 5xx or network error outside the PostgreSQL outages', pass: result.failuresOutside === 0 },
   ];
 }
@@ -67,8 +70,9 @@ function requestRows(tally: Tally): string[] {
   for (const byStatus of tally.counts.values()) for (const status of byStatus.keys()) statuses.add(status);
   const columns = [...statuses].sort((a, b) => String(a).localeCompare(String(b)));
   const header = `| Request | ${columns.join(' | ')} | total |`;
-  const rows = [...tally.counts].sort(([a], [b]) => a.localeCompare(b)).map(([kind, byStatus]) =>
-    `| ${kind} | ${columns.map((status) => byStatus.get(status) ?? 0).join(' | ')} | ${sum(byStatus.values())} |`);
+  const rows = [...tally.counts]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([kind, byStatus]) => `| ${kind} | ${columns.map((status) => byStatus.get(status) ?? 0).join(' | ')} | ${sum(byStatus.values())} |`);
   return [header, `|${' --- |'.repeat(columns.length + 2)}`, ...rows];
 }
 
@@ -83,10 +87,23 @@ export function markdown(result: SoakResult): string {
     `- Settings: sandbox faults ${settings.faultRate} of PSP writes, undo window ${settings.undoWindowSeconds} s, gateway timeout ${settings.gatewayTimeoutMs} ms, 3-D Secure timeout ${settings.actionTimeoutSeconds} s, PostgreSQL down ${settings.outageSeconds} s per restart.`,
     `- Requests: ${result.tally.total} (${result.tally.retries} retries with the same request, ${result.tally.gaveUp} given up after 60 s); orders checked: ${result.expectations}.`,
     `- PostgreSQL restarts survived: ${result.restarts.filter((restart) => restart.survived).length} of ${result.restarts.length}` +
-      (result.restarts.length ? ` (${result.restarts.map((restart) => `down ${((restart.startedAt - restart.stoppedAt) / 1000).toFixed(1)} s, nodes ready ${restart.readyAfterSeconds?.toFixed(1) ?? '—'} s later`).join('; ')})` : '') + '.',
+      (result.restarts.length
+        ? ` (${result.restarts.map((restart) => `down ${((restart.startedAt - restart.stoppedAt) / 1000).toFixed(1)} s, nodes ready ${restart.readyAfterSeconds?.toFixed(1) ?? '—'} s later`).join('; ')})`
+        : '') +
+      '.',
     `- 5xx or network errors: ${result.failuresInOutage} during the outages, ${result.failuresOutside} outside them.`,
-    `- Sandbox faults injected: ${faults} (${[...result.faults].filter(([, count]) => count > 0).map(([name, count]) => `${name} ${count}`).join(', ') || 'none'}).`,
-    `- Worker rows that threw and were retried: ${sum(result.rowFailures.values())} (${[...result.rowFailures].filter(([, count]) => count > 0).map(([name, count]) => `${name} ${count}`).join(', ') || 'none'}).`,
+    `- Sandbox faults injected: ${faults} (${
+      [...result.faults]
+        .filter(([, count]) => count > 0)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(', ') || 'none'
+    }).`,
+    `- Worker rows that threw and were retried: ${sum(result.rowFailures.values())} (${
+      [...result.rowFailures]
+        .filter(([, count]) => count > 0)
+        .map(([name, count]) => `${name} ${count}`)
+        .join(', ') || 'none'
+    }).`,
     `- **Lost: ${lost}**; ledger breaches: ${ledger.breaches.length}; contradicting answers: ${result.contradictions.length}; authorizations still held for finished upsells: ${heldText(ledger.heldAuthorizations)}.`,
     '',
     '| Check | Result |',
@@ -101,7 +118,9 @@ export function markdown(result: SoakResult): string {
     '',
     '| State | Upsells |',
     '| --- | --- |',
-    ...Object.entries(ledger.upsellsByState).filter(([, count]) => count > 0).map(([state, count]) => `| ${state} | ${count} |`),
+    ...Object.entries(ledger.upsellsByState)
+      .filter(([, count]) => count > 0)
+      .map(([state, count]) => `| ${state} | ${count} |`),
     '',
     '**Captured money, per currency (minor units)**',
     '',
@@ -117,7 +136,9 @@ export function markdown(result: SoakResult): string {
   ];
   const problems = [
     ...ledger.breaches.slice(0, 20).map((breach) => `- ledger ${breach.kind}: ${breach.subject} — ${breach.detail}`),
-    ...result.mismatches.slice(0, 20).map((mismatch) => `- lost: order ${mismatch.orderId} (${mismatch.journey}) expected ${mismatch.expected}, found ${mismatch.found}`),
+    ...result.mismatches
+      .slice(0, 20)
+      .map((mismatch) => `- lost: order ${mismatch.orderId} (${mismatch.journey}) expected ${mismatch.expected}, found ${mismatch.found}`),
     ...result.contradictions.slice(0, 20).map((text) => `- contradiction: ${text}`),
   ];
   if (problems.length) lines.push('', '**Problems (first 20 of each)**', '', ...problems);

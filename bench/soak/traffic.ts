@@ -28,19 +28,38 @@ type Card = 'visa' | 'mastercard' | '3ds_required' | 'declined' | 'insufficient_
 
 /** Weights: mostly cards that succeed, with each kind of trouble a real shop sees. */
 const CARDS: readonly (readonly [Card, number])[] = [
-  ['visa', 55], ['mastercard', 10], ['3ds_required', 12], ['declined', 5], ['insufficient_funds', 3], ['timeout', 7], ['capture_fails', 8],
+  ['visa', 55],
+  ['mastercard', 10],
+  ['3ds_required', 12],
+  ['declined', 5],
+  ['insufficient_funds', 3],
+  ['timeout', 7],
+  ['capture_fails', 8],
 ];
 
 type Action = 'accept' | 'double_same_key' | 'double_two_keys' | 'race_decline' | 'decline' | 'pass';
 const ACTIONS: readonly (readonly [Action, number])[] = [
-  ['accept', 48], ['double_same_key', 10], ['double_two_keys', 10], ['race_decline', 7], ['decline', 13], ['pass', 12],
+  ['accept', 48],
+  ['double_same_key', 10],
+  ['double_two_keys', 10],
+  ['race_decline', 7],
+  ['decline', 13],
+  ['pass', 12],
 ];
 
 type AfterAccept = 'keep' | 'undo' | 'late_undo';
-const AFTER_ACCEPT: readonly (readonly [AfterAccept, number])[] = [['keep', 72], ['undo', 22], ['late_undo', 6]];
+const AFTER_ACCEPT: readonly (readonly [AfterAccept, number])[] = [
+  ['keep', 72],
+  ['undo', 22],
+  ['late_undo', 6],
+];
 
 type Challenge = 'complete' | 'fail' | 'abandon';
-const CHALLENGES: readonly (readonly [Challenge, number])[] = [['complete', 50], ['fail', 25], ['abandon', 25]];
+const CHALLENGES: readonly (readonly [Challenge, number])[] = [
+  ['complete', 50],
+  ['fail', 25],
+  ['abandon', 25],
+];
 
 /** How long a buyer's page (or a merchant's backend) keeps retrying before it gives up. */
 const RETRY_DEADLINE_MS = 60_000;
@@ -131,7 +150,10 @@ export class Traffic {
         return this.settleDouble(second, order, card, shop, name, answers);
       }
       case 'double_two_keys': {
-        const answers = await Promise.all([this.accept(nodes[0], order.token, offerId, this.key()), this.accept(nodes[1], order.token, offerId, this.key())]);
+        const answers = await Promise.all([
+          this.accept(nodes[0], order.token, offerId, this.key()),
+          this.accept(nodes[1], order.token, offerId, this.key()),
+        ]);
         return this.settleDouble(second, order, card, shop, name, answers);
       }
       default: {
@@ -158,47 +180,98 @@ export class Traffic {
       taxTotal: 0,
       total: subtotal,
       customer: { country: 'US', email: `${externalId}@soak.example` },
-      payment: { gateway: 'sandbox', paymentMethodRef: `pm_sandbox_${card}`, brand: card === 'mastercard' ? 'mastercard' : 'visa', last4: card === 'mastercard' ? '4444' : '4242' },
+      payment: {
+        gateway: 'sandbox',
+        paymentMethodRef: `pm_sandbox_${card}`,
+        brand: card === 'mastercard' ? 'mastercard' : 'visa',
+        last4: card === 'mastercard' ? '4444' : '4242',
+      },
     };
-    return retrying(this.options.tally, RETRY_DEADLINE_MS,
-      () => send(this.options.tally, 'register order', node.url, { method: 'POST', path: '/v1/orders', token: shop.secretKey, json: body, headers: { 'idempotency-key': externalId } }),
+    return retrying(
+      this.options.tally,
+      RETRY_DEADLINE_MS,
+      () =>
+        send(this.options.tally, 'register order', node.url, {
+          method: 'POST',
+          path: '/v1/orders',
+          token: shop.secretKey,
+          json: body,
+          headers: { 'idempotency-key': externalId },
+        }),
       (answer) => {
         if (isTransient(answer)) return null;
         const orderId = field(answer.body, 'order', 'id');
         const token = field(answer.body, 'session', 'token');
         if (answer.status !== 201 && answer.status !== 200) throw new Error(`registration answered ${String(answer.status)}`);
         const offerId = field(answer.body, 'offer', 'id');
-        return typeof orderId === 'string' && typeof token === 'string' ? { orderId, token, offerId: typeof offerId === 'string' ? offerId : null } : null;
-      });
+        return typeof orderId === 'string' && typeof token === 'string'
+          ? { orderId, token, offerId: typeof offerId === 'string' ? offerId : null }
+          : null;
+      },
+    );
   }
 
   private async view(node: SoakNode, token: string): Promise<void> {
     const html = this.rand() < 0.4;
-    await send(this.options.tally, html ? 'offer (html)' : 'offer', node.url, { method: 'GET', path: html ? '/v1/checkout/offer.html' : '/v1/checkout/offer', token });
+    await send(this.options.tally, html ? 'offer (html)' : 'offer', node.url, {
+      method: 'GET',
+      path: html ? '/v1/checkout/offer.html' : '/v1/checkout/offer',
+      token,
+    });
   }
 
   private decline(node: SoakNode, token: string, offerId: string): Promise<number | null> {
-    return retrying(this.options.tally, RETRY_DEADLINE_MS,
+    return retrying(
+      this.options.tally,
+      RETRY_DEADLINE_MS,
       () => send(this.options.tally, 'decline', node.url, { method: 'POST', path: '/v1/checkout/decline', token, json: { offerId } }),
-      (answer) => (isTransient(answer) ? null : Number(answer.status)));
+      (answer) => (isTransient(answer) ? null : Number(answer.status)),
+    );
   }
 
   /** Accept as the widget does: the same Idempotency-Key until the answer settles (pending and in-progress retried). */
   private accept(node: SoakNode, token: string, offerId: string, key: string): Promise<AcceptOutcome | null> {
-    return retrying(this.options.tally, RETRY_DEADLINE_MS,
-      () => send(this.options.tally, 'accept', node.url, { method: 'POST', path: '/v1/checkout/accept', token, json: { offerId }, headers: { 'idempotency-key': key } }),
-      acceptOutcome);
+    return retrying(
+      this.options.tally,
+      RETRY_DEADLINE_MS,
+      () =>
+        send(this.options.tally, 'accept', node.url, {
+          method: 'POST',
+          path: '/v1/checkout/accept',
+          token,
+          json: { offerId },
+          headers: { 'idempotency-key': key },
+        }),
+      acceptOutcome,
+    );
   }
 
-  private async settleDouble(node: SoakNode, order: { orderId: string; token: string }, card: Card, shop: SoakShop, name: string, answers: (AcceptOutcome | null)[]) {
+  private async settleDouble(
+    node: SoakNode,
+    order: { orderId: string; token: string },
+    card: Card,
+    shop: SoakShop,
+    name: string,
+    answers: (AcceptOutcome | null)[],
+  ) {
     const ids = new Set(answers.map((answer) => (answer && 'upsellId' in answer ? answer.upsellId : null)).filter((id) => id !== null));
     if (ids.size > 1) this.contradictions.push(`${name}: one order, two upsells (${[...ids].join(', ')})`);
     const settled = answers.find((answer) => answer !== null) ?? null;
     return this.settleAccept(node, order, card, shop, name, settled);
   }
 
-  private async raceDecline(nodes: readonly [SoakNode, SoakNode], order: { orderId: string; token: string }, offerId: string, card: Card, shop: SoakShop, name: string) {
-    const [accepted, declined] = await Promise.all([this.accept(nodes[0], order.token, offerId, this.key()), this.decline(nodes[1], order.token, offerId)]);
+  private async raceDecline(
+    nodes: readonly [SoakNode, SoakNode],
+    order: { orderId: string; token: string },
+    offerId: string,
+    card: Card,
+    shop: SoakShop,
+    name: string,
+  ) {
+    const [accepted, declined] = await Promise.all([
+      this.accept(nodes[0], order.token, offerId, this.key()),
+      this.decline(nodes[1], order.token, offerId),
+    ]);
     const acceptWon = accepted !== null && accepted.kind !== 'closed';
     // A declined card leaves the offer open to a "no thanks": both may then answer success.
     if (acceptWon && declined === 204 && accepted.kind !== 'declined') this.contradictions.push(`${name}: the accept and the decline both won`);
@@ -207,7 +280,14 @@ export class Traffic {
   }
 
   /** What the buyer does after the accept's answer, and what the database must then hold. */
-  private async settleAccept(node: SoakNode, order: { orderId: string; token: string }, card: Card, shop: SoakShop, name: string, outcome: AcceptOutcome | null) {
+  private async settleAccept(
+    node: SoakNode,
+    order: { orderId: string; token: string },
+    card: Card,
+    shop: SoakShop,
+    name: string,
+    outcome: AcceptOutcome | null,
+  ) {
     if (outcome === null) return this.expect(order.orderId, 'final', `${name} (accept unsettled)`);
     switch (outcome.kind) {
       case 'closed':
@@ -225,16 +305,33 @@ export class Traffic {
     }
   }
 
-  private async afterAccepted(node: SoakNode, order: { orderId: string; token: string }, card: Card, shop: SoakShop, name: string, accepted: Extract<AcceptOutcome, { kind: 'accepted' }>) {
+  private async afterAccepted(
+    node: SoakNode,
+    order: { orderId: string; token: string },
+    card: Card,
+    shop: SoakShop,
+    name: string,
+    accepted: Extract<AcceptOutcome, { kind: 'accepted' }>,
+  ) {
     const kept: Expected = card === 'capture_fails' && shop.captureMode === 'after_window' ? 'capture_failed' : 'captured';
     const next = this.pick(AFTER_ACCEPT);
     const undoUntil = accepted.undoUntil ?? 0;
     if (next === 'keep' || (next === 'undo' && Date.now() > undoUntil - 2_000)) return this.expect(order.orderId, kept, `${name} kept`);
     if (next === 'late_undo') await sleep(Math.max(0, undoUntil - Date.now()) + 1_500);
     else await this.think();
-    const undone = await retrying(this.options.tally, RETRY_DEADLINE_MS,
-      () => send(this.options.tally, 'undo', node.url, { method: 'POST', path: '/v1/checkout/cancel', token: order.token, json: { upsellId: accepted.upsellId }, headers: {} }),
-      (answer) => (isTransient(answer) ? null : { status: answer.status, code: field(answer.body, 'error', 'code') }));
+    const undone = await retrying(
+      this.options.tally,
+      RETRY_DEADLINE_MS,
+      () =>
+        send(this.options.tally, 'undo', node.url, {
+          method: 'POST',
+          path: '/v1/checkout/cancel',
+          token: order.token,
+          json: { upsellId: accepted.upsellId },
+          headers: {},
+        }),
+      (answer) => (isTransient(answer) ? null : { status: answer.status, code: field(answer.body, 'error', 'code') }),
+    );
     const label = `${name} ${next}`;
     if (undone === null) return this.expect(order.orderId, 'final', `${label} (unsettled)`);
     if (undone.status === 200 || undone.status === 202) return this.expect(order.orderId, 'cancelled', label);
@@ -244,23 +341,39 @@ export class Traffic {
   }
 
   /** The buyer on the 3-D Secure page: completes it, fails it, or walks away (the worker ends it). */
-  private async challenge(node: SoakNode, order: { orderId: string; token: string }, name: string, action: Extract<AcceptOutcome, { kind: 'requires_action' }>) {
+  private async challenge(
+    node: SoakNode,
+    order: { orderId: string; token: string },
+    name: string,
+    action: Extract<AcceptOutcome, { kind: 'requires_action' }>,
+  ) {
     const choice = this.pick(CHALLENGES);
     const label = `${name} 3ds ${choice}`;
     if (choice === 'abandon') return this.expect(order.orderId, 'declined', label);
     await this.think();
-    const answered = await retrying(this.options.tally, RETRY_DEADLINE_MS,
-      () => send(this.options.tally, '3ds challenge', node.url, { method: 'POST', path: new URL(action.actionUrl, node.url).pathname, form: { result: choice === 'complete' ? 'success' : 'failure' } }),
-      (answer) => (isTransient(answer) ? null : answer.status));
+    const answered = await retrying(
+      this.options.tally,
+      RETRY_DEADLINE_MS,
+      () =>
+        send(this.options.tally, '3ds challenge', node.url, {
+          method: 'POST',
+          path: new URL(action.actionUrl, node.url).pathname,
+          form: { result: choice === 'complete' ? 'success' : 'failure' },
+        }),
+      (answer) => (isTransient(answer) ? null : answer.status),
+    );
     if (answered !== 200) return this.expect(order.orderId, 'final', `${label} (challenge answered ${String(answered)})`);
     // The bank has the answer; the complete call only fetches it (the worker would too, after the 3-D Secure timeout).
     const expected: Expected = choice === 'complete' ? 'captured' : 'declined';
-    const completed = await retrying(this.options.tally, RETRY_DEADLINE_MS,
+    const completed = await retrying(
+      this.options.tally,
+      RETRY_DEADLINE_MS,
       () => send(this.options.tally, 'complete 3ds', node.url, { method: 'POST', path: action.completeUrl, token: order.token }),
       (answer) => {
         const outcome = acceptOutcome(answer);
         return outcome === null || outcome.kind === 'requires_action' ? null : outcome;
-      });
+      },
+    );
     if (completed && completed.kind !== (choice === 'complete' ? 'accepted' : 'declined')) {
       this.contradictions.push(`${label}: completion answered ${completed.kind}`);
     }

@@ -61,7 +61,10 @@ export class ViewRecorder {
    */
   private readonly seen = new Set<string>();
 
-  constructor(private readonly db: Db, private readonly options: ViewRecorderOptions = {}) {
+  constructor(
+    private readonly db: Db,
+    private readonly options: ViewRecorderOptions = {},
+  ) {
     this.flushIntervalMs = options.flushIntervalMs ?? 250;
     this.batchSize = options.batchSize ?? 500;
     this.maxBuffered = options.maxBuffered ?? 100_000;

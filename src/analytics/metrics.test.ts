@@ -6,9 +6,27 @@ const NOW = new Date('2026-11-22T15:30:00Z');
 
 function row(counters: Partial<MetricsRow>): MetricsRow {
   return withRates({
-    currency: 'USD', orders: 0, checkoutTotal: 0, views: 0, accepts: 0, declines: 0, undos: 0, captures: 0, captureFailures: 0,
-    refunds: 0, paymentDeclines: 0, acceptedAmount: 0, capturedAmount: 0, refundedAmount: 0,
-    takeRate: null, undoRate: null, netRevenue: 0, revenuePerView: null, offerShare: null, averageUpsellValue: null, aovLift: null,
+    currency: 'USD',
+    orders: 0,
+    checkoutTotal: 0,
+    views: 0,
+    accepts: 0,
+    declines: 0,
+    undos: 0,
+    captures: 0,
+    captureFailures: 0,
+    refunds: 0,
+    paymentDeclines: 0,
+    acceptedAmount: 0,
+    capturedAmount: 0,
+    refundedAmount: 0,
+    takeRate: null,
+    undoRate: null,
+    netRevenue: 0,
+    revenuePerView: null,
+    offerShare: null,
+    averageUpsellValue: null,
+    aovLift: null,
     ...counters,
   });
 }
@@ -19,7 +37,13 @@ describe('metrics › query', () => {
   });
 
   it('refuses what is not a real day, an inverted or too long range, and unknown dimensions', () => {
-    for (const input of [{ from: '2026-11-31' }, { to: '22/11/2026' }, { from: '2026-11-23', to: '2026-11-22' }, { from: '2024-01-01', to: '2026-01-02' }, { groupBy: 'week' }]) {
+    for (const input of [
+      { from: '2026-11-31' },
+      { to: '22/11/2026' },
+      { from: '2026-11-23', to: '2026-11-22' },
+      { from: '2024-01-01', to: '2026-01-02' },
+      { groupBy: 'week' },
+    ]) {
       expect(() => parseMetricsQuery(input, NOW)).toThrow(DomainError);
     }
   });
@@ -27,14 +51,35 @@ describe('metrics › query', () => {
 
 describe('metrics › definitions', () => {
   it('derives every rate from the integer counters', () => {
-    const derived = row({ orders: 10, checkoutTotal: 100_000, views: 8, accepts: 4, undos: 1, captures: 3, capturedAmount: 6000, refundedAmount: 2000 });
+    const derived = row({
+      orders: 10,
+      checkoutTotal: 100_000,
+      views: 8,
+      accepts: 4,
+      undos: 1,
+      captures: 3,
+      capturedAmount: 6000,
+      refundedAmount: 2000,
+    });
     expect(derived).toMatchObject({
-      takeRate: 0.375, undoRate: 0.25, netRevenue: 4000, revenuePerView: '500', offerShare: 0.8, averageUpsellValue: '2000', aovLift: 0.04,
+      takeRate: 0.375,
+      undoRate: 0.25,
+      netRevenue: 4000,
+      revenuePerView: '500',
+      offerShare: 0.8,
+      averageUpsellValue: '2000',
+      aovLift: 0.04,
     });
   });
 
   it('leaves a rate empty rather than dividing by zero', () => {
-    expect(row({ refunds: 1, refundedAmount: 500 })).toMatchObject({ netRevenue: -500, takeRate: null, revenuePerView: null, averageUpsellValue: null, aovLift: null });
+    expect(row({ refunds: 1, refundedAmount: 500 })).toMatchObject({
+      netRevenue: -500,
+      takeRate: null,
+      revenuePerView: null,
+      averageUpsellValue: null,
+      aovLift: null,
+    });
   });
 });
 

@@ -49,7 +49,6 @@ export interface MetricsRow extends Counters {
   aovLift: number | null;
 }
 
-
 const MAX_RANGE_DAYS = 731;
 const DAY_MS = 86_400_000;
 
@@ -63,7 +62,10 @@ export function parseMetricsQuery(
   const from = input.from === undefined ? to - 29 * DAY_MS : parseDay(input.from, 'from');
   if (from > to) throw new DomainError('invalid_request', 'from is after to');
   if ((to - from) / DAY_MS >= MAX_RANGE_DAYS) throw new DomainError('invalid_request', `The range is at most ${MAX_RANGE_DAYS} days`);
-  const groupBy = (input.groupBy ?? '').split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const groupBy = (input.groupBy ?? '')
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
   const unknown = groupBy.find((part) => !(GROUP_DIMENSIONS as readonly string[]).includes(part));
   if (unknown) throw new DomainError('invalid_request', `groupBy takes ${GROUP_DIMENSIONS.join(', ')} (comma-separated), not ${unknown}`);
   return {
@@ -96,26 +98,34 @@ const noneAsNull = (key: string | undefined) => (key === undefined || key === ''
 
 export async function computeMetrics(db: Db, shopId: string, query: MetricsQuery): Promise<MetricsRow[]> {
   const aggregates = await metricsAggregates(db, shopId, query);
-  return aggregates.map((aggregate) => withRates({
-    ...(query.groupBy.includes('day') ? { day: aggregate.day ?? '' } : {}),
-    ...(query.groupBy.includes('offer') ? { offerId: noneAsNull(aggregate.offer_id) } : {}),
-    ...(query.groupBy.includes('arm') ? { experimentId: noneAsNull(aggregate.experiment_id), armId: noneAsNull(aggregate.arm_id) } : {}),
-    currency: aggregate.currency.trim(),
-    orders: integer(aggregate.orders),
-    checkoutTotal: integer(aggregate.checkout_total),
-    views: integer(aggregate.views),
-    accepts: integer(aggregate.accepts),
-    declines: integer(aggregate.declines),
-    undos: integer(aggregate.undos),
-    captures: integer(aggregate.captures),
-    captureFailures: integer(aggregate.capture_failures),
-    refunds: integer(aggregate.refunds),
-    paymentDeclines: integer(aggregate.payment_declines),
-    acceptedAmount: integer(aggregate.accepted_amount),
-    capturedAmount: integer(aggregate.captured_amount),
-    refundedAmount: integer(aggregate.refunded_amount),
-    takeRate: null, undoRate: null, netRevenue: 0, revenuePerView: null, offerShare: null, averageUpsellValue: null, aovLift: null,
-  }));
+  return aggregates.map((aggregate) =>
+    withRates({
+      ...(query.groupBy.includes('day') ? { day: aggregate.day ?? '' } : {}),
+      ...(query.groupBy.includes('offer') ? { offerId: noneAsNull(aggregate.offer_id) } : {}),
+      ...(query.groupBy.includes('arm') ? { experimentId: noneAsNull(aggregate.experiment_id), armId: noneAsNull(aggregate.arm_id) } : {}),
+      currency: aggregate.currency.trim(),
+      orders: integer(aggregate.orders),
+      checkoutTotal: integer(aggregate.checkout_total),
+      views: integer(aggregate.views),
+      accepts: integer(aggregate.accepts),
+      declines: integer(aggregate.declines),
+      undos: integer(aggregate.undos),
+      captures: integer(aggregate.captures),
+      captureFailures: integer(aggregate.capture_failures),
+      refunds: integer(aggregate.refunds),
+      paymentDeclines: integer(aggregate.payment_declines),
+      acceptedAmount: integer(aggregate.accepted_amount),
+      capturedAmount: integer(aggregate.captured_amount),
+      refundedAmount: integer(aggregate.refunded_amount),
+      takeRate: null,
+      undoRate: null,
+      netRevenue: 0,
+      revenuePerView: null,
+      offerShare: null,
+      averageUpsellValue: null,
+      aovLift: null,
+    }),
+  );
 }
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
@@ -136,12 +146,32 @@ export function withRates(row: MetricsRow): MetricsRow {
   };
 }
 
-
-
 const CSV_COLUMNS: readonly (keyof MetricsRow)[] = [
-  'day', 'offerId', 'experimentId', 'armId', 'currency', 'orders', 'views', 'accepts', 'declines', 'undos', 'captures',
-  'captureFailures', 'refunds', 'paymentDeclines', 'acceptedAmount', 'capturedAmount', 'refundedAmount', 'netRevenue',
-  'checkoutTotal', 'takeRate', 'undoRate', 'revenuePerView', 'offerShare', 'averageUpsellValue', 'aovLift',
+  'day',
+  'offerId',
+  'experimentId',
+  'armId',
+  'currency',
+  'orders',
+  'views',
+  'accepts',
+  'declines',
+  'undos',
+  'captures',
+  'captureFailures',
+  'refunds',
+  'paymentDeclines',
+  'acceptedAmount',
+  'capturedAmount',
+  'refundedAmount',
+  'netRevenue',
+  'checkoutTotal',
+  'takeRate',
+  'undoRate',
+  'revenuePerView',
+  'offerShare',
+  'averageUpsellValue',
+  'aovLift',
 ];
 
 /** RFC 4180 CSV, one line per row; the dimensions not grouped by are left out. */
@@ -152,9 +182,9 @@ export function metricsCsv(rows: readonly MetricsRow[], groupBy: readonly GroupD
     if (column === 'experimentId' || column === 'armId') return groupBy.includes('arm');
     return true;
   });
-  const cell = (value: unknown) => {
+  const cell = (value: MetricsRow[keyof MetricsRow]) => {
     if (value === null || value === undefined) return '';
-    const text = String(value);
+    const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
     // Quote when needed; a leading =, +, - or @ is prefixed so spreadsheets never run it as a formula.
     const safe = /^[=+\-@]/.test(text) && typeof value === 'string' ? `'${text}` : text;
     return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;

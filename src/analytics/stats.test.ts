@@ -20,7 +20,7 @@ function simulate(random: () => number, rates: readonly number[], batch: number,
       }
       arm.views += batch;
     });
-    const result = decideVerdict(arms as readonly ArmOutcome[], rule);
+    const result = decideVerdict(arms, rule);
     if (result.verdict !== 'keep_running') return result;
   }
   return decideVerdict(arms, rule);
@@ -55,12 +55,22 @@ describe('stats › verdict', () => {
 
   it('names a clear winner, and the control when every challenger is clearly worse', () => {
     expect(decideVerdict([arm('a', 5000, 400), arm('b', 5000, 700)], RULE)).toMatchObject({ verdict: 'winner', winnerArmId: 'b' });
-    expect(decideVerdict([arm('a', 5000, 700), arm('b', 5000, 400)], RULE)).toMatchObject({ verdict: 'winner', winnerArmId: 'a', reason: 'control_best' });
+    expect(decideVerdict([arm('a', 5000, 700), arm('b', 5000, 400)], RULE)).toMatchObject({
+      verdict: 'winner',
+      winnerArmId: 'a',
+      reason: 'control_best',
+    });
   });
 
   it('says no difference once the interval fits inside the margin', () => {
-    expect(decideVerdict([arm('a', 200_000, 20_000), arm('b', 200_000, 20_050)], RULE)).toMatchObject({ verdict: 'no_difference', reason: 'equivalent' });
-    expect(decideVerdict([arm('a', 3000, 300), arm('b', 3000, 310)], { ...RULE, maxViewsPerArm: 3000 })).toMatchObject({ verdict: 'no_difference', reason: 'max_sample' });
+    expect(decideVerdict([arm('a', 200_000, 20_000), arm('b', 200_000, 20_050)], RULE)).toMatchObject({
+      verdict: 'no_difference',
+      reason: 'equivalent',
+    });
+    expect(decideVerdict([arm('a', 3000, 300), arm('b', 3000, 310)], { ...RULE, maxViewsPerArm: 3000 })).toMatchObject({
+      verdict: 'no_difference',
+      reason: 'max_sample',
+    });
   });
 
   it('holds back a winner whose undo rate is clearly worse', () => {

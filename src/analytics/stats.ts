@@ -143,10 +143,19 @@ export function decideVerdict(arms: readonly ArmOutcome[], rule: StoppingRule): 
     };
   });
   const guardrailBreached = arms
-    .filter((arm) => arms.some((other) => other !== arm && differenceInterval(proportion(other.undos, other.accepts), proportion(arm.undos, arm.accepts), alpha).lower > 0))
+    .filter((arm) =>
+      arms.some(
+        (other) => other !== arm && differenceInterval(proportion(other.undos, other.accepts), proportion(arm.undos, arm.accepts), alpha).lower > 0,
+      ),
+    )
     .map((arm) => arm.armId);
-  const result = (verdict: Verdict, reason: string, winnerArmId: string | null = null): VerdictResult =>
-    ({ verdict, winnerArmId, reason, comparisons, guardrailBreached });
+  const result = (verdict: Verdict, reason: string, winnerArmId: string | null = null): VerdictResult => ({
+    verdict,
+    winnerArmId,
+    reason,
+    comparisons,
+    guardrailBreached,
+  });
 
   if (arms.some((arm) => arm.views < rule.minViewsPerArm)) return result('keep_running', 'minimum_sample');
   const better = comparisons.filter((comparison) => comparison.difference.lower > 0);

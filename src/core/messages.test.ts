@@ -128,7 +128,9 @@ describe('widget messages', () => {
   });
 
   it('writes them in German and French', () => {
-    expect(message('de-DE', 'addedWithDeadline', { time: '14:32' })).toBe('Zu Ihrer Bestellung hinzugefügt. Sie können das bis 14:32 rückgängig machen.');
+    expect(message('de-DE', 'addedWithDeadline', { time: '14:32' })).toBe(
+      'Zu Ihrer Bestellung hinzugefügt. Sie können das bis 14:32 rückgängig machen.',
+    );
     expect(message('de-AT', 'removed')).toBe('Entfernt – Ihnen wird nichts berechnet');
     expect(message('fr-FR', 'addedWithDeadline', { time: '14:32' })).toBe('Ajouté à votre commande. Vous pouvez annuler jusqu’à 14:32.');
     expect(message('fr-CA', 'authTitle')).toBe('Confirmez auprès de votre banque');

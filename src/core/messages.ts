@@ -123,9 +123,25 @@ type Language = keyof typeof CATALOGUES;
  * offer's language, so the widget never ships a copy of the catalogue; it fills `{time}` itself.
  */
 export const WIDGET_MESSAGE_KEYS = [
-  'adding', 'confirming', 'added', 'addedWithDeadline', 'undo', 'timeLeft', 'removed', 'undoClosed', 'declinedFallback',
-  'noThanksDone', 'authTitle', 'authCancel', 'authCancelled', 'authUnavailable', 'stillPending', 'unavailable', 'error',
-  'charged', 'captureFailed',
+  'adding',
+  'confirming',
+  'added',
+  'addedWithDeadline',
+  'undo',
+  'timeLeft',
+  'removed',
+  'undoClosed',
+  'declinedFallback',
+  'noThanksDone',
+  'authTitle',
+  'authCancel',
+  'authCancelled',
+  'authUnavailable',
+  'stillPending',
+  'unavailable',
+  'error',
+  'charged',
+  'captureFailed',
 ] as const satisfies readonly MessageKey[];
 
 export type WidgetMessageKey = (typeof WIDGET_MESSAGE_KEYS)[number];

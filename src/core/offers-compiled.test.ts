@@ -45,15 +45,17 @@ function randomCandidates(rand: () => number, count: number): Candidate[] {
         // Many offers share a creation time, so ties fall through to the id.
         createdAt: new Date(Date.parse('2026-01-01T00:00:00Z') + pick([0, 1, 2])),
       },
-      variant: maybe(0.05) ? null : {
-        id: `${product}-v`,
-        productId: product,
-        productTitle: product,
-        title: 'Default',
-        imageUrl: null,
-        prices: maybe(0.1) ? { EUR: 900 } : { USD: pick([500, 1000, 1500]), EUR: 900 },
-        stock: maybe(0.2) ? pick([0, 1, 5]) : null,
-      },
+      variant: maybe(0.05)
+        ? null
+        : {
+            id: `${product}-v`,
+            productId: product,
+            productTitle: product,
+            title: 'Default',
+            imageUrl: null,
+            prices: maybe(0.1) ? { EUR: 900 } : { USD: pick([500, 1000, 1500]), EUR: 900 },
+            stock: maybe(0.2) ? pick([0, 1, 5]) : null,
+          },
     };
   });
 }
@@ -81,8 +83,11 @@ describe('decideCompiled', () => {
         const order = randomOrder(rand);
         const full = decide(candidates, order, NOW).chosen;
         const fast = decideCompiled(compiled, order, NOW);
-        expect({ seed, offer: fast?.candidate.offer.id ?? null, price: fast?.price ?? null })
-          .toEqual({ seed, offer: full?.candidate.offer.id ?? null, price: full?.price ?? null });
+        expect({ seed, offer: fast?.candidate.offer.id ?? null, price: fast?.price ?? null }).toEqual({
+          seed,
+          offer: full?.candidate.offer.id ?? null,
+          price: full?.price ?? null,
+        });
       }
     }
   });
@@ -94,7 +99,15 @@ describe('decideCompiled', () => {
       offer: { ...candidate.offer, active: true, rules: {}, startsAt: null, endsAt: null, quantity: 1 },
       variant: { ...candidate.variant, productId: 'other', prices: { USD: 1000 }, stock: 5 },
     };
-    const order: OrderFacts = { currency: 'USD', subtotal: 1000, productIds: new Set(), taxRate: null, country: null, customerTags: new Set(), firstOrder: null };
+    const order: OrderFacts = {
+      currency: 'USD',
+      subtotal: 1000,
+      productIds: new Set(),
+      taxRate: null,
+      country: null,
+      customerTags: new Set(),
+      firstOrder: null,
+    };
     const compiled = compileOffers([open]);
     expect(decideCompiled(compiled, order, NOW)?.candidate.offer.id).toBe(open.offer.id);
     expect(decideCompiled(compiled, order, NOW, () => 0)).toBeNull();

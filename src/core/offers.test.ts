@@ -82,7 +82,14 @@ const price = (input: { unitPrice: number; quantity?: number; discount?: Discoun
 describe('priceOffer', () => {
   it('charges the list price when there is no discount, tax or shipping', () => {
     expect(price({ unitPrice: 1999 })).toEqual({
-      currency: 'USD', quantity: 1, unitPrice: 1999, listTotal: 1999, discountAmount: 0, taxAmount: 0, shippingAmount: 0, total: 1999,
+      currency: 'USD',
+      quantity: 1,
+      unitPrice: 1999,
+      listTotal: 1999,
+      discountAmount: 0,
+      taxAmount: 0,
+      shippingAmount: 0,
+      total: 1999,
     });
   });
 
@@ -121,24 +128,37 @@ describe('priceOffer', () => {
 
   it('works in the minor units of zero- and three-digit currencies', () => {
     expect(price({ currency: 'JPY', unitPrice: 1999, discount: { type: 'percentage', value: 10 }, taxRate: '0.1' })).toMatchObject({
-      discountAmount: 200, taxAmount: 180, total: 1979,
+      discountAmount: 200,
+      taxAmount: 180,
+      total: 1979,
     });
     expect(price({ currency: 'KWD', unitPrice: 1999, discount: { type: 'percentage', value: 10 }, taxRate: '0.05' })).toMatchObject({
-      discountAmount: 200, taxAmount: 90, total: 1889,
+      discountAmount: 200,
+      taxAmount: 90,
+      total: 1889,
     });
   });
 });
 
 describe('ineligibilityReasons', () => {
   it('returns no reasons when every rule is satisfied', () => {
-    const c = candidate({
-      startsAt: new Date('2026-02-01T00:00:00Z'),
-      endsAt: new Date('2026-04-01T00:00:00Z'),
-      rules: {
-        anyProductIds: ['coffee'], excludeProductIds: ['tea'], minSubtotal: 5000, maxSubtotal: 5000, countries: ['US'],
-        customerTags: ['vip'], firstOrderOnly: true, currencies: ['USD'],
+    const c = candidate(
+      {
+        startsAt: new Date('2026-02-01T00:00:00Z'),
+        endsAt: new Date('2026-04-01T00:00:00Z'),
+        rules: {
+          anyProductIds: ['coffee'],
+          excludeProductIds: ['tea'],
+          minSubtotal: 5000,
+          maxSubtotal: 5000,
+          countries: ['US'],
+          customerTags: ['vip'],
+          firstOrderOnly: true,
+          currencies: ['USD'],
+        },
       },
-    }, { stock: 1 });
+      { stock: 1 },
+    );
     expect(codes(c, orderFacts({ customerTags: new Set(['vip']) }))).toEqual([]);
   });
 
@@ -189,7 +209,12 @@ describe('ineligibilityReasons', () => {
       { stock: 1, productId: 'coffee' },
     );
     expect(codes(c, orderFacts({ firstOrder: false }))).toEqual([
-      'inactive', 'out_of_stock', 'already_in_order', 'subtotal_below_minimum', 'country_not_targeted', 'not_first_order',
+      'inactive',
+      'out_of_stock',
+      'already_in_order',
+      'subtotal_below_minimum',
+      'country_not_targeted',
+      'not_first_order',
     ]);
   });
 
@@ -210,13 +235,25 @@ describe('decide', () => {
     expect(decision.chosen?.candidate).toBe(high);
     expect(decision.chosen?.price).toMatchObject({ listTotal: 1000, taxAmount: 100, total: 1100 });
     expect(decision.evaluations).toEqual([
-      { offerId: 'low', name: 'low', priority: 1, eligible: true, chosen: false, expectedRevenue: 9000, reasons: [expect.objectContaining({ code: 'lower_priority' })] },
+      {
+        offerId: 'low',
+        name: 'low',
+        priority: 1,
+        eligible: true,
+        chosen: false,
+        expectedRevenue: 9000,
+        reasons: [expect.objectContaining({ code: 'lower_priority' })],
+      },
       { offerId: 'high', name: 'high', priority: 5, eligible: true, chosen: true, expectedRevenue: 1000, reasons: [] },
     ]);
   });
 
   it('breaks a priority tie by expected revenue after discount, ignoring tax and shipping', () => {
-    const discounted = entry('discounted', { discount: { type: 'percentage', value: 50 }, shipping: [{ currency: 'USD', amount: 5000 }] }, { USD: 1800 });
+    const discounted = entry(
+      'discounted',
+      { discount: { type: 'percentage', value: 50 }, shipping: [{ currency: 'USD', amount: 5000 }] },
+      { USD: 1800 },
+    );
     const plain = entry('plain', {}, { USD: 1000 });
     const decision = decide([discounted, plain], orderFacts(), NOW);
     expect(decision.chosen?.candidate).toBe(plain);
@@ -274,7 +311,8 @@ describe('an offer is never free', () => {
     const decision = decide([free, paid], orderFacts({ taxRate: rate('0.2') }), NOW);
     expect(decision.chosen?.candidate.offer.id).toBe('paid');
     expect(decision.evaluations.find((entry) => entry.offerId === 'free')).toMatchObject({
-      eligible: false, reasons: [expect.objectContaining({ code: 'price_not_positive' })],
+      eligible: false,
+      reasons: [expect.objectContaining({ code: 'price_not_positive' })],
     });
     expect(decideCompiled(compileOffers([free, paid]), orderFacts({ taxRate: rate('0.2') }), NOW)?.candidate.offer.id).toBe('paid');
   });

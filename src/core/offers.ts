@@ -2,12 +2,7 @@
  * Offers, their targeting rules, their exact price, and the decision that picks at most one offer for an
  * order. Pure code: the caller passes the order, the candidate offers (with their variants) and `now`.
  */
-import {
-  applyPercentage,
-  applyRate,
-  decimalFromJson,
-  type Decimal,
-} from './money';
+import { applyPercentage, applyRate, decimalFromJson, type Decimal } from './money';
 
 export interface CurrencyAmount {
   readonly currency: string;
@@ -237,7 +232,8 @@ function meetsTargeting(facts: RuleFacts, failed: ReasonCode[] | null): boolean 
   if (rules.excludeProductIds && hasAny(rules.excludeProductIds, order.productIds) && stopAt(failed, 'excluded_product_in_order')) return false;
   if (rules.minSubtotal !== undefined && order.subtotal < rules.minSubtotal && stopAt(failed, 'subtotal_below_minimum')) return false;
   if (rules.maxSubtotal !== undefined && order.subtotal > rules.maxSubtotal && stopAt(failed, 'subtotal_above_maximum')) return false;
-  if (compiled.countries && (order.country === null || !compiled.countries.has(order.country)) && stopAt(failed, 'country_not_targeted')) return false;
+  if (compiled.countries && (order.country === null || !compiled.countries.has(order.country)) && stopAt(failed, 'country_not_targeted'))
+    return false;
   if (rules.customerTags && !hasAny(rules.customerTags, order.customerTags) && stopAt(failed, 'customer_tag_missing')) return false;
   if (rules.firstOrderOnly && order.firstOrder !== true && stopAt(failed, 'not_first_order')) return false;
   return failed === null || failed.length === 0;
@@ -258,7 +254,8 @@ const TARGETING_MESSAGES: Readonly<Record<TargetingCode, (facts: RuleFacts) => s
   already_in_order: (f) => `Product ${f.variant?.productId} is already in the order`,
   currency_not_targeted: (f) => `Order currency ${f.order.currency} is not in ${f.compiled.candidate.offer.rules.currencies?.join(', ')}`,
   required_product_missing: (f) => `The order contains none of ${f.compiled.candidate.offer.rules.anyProductIds?.join(', ')}`,
-  excluded_product_in_order: (f) => `The order contains excluded ${f.compiled.candidate.offer.rules.excludeProductIds?.filter((id) => f.order.productIds.has(id)).join(', ')}`,
+  excluded_product_in_order: (f) =>
+    `The order contains excluded ${f.compiled.candidate.offer.rules.excludeProductIds?.filter((id) => f.order.productIds.has(id)).join(', ')}`,
   subtotal_below_minimum: (f) => `Subtotal ${f.order.subtotal} is below the minimum ${f.compiled.candidate.offer.rules.minSubtotal}`,
   subtotal_above_maximum: (f) => `Subtotal ${f.order.subtotal} is above the maximum ${f.compiled.candidate.offer.rules.maxSubtotal}`,
   country_not_targeted: (f) => `Customer country ${f.order.country ?? 'unknown'} is not in ${f.compiled.candidate.offer.rules.countries?.join(', ')}`,
@@ -268,7 +265,13 @@ const TARGETING_MESSAGES: Readonly<Record<TargetingCode, (facts: RuleFacts) => s
 
 /** Why an offer cannot be shown for this order; empty when it is eligible. */
 export function ineligibilityReasons(candidate: Candidate, order: OrderFacts, now: Date): Reason[] {
-  const facts: RuleFacts = { compiled: compileOffer(candidate), variant: candidate.variant, stock: candidate.variant?.stock ?? null, order, nowMs: now.getTime() };
+  const facts: RuleFacts = {
+    compiled: compileOffer(candidate),
+    variant: candidate.variant,
+    stock: candidate.variant?.stock ?? null,
+    order,
+    nowMs: now.getTime(),
+  };
   const failed: ReasonCode[] = [];
   meetsTargeting(facts, failed);
   return failed.map((code) => ({ code, message: TARGETING_MESSAGES[code as TargetingCode](facts) }));
@@ -331,7 +334,15 @@ export function decide(candidates: readonly Candidate[], order: OrderFacts, now:
     const { offer } = candidate;
     const outcome = outcomes.get(candidate);
     if (outcome === undefined || Array.isArray(outcome)) {
-      return { offerId: offer.id, name: offer.name, priority: offer.priority, eligible: false, chosen: false, expectedRevenue: null, reasons: outcome ?? [] };
+      return {
+        offerId: offer.id,
+        name: offer.name,
+        priority: offer.priority,
+        eligible: false,
+        chosen: false,
+        expectedRevenue: null,
+        reasons: outcome ?? [],
+      };
     }
     const entry = outcome as Eligible;
     const chosen = entry === winner;
@@ -411,10 +422,12 @@ function compileOffer(candidate: Candidate): CompiledOffer {
 
 export function compileOffers(candidates: readonly Candidate[]): CompiledOffers {
   const ranked = candidates.map(compileOffer);
-  ranked.sort((a, b) =>
-    b.candidate.offer.priority - a.candidate.offer.priority ||
-    a.createdAtMs - b.createdAtMs ||
-    (a.candidate.offer.id < b.candidate.offer.id ? -1 : 1));
+  ranked.sort(
+    (a, b) =>
+      b.candidate.offer.priority - a.candidate.offer.priority ||
+      a.createdAtMs - b.createdAtMs ||
+      (a.candidate.offer.id < b.candidate.offer.id ? -1 : 1),
+  );
   return { ranked };
 }
 
@@ -432,19 +445,17 @@ function expectedRevenueOf(compiled: CompiledOffer, unitPrice: number, currency:
   const listTotal = unitPrice * offer.quantity;
   const discount = offer.discount;
   if (!discount) return listTotal;
-  const amount = discount.type === 'percentage'
-    ? (compiled.percent ? applyPercentage(listTotal, compiled.percent) : 0)
-    : discountFor(discount, listTotal, currency);
+  const amount =
+    discount.type === 'percentage'
+      ? compiled.percent
+        ? applyPercentage(listTotal, compiled.percent)
+        : 0
+      : discountFor(discount, listTotal, currency);
   return listTotal - Math.min(listTotal, amount);
 }
 
 /** The same choice as `decide(candidates, order, now).chosen`, over compiled offers and without the explanation. */
-export function decideCompiled(
-  compiled: CompiledOffers,
-  order: OrderFacts,
-  now: Date,
-  stockOf: StockOf | null = null,
-): Decision['chosen'] {
+export function decideCompiled(compiled: CompiledOffers, order: OrderFacts, now: Date, stockOf: StockOf | null = null): Decision['chosen'] {
   const nowMs = now.getTime();
   let best: { entry: CompiledOffer; variant: OfferVariant; revenue: number } | null = null;
   for (const entry of compiled.ranked) {

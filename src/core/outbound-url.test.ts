@@ -112,13 +112,26 @@ describe('checkOutboundUrl', () => {
   });
 
   it('allows loopback, private and .localhost targets when private targets are allowed', () => {
-    for (const url of ['http://127.0.0.1:4000/hook', 'http://[::1]:4000/hook', 'http://localhost:4000/hook', 'http://10.0.0.5/hook', 'http://169.254.1.1/']) {
+    for (const url of [
+      'http://127.0.0.1:4000/hook',
+      'http://[::1]:4000/hook',
+      'http://localhost:4000/hook',
+      'http://10.0.0.5/hook',
+      'http://169.254.1.1/',
+    ]) {
       expect(checkOutboundUrl(url, dev).ok).toBe(true);
     }
   });
 
   it('still refuses unspecified, multicast, broadcast and reserved targets and credentials when private targets are allowed', () => {
-    for (const url of ['http://0.0.0.0/hook', 'http://[::]/hook', 'http://224.0.0.1/', 'http://255.255.255.255/', 'http://240.0.0.1/', 'http://u:p@127.0.0.1/']) {
+    for (const url of [
+      'http://0.0.0.0/hook',
+      'http://[::]/hook',
+      'http://224.0.0.1/',
+      'http://255.255.255.255/',
+      'http://240.0.0.1/',
+      'http://u:p@127.0.0.1/',
+    ]) {
       expect(checkOutboundUrl(url, dev).ok).toBe(false);
     }
   });

@@ -12,16 +12,7 @@
  */
 
 export type AddressClass =
-  | 'public'
-  | 'loopback'
-  | 'private'
-  | 'link_local'
-  | 'unique_local'
-  | 'cgnat'
-  | 'unspecified'
-  | 'multicast'
-  | 'broadcast'
-  | 'reserved';
+  'public' | 'loopback' | 'private' | 'link_local' | 'unique_local' | 'cgnat' | 'unspecified' | 'multicast' | 'broadcast' | 'reserved';
 
 /** The classes `PLUSONE_ALLOW_PRIVATE_WEBHOOKS=1` lets through. */
 const PRIVATE_CLASSES: ReadonlySet<AddressClass> = new Set(['loopback', 'private', 'link_local', 'unique_local', 'cgnat']);
@@ -144,7 +135,11 @@ export function classifyAddress(address: string): AddressClass | null {
 const INTERNAL_SUFFIXES = ['localhost', 'local', 'internal', 'localdomain', 'home.arpa'];
 
 export type OutboundUrlCheck =
-  | { readonly ok: true; readonly url: URL; readonly host: { readonly kind: 'address'; readonly address: string } | { readonly kind: 'name'; readonly name: string } }
+  | {
+      readonly ok: true;
+      readonly url: URL;
+      readonly host: { readonly kind: 'address'; readonly address: string } | { readonly kind: 'name'; readonly name: string };
+    }
   | { readonly ok: false; readonly reason: string };
 
 function refused(reason: string): OutboundUrlCheck {
@@ -166,7 +161,9 @@ export function checkOutboundUrl(text: string, policy: OutboundPolicy): Outbound
   const host = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
   const kind = classifyAddress(host);
   if (kind !== null) {
-    return addressAllowed(kind, policy) ? { ok: true, url, host: { kind: 'address', address: host } } : refused(`${kind.replace('_', '-')} addresses are not allowed`);
+    return addressAllowed(kind, policy)
+      ? { ok: true, url, host: { kind: 'address', address: host } }
+      : refused(`${kind.replace('_', '-')} addresses are not allowed`);
   }
   const name = host.replace(/\.$/, '');
   const internal = !name.includes('.') || INTERNAL_SUFFIXES.some((suffix) => name === suffix || name.endsWith(`.${suffix}`));

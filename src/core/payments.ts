@@ -4,13 +4,7 @@
  */
 
 /** Why a card was not charged. Stable codes shown to buyers (kindly) and merchants. */
-export const DECLINE_CODES = [
-  'card_declined',
-  'insufficient_funds',
-  'expired_card',
-  'authentication_failed',
-  'processing_error',
-] as const;
+export const DECLINE_CODES = ['card_declined', 'insufficient_funds', 'expired_card', 'authentication_failed', 'processing_error'] as const;
 export type DeclineCode = (typeof DECLINE_CODES)[number];
 
 export interface CardSummary {

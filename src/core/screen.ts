@@ -112,7 +112,11 @@ export function screenJsonText(text: string): Findings {
     if (char === 0x7b || char === 0x5b) {
       const kind = leafKind(stack);
       stack.push({
-        array: char === 0x5b, key: null, index: 0, expectKey: char === 0x7b, idItems: kind === 'id',
+        array: char === 0x5b,
+        key: null,
+        index: 0,
+        expectKey: char === 0x7b,
+        idItems: kind === 'id',
         underConstructor: top !== undefined && !top.array && top.key === 'constructor',
       });
       if (stack.length > MAX_JSON_DEPTH) findings.note(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels`);

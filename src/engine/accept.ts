@@ -51,12 +51,21 @@ export function answerFor(row: UpsellRow): AcceptAnswer {
     case 'requires_action':
       return {
         statusCode: 200,
-        body: { status: 'requires_action', upsell, action: row.action ?? { type: 'three_d_secure' }, completeUrl: `/v1/checkout/upsells/${row.id}/complete` },
+        body: {
+          status: 'requires_action',
+          upsell,
+          action: row.action ?? { type: 'three_d_secure' },
+          completeUrl: `/v1/checkout/upsells/${row.id}/complete`,
+        },
       };
     case 'declined':
       return {
         statusCode: 402,
-        body: { status: 'declined', upsell, error: { code: row.decline_code ?? 'card_declined', message: row.decline_message ?? declineMessage('card_declined', row.offer.locale) } },
+        body: {
+          status: 'declined',
+          upsell,
+          error: { code: row.decline_code ?? 'card_declined', message: row.decline_message ?? declineMessage('card_declined', row.offer.locale) },
+        },
       };
     case 'cancelled':
     case 'refunded':
@@ -75,7 +84,11 @@ export type ClickContext = Omit<BuyerContext, 'email'>;
 const NO_CLICK_CONTEXT: ClickContext = { origin: null, ip: null, browser: null };
 
 export async function acceptOffer(
-  ctx: UpsellContext, session: CheckoutSession, offerId: string, idempotencyKey: string | null, click: ClickContext = NO_CLICK_CONTEXT,
+  ctx: UpsellContext,
+  session: CheckoutSession,
+  offerId: string,
+  idempotencyKey: string | null,
+  click: ClickContext = NO_CLICK_CONTEXT,
 ): Promise<AcceptAnswer> {
   if (!idempotencyKey) throw keyRequired();
   const start = await beginAccept(ctx, session, offerId, idempotencyKey, click);
@@ -129,8 +142,7 @@ async function remember(db: Db, shopId: string, key: string, answer: AcceptAnswe
 }
 
 type BeginResult =
-  | { kind: 'answer'; answer: AcceptAnswer }
-  | { kind: 'authorize'; upsell: UpsellRow; payment: { paymentMethodRef: string; customerRef?: string } };
+  { kind: 'answer'; answer: AcceptAnswer } | { kind: 'authorize'; upsell: UpsellRow; payment: { paymentMethodRef: string; customerRef?: string } };
 
 /** Step 1: key, upsell and stock in one short transaction. */
 async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId: string, key: string, click: ClickContext): Promise<BeginResult> {
@@ -148,33 +160,38 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
     if (facts?.declined_at) throw offerClosed();
     const offer = facts ? stillAvailable(facts, now) : null;
     // `total > 0` also covers decisions stored before free offers were skipped: nothing to charge is no offer.
-    if (!facts || !offer || offer.id !== offerId || offer.total <= 0) throw new DomainError('offer_not_available', 'This offer is not available for this order');
+    if (!facts || !offer || offer.id !== offerId || offer.total <= 0)
+      throw new DomainError('offer_not_available', 'This offer is not available for this order');
     const { payment } = facts;
     const buyer: BuyerContext = { ...click, email: facts.customer.email ?? null };
     const settings = await shopSettings(ctx, trx, shopId);
     // The upsell and its first event in one statement; the event is written only if the upsell was.
     const upsellId = ctx.ids.id('ups');
     const pendingEvent = eventValues({ shop_id: shopId, id: upsellId }, 'pending', null, { actor: 'buyer', reason: 'accept clicked' }, now);
-    const inserted = await insertPendingUpsell(trx, {
-      shop_id: shopId,
-      id: upsellId,
-      order_id: orderId,
-      offer_id: offerId,
-      state: 'pending',
-      amount: offer.total,
-      currency: offer.currency,
-      offer: JSON.stringify(offer),
-      card: JSON.stringify({ brand: payment.brand ?? null, last4: payment.last4 ?? null }),
-      // The PSP that saved the card at checkout (checked against the shop's gateway at registration).
-      gateway: payment.gateway as GatewayName,
-      capture_mode: settings.captureMode,
-      order_strategy: settings.orderStrategy,
-      undo_window_seconds: settings.undoWindowSeconds,
-      reserved_quantity: 0,
-      buyer: JSON.stringify(buyer),
-      created_at: now,
-      updated_at: now,
-    }, pendingEvent);
+    const inserted = await insertPendingUpsell(
+      trx,
+      {
+        shop_id: shopId,
+        id: upsellId,
+        order_id: orderId,
+        offer_id: offerId,
+        state: 'pending',
+        amount: offer.total,
+        currency: offer.currency,
+        offer: JSON.stringify(offer),
+        card: JSON.stringify({ brand: payment.brand ?? null, last4: payment.last4 ?? null }),
+        // The PSP that saved the card at checkout (checked against the shop's gateway at registration).
+        gateway: payment.gateway as GatewayName,
+        capture_mode: settings.captureMode,
+        order_strategy: settings.orderStrategy,
+        undo_window_seconds: settings.undoWindowSeconds,
+        reserved_quantity: 0,
+        buyer: JSON.stringify(buyer),
+        created_at: now,
+        updated_at: now,
+      },
+      pendingEvent,
+    );
     if (!inserted) {
       // Another click with another key created it a moment ago: answer with that one, never charge twice.
       const winner = await upsellOfOffer(trx, shopId, orderId, offerId);

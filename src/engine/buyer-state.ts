@@ -19,7 +19,17 @@ import { upsellView } from './upsells';
  * after the window: the item was taken out of the order, nothing charged), `refunded`.
  */
 export const CHECKOUT_STATUSES = [
-  'open', 'none', 'dismissed', 'pending', 'requires_action', 'accepted', 'captured', 'removed', 'declined', 'capture_failed', 'refunded',
+  'open',
+  'none',
+  'dismissed',
+  'pending',
+  'requires_action',
+  'accepted',
+  'captured',
+  'removed',
+  'declined',
+  'capture_failed',
+  'refunded',
 ] as const;
 
 export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
@@ -94,6 +104,6 @@ export interface OrderProgress {
 export async function orderProgress(db: Db, shopId: string, orderId: string): Promise<OrderProgress> {
   const row = await decisionProgress(db, shopId, orderId);
   if (!row) return { upsell: null, dismissed: false };
-  const upsell = row.upsell_id ? (await findUpsell(db, shopId, row.upsell_id)) ?? null : null;
+  const upsell = row.upsell_id ? ((await findUpsell(db, shopId, row.upsell_id)) ?? null) : null;
   return { upsell, dismissed: row.declined_at !== null };
 }

@@ -28,7 +28,12 @@ export async function putProduct(ctx: EngineContext, shopId: string, productId: 
   const now = ctx.clock.now();
   // Titles, prices and stock tracking are part of the compiled offers: every change bumps their version.
   const version = await ctx.db.transaction().execute(async (trx) => {
-    const taken = await variantOfOtherProduct(trx, shopId, productId, input.variants.map((variant) => variant.id));
+    const taken = await variantOfOtherProduct(
+      trx,
+      shopId,
+      productId,
+      input.variants.map((variant) => variant.id),
+    );
     if (taken) {
       throw new DomainError('invalid_request', `Variant ${taken.id} already belongs to product ${taken.product_id}`);
     }

@@ -37,7 +37,11 @@ export interface SessionCheck {
   readonly beforeQuery?: () => Promise<void>;
 }
 
-export async function authenticateSession(ctx: EngineContext, token: string, { use = 'page', beforeQuery }: SessionCheck = {}): Promise<CheckoutSession> {
+export async function authenticateSession(
+  ctx: EngineContext,
+  token: string,
+  { use = 'page', beforeQuery }: SessionCheck = {},
+): Promise<CheckoutSession> {
   const tokenHash = hashSecret(token);
   const { caches } = ctx;
   if (!caches) {
@@ -107,7 +111,12 @@ export interface CheckoutOfferAnswer {
   readonly json: string;
 }
 
-const NO_OFFER: CheckoutOfferAnswer = { status: 'none', offer: null, upsell: null, json: JSON.stringify({ offer: null, status: 'none', upsell: null }) };
+const NO_OFFER: CheckoutOfferAnswer = {
+  status: 'none',
+  offer: null,
+  upsell: null,
+  json: JSON.stringify({ offer: null, status: 'none', upsell: null }),
+};
 const DISMISSED: CheckoutOfferAnswer = { ...NO_OFFER, status: 'dismissed', json: JSON.stringify({ offer: null, status: 'dismissed', upsell: null }) };
 
 /**
@@ -153,7 +162,13 @@ async function cachedDecidedOffer(db: Db, caches: EngineCaches, shopId: string, 
   if (!current) return null;
   const { offer, variant } = current;
   const state: DecidedOfferState = {
-    offer: decided, active: offer.active, deleted_at: null, ends_at: offer.endsAt, quantity: offer.quantity, variant_id: variant?.id ?? null, stock: null,
+    offer: decided,
+    active: offer.active,
+    deleted_at: null,
+    ends_at: offer.endsAt,
+    quantity: offer.quantity,
+    variant_id: variant?.id ?? null,
+    stock: null,
   };
   const available = stillAvailable(state, now);
   // Only a variant that tracks stock costs a read, and only while the offer is otherwise available.

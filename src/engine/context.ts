@@ -18,12 +18,7 @@ export interface EngineContext {
 }
 
 /** Crash points for fault-injection tests; a no-op in production. See `faultsFromEnv`. */
-export type FaultPoint =
-  | 'accept.after_authorize'
-  | 'accept.after_order_change'
-  | 'capture.after_claim'
-  | 'capture.after_psp'
-  | 'cancel.after_psp';
+export type FaultPoint = 'accept.after_authorize' | 'accept.after_order_change' | 'capture.after_claim' | 'capture.after_psp' | 'cancel.after_psp';
 
 export interface Faults {
   reach(point: FaultPoint): void;
@@ -41,7 +36,6 @@ export function faultsFromEnv(env: NodeJS.ProcessEnv): Faults {
     },
   };
 }
-
 
 /** What the accept, undo and capture use cases need beyond the basic engine context. */
 export interface UpsellContext extends EngineContext {

@@ -38,18 +38,24 @@ export interface ShopOffers {
   readonly needsFirstOrder: boolean;
 }
 
-
-
 /** The shop's version, live offers and live experiments from one snapshot, compiled. */
 export async function loadShopOffers(db: Db, shopId: string): Promise<ShopOffers> {
-  return db.transaction().setIsolationLevel('repeatable read').execute(async (trx) => {
-    const version = await offersVersion(trx, shopId);
-    const candidates = await loadCandidates(trx, shopId);
-    return shopOffers(shopId, version, candidates, await liveExperiments(trx, shopId));
-  });
+  return db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const version = await offersVersion(trx, shopId);
+      const candidates = await loadCandidates(trx, shopId);
+      return shopOffers(shopId, version, candidates, await liveExperiments(trx, shopId));
+    });
 }
 
-export function shopOffers(shopId: string, version: number, candidates: readonly Candidate[], experiments: readonly LiveExperiment[] = []): ShopOffers {
+export function shopOffers(
+  shopId: string,
+  version: number,
+  candidates: readonly Candidate[],
+  experiments: readonly LiveExperiment[] = [],
+): ShopOffers {
   const tracked = new Set<string>();
   for (const { variant } of candidates) if (variant && variant.stock !== null) tracked.add(variant.id);
   return {
@@ -138,7 +144,11 @@ export class OfferCache {
       this.options.shops?.clear();
       client.end().catch(() => undefined);
       if (error !== undefined) this.options.onListenerError?.(error);
-      if (!this.closed) this.reconnectTimer = setTimeout(() => void this.listen(connectionString).catch((cause: unknown) => this.options.onListenerError?.(cause)), 1_000);
+      if (!this.closed)
+        this.reconnectTimer = setTimeout(
+          () => void this.listen(connectionString).catch((cause: unknown) => this.options.onListenerError?.(cause)),
+          1_000,
+        );
     };
     client.on('notification', (message) => {
       if (message.channel === SHOPS_CHANNEL && message.payload) this.options.shops?.forget(message.payload);

@@ -52,7 +52,10 @@ async function validate(db: Db, shopId: string, offer: Required<OfferInput>): Pr
   if (discount?.type === 'percentage') {
     const percent = decimalFromJson(discount.value);
     if (!percent || percent.units <= 0n || percent.scale > 2 || percent.units >= 100n * 10n ** BigInt(percent.scale)) {
-      throw new DomainError('invalid_request', 'discount.value: a percentage discount is above 0 and below 100 (an offer is never free), with at most 2 decimals');
+      throw new DomainError(
+        'invalid_request',
+        'discount.value: a percentage discount is above 0 and below 100 (an offer is never free), with at most 2 decimals',
+      );
     }
   }
   const currencies = [
@@ -74,7 +77,8 @@ async function validate(db: Db, shopId: string, offer: Required<OfferInput>): Pr
   }
   const copyIds = new Set(offer.buttonCopy.map((copy) => copy.id));
   if (copyIds.size !== offer.buttonCopy.length) throw new DomainError('invalid_request', 'buttonCopy ids must be unique');
-  if (!(await variantExists(db, shopId, offer.variantId))) throw new DomainError('variant_not_found', `Variant ${offer.variantId} is not in this shop's catalog`);
+  if (!(await variantExists(db, shopId, offer.variantId)))
+    throw new DomainError('variant_not_found', `Variant ${offer.variantId} is not in this shop's catalog`);
   if (discount?.type === 'fixed') await refuseFreeFixedDiscount(db, shopId, offer, discount);
 }
 
@@ -82,14 +86,22 @@ async function validate(db: Db, shopId: string, offer: Required<OfferInput>): Pr
  * A fixed discount must leave at least one minor unit to pay in every currency the variant is priced in
  * now. Prices may change later through the catalog: the decision then skips the offer (`price_not_positive`).
  */
-async function refuseFreeFixedDiscount(db: Db, shopId: string, offer: Required<OfferInput>, discount: Extract<Discount, { type: 'fixed' }>): Promise<void> {
+async function refuseFreeFixedDiscount(
+  db: Db,
+  shopId: string,
+  offer: Required<OfferInput>,
+  discount: Extract<Discount, { type: 'fixed' }>,
+): Promise<void> {
   const prices = await variantPrices(db, shopId, offer.variantId);
   for (const price of prices) {
     const index = (discount.amounts ?? []).findIndex((entry) => entry.currency === price.currency);
     const amount = index >= 0 ? (discount.amounts?.[index]?.amount ?? 0) : discount.value;
     if (amount >= price.amount * offer.quantity) {
       const field = index >= 0 ? `discount.amounts[${index}].amount` : 'discount.value';
-      throw new DomainError('invalid_request', `${field}: the discount of ${amount} leaves nothing to pay for ${offer.quantity} × ${price.amount} ${price.currency}; an offer is never free`);
+      throw new DomainError(
+        'invalid_request',
+        `${field}: the discount of ${amount} leaves nothing to pay for ${offer.quantity} × ${price.amount} ${price.currency}; an offer is never free`,
+      );
     }
   }
 }

@@ -118,6 +118,16 @@ async function isFirstOrder(db: Db, shopId: string, customer: OrderCustomer): Pr
   return !(await customerHasOrders(db, shopId, key));
 }
 
+/** The order's card must be one the shop's PSP holds, in a form it will take at the accept (named field on refusal). */
+function checkPayment(payment: OrderPayment, shopGateway: string): void {
+  if (payment.gateway !== shopGateway) {
+    throw new DomainError('gateway_mismatch', `This shop charges through ${shopGateway}, the order names ${payment.gateway}`);
+  }
+  if (isRealGateway(payment.gateway)) {
+    CREDENTIALS[payment.gateway].checkPayment?.({ paymentMethodRef: payment.paymentMethodRef, customerRef: payment.customerRef ?? null });
+  }
+}
+
 export async function registerOrder(
   ctx: EngineContext,
   shopId: string,
@@ -126,13 +136,7 @@ export async function registerOrder(
 ): Promise<{ statusCode: number; body: RegisteredOrder }> {
   if (!isCurrency(input.currency)) throw new DomainError('invalid_currency', `${input.currency} is not an ISO 4217 currency code`);
   const shop = await getShop(ctx, shopId);
-  if (input.payment.gateway !== shop.settings.gateway) {
-    throw new DomainError('gateway_mismatch', `This shop charges through ${shop.settings.gateway}, the order names ${input.payment.gateway}`);
-  }
-  // What the shop's PSP would refuse at the accept is refused now, naming the field.
-  if (isRealGateway(input.payment.gateway)) {
-    CREDENTIALS[input.payment.gateway].checkPayment?.({ paymentMethodRef: input.payment.paymentMethodRef, customerRef: input.payment.customerRef ?? null });
-  }
+  checkPayment(input.payment, shop.settings.gateway);
   const taxRate = parseTaxRate(input.taxRate);
   const locale = parseLocale(input.locale, shop.settings.defaultLocale);
   const now = ctx.clock.now();
@@ -160,11 +164,17 @@ export async function registerOrder(
     card: { brand: input.payment.brand ?? null, last4: input.payment.last4 ?? null },
   });
 
-  const claim = idempotencyKey
-    ? { shopId, scope: ORDER_SCOPE, key: idempotencyKey, hash: requestHash(input), now }
-    : null;
+  const claim = idempotencyKey ? { shopId, scope: ORDER_SCOPE, key: idempotencyKey, hash: requestHash(input), now } : null;
   const registration: Registration = {
-    shopId, input, taxRate, locale, now, decided, facts, offersVersion: offers.version, assignment: experimental.assignment,
+    shopId,
+    input,
+    taxRate,
+    locale,
+    now,
+    decided,
+    facts,
+    offersVersion: offers.version,
+    assignment: experimental.assignment,
     expiresAt: new Date(now.getTime() + shop.settings.sessionTtlSeconds * 1000),
   };
   const register = async (trx: Trx | null) => {
@@ -178,26 +188,28 @@ export async function registerOrder(
     // Without a key the registration is one statement; with one, the key is claimed in the same transaction.
     const answer = claim
       ? await ctx.db.transaction().execute(async (trx) => {
-        const replay = await claimIdempotencyKey(trx, claim);
-        // The session token is never stored in clear: a replay opens a new session on the same order.
-        if (replay) return { statusCode: replay.statusCode, body: await reopenSession(ctx, trx, shopId, replay.body), remember: null };
-        return register(trx);
-      })
+          const replay = await claimIdempotencyKey(trx, claim);
+          // The session token is never stored in clear: a replay opens a new session on the same order.
+          if (replay) return { statusCode: replay.statusCode, body: await reopenSession(ctx, trx, shopId, replay.body), remember: null };
+          return register(trx);
+        })
       : await register(null);
     answer.remember?.();
     return { statusCode: answer.statusCode, body: answer.body };
   } catch (error) {
-    // A registration of the same externalId came first; the unique constraint decided, nothing was written.
-    if (isUniqueViolation(error, 'orders_shop_id_external_id_key')) {
-      const existing = await orderIdOfExternalId(ctx.db, shopId, input.externalId);
-      throw new DomainError(
-        'order_already_registered',
-        `Order ${input.externalId} is already registered${existing ? ` as ${existing}` : ''}`,
-        existing ? { orderId: existing } : undefined,
-      );
-    }
-    throw error;
+    throw await registrationError(ctx, shopId, input.externalId, error);
   }
+}
+
+/** A registration of the same externalId came first: the unique constraint decided, nothing was written. */
+async function registrationError(ctx: EngineContext, shopId: string, externalId: string, error: unknown): Promise<unknown> {
+  if (!isUniqueViolation(error, 'orders_shop_id_external_id_key')) return error;
+  const existing = await orderIdOfExternalId(ctx.db, shopId, externalId);
+  return new DomainError(
+    'order_already_registered',
+    `Order ${externalId} is already registered${existing ? ` as ${existing}` : ''}`,
+    existing ? { orderId: existing } : undefined,
+  );
 }
 
 interface Registration {
@@ -213,9 +225,7 @@ interface Registration {
   expiresAt: Date;
 }
 
-function rememberRegistration(
-  ctx: EngineContext, registration: Registration, orderId: string, sessionId: string, token: string,
-): void {
+function rememberRegistration(ctx: EngineContext, registration: Registration, orderId: string, sessionId: string, token: string): void {
   if (!ctx.caches) return;
   const { shopId, expiresAt } = registration;
   ctx.caches.sessions.set(hashSecret(token), { id: sessionId, shopId, orderId, expiresAt });
@@ -284,7 +294,14 @@ async function storeRegistration(
       decided_at: now,
       ...analyticsColumns(registration.assignment),
     },
-    session: { shop_id: shopId, id: sessionId, order_id: orderId, token_hash: hashSecret(token), expires_at: registration.expiresAt, created_at: now },
+    session: {
+      shop_id: shopId,
+      id: sessionId,
+      order_id: orderId,
+      token_hash: hashSecret(token),
+      expires_at: registration.expiresAt,
+      created_at: now,
+    },
     order: {
       shop_id: shopId,
       id: orderId,
@@ -305,7 +322,13 @@ async function storeRegistration(
     },
   });
   const lineViews: OrderLineView[] = lines.map((line) => ({
-    id: line.id, productId: line.product_id, variantId: line.variant_id, title: line.title, quantity: line.quantity, unitPrice: line.unit_price, source: line.source,
+    id: line.id,
+    productId: line.product_id,
+    variantId: line.variant_id,
+    title: line.title,
+    quantity: line.quantity,
+    unitPrice: line.unit_price,
+    source: line.source,
   }));
   const offer = registration.decided ? toCheckoutOffer(registration.decided, registration.expiresAt) : null;
   const stored = { order: { ...orderView(orderRow, [], []), lines: lineViews }, session: { expiresAt: registration.expiresAt.toISOString() }, offer };
@@ -313,12 +336,7 @@ async function storeRegistration(
 }
 
 /** Replays a stored registration with a fresh session token for the same order and deadline. */
-async function reopenSession(
-  ctx: EngineContext,
-  trx: Trx,
-  shopId: string,
-  stored: unknown,
-): Promise<RegisteredOrder> {
+async function reopenSession(ctx: EngineContext, trx: Trx, shopId: string, stored: unknown): Promise<RegisteredOrder> {
   const body = stored as Omit<RegisteredOrder, 'session'> & { session: { expiresAt: string } };
   const token = ctx.ids.secret('ps');
   await insertSession(trx, {
@@ -338,16 +356,18 @@ function orderView(row: OrderRow, lines: OrderLineRow[], linkedOrders: string[])
     externalId: row.external_id,
     parentOrderId: row.parent_order_id,
     currency: row.currency,
-    lines: [...lines].sort((a, b) => a.position - b.position).map((line) => ({
-      id: line.id,
-      productId: line.product_id,
-      variantId: line.variant_id,
-      title: line.title,
-      quantity: line.quantity,
-      unitPrice: line.unit_price,
-      source: line.source,
-      ...(line.upsell_id ? { upsellId: line.upsell_id } : {}),
-    })),
+    lines: [...lines]
+      .sort((a, b) => a.position - b.position)
+      .map((line) => ({
+        id: line.id,
+        productId: line.product_id,
+        variantId: line.variant_id,
+        title: line.title,
+        quantity: line.quantity,
+        unitPrice: line.unit_price,
+        source: line.source,
+        ...(line.upsell_id ? { upsellId: line.upsell_id } : {}),
+      })),
     subtotal: row.subtotal,
     shippingTotal: row.shipping_total,
     taxTotal: row.tax_total,

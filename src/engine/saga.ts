@@ -18,14 +18,20 @@ import type { Transaction } from 'kysely';
 import { canonicalJson } from '../core/json';
 import { message } from '../core/messages';
 import type { OrderPayment } from '../core/orders';
-import type { ActionDetails, AuthorizeRequest, AuthorizeResult, DeclineCode, LookupResult, ModificationResult, PaymentGateway } from '../gateways/contract';
+import type {
+  ActionDetails,
+  AuthorizeRequest,
+  AuthorizeResult,
+  DeclineCode,
+  LookupResult,
+  ModificationResult,
+  PaymentGateway,
+} from '../gateways/contract';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
 import { updateUpsell } from '../store/upsells';
 import type { UpsellContext } from './context';
-import {
-  appendEvent, orderChangeOf, releaseStock, sinkFor, transition, withLockedUpsell, type Actor, type AfterChange,
-} from './upsells';
+import { appendEvent, orderChangeOf, releaseStock, sinkFor, transition, withLockedUpsell, type Actor, type AfterChange } from './upsells';
 
 type Trx = Transaction<Database>;
 
@@ -134,7 +140,11 @@ export async function lookupAuthorization(ctx: UpsellContext, upsell: UpsellRow)
  * The outcome of the upsell's 3-D Secure step (`details`: what the buyer's page reported, when it did).
  * Still `requires_action` while the buyer has not finished it.
  */
-export async function completeAtPsp(ctx: UpsellContext, upsell: UpsellRow & { authorization_ref: string }, details?: ActionDetails): Promise<AuthorizeResult> {
+export async function completeAtPsp(
+  ctx: UpsellContext,
+  upsell: UpsellRow & { authorization_ref: string },
+  details?: ActionDetails,
+): Promise<AuthorizeResult> {
   const gateway = await gatewayFor(ctx, upsell);
   return withTimeout(ctx, gateway.completeAction(upsell.authorization_ref, stepKey(upsell, 'complete'), details), UNKNOWN);
 }
@@ -142,7 +152,11 @@ export async function completeAtPsp(ctx: UpsellContext, upsell: UpsellRow & { au
 /** Captures the authorized amount, after the undo window. */
 export async function captureAtPsp(ctx: UpsellContext, upsell: UpsellRow): Promise<ModificationResult> {
   const gateway = await gatewayFor(ctx, upsell);
-  return withTimeout(ctx, gateway.capture(upsell.authorization_ref ?? '', upsell.amount, upsell.currency, stepKey(upsell, 'capture')), UNKNOWN_MODIFICATION);
+  return withTimeout(
+    ctx,
+    gateway.capture(upsell.authorization_ref ?? '', upsell.amount, upsell.currency, stepKey(upsell, 'capture')),
+    UNKNOWN_MODIFICATION,
+  );
 }
 
 /**
@@ -150,7 +164,11 @@ export async function captureAtPsp(ctx: UpsellContext, upsell: UpsellRow): Promi
  * stock back and moves the upsell to `to`, in the caller's transaction on the locked row.
  */
 export async function removeFromOrder(
-  ctx: UpsellContext, trx: Trx, current: UpsellRow, to: 'cancelled' | 'capture_failed', change: Parameters<typeof transition>[4],
+  ctx: UpsellContext,
+  trx: Trx,
+  current: UpsellRow,
+  to: 'cancelled' | 'capture_failed',
+  change: Parameters<typeof transition>[4],
 ): Promise<UpsellRow> {
   await sinkFor(ctx, current).revertUpsell(trx, current.shop_id, current.order_id, orderChangeOf(current));
   await releaseStock(trx, current);
@@ -180,7 +198,11 @@ function lineFor(upsell: UpsellRow): UpsellLine {
  * has already moved on is returned as it is.
  */
 export async function settleAuthorization(
-  ctx: UpsellContext, upsell: UpsellRow, result: AuthorizeResult, actor: Actor, after?: AfterChange,
+  ctx: UpsellContext,
+  upsell: UpsellRow,
+  result: AuthorizeResult,
+  actor: Actor,
+  after?: AfterChange,
 ): Promise<UpsellRow> {
   switch (result.status) {
     case 'authorized':
@@ -188,20 +210,30 @@ export async function settleAuthorization(
     case 'declined':
       return recordDeclined(ctx, upsell, result.code, actor, { detail: result.message, ref: result.ref, after });
     case 'requires_action':
-      return withLockedUpsell(ctx, upsell, async (trx, current) => {
-        if (current.state === 'requires_action') return nextAction(ctx, trx, current, result);
-        if (current.state !== 'pending') return current;
-        return transition(ctx, trx, current, 'requires_action', {
-          actor: 'psp',
-          reason: 'the bank asked for 3-D Secure',
-          set: { authorization_ref: result.ref, action: JSON.stringify(result.action) },
-        });
-      }, after);
+      return withLockedUpsell(
+        ctx,
+        upsell,
+        async (trx, current) => {
+          if (current.state === 'requires_action') return nextAction(ctx, trx, current, result);
+          if (current.state !== 'pending') return current;
+          return transition(ctx, trx, current, 'requires_action', {
+            actor: 'psp',
+            reason: 'the bank asked for 3-D Secure',
+            set: { authorization_ref: result.ref, action: JSON.stringify(result.action) },
+          });
+        },
+        after,
+      );
     case 'unknown':
-      return withLockedUpsell(ctx, upsell, async (trx, current) => {
-        await appendEvent(trx, current, 'authorization_unknown', current.state, { actor: 'psp', reason: result.reason }, ctx.clock.now());
-        return current;
-      }, after);
+      return withLockedUpsell(
+        ctx,
+        upsell,
+        async (trx, current) => {
+          await appendEvent(trx, current, 'authorization_unknown', current.state, { actor: 'psp', reason: result.reason }, ctx.clock.now());
+          return current;
+        },
+        after,
+      );
     default: {
       const exhaustive: never = result;
       return exhaustive;
@@ -215,7 +247,10 @@ export async function settleAuthorization(
  * first step; the buyer's time for the step starts again. The same action again changes nothing.
  */
 async function nextAction(
-  ctx: UpsellContext, trx: Trx, current: UpsellRow, result: Extract<AuthorizeResult, { status: 'requires_action' }>,
+  ctx: UpsellContext,
+  trx: Trx,
+  current: UpsellRow,
+  result: Extract<AuthorizeResult, { status: 'requires_action' }>,
 ): Promise<UpsellRow> {
   if (current.authorization_ref === result.ref && canonicalJson(current.action) === canonicalJson(result.action)) return current;
   const now = ctx.clock.now();
@@ -232,23 +267,28 @@ async function recordAuthorized(
   after?: AfterChange,
 ): Promise<UpsellRow> {
   try {
-    return await withLockedUpsell(ctx, upsell, async (trx, current) => {
-      if (current.state !== 'pending' && current.state !== 'requires_action') return current;
-      const now = ctx.clock.now();
-      const change = await sinkFor(ctx, current).applyUpsell(trx, current.shop_id, current.order_id, lineFor(current), now);
-      return transition(ctx, trx, current, 'authorized', {
-        actor,
-        set: {
-          authorization_ref: result.ref,
-          captured_at_authorization: result.captured,
-          card: JSON.stringify({ brand: result.card.brand ?? current.card.brand, last4: result.card.last4 ?? current.card.last4 }),
-          undo_until: new Date(now.getTime() + current.undo_window_seconds * 1000),
-          line_id: change.lineId,
-          linked_order_id: change.linkedOrderId,
-          action: null,
-        },
-      });
-    }, after);
+    return await withLockedUpsell(
+      ctx,
+      upsell,
+      async (trx, current) => {
+        if (current.state !== 'pending' && current.state !== 'requires_action') return current;
+        const now = ctx.clock.now();
+        const change = await sinkFor(ctx, current).applyUpsell(trx, current.shop_id, current.order_id, lineFor(current), now);
+        return transition(ctx, trx, current, 'authorized', {
+          actor,
+          set: {
+            authorization_ref: result.ref,
+            captured_at_authorization: result.captured,
+            card: JSON.stringify({ brand: result.card.brand ?? current.card.brand, last4: result.card.last4 ?? current.card.last4 }),
+            undo_until: new Date(now.getTime() + current.undo_window_seconds * 1000),
+            line_id: change.lineId,
+            linked_order_id: change.linkedOrderId,
+            action: null,
+          },
+        });
+      },
+      after,
+    );
   } catch (error) {
     // Compensation for step 3: the order could not take the line, so the money is released. Only a
     // confirmed release lets the upsell end as declined; otherwise it stays pending for reconciliation.
@@ -282,13 +322,23 @@ export async function recordDeclined(
   actor: Actor,
   { detail, ref, after }: { detail?: string; ref?: string | null; after?: AfterChange } = {},
 ): Promise<UpsellRow> {
-  return withLockedUpsell(ctx, upsell, async (trx, current) => {
-    if (current.state !== 'pending' && current.state !== 'requires_action') return current;
-    await releaseStock(trx, current);
-    return transition(ctx, trx, current, 'declined', {
-      actor,
-      reason: detail ?? code,
-      set: { decline_code: code, decline_message: declineMessage(code, current.offer.locale), action: null, authorization_ref: ref ?? current.authorization_ref },
-    });
-  }, after);
+  return withLockedUpsell(
+    ctx,
+    upsell,
+    async (trx, current) => {
+      if (current.state !== 'pending' && current.state !== 'requires_action') return current;
+      await releaseStock(trx, current);
+      return transition(ctx, trx, current, 'declined', {
+        actor,
+        reason: detail ?? code,
+        set: {
+          decline_code: code,
+          decline_message: declineMessage(code, current.offer.locale),
+          action: null,
+          authorization_ref: ref ?? current.authorization_ref,
+        },
+      });
+    },
+    after,
+  );
 }

@@ -98,10 +98,7 @@ function settingsOnly(update: SettingsUpdate): Partial<ShopSettings> {
   return settings;
 }
 
-export async function createShop(
-  ctx: UpsellContext,
-  input: { name: string; settings?: SettingsUpdate },
-): Promise<CreatedShop> {
+export async function createShop(ctx: UpsellContext, input: { name: string; settings?: SettingsUpdate }): Promise<CreatedShop> {
   const settings = validSettings(ctx.outbound, DEFAULT_SETTINGS, settingsOnly(input.settings ?? {}));
   const id = ctx.ids.id('shop');
   const credentials = applyCredentials(ctx, id, null, settings, input.settings?.gatewayCredentials);
@@ -139,11 +136,7 @@ export async function getShop(ctx: EngineContext, shopId: string): Promise<ShopV
   return toView(row);
 }
 
-export async function updateShop(
-  ctx: UpsellContext,
-  shopId: string,
-  update: { name?: string; settings?: SettingsUpdate },
-): Promise<ShopView> {
+export async function updateShop(ctx: UpsellContext, shopId: string, update: { name?: string; settings?: SettingsUpdate }): Promise<ShopView> {
   const view = await ctx.db.transaction().execute(async (trx) => {
     const current = await lockShop(trx, shopId);
     if (!current) throw notFound('Shop');
@@ -178,7 +171,13 @@ export async function shopIdForKey(ctx: EngineContext, secretKey: string, before
 
 export async function createApiKey(ctx: EngineContext, shopId: string): Promise<ApiKeyView & { secretKey: string }> {
   const secretKey = ctx.ids.secret('sk');
-  const row = await insertApiKeyRow(ctx.db, { id: ctx.ids.id('key'), shopId, keyHash: hashSecret(secretKey), last4: secretKey.slice(-4), now: ctx.clock.now() });
+  const row = await insertApiKeyRow(ctx.db, {
+    id: ctx.ids.id('key'),
+    shopId,
+    keyHash: hashSecret(secretKey),
+    last4: secretKey.slice(-4),
+    now: ctx.clock.now(),
+  });
   ctx.caches?.shops.created(hashSecret(secretKey));
   return { ...keyView(row), secretKey };
 }

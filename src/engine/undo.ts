@@ -91,12 +91,7 @@ export async function declineOffer(ctx: UpsellContext, session: CheckoutSession,
 }
 
 /** After the 3-D Secure challenge: asks the PSP for the outcome and finishes the accept. */
-export async function completeAction(
-  ctx: UpsellContext,
-  session: CheckoutSession,
-  upsellId: string,
-  details?: ActionDetails,
-): Promise<AcceptAnswer> {
+export async function completeAction(ctx: UpsellContext, session: CheckoutSession, upsellId: string, details?: ActionDetails): Promise<AcceptAnswer> {
   const upsell = await sessionUpsell(ctx, session, upsellId);
   if (upsell.state !== 'requires_action' || !upsell.authorization_ref) return answerFor(upsell);
   const result = await completeAtPsp(ctx, { ...upsell, authorization_ref: upsell.authorization_ref }, details);

@@ -9,9 +9,7 @@ import { DomainError, notFound } from '../core/errors';
 import { assertTransition, type UpsellState } from '../core/upsell-state';
 import type { Db } from '../store/database';
 import type { Database, UpsellEventsTable, UpsellRow, UpsellsTable } from '../store/schema';
-import {
-  findUpsell as findUpsellRow, insertUpsellEvent, lockUpsell as lockUpsellRow, moveUpsell, returnUnits, upsellEvents,
-} from '../store/upsells';
+import { findUpsell as findUpsellRow, insertUpsellEvent, lockUpsell as lockUpsellRow, moveUpsell, returnUnits, upsellEvents } from '../store/upsells';
 import { insertWebhookEvent } from '../store/webhooks';
 import type { EngineContext, UpsellContext } from './context';
 import { getOrder } from './orders';
@@ -190,7 +188,13 @@ export async function getUpsellWithEvents(db: Db, shopId: string, upsellId: stri
   const events = await upsellEvents(db, shopId, upsellId);
   return {
     ...upsellView(row),
-    events: events.map((event) => ({ type: event.type, from: event.from_state, actor: event.actor, reason: event.reason, at: event.at.toISOString() })),
+    events: events.map((event) => ({
+      type: event.type,
+      from: event.from_state,
+      actor: event.actor,
+      reason: event.reason,
+      at: event.at.toISOString(),
+    })),
   };
 }
 

@@ -41,15 +41,7 @@ export interface GatewayNotification {
   /** Our upsell id when the PSP echoed our metadata / reference; null when it did not. */
   readonly upsellId: string | null;
   readonly kind:
-    | 'authorized'
-    | 'authorization_failed'
-    | 'captured'
-    | 'capture_failed'
-    | 'voided'
-    | 'void_failed'
-    | 'refunded'
-    | 'refund_failed'
-    | 'ignored';
+    'authorized' | 'authorization_failed' | 'captured' | 'capture_failed' | 'voided' | 'void_failed' | 'refunded' | 'refund_failed' | 'ignored';
   /** The PSP's own event name (`payment_intent.succeeded`, `CAPTURE`, `transaction_settled`), for logs. */
   readonly pspType: string;
 }
@@ -67,7 +59,10 @@ export class WebhookVerificationError extends Error {
  * loading Plusone does not load every SDK: `gateways/index.ts` imports an adapter module, and with it its
  * SDK, the first time a shop charges through that PSP or receives its webhook.
  */
-export type CredentialsModule<Credentials> = Pick<GatewayAdapter<Credentials>, 'name' | 'parseCredentials' | 'describeCredentials' | 'clientConfig' | 'checkPayment'>;
+export type CredentialsModule<Credentials> = Pick<
+  GatewayAdapter<Credentials>,
+  'name' | 'parseCredentials' | 'describeCredentials' | 'clientConfig' | 'checkPayment'
+>;
 
 /** The stored payment an order names: the PSP's token of the buyer's card, and the customer it belongs to. */
 export interface StoredPayment {
@@ -101,9 +96,5 @@ export interface GatewayAdapter<Credentials> {
    * Braintree public/private key) and reads it. `rawBody` is the exact bytes received, as UTF-8 text.
    * Throws `WebhookVerificationError` when it does not verify.
    */
-  parseWebhook(
-    rawBody: string,
-    headers: Readonly<Record<string, string | undefined>>,
-    credentials: Credentials,
-  ): GatewayNotification[];
+  parseWebhook(rawBody: string, headers: Readonly<Record<string, string | undefined>>, credentials: Credentials): GatewayNotification[];
 }

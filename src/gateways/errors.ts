@@ -85,7 +85,12 @@ export function authorizeFailure(sorted: SortedError): AuthorizeResult {
     case 'final':
       return { status: 'declined', code: sorted.decline, message: sorted.message, ref: sorted.ref };
     case 'configuration':
-      return { status: 'declined', code: 'processing_error', message: `the payment provider refused the shop's credentials (${sorted.rule})`, ref: null };
+      return {
+        status: 'declined',
+        code: 'processing_error',
+        message: `the payment provider refused the shop's credentials (${sorted.rule})`,
+        ref: null,
+      };
     default: {
       const exhaustive: never = sorted.class;
       return exhaustive;
@@ -102,7 +107,9 @@ export function modificationFailure(sorted: SortedError): ModificationResult {
     case 'final':
       return { status: 'failed', code: sorted.code, message: sorted.message };
     case 'configuration':
-      throw new GatewayConfigurationError(`The payment provider refused the shop's credentials (${sorted.rule}): check them in the shop's gateway settings`);
+      throw new GatewayConfigurationError(
+        `The payment provider refused the shop's credentials (${sorted.rule}): check them in the shop's gateway settings`,
+      );
     default: {
       const exhaustive: never = sorted.class;
       return exhaustive;

@@ -17,9 +17,9 @@ import { stripeCredentials } from './stripe/credentials';
 
 /** Credentials handling per PSP, without its SDK (the adapters spread the same objects). */
 export const CREDENTIALS: Readonly<Record<RealGatewayName, CredentialsModule<unknown>>> = {
-  stripe: stripeCredentials as CredentialsModule<unknown>,
-  braintree: braintreeCredentials as CredentialsModule<unknown>,
-  adyen: adyenCredentials as CredentialsModule<unknown>,
+  stripe: stripeCredentials,
+  braintree: braintreeCredentials,
+  adyen: adyenCredentials,
 };
 
 /**
@@ -27,9 +27,9 @@ export const CREDENTIALS: Readonly<Record<RealGatewayName, CredentialsModule<unk
  * (Adyen's alone about 50 MB) that most deployments, charging through one PSP or the sandbox, never need.
  */
 const LOADERS: Readonly<Record<RealGatewayName, () => Promise<GatewayAdapter<unknown>>>> = {
-  stripe: async () => (await import('./stripe/adapter')).stripeAdapter as GatewayAdapter<unknown>,
-  braintree: async () => (await import('./braintree/braintree')).braintreeAdapter as GatewayAdapter<unknown>,
-  adyen: async () => (await import('./adyen/index')).adyenAdapter as GatewayAdapter<unknown>,
+  stripe: async () => (await import('./stripe/adapter')).stripeAdapter,
+  braintree: async () => (await import('./braintree/braintree')).braintreeAdapter,
+  adyen: async () => (await import('./adyen/index')).adyenAdapter,
 };
 const loaded = new Map<RealGatewayName, Promise<GatewayAdapter<unknown>>>();
 
@@ -55,11 +55,7 @@ export interface Gateways {
    * Applies a credentials update to a shop's sealed credentials: validates each new set with its adapter
    * (`invalid_credentials`, nothing saved), and returns the new sealed value and its masked description.
    */
-  updateCredentials(
-    shopId: string,
-    sealed: string | null,
-    update: CredentialsUpdate,
-  ): { sealed: string | null; view: GatewayCredentialsView };
+  updateCredentials(shopId: string, sealed: string | null, update: CredentialsUpdate): { sealed: string | null; view: GatewayCredentialsView };
   /** Verifies and reads a PSP webhook with the shop's credentials for that gateway. */
   readWebhook(
     shopId: string,

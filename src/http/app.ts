@@ -53,7 +53,7 @@ export type App = FastifyInstance;
 const ORIGIN_CACHE_MS = 5_000;
 
 export async function createApp(options: AppOptions, deps: AppDeps): Promise<App> {
-  const trustProxy: boolean | string[] = typeof options.trustProxy === 'object' ? [...options.trustProxy] : options.trustProxy ?? false;
+  const trustProxy: boolean | string[] = typeof options.trustProxy === 'object' ? [...options.trustProxy] : (options.trustProxy ?? false);
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: false }),
     // Request lines are logged by our own hook with the route, never the body or the Authorization header.
@@ -66,7 +66,8 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   app.setValidatorCompiler(TypeBoxValidatorCompiler);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)));
+    reply.status(404).send(errorBody('not_found', `No route ${request.method} ${request.url.split('?')[0]}`)),
+  );
   registerJsonParser(app);
   registerSecurityHeaders(app);
   // Card data and undecodable values in the URL and stored headers are refused before anything else runs.
@@ -90,12 +91,64 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
     );
   });
 
+  await registerOpenApi(app, options.version);
+
+  const { knownOrigins, forgetOrigins } = originCache(deps.ctx);
+
+  await app.register(healthRoutes, { databaseReady: deps.databaseReady });
+  await app.register(operatorRoutes, { ctx: deps.ctx, adminToken: options.adminToken, onShopCreated: forgetOrigins });
+  await app.register(merchantRoutes, { ctx: deps.ctx, onSettingsChanged: forgetOrigins });
+  // Offer views are batched in memory and written every 250 ms; closing the app writes the rest.
+  const views = new ViewRecorder(deps.ctx.db, { onError: (error) => app.log.warn({ err: error }, 'offer views not stored yet; retrying') });
+  app.addHook('onClose', () => views.close());
+  await app.register(checkoutRoutes, {
+    ctx: deps.ctx,
+    cors: createCheckoutCors(knownOrigins),
+    onAccept: (outcome) => metrics.countAccept(outcome),
+    onOfferShown:
+      options.recordViews === false
+        ? () => undefined
+        : (session, offer) =>
+            views.record({
+              shopId: session.shopId,
+              orderId: session.orderId,
+              offerId: offer.id,
+              amount: offer.total,
+              currency: offer.currency,
+              at: deps.ctx.clock.now(),
+            }),
+  });
+  await app.register(analyticsRoutes, { ctx: deps.ctx, views });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+  await app.register(pspWebhookRoutes, { ctx: deps.ctx, observer: metrics.workerObserver(options.logger) });
+  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return app;
+}
+
+/** Every shop's allowed origins (for CORS preflights, which carry no token), cached 5 s and dropped on any change. */
+function originCache(ctx: UpsellContext) {
+  let cached: { at: number; origins: Promise<Set<string>> } | null = null;
+  const knownOrigins = () => {
+    const now = Date.now();
+    if (!cached || now - cached.at > ORIGIN_CACHE_MS) cached = { at: now, origins: allAllowedOrigins(ctx) };
+    return cached.origins;
+  };
+  const forgetOrigins = () => {
+    cached = null;
+  };
+  return { knownOrigins, forgetOrigins };
+}
+
+/** The OpenAPI document (`/v1/openapi.json`), built from the routes' TypeBox schemas. */
+async function registerOpenApi(app: App, version: string | undefined): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
       info: {
         title: 'Plusone API',
-        version: options.version ?? '1',
+        version: version ?? '1',
         description: 'One-click post-purchase upsells. Amounts are integer minor units of the ISO 4217 currency beside them.',
       },
       components: {
@@ -107,33 +160,4 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
       },
     },
   });
-
-  let originCache: { at: number; origins: Promise<Set<string>> } | null = null;
-  const knownOrigins = () => {
-    const now = Date.now();
-    if (!originCache || now - originCache.at > ORIGIN_CACHE_MS) originCache = { at: now, origins: allAllowedOrigins(deps.ctx) };
-    return originCache.origins;
-  };
-  const forgetOrigins = () => {
-    originCache = null;
-  };
-
-  await app.register(healthRoutes, { databaseReady: deps.databaseReady });
-  await app.register(operatorRoutes, { ctx: deps.ctx, adminToken: options.adminToken, onShopCreated: forgetOrigins });
-  await app.register(merchantRoutes, { ctx: deps.ctx, onSettingsChanged: forgetOrigins });
-  // Offer views are batched in memory and written every 250 ms; closing the app writes the rest.
-  const views = new ViewRecorder(deps.ctx.db, { onError: (error) => app.log.warn({ err: error }, 'offer views not stored yet; retrying') });
-  app.addHook('onClose', () => views.close());
-  await app.register(checkoutRoutes, {
-    ctx: deps.ctx, cors: createCheckoutCors(knownOrigins), onAccept: metrics.countAccept,
-    onOfferShown: options.recordViews === false ? () => undefined : (session, offer) => views.record({
-      shopId: session.shopId, orderId: session.orderId, offerId: offer.id, amount: offer.total, currency: offer.currency, at: deps.ctx.clock.now(),
-    }),
-  });
-  await app.register(analyticsRoutes, { ctx: deps.ctx, views });
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()));
-  await app.register(pspWebhookRoutes, { ctx: deps.ctx, observer: metrics.workerObserver(options.logger) });
-  app.get('/v1/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  return app;
 }

@@ -115,7 +115,8 @@ export function sessionAuth(ctx: EngineContext) {
       authenticateSession(ctx, token, { use, beforeQuery }).catch((error: unknown) => {
         if (error instanceof DomainError && error.code === 'unauthorized') return null;
         throw error;
-      }));
+      }),
+    );
     request.checkoutSession = session;
     request.shopId = session.shopId;
   };

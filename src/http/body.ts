@@ -43,6 +43,9 @@ export function registerJsonParser(app: FastifyInstance): void {
   // Any other content type is scanned for card data too, then refused as unsupported.
   app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: 1024 * 1024 }, (_request, body, done) => {
     const text = typeof body === 'string' ? body : body.toString('utf8');
-    done(containsCardNumber(text) ? cardDataRejected() : new DomainError('unsupported_media_type', 'Send JSON with Content-Type: application/json'), undefined);
+    done(
+      containsCardNumber(text) ? cardDataRejected() : new DomainError('unsupported_media_type', 'Send JSON with Content-Type: application/json'),
+      undefined,
+    );
   });
 }

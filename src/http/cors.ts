@@ -18,7 +18,7 @@ function ownOrigin(request: FastifyRequest): string {
 export function createCheckoutCors(knownOrigins: () => Promise<Set<string>>) {
   return {
     /** `OPTIONS /v1/checkout/*` */
-    async preflight(request: FastifyRequest, reply: FastifyReply) {
+    preflight: async (request: FastifyRequest, reply: FastifyReply) => {
       const origin = request.headers.origin;
       reply.header('Vary', 'Origin');
       if (!origin || !(await knownOrigins()).has(origin)) return reply.status(403).send();
@@ -32,14 +32,14 @@ export function createCheckoutCors(knownOrigins: () => Promise<Set<string>>) {
     },
 
     /** `onRequest`: lets an error answer (401 before the shop is known) be read by a known origin. */
-    async exposeErrors(request: FastifyRequest, reply: FastifyReply) {
+    exposeErrors: async (request: FastifyRequest, reply: FastifyReply) => {
       const origin = request.headers.origin;
       reply.header('Vary', 'Origin');
       if (origin && (await knownOrigins()).has(origin)) reply.header('Access-Control-Allow-Origin', origin);
     },
 
     /** `preHandler`, after session auth: the origin must be one of this shop's. */
-    async enforce(request: FastifyRequest, reply: FastifyReply) {
+    enforce: async (request: FastifyRequest, reply: FastifyReply) => {
       const origin = request.headers.origin;
       if (!origin || origin === ownOrigin(request)) return;
       if (!request.checkoutSession.allowedOrigins.includes(origin)) {

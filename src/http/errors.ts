@@ -97,7 +97,9 @@ export function handleError(error: FastifyError | DomainError | Error, request: 
   const domain = error instanceof DomainError ? error : fromFastify(error as FastifyError);
   if (!domain) {
     request.log.error({ err: loggableError(error) }, 'unhandled error');
-    return reply.status(500).send(errorBody('internal_error', 'Something went wrong on our side. The error is logged; retrying with the same Idempotency-Key is safe.'));
+    return reply
+      .status(500)
+      .send(errorBody('internal_error', 'Something went wrong on our side. The error is logged; retrying with the same Idempotency-Key is safe.'));
   }
   return reply.status(STATUS[domain.code]).send(errorBody(domain.code, domain.message, domain.details));
 }

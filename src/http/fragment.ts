@@ -23,7 +23,9 @@ function texts(locale: string): Text {
 
 /** The section's opening tag: the offer id, its language and the widget's strings, plus `extra` attributes. */
 function sectionStart(offer: DecidedOffer, extra: Record<string, string>): string {
-  const attributes = Object.entries(extra).map(([name, value]) => ` ${name}="${escapeHtml(value)}"`).join('');
+  const attributes = Object.entries(extra)
+    .map(([name, value]) => ` ${name}="${escapeHtml(value)}"`)
+    .join('');
   return (
     `<section class="plusone-offer" lang="${escapeHtml(offer.locale)}" aria-labelledby="plusone-offer-title-${escapeHtml(offer.id)}"` +
     ` data-plusone-offer="${escapeHtml(offer.id)}"${attributes}` +
@@ -33,9 +35,7 @@ function sectionStart(offer: DecidedOffer, extra: Record<string, string>): strin
 
 /** Image, title and variant of the offer, then `price` (already HTML). */
 function productBody(offer: DecidedOffer, text: Text, price: string): string {
-  const image = offer.imageUrl
-    ? `<img class="plusone-offer__image" src="${escapeHtml(offer.imageUrl)}" alt="" width="96" height="96">`
-    : '';
+  const image = offer.imageUrl ? `<img class="plusone-offer__image" src="${escapeHtml(offer.imageUrl)}" alt="" width="96" height="96">` : '';
   return [
     `<div class="plusone-offer__body">${image}<div class="plusone-offer__details">`,
     `<h2 class="plusone-offer__title" id="plusone-offer-title-${escapeHtml(offer.id)}">${escapeHtml(offer.title)}</h2>`,
@@ -55,16 +55,20 @@ export function renderOfferFragment(offer: CheckoutOffer, upsell: { id: string; 
   const money = (amount: number) => escapeHtml(formatMoney(amount, offer.currency, offer.locale));
   const text = texts(offer.locale);
   const netPrice = offer.total - offer.taxAmount - offer.shippingAmount;
-  const price = offer.compareAtPrice !== null
-    ? `<del class="plusone-offer__compare">${money(offer.compareAtPrice)}</del> <ins class="plusone-offer__net">${money(netPrice)}</ins>`
-    : `<span class="plusone-offer__net">${money(netPrice)}</span>`;
-  const savings = offer.discountAmount > 0
-    ? `<p class="plusone-offer__savings">${text('youSave', { amount: formatMoney(offer.discountAmount, offer.currency, offer.locale) })}</p>`
-    : '';
+  const price =
+    offer.compareAtPrice !== null
+      ? `<del class="plusone-offer__compare">${money(offer.compareAtPrice)}</del> <ins class="plusone-offer__net">${money(netPrice)}</ins>`
+      : `<span class="plusone-offer__net">${money(netPrice)}</span>`;
+  const savings =
+    offer.discountAmount > 0
+      ? `<p class="plusone-offer__savings">${text('youSave', { amount: formatMoney(offer.discountAmount, offer.currency, offer.locale) })}</p>`
+      : '';
   const breakdown = [
     offer.taxAmount > 0 ? text('includesTax', { amount: formatMoney(offer.taxAmount, offer.currency, offer.locale) }) : '',
     offer.shippingAmount > 0 ? text('includesShipping', { amount: formatMoney(offer.shippingAmount, offer.currency, offer.locale) }) : '',
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
 
   return [
     sectionStart(offer, {

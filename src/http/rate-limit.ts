@@ -147,7 +147,12 @@ function enforce(limiter: Limiter | null): Hook | null {
 }
 
 /** Which routes are limited: one IP counter per group (before authentication), one per caller (after it). */
-const CHECKOUT_WRITES = ['POST /v1/checkout/accept', 'POST /v1/checkout/decline', 'POST /v1/checkout/cancel', 'POST /v1/checkout/upsells/:id/complete'];
+const CHECKOUT_WRITES = [
+  'POST /v1/checkout/accept',
+  'POST /v1/checkout/decline',
+  'POST /v1/checkout/cancel',
+  'POST /v1/checkout/upsells/:id/complete',
+];
 const REGISTRATION = ['POST /v1/orders'];
 
 /** The 429 answer, as the OpenAPI document shows it on every limited route. */
@@ -156,7 +161,11 @@ const RATE_LIMITED_RESPONSE = {
   headers: { 'retry-after': { type: 'integer', description: 'Seconds until the window ends' } },
   type: 'object',
   properties: {
-    error: { type: 'object', properties: { code: { type: 'string', enum: ['rate_limited'] }, message: { type: 'string' } }, required: ['code', 'message'] },
+    error: {
+      type: 'object',
+      properties: { code: { type: 'string', enum: ['rate_limited'] }, message: { type: 'string' } },
+      required: ['code', 'message'],
+    },
   },
   required: ['error'],
 };
@@ -183,8 +192,16 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
     limit ? app.createRateLimit({ max: limit.max, timeWindow: limit.windowMs, ...(keyGenerator ? { keyGenerator } : {}) }) : null;
 
   const groups = [
-    { routes: CHECKOUT_WRITES, perIp: enforce(limiter(limits.checkoutPerIp)), perCaller: enforce(limiter(limits.checkoutPerSession, (request) => request.checkoutSession.id)) },
-    { routes: REGISTRATION, perIp: enforce(limiter(limits.ordersPerIp)), perCaller: enforce(limiter(limits.ordersPerShop, (request) => request.shopId)) },
+    {
+      routes: CHECKOUT_WRITES,
+      perIp: enforce(limiter(limits.checkoutPerIp)),
+      perCaller: enforce(limiter(limits.checkoutPerSession, (request) => request.checkoutSession.id)),
+    },
+    {
+      routes: REGISTRATION,
+      perIp: enforce(limiter(limits.ordersPerIp)),
+      perCaller: enforce(limiter(limits.ordersPerShop, (request) => request.shopId)),
+    },
   ];
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];

@@ -15,7 +15,6 @@ import type { DomainError } from '../core/errors';
 import { screenHeaders, screenUrl } from '../core/screen';
 import { handleError } from './errors';
 
-
 declare module 'fastify' {
   interface FastifyRequest {
     /** A non-card problem found in the URL or headers, raised after the body was screened for card data. */

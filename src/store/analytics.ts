@@ -9,9 +9,23 @@ import type { Db } from './database';
 
 /** One metrics aggregate: the grouped keys ('' for "none") and the counters' sums as exact decimal text. */
 export interface MetricsAggregate {
-  day?: string; offer_id?: string; experiment_id?: string; arm_id?: string; currency: string;
-  orders: string; checkout_total: string; views: string; accepts: string; declines: string; undos: string; captures: string;
-  capture_failures: string; refunds: string; payment_declines: string; accepted_amount: string; captured_amount: string;
+  day?: string;
+  offer_id?: string;
+  experiment_id?: string;
+  arm_id?: string;
+  currency: string;
+  orders: string;
+  checkout_total: string;
+  views: string;
+  accepts: string;
+  declines: string;
+  undos: string;
+  captures: string;
+  capture_failures: string;
+  refunds: string;
+  payment_declines: string;
+  accepted_amount: string;
+  captured_amount: string;
   refunded_amount: string;
 }
 
@@ -28,8 +42,23 @@ export async function metricsAggregates(db: Db, shopId: string, query: MetricsQu
   const positions = sql.join(Array.from({ length: dimensions.length + 1 }, (_, index) => sql.lit(index + 1)));
   const result = await sql<MetricsAggregate>`
     SELECT ${sql.join([...dimensions, sql`currency`])},
-      ${sql.join(['orders', 'checkout_total', 'views', 'accepts', 'declines', 'undos', 'captures', 'capture_failures', 'refunds',
-        'payment_declines', 'accepted_amount', 'captured_amount', 'refunded_amount'].map(total))}
+      ${sql.join(
+        [
+          'orders',
+          'checkout_total',
+          'views',
+          'accepts',
+          'declines',
+          'undos',
+          'captures',
+          'capture_failures',
+          'refunds',
+          'payment_declines',
+          'accepted_amount',
+          'captured_amount',
+          'refunded_amount',
+        ].map(total),
+      )}
     FROM analytics_daily
     WHERE shop_id = ${shopId} AND day BETWEEN ${query.from}::date AND ${query.to}::date ${sql.join(filters, sql` `)}
     GROUP BY ${positions} ORDER BY ${positions}

@@ -36,12 +36,20 @@ export async function replaceProduct(trx: Db, shopId: string, productId: string,
   if (input.variants.length === 0) return;
   await trx
     .insertInto('variants')
-    .values(input.variants.map((variant, position) => ({
-      shop_id: shopId, id: variant.id, product_id: productId, title: variant.title, stock: variant.stock ?? null, position,
-    })))
+    .values(
+      input.variants.map((variant, position) => ({
+        shop_id: shopId,
+        id: variant.id,
+        product_id: productId,
+        title: variant.title,
+        stock: variant.stock ?? null,
+        position,
+      })),
+    )
     .execute();
   const prices = input.variants.flatMap((variant) =>
-    variant.prices.map((price) => ({ shop_id: shopId, variant_id: variant.id, currency: price.currency, amount: price.amount })));
+    variant.prices.map((price) => ({ shop_id: shopId, variant_id: variant.id, currency: price.currency, amount: price.amount })),
+  );
   if (prices.length > 0) await trx.insertInto('variant_prices').values(prices).execute();
 }
 
@@ -65,13 +73,20 @@ export async function findProducts(db: Db, shopId: string, productIds: readonly 
     .where('product_id', 'in', ids)
     .orderBy('position')
     .execute();
-  const prices = variants.length === 0 ? [] : await db
-    .selectFrom('variant_prices')
-    .selectAll()
-    .where('shop_id', '=', shopId)
-    .where('variant_id', 'in', variants.map((variant) => variant.id))
-    .orderBy('currency')
-    .execute();
+  const prices =
+    variants.length === 0
+      ? []
+      : await db
+          .selectFrom('variant_prices')
+          .selectAll()
+          .where('shop_id', '=', shopId)
+          .where(
+            'variant_id',
+            'in',
+            variants.map((variant) => variant.id),
+          )
+          .orderBy('currency')
+          .execute();
   return products.map((product) => ({
     id: product.id,
     title: product.title,
@@ -95,12 +110,7 @@ export async function variantExists(db: Db, shopId: string, variantId: string): 
 
 /** The variant's price per currency, minor units per unit. */
 export async function variantPrices(db: Db, shopId: string, variantId: string): Promise<{ currency: string; amount: number }[]> {
-  return db
-    .selectFrom('variant_prices')
-    .select(['currency', 'amount'])
-    .where('shop_id', '=', shopId)
-    .where('variant_id', '=', variantId)
-    .execute();
+  return db.selectFrom('variant_prices').select(['currency', 'amount']).where('shop_id', '=', shopId).where('variant_id', '=', variantId).execute();
 }
 
 /** Current stock of the given variants (tracked ones only), by variant id. */

@@ -2,7 +2,17 @@
  * The PostgreSQL connection: a `pg` pool under Kysely. `bigint` (money) and `numeric` columns come back as
  * exact values: int8 as a JS number (amounts are bounded well below 2^53 by the API), numeric as text.
  */
-import { Kysely, Migrator, PostgresDialect, sql, type MigrationProvider, type PostgresCursor, type PostgresPool, type PostgresPoolClient, type PostgresQueryResult } from 'kysely';
+import {
+  Kysely,
+  Migrator,
+  PostgresDialect,
+  sql,
+  type MigrationProvider,
+  type PostgresCursor,
+  type PostgresPool,
+  type PostgresPoolClient,
+  type PostgresQueryResult,
+} from 'kysely';
 import pg from 'pg';
 import { migrations } from './migrations/index';
 import type { Database } from './schema';
@@ -14,7 +24,7 @@ const INT8_OID = 20;
 const exactTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8_OID) return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
+    return pg.types.getTypeParser(oid, format) as (value: string) => unknown;
   },
 };
 
@@ -127,7 +137,7 @@ class PreparingClient implements PostgresPoolClient {
   private async run<R>(text: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> {
     const name = this.nameFor(text, parameters);
     const result = await this.client.query(name ? { name, text, values: [...parameters] } : { text, values: [...parameters] });
-    return { command: result.command as PostgresQueryResult<R>['command'], rowCount: result.rowCount ?? 0, rows: result.rows };
+    return { command: result.command as PostgresQueryResult<R>['command'], rowCount: result.rowCount ?? 0, rows: result.rows as R[] };
   }
 }
 
@@ -149,7 +159,7 @@ export async function migrateToLatest(db: Db): Promise<string[]> {
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+    const reason = error instanceof Error ? error.message : JSON.stringify(error);
     throw new Error(`Migration ${failed?.migrationName ?? ''} failed: ${reason}`);
   }
   return (results ?? []).filter((result) => result.status === 'Success').map((result) => result.migrationName);

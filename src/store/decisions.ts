@@ -20,7 +20,15 @@ export async function decidedOfferState(db: Db, shopId: string, orderId: string)
     .selectFrom('decisions')
     .innerJoin('offers', (join) => join.onRef('offers.shop_id', '=', 'decisions.shop_id').onRef('offers.id', '=', 'decisions.offer_id'))
     .leftJoin('variants', (join) => join.onRef('variants.shop_id', '=', 'offers.shop_id').onRef('variants.id', '=', 'offers.variant_id'))
-    .select(['decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity', 'variants.id as variant_id', 'variants.stock'])
+    .select([
+      'decisions.offer',
+      'offers.active',
+      'offers.deleted_at',
+      'offers.ends_at',
+      'offers.quantity',
+      'variants.id as variant_id',
+      'variants.stock',
+    ])
     .where('decisions.shop_id', '=', shopId)
     .where('decisions.order_id', '=', orderId)
     .executeTakeFirst();
@@ -32,7 +40,8 @@ export async function decisionProgress(db: Db, shopId: string, orderId: string) 
     .selectFrom('decisions')
     .select((eb) => [
       'decisions.declined_at',
-      eb.selectFrom('upsells')
+      eb
+        .selectFrom('upsells')
         .select('upsells.id')
         .whereRef('upsells.shop_id', '=', 'decisions.shop_id')
         .whereRef('upsells.order_id', '=', 'decisions.order_id')

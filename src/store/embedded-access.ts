@@ -12,7 +12,8 @@ import pg from 'pg';
 export const LEGACY_PASSWORD = 'plusone-embedded';
 
 /** pg_hba.conf, rewritten on every start: no TCP entries at all, SCRAM on the socket. */
-export const HBA_CONF = '# Written by Plusone on every start (src/store/embedded-access.ts): the Unix socket only, SCRAM passwords.\nlocal all all scram-sha-256\n';
+export const HBA_CONF =
+  '# Written by Plusone on every start (src/store/embedded-access.ts): the Unix socket only, SCRAM passwords.\nlocal all all scram-sha-256\n';
 
 const INVALID_PASSWORD = '28P01';
 const SCRAM_ITERATIONS = 4096;

@@ -103,20 +103,24 @@ async function startServer(dataDir: string, options: EmbeddedOptions, releaseLoc
   const password = await readOrCreatePassword(paths.passwordFile);
   await writeFile(path.join(paths.databaseDir, 'pg_hba.conf'), HBA_CONF);
 
-  const durabilityFlags = options.durable === false
-    ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']
-    : [];
+  const durabilityFlags = options.durable === false ? ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'] : [];
   const server = await startPostgresServer({
     databaseDir: paths.databaseDir,
     owner,
     log: options.log,
     flags: [
-      '-p', String(SOCKET_PORT),
-      '-c', 'listen_addresses=',
-      '-c', `unix_socket_directories=${paths.socketDir}`,
-      '-c', 'unix_socket_permissions=0700',
-      '-c', 'password_encryption=scram-sha-256',
-      '-c', 'max_connections=200',
+      '-p',
+      String(SOCKET_PORT),
+      '-c',
+      'listen_addresses=',
+      '-c',
+      `unix_socket_directories=${paths.socketDir}`,
+      '-c',
+      'unix_socket_permissions=0700',
+      '-c',
+      'password_encryption=scram-sha-256',
+      '-c',
+      'max_connections=200',
       ...durabilityFlags,
     ],
   }).catch((error: unknown) => {
@@ -148,7 +152,13 @@ async function startServer(dataDir: string, options: EmbeddedOptions, releaseLoc
  * converted like them on the first start: one path to the random password, safe to interrupt anywhere.
  */
 async function initialiseIfNew(databaseDir: string, runningAsRoot: boolean, log: (message: string) => void): Promise<void> {
-  if (await stat(path.join(databaseDir, 'PG_VERSION')).then(() => true, () => false)) return;
+  if (
+    await stat(path.join(databaseDir, 'PG_VERSION')).then(
+      () => true,
+      () => false,
+    )
+  )
+    return;
   await rm(databaseDir, { recursive: true, force: true });
   const initdb = new EmbeddedPostgres({
     databaseDir,

@@ -127,12 +127,7 @@ export function toOffer(row: OfferRow): Offer {
 
 /** Every live offer of the shop with its variant (null when gone), ready for `decide`. */
 export async function loadCandidates(db: Db, shopId: string): Promise<Candidate[]> {
-  const offers = await db
-    .selectFrom('offers')
-    .selectAll()
-    .where('shop_id', '=', shopId)
-    .where('deleted_at', 'is', null)
-    .execute();
+  const offers = await db.selectFrom('offers').selectAll().where('shop_id', '=', shopId).where('deleted_at', 'is', null).execute();
   if (offers.length === 0) return [];
   // The shop's offered variants by subquery: no list of a thousand parameters to build and send.
   const offeredVariants = db
@@ -143,10 +138,7 @@ export async function loadCandidates(db: Db, shopId: string): Promise<Candidate[
   const variants = await db
     .selectFrom('variants')
     .innerJoin('products', (join) => join.onRef('products.shop_id', '=', 'variants.shop_id').onRef('products.id', '=', 'variants.product_id'))
-    .select([
-      'variants.id', 'variants.product_id', 'variants.title', 'variants.stock',
-      'products.title as product_title', 'products.image_url',
-    ])
+    .select(['variants.id', 'variants.product_id', 'variants.title', 'variants.stock', 'products.title as product_title', 'products.image_url'])
     .where('variants.shop_id', '=', shopId)
     .where('variants.id', 'in', offeredVariants)
     .execute();

@@ -24,7 +24,12 @@ export interface Registration {
  */
 export async function insertRegistration(db: Db, registration: Registration): Promise<OrderRow> {
   return db
-    .with('new_lines', (cte) => cte.insertInto('order_lines').values([...registration.lines]).returning('id'))
+    .with('new_lines', (cte) =>
+      cte
+        .insertInto('order_lines')
+        .values([...registration.lines])
+        .returning('id'),
+    )
     .with('new_decision', (cte) => cte.insertInto('decisions').values(registration.decision).returning('order_id'))
     .with('new_session', (cte) => cte.insertInto('checkout_sessions').values(registration.session).returning('id'))
     .insertInto('orders')
@@ -35,7 +40,13 @@ export async function insertRegistration(db: Db, registration: Registration): Pr
 
 /** Whether the shop has an order of this customer (`customer_key`) already. */
 export async function customerHasOrders(db: Db, shopId: string, customerKey: string): Promise<boolean> {
-  const earlier = await db.selectFrom('orders').select('id').where('shop_id', '=', shopId).where('customer_key', '=', customerKey).limit(1).executeTakeFirst();
+  const earlier = await db
+    .selectFrom('orders')
+    .select('id')
+    .where('shop_id', '=', shopId)
+    .where('customer_key', '=', customerKey)
+    .limit(1)
+    .executeTakeFirst();
   return earlier !== undefined;
 }
 
@@ -45,7 +56,11 @@ export async function orderIdOfExternalId(db: Db, shopId: string, externalId: st
 }
 
 /** The order with its lines and the ids of its linked orders (oldest first); undefined when there is none. */
-export async function orderWithLines(db: Db, shopId: string, orderId: string): Promise<{ row: OrderRow; lines: OrderLineRow[]; linkedOrderIds: string[] } | undefined> {
+export async function orderWithLines(
+  db: Db,
+  shopId: string,
+  orderId: string,
+): Promise<{ row: OrderRow; lines: OrderLineRow[]; linkedOrderIds: string[] } | undefined> {
   const row = await db.selectFrom('orders').selectAll().where('shop_id', '=', shopId).where('id', '=', orderId).executeTakeFirst();
   if (!row) return undefined;
   const [lines, linked] = await Promise.all([
@@ -136,7 +151,14 @@ export async function linkedOrderOf(trx: Db, shopId: string, upsellId: string): 
 }
 
 /** A new order holding only the upsell's line, with the parent's customer, card, locale and tax rate. */
-export async function insertLinkedOrder(trx: Db, shopId: string, parentId: string, ids: { orderId: string; lineId: string }, line: UpsellLine, now: Date): Promise<void> {
+export async function insertLinkedOrder(
+  trx: Db,
+  shopId: string,
+  parentId: string,
+  ids: { orderId: string; lineId: string },
+  line: UpsellLine,
+  now: Date,
+): Promise<void> {
   const parent = await trx.selectFrom('orders').selectAll().where('shop_id', '=', shopId).where('id', '=', parentId).executeTakeFirstOrThrow();
   await trx
     .insertInto('orders')
@@ -160,7 +182,10 @@ export async function insertLinkedOrder(trx: Db, shopId: string, parentId: strin
       created_at: now,
     })
     .execute();
-  await trx.insertInto('order_lines').values(upsellLineValues(shopId, ids.orderId, ids.lineId, 0, line)).execute();
+  await trx
+    .insertInto('order_lines')
+    .values(upsellLineValues(shopId, ids.orderId, ids.lineId, 0, line))
+    .execute();
 }
 
 /** Sets a linked order's status (`onlyFrom`: only if it is in that status now). */
@@ -186,13 +211,31 @@ export async function finalizableOrders(trx: Db, now: Date, limit: number) {
     .where('o.status', '=', 'open')
     .where('o.parent_order_id', 'is', null)
     .where((eb) => eb.or([eb('o.finalize_retry_at', 'is', null), eb('o.finalize_retry_at', '<=', now)]))
-    .where(({ not, exists, selectFrom }) => not(exists(
-      selectFrom('upsells as u').select('u.id').whereRef('u.shop_id', '=', 'o.shop_id').whereRef('u.order_id', '=', 'o.id').where('u.state', 'in', IN_PROGRESS),
-    )))
-    .where(({ or, exists, selectFrom }) => or([
-      exists(selectFrom('upsells as u').select('u.id').whereRef('u.shop_id', '=', 'o.shop_id').whereRef('u.order_id', '=', 'o.id').where('u.state', 'in', MONEY_FINAL)),
-      sql<boolean>`(select max(s.expires_at) from checkout_sessions s where s.shop_id = o.shop_id and s.order_id = o.id) <= ${now}`,
-    ]))
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb
+            .selectFrom('upsells as u')
+            .select('u.id')
+            .whereRef('u.shop_id', '=', 'o.shop_id')
+            .whereRef('u.order_id', '=', 'o.id')
+            .where('u.state', 'in', IN_PROGRESS),
+        ),
+      ),
+    )
+    .where((eb) =>
+      eb.or([
+        eb.exists(
+          eb
+            .selectFrom('upsells as u')
+            .select('u.id')
+            .whereRef('u.shop_id', '=', 'o.shop_id')
+            .whereRef('u.order_id', '=', 'o.id')
+            .where('u.state', 'in', MONEY_FINAL),
+        ),
+        sql<boolean>`(select max(s.expires_at) from checkout_sessions s where s.shop_id = o.shop_id and s.order_id = o.id) <= ${now}`,
+      ]),
+    )
     .orderBy('o.created_at')
     .limit(limit)
     .forUpdate()
@@ -201,9 +244,19 @@ export async function finalizableOrders(trx: Db, now: Date, limit: number) {
 }
 
 export async function markFinalized(trx: Db, order: { shop_id: string; id: string }, now: Date): Promise<void> {
-  await trx.updateTable('orders').set({ status: 'finalized', finalized_at: now }).where('shop_id', '=', order.shop_id).where('id', '=', order.id).execute();
+  await trx
+    .updateTable('orders')
+    .set({ status: 'finalized', finalized_at: now })
+    .where('shop_id', '=', order.shop_id)
+    .where('id', '=', order.id)
+    .execute();
 }
 
 export async function backOffFinalize(trx: Db, order: { shop_id: string; id: string }, attempts: number, retryAt: Date): Promise<void> {
-  await trx.updateTable('orders').set({ finalize_attempts: attempts, finalize_retry_at: retryAt }).where('shop_id', '=', order.shop_id).where('id', '=', order.id).execute();
+  await trx
+    .updateTable('orders')
+    .set({ finalize_attempts: attempts, finalize_retry_at: retryAt })
+    .where('shop_id', '=', order.shop_id)
+    .where('id', '=', order.id)
+    .execute();
 }

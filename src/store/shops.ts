@@ -98,7 +98,10 @@ export async function saveShop(
 }
 
 export async function shopCount(db: Db): Promise<number> {
-  const row = await db.selectFrom('shops').select((eb) => eb.fn.countAll<string>().as('count')).executeTakeFirstOrThrow();
+  const row = await db
+    .selectFrom('shops')
+    .select((eb) => eb.fn.countAll<string>().as('count'))
+    .executeTakeFirstOrThrow();
   return Number(row.count);
 }
 

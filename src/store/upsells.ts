@@ -40,10 +40,7 @@ export async function hasUndoableUpsell(db: Db, shopId: string, orderId: string,
     .select('id')
     .where('shop_id', '=', shopId)
     .where('order_id', '=', orderId)
-    .where((eb) => eb.or([
-      eb('state', '=', 'pending'),
-      eb.and([eb('state', 'in', ['authorized', 'cancelled']), eb('undo_until', '>', now)]),
-    ]))
+    .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', 'in', ['authorized', 'cancelled']), eb('undo_until', '>', now)])]))
     .limit(1)
     .executeTakeFirst();
   return row !== undefined;
@@ -53,7 +50,11 @@ export async function hasUndoableUpsell(db: Db, shopId: string, orderId: string,
  * Moves the row to `set.state` only if it is still in the state it was read in (so two nodes never both
  * move it); undefined when it moved on.
  */
-export async function moveUpsell(trx: Db, upsell: UpsellKey & Pick<UpsellRow, 'state'>, set: Updateable<UpsellsTable> & { state: UpsellState }): Promise<UpsellRow | undefined> {
+export async function moveUpsell(
+  trx: Db,
+  upsell: UpsellKey & Pick<UpsellRow, 'state'>,
+  set: Updateable<UpsellsTable> & { state: UpsellState },
+): Promise<UpsellRow | undefined> {
   return trx
     .updateTable('upsells')
     .set(set)
@@ -66,12 +67,23 @@ export async function moveUpsell(trx: Db, upsell: UpsellKey & Pick<UpsellRow, 's
 
 /** Sets the row's lease and attempts after its work threw (the worker's back-off). */
 export async function backOff(db: Db, upsell: UpsellKey, attempts: number, leaseUntil: Date): Promise<void> {
-  await db.updateTable('upsells').set({ attempts, lease_until: leaseUntil }).where('shop_id', '=', upsell.shop_id).where('id', '=', upsell.id).execute();
+  await db
+    .updateTable('upsells')
+    .set({ attempts, lease_until: leaseUntil })
+    .where('shop_id', '=', upsell.shop_id)
+    .where('id', '=', upsell.id)
+    .execute();
 }
 
 /** Changes columns of the row (the caller holds its lock, or the change is state-independent). */
 export async function updateUpsell(db: Db, upsell: UpsellKey, set: Updateable<UpsellsTable>): Promise<UpsellRow> {
-  return db.updateTable('upsells').set(set).where('shop_id', '=', upsell.shop_id).where('id', '=', upsell.id).returningAll().executeTakeFirstOrThrow();
+  return db
+    .updateTable('upsells')
+    .set(set)
+    .where('shop_id', '=', upsell.shop_id)
+    .where('id', '=', upsell.id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 export async function insertUpsellEvent(db: Db, event: Insertable<UpsellEventsTable>): Promise<void> {
@@ -104,14 +116,25 @@ export async function acceptFacts(trx: Db, claim: KeyClaim, orderId: string, off
     .innerJoin('orders', (join) => join.onRef('orders.shop_id', '=', 'decisions.shop_id').onRef('orders.id', '=', 'decisions.order_id'))
     .leftJoin('offers', (join) => join.onRef('offers.shop_id', '=', 'decisions.shop_id').onRef('offers.id', '=', 'decisions.offer_id'))
     .leftJoin('variants', (join) => join.onRef('variants.shop_id', '=', 'offers.shop_id').onRef('variants.id', '=', 'offers.variant_id'))
-    .leftJoin('upsells', (join) => join
-      .onRef('upsells.shop_id', '=', 'decisions.shop_id')
-      .onRef('upsells.order_id', '=', 'decisions.order_id')
-      .on('upsells.offer_id', '=', offerId))
+    .leftJoin('upsells', (join) =>
+      join
+        .onRef('upsells.shop_id', '=', 'decisions.shop_id')
+        .onRef('upsells.order_id', '=', 'decisions.order_id')
+        .on('upsells.offer_id', '=', offerId),
+    )
     .select((eb) => [
       eb.selectFrom('claimed').select('key').as('claimed_key'),
-      'decisions.declined_at', 'decisions.offer', 'offers.active', 'offers.deleted_at', 'offers.ends_at', 'offers.quantity',
-      'variants.id as variant_id', 'variants.stock', 'orders.payment', 'orders.customer', 'upsells.id as existing_id',
+      'decisions.declined_at',
+      'decisions.offer',
+      'offers.active',
+      'offers.deleted_at',
+      'offers.ends_at',
+      'offers.quantity',
+      'variants.id as variant_id',
+      'variants.stock',
+      'orders.payment',
+      'orders.customer',
+      'upsells.id as existing_id',
     ])
     .where('decisions.shop_id', '=', shopId)
     .where('decisions.order_id', '=', orderId)
@@ -122,21 +145,39 @@ export async function acceptFacts(trx: Db, claim: KeyClaim, orderId: string, off
  * Inserts a new `pending` upsell and its first event in one statement (the event only if the upsell was
  * written); undefined when an upsell of the same order and offer exists (another click won).
  */
-export async function insertPendingUpsell(trx: Db, values: Insertable<UpsellsTable>, event: Insertable<UpsellEventsTable>): Promise<UpsellRow | undefined> {
+export async function insertPendingUpsell(
+  trx: Db,
+  values: Insertable<UpsellsTable>,
+  event: Insertable<UpsellEventsTable>,
+): Promise<UpsellRow | undefined> {
   return trx
-    .with('created', (cte) => cte.insertInto('upsells').values(values)
-      .onConflict((oc) => oc.columns(['shop_id', 'order_id', 'offer_id']).doNothing())
-      .returningAll())
-    .with('logged', (cte) => cte
-      .insertInto('upsell_events')
-      .columns(['shop_id', 'upsell_id', 'type', 'from_state', 'actor', 'reason', 'data', 'at'])
-      .expression((eb) => eb.selectFrom('created').select([
-        'created.shop_id', 'created.id',
-        sql<string>`${event.type}::text`.as('type'), sql<null>`NULL::text`.as('from_state'),
-        sql<string>`${event.actor}::text`.as('actor'), sql<string | null>`${event.reason ?? null}::text`.as('reason'),
-        sql<null>`NULL::jsonb`.as('data'), sql<Date>`${event.at}::timestamptz`.as('at'),
-      ]))
-      .returning('id'))
+    .with('created', (cte) =>
+      cte
+        .insertInto('upsells')
+        .values(values)
+        .onConflict((oc) => oc.columns(['shop_id', 'order_id', 'offer_id']).doNothing())
+        .returningAll(),
+    )
+    .with('logged', (cte) =>
+      cte
+        .insertInto('upsell_events')
+        .columns(['shop_id', 'upsell_id', 'type', 'from_state', 'actor', 'reason', 'data', 'at'])
+        .expression((eb) =>
+          eb
+            .selectFrom('created')
+            .select([
+              'created.shop_id',
+              'created.id',
+              sql<string>`${event.type}::text`.as('type'),
+              sql<null>`NULL::text`.as('from_state'),
+              sql<string>`${event.actor}::text`.as('actor'),
+              sql<string | null>`${event.reason ?? null}::text`.as('reason'),
+              sql<null>`NULL::jsonb`.as('data'),
+              sql<Date>`${event.at}::timestamptz`.as('at'),
+            ]),
+        )
+        .returning('id'),
+    )
     .selectFrom('created')
     .selectAll()
     .executeTakeFirst();
@@ -205,14 +246,18 @@ export async function dueForCapture(trx: Db, now: Date, limit: number): Promise<
   return trx
     .selectFrom('upsells')
     .selectAll()
-    .where((eb) => eb.or([
-      eb.and([
-        eb('state', '=', 'authorized'), eb('undo_until', '<=', now), eb('cancel_requested_at', 'is', null),
-        // A row whose claim threw is backed off by its lease.
-        eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]),
+    .where((eb) =>
+      eb.or([
+        eb.and([
+          eb('state', '=', 'authorized'),
+          eb('undo_until', '<=', now),
+          eb('cancel_requested_at', 'is', null),
+          // A row whose claim threw is backed off by its lease.
+          eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]),
+        ]),
+        eb.and([eb('state', '=', 'capturing'), eb('lease_until', '<=', now)]),
       ]),
-      eb.and([eb('state', '=', 'capturing'), eb('lease_until', '<=', now)]),
-    ]))
+    )
     .orderBy('undo_until')
     .limit(limit)
     .forUpdate()
@@ -249,7 +294,10 @@ function sweepRows(query: Candidates, sweep: Sweep): Candidates {
 /** Claims up to `limit` rows of the sweep whose lease is free: their lease runs to `leaseUntil`, `attempts` grows. */
 export async function claimForSweep(db: Db, sweep: Sweep, now: Date, leaseUntil: Date, limit: number): Promise<UpsellRow[]> {
   return db.transaction().execute(async (trx) => {
-    const free = trx.selectFrom('upsells').selectAll().where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]));
+    const free = trx
+      .selectFrom('upsells')
+      .selectAll()
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', now)]));
     const rows = await sweepRows(free, sweep).limit(limit).forUpdate().skipLocked().execute();
     if (rows.length === 0) return [];
     return trx

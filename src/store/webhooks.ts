@@ -18,7 +18,14 @@ export async function insertWebhookEvent(
 ): Promise<void> {
   await trx
     .insertInto('webhook_outbox')
-    .values({ shop_id: event.shopId, id: event.id, type: event.type, payload: JSON.stringify(event.payload), created_at: event.now, next_attempt_at: event.now })
+    .values({
+      shop_id: event.shopId,
+      id: event.id,
+      type: event.type,
+      payload: JSON.stringify(event.payload),
+      created_at: event.now,
+      next_attempt_at: event.now,
+    })
     .execute();
 }
 

@@ -25,7 +25,11 @@ export const CAPTURE_BATCH = 100;
 export async function captureDue(ctx: UpsellContext, observer: WorkerObserver = silentObserver, limit = CAPTURE_BATCH): Promise<number> {
   const claimed = await claimDue(ctx, observer, limit);
   ctx.faults.reach('capture.after_claim');
-  const row = { ids: upsellIds, work: (upsell: UpsellRow) => capture(ctx, observer, upsell), backOff: (upsell: UpsellRow) => backOffUpsell(ctx, upsell) };
+  const row = {
+    ids: upsellIds,
+    work: (upsell: UpsellRow) => capture(ctx, observer, upsell),
+    backOff: (upsell: UpsellRow) => backOffUpsell(ctx, upsell),
+  };
   await eachConcurrently(claimed, CAPTURE_CONCURRENCY, (upsell) => isolateOne(observer, 'capture', upsell, row));
   return claimed.length;
 }
@@ -49,10 +53,11 @@ async function claimDue(ctx: UpsellContext, observer: WorkerObserver, limit: num
     // Each row in its own savepoint: one that throws is rolled back alone and backed off, the rest go on.
     await isolate(observer, 'capture', rows, {
       ids: upsellIds,
-      work: (row) => inSavepoint(trx, async () => {
-        const claimed = await claimOne(ctx, trx, row, leaseUntil);
-        if (claimed) toCapture.push(claimed);
-      }),
+      work: (row) =>
+        inSavepoint(trx, async () => {
+          const claimed = await claimOne(ctx, trx, row, leaseUntil);
+          if (claimed) toCapture.push(claimed);
+        }),
       backOff: (row) => backOffUpsell(ctx, row, trx),
     });
     return toCapture;
@@ -87,17 +92,23 @@ async function capture(ctx: UpsellContext, observer: WorkerObserver, upsell: Ups
       });
       return;
     case 'failed':
-      if (await finish(ctx, upsell, async (trx, current) => {
-        await removeFromOrder(ctx, trx, current, 'capture_failed', {
-          actor: 'psp', reason: `${result.code}: ${result.message}`, set: { release_due_at: ctx.clock.now() },
-        });
-      })) observer.captureFailed({ shopId: upsell.shop_id, id: upsell.id, reason: result.code });
+      if (
+        await finish(ctx, upsell, async (trx, current) => {
+          await removeFromOrder(ctx, trx, current, 'capture_failed', {
+            actor: 'psp',
+            reason: `${result.code}: ${result.message}`,
+            set: { release_due_at: ctx.clock.now() },
+          });
+        })
+      )
+        observer.captureFailed({ shopId: upsell.shop_id, id: upsell.id, reason: result.code });
       await releaseHold(ctx, { ...upsell, state: 'capture_failed' });
       return;
     case 'unknown':
       // Left in `capturing`: after the lease a worker asks again with the same idempotency key.
-      await ctx.db.transaction().execute((trx) =>
-        appendEvent(trx, upsell, 'capture_unknown', upsell.state, { actor: 'psp', reason: result.reason }, ctx.clock.now()));
+      await ctx.db
+        .transaction()
+        .execute((trx) => appendEvent(trx, upsell, 'capture_unknown', upsell.state, { actor: 'psp', reason: result.reason }, ctx.clock.now()));
       return;
     default: {
       const exhaustive: never = result;
@@ -107,11 +118,7 @@ async function capture(ctx: UpsellContext, observer: WorkerObserver, upsell: Ups
 }
 
 /** Settles a capture on the locked row, if it is still `capturing` (another worker may have done it); true when it did. */
-async function finish(
-  ctx: UpsellContext,
-  upsell: UpsellRow,
-  work: (trx: Trx, current: UpsellRow) => Promise<void>,
-): Promise<boolean> {
+async function finish(ctx: UpsellContext, upsell: UpsellRow, work: (trx: Trx, current: UpsellRow) => Promise<void>): Promise<boolean> {
   let settled = false;
   await withLockedUpsell(ctx, upsell, async (trx, current) => {
     if (current.state !== 'capturing') return current;

@@ -79,7 +79,8 @@ export function createWorker(ctx: UpsellContext, options: WorkerOptions = {}): W
       finalizedOrders: await sweep('finalize_orders', () => finalizeOrders(ctx, observer)),
       webhooks: await sweep('deliver_webhooks', () => deliverWebhooks(ctx, observer)),
       promotedExperiments: await sweep('promote_winners', () =>
-        promoteWinners(ctx, statisticsDue, (experiment, error) => observer.rowFailed('promote_winners', error, experiment))),
+        promoteWinners(ctx, statisticsDue, (experiment, error) => observer.rowFailed('promote_winners', error, experiment)),
+      ),
     };
   }
 

@@ -69,11 +69,19 @@ async function handleOne(ctx: UpsellContext, shopId: string, notification: Gatew
   const upsell = await upsellOf(ctx, shopId, notification);
   if (!upsell) return false;
   await ctx.db.transaction().execute((trx) =>
-    appendEvent(trx, upsell, 'psp_notification', upsell.state, {
-      actor: 'psp',
-      reason: notification.pspType,
-      data: { kind: notification.kind, eventId: notification.eventId, ref: notification.ref },
-    }, ctx.clock.now()));
+    appendEvent(
+      trx,
+      upsell,
+      'psp_notification',
+      upsell.state,
+      {
+        actor: 'psp',
+        reason: notification.pspType,
+        data: { kind: notification.kind, eventId: notification.eventId, ref: notification.ref },
+      },
+      ctx.clock.now(),
+    ),
+  );
   await react(ctx, upsell, notification);
   return true;
 }
@@ -99,7 +107,10 @@ async function react(ctx: UpsellContext, upsell: UpsellRow, notification: Gatewa
       await withLockedUpsell(ctx, upsell, async (trx, current) => {
         // Only a capture we recorded as done is undone here; one still `capturing` is settled by the finalizer.
         if (current.state !== 'captured') return current;
-        return removeFromOrder(ctx, trx, current, 'capture_failed', { actor: 'psp', reason: `${notification.pspType}: the PSP reported the capture failed` });
+        return removeFromOrder(ctx, trx, current, 'capture_failed', {
+          actor: 'psp',
+          reason: `${notification.pspType}: the PSP reported the capture failed`,
+        });
       });
       return;
     case 'captured':
@@ -116,4 +127,3 @@ async function react(ctx: UpsellContext, upsell: UpsellRow, notification: Gatewa
     }
   }
 }
-

@@ -16,10 +16,11 @@ export async function finalizeOrders(ctx: UpsellContext, observer: WorkerObserve
     // Each order in its own savepoint: one that throws is rolled back alone and tried again later.
     return isolate(observer, 'finalize_orders', orders, {
       ids: (order) => ({ shopId: order.shop_id, id: order.id }),
-      work: (order) => inSavepoint(trx, async () => {
-        await markFinalized(trx, order, now);
-        await enqueueWebhook(ctx, trx, order.shop_id, 'order.finalized', { orderId: order.id });
-      }),
+      work: (order) =>
+        inSavepoint(trx, async () => {
+          await markFinalized(trx, order, now);
+          await enqueueWebhook(ctx, trx, order.shop_id, 'order.finalized', { orderId: order.id });
+        }),
       backOff: async (order) => {
         const attempts = order.finalize_attempts + 1;
         await backOffFinalize(trx, order, attempts, new Date(now.getTime() + failureBackoffMs(attempts)));

@@ -13,7 +13,14 @@
  *   release again (`release_due_at`).
  */
 import {
-  authorizeAtPsp, completeAtPsp, gatewayFor, lookupAuthorization, pendingSettledBefore, recordDeclined, releaseAuthorization, settleAuthorization,
+  authorizeAtPsp,
+  completeAtPsp,
+  gatewayFor,
+  lookupAuthorization,
+  pendingSettledBefore,
+  recordDeclined,
+  releaseAuthorization,
+  settleAuthorization,
 } from '../engine/saga';
 import { appendEvent, withLockedUpsell } from '../engine/upsells';
 import { type UpsellContext } from '../engine/context';
@@ -51,7 +58,11 @@ export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = s
   const sweep = async (name: SweepName, candidates: Sweep, work: (upsell: UpsellRow) => Promise<unknown>) => {
     try {
       const rows = await claim(ctx, candidates, limit);
-      await isolate(observer, name, rows, { ids: upsellIds, work: async (upsell) => void (await work(upsell)), backOff: (upsell) => backOffUpsell(ctx, upsell) });
+      await isolate(observer, name, rows, {
+        ids: upsellIds,
+        work: async (upsell) => void (await work(upsell)),
+        backOff: (upsell) => backOffUpsell(ctx, upsell),
+      });
       return rows.length;
     } catch (error) {
       observer.rowFailed(name, error, {});
@@ -59,13 +70,10 @@ export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = s
     }
   };
   return (
-    await sweep('reconcile_pending', { kind: 'pending', updatedBefore: pendingBefore }, (upsell) => resolvePending(ctx, upsell))
-  ) + (
-    await sweep('reconcile_action', { kind: 'abandoned_action', updatedBefore: abandonedBefore }, (upsell) => resolveAbandonedAction(ctx, upsell))
-  ) + (
-    await sweep('reconcile_undo', { kind: 'undo_requested' }, (upsell) => completeUndo(ctx, upsell, 'worker'))
-  ) + (
-    await sweep('release_hold', { kind: 'release_due' }, (upsell) => releaseHold(ctx, upsell))
+    (await sweep('reconcile_pending', { kind: 'pending', updatedBefore: pendingBefore }, (upsell) => resolvePending(ctx, upsell))) +
+    (await sweep('reconcile_action', { kind: 'abandoned_action', updatedBefore: abandonedBefore }, (upsell) => resolveAbandonedAction(ctx, upsell))) +
+    (await sweep('reconcile_undo', { kind: 'undo_requested' }, (upsell) => completeUndo(ctx, upsell, 'worker'))) +
+    (await sweep('release_hold', { kind: 'release_due' }, (upsell) => releaseHold(ctx, upsell)))
   );
 }
 

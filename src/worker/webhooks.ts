@@ -103,17 +103,24 @@ export async function postToTarget(url: string, headers: Record<string, string>,
  */
 function checkedLookup(targets: OutboundTargets): LookupFunction {
   return (hostname, options, callback) => {
-    targets.resolve(hostname).then((answers) => {
-      // An answer that is not an address at all is treated like a reserved one: refused.
-      const kinds = answers.map((answer) => classifyAddress(answer.address) ?? 'reserved');
-      const refusedKind = kinds.find((kind) => !addressAllowed(kind, targets));
-      if (refusedKind) throw new RefusedTarget(`the host resolves to a ${refusedKind.replace('_', '-')} address`);
-      const usable = answers.filter((answer) => !options.family || answer.family === options.family);
-      const first = usable[0];
-      if (!first) throw new Error(`getaddrinfo ENOTFOUND ${hostname}`);
-      if (options.all) callback(null, usable.map((answer) => ({ address: answer.address, family: answer.family })));
-      else callback(null, first.address, first.family);
-    }).catch((error: Error) => callback(error, '', 0));
+    targets
+      .resolve(hostname)
+      .then((answers) => {
+        // An answer that is not an address at all is treated like a reserved one: refused.
+        const kinds = answers.map((answer) => classifyAddress(answer.address) ?? 'reserved');
+        const refusedKind = kinds.find((kind) => !addressAllowed(kind, targets));
+        if (refusedKind) throw new RefusedTarget(`the host resolves to a ${refusedKind.replace('_', '-')} address`);
+        const usable = answers.filter((answer) => !options.family || answer.family === options.family);
+        const first = usable[0];
+        if (!first) throw new Error(`getaddrinfo ENOTFOUND ${hostname}`);
+        if (options.all)
+          callback(
+            null,
+            usable.map((answer) => ({ address: answer.address, family: answer.family })),
+          );
+        else callback(null, first.address, first.family);
+      })
+      .catch((error: Error) => callback(error, '', 0));
   };
 }
 
@@ -121,11 +128,15 @@ function checkedLookup(targets: OutboundTargets): LookupFunction {
 function post(url: URL, headers: Record<string, string>, body: string, lookup: LookupFunction): Promise<number> {
   const client = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
-    const request = client.request(url, { method: 'POST', headers, agent: false, lookup, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) }, (response) => {
-      resolve(response.statusCode ?? 0);
-      // The body is not needed: closing the socket stops a receiver that would stream forever.
-      response.destroy();
-    });
+    const request = client.request(
+      url,
+      { method: 'POST', headers, agent: false, lookup, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) },
+      (response) => {
+        resolve(response.statusCode ?? 0);
+        // The body is not needed: closing the socket stops a receiver that would stream forever.
+        response.destroy();
+      },
+    );
     request.on('error', reject);
     request.end(body);
   });

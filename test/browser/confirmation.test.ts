@@ -61,7 +61,10 @@ describe.skipIf(!hasChromium)('the confirmation page in Chromium', () => {
       if (request.url().endsWith('/v1/checkout/accept')) accepts.push(request.url());
     });
     await page.locator('.plusone-offer__accept').dblclick();
-    await page.locator('.plusone-offer__accept').click({ force: true, trial: false }).catch(() => undefined);
+    await page
+      .locator('.plusone-offer__accept')
+      .click({ force: true, trial: false })
+      .catch(() => undefined);
     await page.locator('.plusone-offer[data-plusone-state="accepted"]').waitFor();
     expect(accepts).toHaveLength(1);
     expect(await orderLines(page)).toEqual(['checkout', 'upsell']);

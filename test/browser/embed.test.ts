@@ -28,9 +28,15 @@ async function api(method: string, path: string, body?: unknown) {
 /** A paid order of the demo shop; returns its session token. */
 async function sessionToken(): Promise<string> {
   const registered = await api('POST', '/v1/orders', {
-    externalId: `embed-${randomUUID()}`, currency: 'USD',
+    externalId: `embed-${randomUUID()}`,
+    currency: 'USD',
     lines: [{ productId: 'house-blend', variantId: 'house-blend-500g', title: 'House Blend', quantity: 1, unitPrice: 1800 }],
-    subtotal: 1800, shippingTotal: 500, taxTotal: 149, total: 2449, taxRate: '0.0825', customer: { country: 'US' },
+    subtotal: 1800,
+    shippingTotal: 500,
+    taxTotal: 149,
+    total: 2449,
+    taxRate: '0.0825',
+    customer: { country: 'US' },
     payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_visa', brand: 'visa', last4: '4242' },
   });
   const session = registered.session as { token: string } | undefined;

@@ -34,12 +34,23 @@ async function api(method: string, path: string, token: string, body?: unknown) 
 
 async function sessionToken(
   key = shopKey,
-  payment: Record<string, string> = { gateway: 'stripe', customerRef: 'cus_browser', paymentMethodRef: 'pm_card_authenticationRequired', brand: 'visa', last4: '3184' },
+  payment: Record<string, string> = {
+    gateway: 'stripe',
+    customerRef: 'cus_browser',
+    paymentMethodRef: 'pm_card_authenticationRequired',
+    brand: 'visa',
+    last4: '3184',
+  },
 ): Promise<string> {
   const registered = await api('POST', '/v1/orders', key, {
-    externalId: `stripe-${randomUUID()}`, currency: 'USD',
+    externalId: `stripe-${randomUUID()}`,
+    currency: 'USD',
     lines: [{ productId: 'beans', variantId: 'beans-1kg', title: 'Beans', quantity: 1, unitPrice: 3000 }],
-    subtotal: 3000, shippingTotal: 0, taxTotal: 0, total: 3000, customer: { country: 'US' },
+    subtotal: 3000,
+    shippingTotal: 0,
+    taxTotal: 0,
+    total: 3000,
+    customer: { country: 'US' },
     payment,
   });
   return (registered.session as { token: string }).token;
@@ -51,9 +62,10 @@ beforeAll(async () => {
     const query = new URL(request.url ?? '/', 'http://x').searchParams;
     const token = query.get('session') ?? '';
     // The page's own 3-D Secure step, as a page with Adyen Web would run it (here: the fake issuer's answer).
-    const own = query.get('own') === '1'
-      ? `<script>window.plusoneSteps = []; window.plusoneAuthenticate = async (action) => { window.plusoneSteps.push(action.data.subtype); return { threeDSResult: btoa(JSON.stringify({ transStatus: 'Y', authorisationToken: action.data.authorisationToken })) }; };</script>`
-      : '';
+    const own =
+      query.get('own') === '1'
+        ? `<script>window.plusoneSteps = []; window.plusoneAuthenticate = async (action) => { window.plusoneSteps.push(action.data.subtype); return { threeDSResult: btoa(JSON.stringify({ transStatus: 'Y', authorisationToken: action.data.authorisationToken })) }; };</script>`
+        : '';
     response.setHeader('content-type', 'text/html; charset=utf-8');
     response.end(`<!doctype html><html lang="en"><head><title>Order confirmed</title></head><body><main>
       <h1>Thanks for your order</h1><section><h2>Order summary</h2><p>Beans — $30.00</p></section>
@@ -79,8 +91,14 @@ beforeAll(async () => {
   });
   shopKey = shop.secretKey as string;
   for (const key of [shopKey, adyenKey]) {
-    await api('PUT', '/v1/products/beans', key, { title: 'Beans', variants: [{ id: 'beans-1kg', title: '1 kg', prices: [{ currency: 'USD', amount: 3000 }] }] });
-    await api('PUT', '/v1/products/filters', key, { title: 'Paper filters', variants: [{ id: 'filters-100', title: '100', prices: [{ currency: 'USD', amount: 599 }] }] });
+    await api('PUT', '/v1/products/beans', key, {
+      title: 'Beans',
+      variants: [{ id: 'beans-1kg', title: '1 kg', prices: [{ currency: 'USD', amount: 3000 }] }],
+    });
+    await api('PUT', '/v1/products/filters', key, {
+      title: 'Paper filters',
+      variants: [{ id: 'filters-100', title: '100', prices: [{ currency: 'USD', amount: 599 }] }],
+    });
     await api('POST', '/v1/offers', key, { name: 'Filters', variantId: 'filters-100' });
   }
   browser = await launch();
@@ -121,11 +139,15 @@ describe.skipIf(!hasChromium)('Stripe 3-D Secure in the widget', () => {
   });
 });
 
-describe.skipIf(!hasChromium)("a PSP whose browser SDK the page runs itself (Adyen)", () => {
+describe.skipIf(!hasChromium)('a PSP whose browser SDK the page runs itself (Adyen)', () => {
   it("hands the action to the page's plusoneAuthenticate and posts its details to complete", async () => {
     const page = await browser.newPage();
     const token = await sessionToken(adyenKey, {
-      gateway: 'adyen', customerRef: FAKE_SHOPPER, paymentMethodRef: FAKE_ADYEN_METHODS.challenge, brand: 'visa', last4: '1111',
+      gateway: 'adyen',
+      customerRef: FAKE_SHOPPER,
+      paymentMethodRef: FAKE_ADYEN_METHODS.challenge,
+      brand: 'visa',
+      last4: '1111',
     });
     await page.goto(`${merchantOrigin}/confirmation?own=1&session=${token}`);
     await page.locator('.plusone-offer[data-plusone-state="ready"]').waitFor();
@@ -135,7 +157,13 @@ describe.skipIf(!hasChromium)("a PSP whose browser SDK the page runs itself (Ady
     // the fake Adyen refuses an incomplete browserInfo, so "accepted" also says the whole of it arrived).
     const screen = await page.evaluate(() => ({ screenHeight: window.screen.height, screenWidth: window.screen.width }));
     expect((await sent).postDataJSON()).toMatchObject({
-      browserInfo: { colorDepth: 24, ...screen, javaEnabled: false, language: expect.stringMatching(/^[a-z]{2}/), timeZoneOffset: expect.any(Number) },
+      browserInfo: {
+        colorDepth: 24,
+        ...screen,
+        javaEnabled: false,
+        language: expect.stringMatching(/^[a-z]{2}/),
+        timeZoneOffset: expect.any(Number),
+      },
     });
     await page.locator('.plusone-offer[data-plusone-state="accepted"]').waitFor();
     await shot(page, 'adyen-3ds-accepted');
@@ -144,7 +172,11 @@ describe.skipIf(!hasChromium)("a PSP whose browser SDK the page runs itself (Ady
   it('runs the challenge that follows the device fingerprint, as a second step of the same accept', async () => {
     const page = await browser.newPage();
     const token = await sessionToken(adyenKey, {
-      gateway: 'adyen', customerRef: FAKE_SHOPPER, paymentMethodRef: FAKE_ADYEN_METHODS.fingerprintThenChallenge, brand: 'visa', last4: '1111',
+      gateway: 'adyen',
+      customerRef: FAKE_SHOPPER,
+      paymentMethodRef: FAKE_ADYEN_METHODS.fingerprintThenChallenge,
+      brand: 'visa',
+      last4: '1111',
     });
     await page.goto(`${merchantOrigin}/confirmation?own=1&session=${token}`);
     await page.locator('.plusone-offer[data-plusone-state="ready"]').waitFor();

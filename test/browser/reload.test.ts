@@ -91,12 +91,13 @@ describe.skipIf(!hasChromium)('the sandbox 3-D Secure page', () => {
 });
 
 describe.skipIf(!hasChromium)('framing', () => {
-  it('refuses to show the demo pages inside another site\'s frame', async () => {
+  it("refuses to show the demo pages inside another site's frame", async () => {
     const page = await buy();
     const attacker = await (await browser().newContext()).newPage();
     for (const url of [`${base}/demo`, page.url()]) {
       await attacker.route('http://attacker.test/', (route) =>
-        route.fulfill({ contentType: 'text/html', body: `<!doctype html><title>x</title><iframe id="victim" src="${url}"></iframe>` }));
+        route.fulfill({ contentType: 'text/html', body: `<!doctype html><title>x</title><iframe id="victim" src="${url}"></iframe>` }),
+      );
       await attacker.goto('http://attacker.test/');
       await attacker.waitForTimeout(1_000);
       const framed = attacker.frames().find((frame) => frame !== attacker.mainFrame());

@@ -39,13 +39,25 @@ export default async function setup(project: TestProject) {
   const port = await freePort();
   // Fake Stripe (with its fake Stripe.js) and Adyen APIs for the 3-D Secure tests of their shops.
   const stripe = await startFakeStripe();
-  const adyen = await startFakeAdyen({ apiKey: BROWSER_ADYEN.apiKey, merchantAccount: BROWSER_ADYEN.merchantAccount, hmacKey: BROWSER_ADYEN.hmacKey });
+  const adyen = await startFakeAdyen({
+    apiKey: BROWSER_ADYEN.apiKey,
+    merchantAccount: BROWSER_ADYEN.merchantAccount,
+    hmacKey: BROWSER_ADYEN.hmacKey,
+  });
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli.ts', 'start'], {
     cwd: ROOT,
     env: {
-      ...process.env, PORT: String(port), HOST: '127.0.0.1', PLUSONE_DATA_DIR: dataDir, DATABASE_URL: '',
-      LOG_LEVEL: 'warn', PLUSONE_GATEWAY_TIMEOUT_MS: '1000',
-      PLUSONE_ADMIN_TOKEN: BROWSER_ADMIN_TOKEN, PLUSONE_STRIPE_API_BASE: stripe.baseUrl, PLUSONE_STRIPE_JS_URL: `${stripe.baseUrl}/v3/stripe.js`, PLUSONE_ADYEN_API_BASE: adyen.url,
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      PLUSONE_DATA_DIR: dataDir,
+      DATABASE_URL: '',
+      LOG_LEVEL: 'warn',
+      PLUSONE_GATEWAY_TIMEOUT_MS: '1000',
+      PLUSONE_ADMIN_TOKEN: BROWSER_ADMIN_TOKEN,
+      PLUSONE_STRIPE_API_BASE: stripe.baseUrl,
+      PLUSONE_STRIPE_JS_URL: `${stripe.baseUrl}/v3/stripe.js`,
+      PLUSONE_ADYEN_API_BASE: adyen.url,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -14,7 +14,15 @@ const SHOTS = path.resolve(import.meta.dirname, '../../test-results/browser');
 export function launch(): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
   });
 }
 
@@ -44,7 +52,11 @@ export interface Purchase {
  * Buys one bag of House Blend in the demo shop at `base` — the store page, the checkout with a sandbox
  * test card in the hosted card field — and lands on the confirmation page with its offer ready.
  */
-export async function buyInDemo(browser: Browser, base: string, { card = 'pm_sandbox_visa', locale = 'en-US', width = 1280, reducedMotion = false }: Purchase = {}): Promise<Page> {
+export async function buyInDemo(
+  browser: Browser,
+  base: string,
+  { card = 'pm_sandbox_visa', locale = 'en-US', width = 1280, reducedMotion = false }: Purchase = {},
+): Promise<Page> {
   const context = await browser.newContext({ viewport: { width, height: 900 }, reducedMotion: reducedMotion ? 'reduce' : 'no-preference' });
   const page = await context.newPage();
   await page.goto(`${base}/demo`);
@@ -88,7 +100,11 @@ export async function expectAccessible(page: Page, state: string): Promise<void>
   await page.evaluate(`${readFileSync(AXE, 'utf8')}\n;undefined`);
   const violations = await page.evaluate(async () => {
     const result = await window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
-    return result.violations.map((violation) => ({ id: violation.id, help: violation.help, nodes: violation.nodes.map((node) => node.target.join(' ')) }));
+    return result.violations.map((violation) => ({
+      id: violation.id,
+      help: violation.help,
+      nodes: violation.nodes.map((node) => node.target.join(' ')),
+    }));
   });
   expect(violations, `axe violations in state "${state}"`).toEqual([]);
 }

@@ -143,8 +143,11 @@ describe('adyen adapter', () => {
       });
     });
 
-    it('sends the shop\'s returnUrl over the public URL, and refuses to build without either', async () => {
-      const own = adyenAdapter.create({ ...credentials, returnUrl: 'https://shop.example/thanks' }, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL });
+    it("sends the shop's returnUrl over the public URL, and refuses to build without either", async () => {
+      const own = adyenAdapter.create(
+        { ...credentials, returnUrl: 'https://shop.example/thanks' },
+        { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL },
+      );
       await own.authorize(request());
       expect(lastRequest().body).toMatchObject({ returnUrl: 'https://shop.example/thanks' });
       expect(() => adyenAdapter.create(credentials, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS })).toThrow(AdyenConfigurationError);
@@ -158,14 +161,20 @@ describe('adyen adapter', () => {
       expect(await response.json()).toMatchObject({ errorCode: '158', message: "Required field 'returnUrl' is not provided." });
     });
 
-    it('sends the buyer\'s origin, browser, IP and email for 3-D Secure 2, and nothing of the buyer when unknown', async () => {
+    it("sends the buyer's origin, browser, IP and email for 3-D Secure 2, and nothing of the buyer when unknown", async () => {
       const buyer = {
         origin: 'https://shop.example',
         ip: '203.0.113.7',
         email: 'ada@example.com',
         browser: {
-          acceptHeader: '*/*', colorDepth: 24, javaEnabled: false, language: 'en-GB',
-          screenHeight: 1080, screenWidth: 1920, timeZoneOffset: -60, userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
+          acceptHeader: '*/*',
+          colorDepth: 24,
+          javaEnabled: false,
+          language: 'en-GB',
+          screenHeight: 1080,
+          screenWidth: 1920,
+          timeZoneOffset: -60,
+          userAgent: 'Mozilla/5.0 (X11; Linux x86_64)',
         },
       };
       expect(await gateway.authorize(request({ buyer }))).toMatchObject({ status: 'authorized' });
@@ -187,34 +196,75 @@ describe('adyen adapter', () => {
           headers: { 'x-api-key': API_KEY, 'content-type': 'application/json' },
           body: JSON.stringify(body),
         });
-        return { status: response.status, body: await response.json() as { errorCode: string; message: string } };
+        return { status: response.status, body: (await response.json()) as { errorCode: string; message: string } };
       };
       expect(await post({ ...valid, reference: 'ok' })).toMatchObject({ status: 200 });
       expect(await post({ ...valid, shopperIp: '203.0.113.7' })).toEqual({
         status: 400,
-        body: expect.objectContaining({ errorCode: '702', message: 'Structure of PaymentRequest contains the following unknown fields: [shopperIp]' }),
+        body: expect.objectContaining({
+          errorCode: '702',
+          message: 'Structure of PaymentRequest contains the following unknown fields: [shopperIp]',
+        }),
       });
-      expect(await post({ ...valid, paymentMethod: { type: 'scheme', storedPaymentMethodId: FAKE_ADYEN_METHODS.success, cardToken: 'x' } }))
-        .toMatchObject({ status: 400, body: { message: 'Structure of CardDetails contains the following unknown fields: [cardToken]' } });
+      expect(
+        await post({ ...valid, paymentMethod: { type: 'scheme', storedPaymentMethodId: FAKE_ADYEN_METHODS.success, cardToken: 'x' } }),
+      ).toMatchObject({ status: 400, body: { message: 'Structure of CardDetails contains the following unknown fields: [cardToken]' } });
       expect(await post({ ...valid, amount: { value: '1999', currency: 'USD' } })).toMatchObject({ status: 400, body: { errorCode: '702' } });
       expect(await post({ ...valid, shopperInteraction: 'Ecommerce' })).toMatchObject({ status: 422 });
-      expect(await post({ ...valid, shopperInteraction: 'Sometimes' })).toMatchObject({ status: 400, body: { message: expect.stringContaining('shopperInteraction') } });
-      const browser = { acceptHeader: '*/*', colorDepth: 24, javaEnabled: false, language: 'en', screenHeight: 800, screenWidth: 600, timeZoneOffset: 0, userAgent: 'UA' };
+      expect(await post({ ...valid, shopperInteraction: 'Sometimes' })).toMatchObject({
+        status: 400,
+        body: { message: expect.stringContaining('shopperInteraction') },
+      });
+      const browser = {
+        acceptHeader: '*/*',
+        colorDepth: 24,
+        javaEnabled: false,
+        language: 'en',
+        screenHeight: 800,
+        screenWidth: 600,
+        timeZoneOffset: 0,
+        userAgent: 'UA',
+      };
       expect(await post({ ...valid, reference: 'browser', browserInfo: browser })).toMatchObject({ status: 200 });
-      expect(await post({ ...valid, browserInfo: { ...browser, userAgent: undefined } }))
-        .toMatchObject({ status: 422, body: { errorCode: '15_002', message: 'Required field userAgent missing for device channel browser' } });
+      expect(await post({ ...valid, browserInfo: { ...browser, userAgent: undefined } })).toMatchObject({
+        status: 422,
+        body: { errorCode: '15_002', message: 'Required field userAgent missing for device channel browser' },
+      });
       // Every field CheckoutService v72 requires, at every level: reference (130), the rest 158.
       expect(await post({ ...valid, reference: undefined })).toMatchObject({ status: 422, body: { errorCode: '130' } });
-      expect(await post({ ...valid, merchantAccount: undefined })).toMatchObject({ status: 422, body: { errorCode: '158', message: "Required field 'merchantAccount' is not provided." } });
-      expect(await post({ ...valid, amount: { currency: 'USD' } })).toMatchObject({ status: 422, body: { message: "Required field 'amount.value' is not provided." } });
-      expect(await post({ merchantAccount: MERCHANT_ACCOUNT, reference: 'r' }, '/v72/payments/ABC/captures')).toMatchObject({ status: 422, body: { message: "Required field 'amount' is not provided." } });
+      expect(await post({ ...valid, merchantAccount: undefined })).toMatchObject({
+        status: 422,
+        body: { errorCode: '158', message: "Required field 'merchantAccount' is not provided." },
+      });
+      expect(await post({ ...valid, amount: { currency: 'USD' } })).toMatchObject({
+        status: 422,
+        body: { message: "Required field 'amount.value' is not provided." },
+      });
+      expect(await post({ merchantAccount: MERCHANT_ACCOUNT, reference: 'r' }, '/v72/payments/ABC/captures')).toMatchObject({
+        status: 422,
+        body: { message: "Required field 'amount' is not provided." },
+      });
       expect(await post({}, '/v72/payments/details')).toMatchObject({ status: 422, body: { message: "Required field 'details' is not provided." } });
-      expect(await post({ ...valid, browserInfo: { ...browser, colorDepth: 10 } })).toMatchObject({ status: 422, body: { message: expect.stringContaining('colorDepth') } });
-      expect(await post({ ...valid, origin: 'https://shop.example/' })).toMatchObject({ status: 422, body: { message: expect.stringContaining('origin') } });
-      expect(await post({ ...valid, shopperIP: 'localhost' })).toMatchObject({ status: 422, body: { message: expect.stringContaining('shopperIP') } });
-      expect(await post({ ...valid, shopperEmail: 'ada' })).toMatchObject({ status: 422, body: { message: expect.stringContaining('shopperEmail') } });
-      expect(await post({ merchantAccount: MERCHANT_ACCOUNT, reference: 'r', amountt: 1 }, '/v72/payments/ABC/cancels'))
-        .toMatchObject({ status: 400, body: { message: 'Structure of PaymentCancelRequest contains the following unknown fields: [amountt]' } });
+      expect(await post({ ...valid, browserInfo: { ...browser, colorDepth: 10 } })).toMatchObject({
+        status: 422,
+        body: { message: expect.stringContaining('colorDepth') },
+      });
+      expect(await post({ ...valid, origin: 'https://shop.example/' })).toMatchObject({
+        status: 422,
+        body: { message: expect.stringContaining('origin') },
+      });
+      expect(await post({ ...valid, shopperIP: 'localhost' })).toMatchObject({
+        status: 422,
+        body: { message: expect.stringContaining('shopperIP') },
+      });
+      expect(await post({ ...valid, shopperEmail: 'ada' })).toMatchObject({
+        status: 422,
+        body: { message: expect.stringContaining('shopperEmail') },
+      });
+      expect(await post({ merchantAccount: MERCHANT_ACCOUNT, reference: 'r', amountt: 1 }, '/v72/payments/ABC/cancels')).toMatchObject({
+        status: 400,
+        body: { message: 'Structure of PaymentCancelRequest contains the following unknown fields: [amountt]' },
+      });
     });
 
     it('asks Adyen to capture at once in immediate mode', async () => {
@@ -275,7 +325,12 @@ describe('adyen adapter', () => {
     });
 
     it('sends live calls to the merchant’s live endpoint prefix, under /checkout', async () => {
-      const live = adyenAdapter.parseCredentials({ ...CREDENTIALS_INPUT, environment: 'live', liveEndpointUrlPrefix: '1797a841fbb37ca7-AcmeShop', clientKey: 'live_PLUSONEFAKECLIENTKEY1234' });
+      const live = adyenAdapter.parseCredentials({
+        ...CREDENTIALS_INPUT,
+        environment: 'live',
+        liveEndpointUrlPrefix: '1797a841fbb37ca7-AcmeShop',
+        clientKey: 'live_PLUSONEFAKECLIENTKEY1234',
+      });
       // The fake serves only the test paths: the live one is refused, which is all this test needs.
       const refused = await adyenAdapter.create(live, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL }).authorize(request());
       expect(refused).toMatchObject({ status: 'declined', code: 'processing_error', message: expect.stringContaining('404') });
@@ -303,7 +358,12 @@ describe('adyen adapter', () => {
 
     it('maps Refused with "Not enough balance" to insufficient_funds, keeping the pspReference', async () => {
       const result = await gateway.authorize(request({ paymentMethodRef: FAKE_ADYEN_METHODS.notEnoughBalance }));
-      expect(result).toEqual({ status: 'declined', code: 'insufficient_funds', message: expect.stringContaining('Not enough balance'), ref: expect.any(String) });
+      expect(result).toEqual({
+        status: 'declined',
+        code: 'insufficient_funds',
+        message: expect.stringContaining('Not enough balance'),
+        ref: expect.any(String),
+      });
     });
 
     it.each([
@@ -335,7 +395,11 @@ describe('adyen adapter', () => {
     });
 
     it('declines a stored payment method Adyen does not know (800 Contract not found)', async () => {
-      expect(await gateway.authorize(request({ paymentMethodRef: 'spm_unknown' }))).toMatchObject({ status: 'declined', code: 'card_declined', ref: null });
+      expect(await gateway.authorize(request({ paymentMethodRef: 'spm_unknown' }))).toMatchObject({
+        status: 'declined',
+        code: 'card_declined',
+        ref: null,
+      });
     });
 
     it('passes Adyen’s 3-D Secure action to the page and completes with the component’s details', async () => {
@@ -409,7 +473,10 @@ describe('adyen adapter', () => {
     });
 
     it('declines, without the key in any word, when Adyen refuses the API key', async () => {
-      const wrong = adyenAdapter.create({ ...credentials, apiKey: 'AQE_wrong_key_0000000000' }, { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL });
+      const wrong = adyenAdapter.create(
+        { ...credentials, apiKey: 'AQE_wrong_key_0000000000' },
+        { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS, publicUrl: PUBLIC_URL },
+      );
       const result = await wrong.authorize(request());
       expect(result).toMatchObject({ status: 'declined', code: 'processing_error', ref: null });
       expect(JSON.stringify(result)).not.toMatch(/AQE/);
@@ -445,7 +512,15 @@ describe('adyen adapter', () => {
       [{ ...CREDENTIALS_INPUT, merchantAccount: 'has spaces in it' }, /merchantAccount/],
       [{ ...CREDENTIALS_INPUT, environment: 'production' }, /environment/],
       [{ ...CREDENTIALS_INPUT, environment: 'live', clientKey: 'live_PLUSONEFAKECLIENTKEY1234' }, /liveEndpointUrlPrefix is required/],
-      [{ ...CREDENTIALS_INPUT, environment: 'live', liveEndpointUrlPrefix: 'https://1797a841-Acme-checkout-live.adyenpayments.com', clientKey: 'live_PLUSONEFAKECLIENTKEY1234' }, /liveEndpointUrlPrefix/],
+      [
+        {
+          ...CREDENTIALS_INPUT,
+          environment: 'live',
+          liveEndpointUrlPrefix: 'https://1797a841-Acme-checkout-live.adyenpayments.com',
+          clientKey: 'live_PLUSONEFAKECLIENTKEY1234',
+        },
+        /liveEndpointUrlPrefix/,
+      ],
       [{ ...CREDENTIALS_INPUT, hmacKey: 'not-hex-at-all-secret-value' }, /hmacKey/],
       [{ ...CREDENTIALS_INPUT, clientKey: 'live_PLUSONEFAKECLIENTKEY1234' }, /clientKey must be a test_/],
       [{ ...CREDENTIALS_INPUT, returnUrl: 'http://shop.example/thanks' }, /returnUrl/],
@@ -464,7 +539,12 @@ describe('adyen adapter', () => {
     });
 
     it('accepts live credentials with their endpoint prefix', () => {
-      const live = adyenAdapter.parseCredentials({ ...CREDENTIALS_INPUT, environment: 'live', liveEndpointUrlPrefix: '1797a841fbb37ca7-AcmeShop', clientKey: 'live_PLUSONEFAKECLIENTKEY1234' });
+      const live = adyenAdapter.parseCredentials({
+        ...CREDENTIALS_INPUT,
+        environment: 'live',
+        liveEndpointUrlPrefix: '1797a841fbb37ca7-AcmeShop',
+        clientKey: 'live_PLUSONEFAKECLIENTKEY1234',
+      });
       expect(live).toMatchObject({ environment: 'live', liveEndpointUrlPrefix: '1797a841fbb37ca7-AcmeShop' });
       expect(adyenAdapter.clientConfig(live)).toEqual({ clientKey: 'live_PLUSONEFAKECLIENTKEY1234', environment: 'live' });
     });
@@ -507,7 +587,10 @@ describe('adyen adapter', () => {
         ['refunded', id],
       ]);
       expect(about(held).map(([kind]) => kind)).toEqual(['authorized', 'voided']);
-      expect(read.find((notification) => notification.kind === 'captured')).toMatchObject({ pspType: 'CAPTURE', eventId: expect.stringMatching(/:CAPTURE$/) });
+      expect(read.find((notification) => notification.kind === 'captured')).toMatchObject({
+        pspType: 'CAPTURE',
+        eventId: expect.stringMatching(/:CAPTURE$/),
+      });
     });
 
     it('takes back a whole charge (an undo in immediate mode) with a reversal, read as refunded or voided by its action', async () => {
@@ -525,8 +608,13 @@ describe('adyen adapter', () => {
       const held = await authorizedRef();
       await gateway.refund(held, 1999, 'USD', `${upsellId()}:refund`, { whole: true });
       await fake.settle();
-      const read = fake.notifications.flatMap((notification) => parse(notification)).filter((notification) => notification.pspType === 'CANCEL_OR_REFUND');
-      expect(read.map(({ ref, kind }) => [ref, kind])).toEqual([[captured, 'refunded'], [held, 'voided']]);
+      const read = fake.notifications
+        .flatMap((notification) => parse(notification))
+        .filter((notification) => notification.pspType === 'CANCEL_OR_REFUND');
+      expect(read.map(({ ref, kind }) => [ref, kind])).toEqual([
+        [captured, 'refunded'],
+        [held, 'voided'],
+      ]);
       expect(fake.payment(captured)).toMatchObject({ status: 'refunded', refunded: 1999 });
       expect(fake.payment(held)).toMatchObject({ status: 'voided' });
     });
@@ -597,7 +685,9 @@ describe('adyen adapter', () => {
     it('rejects a body that is not an Adyen notification', () => {
       expect(() => adyenAdapter.parseWebhook('not json', {}, credentials)).toThrow(WebhookVerificationError);
       expect(() => parse({ live: 'false', notificationItems: [] })).toThrow(WebhookVerificationError);
-      expect(() => parse({ live: 'false', notificationItems: [{ NotificationRequestItem: { eventCode: 'CAPTURE' } }] })).toThrow(WebhookVerificationError);
+      expect(() => parse({ live: 'false', notificationItems: [{ NotificationRequestItem: { eventCode: 'CAPTURE' } }] })).toThrow(
+        WebhookVerificationError,
+      );
     });
   });
 });

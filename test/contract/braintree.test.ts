@@ -211,7 +211,12 @@ describe('braintree › adapter', () => {
 
     it('declines processing_error a sale that failed on the processing network (status failed, processor response 3000)', async () => {
       const result = await gateway.authorize(request({ paymentMethodRef: 'bt_processor_unavailable' }));
-      expect(result).toEqual({ status: 'declined', code: 'processing_error', message: 'Processor Network Unavailable - Try Again', ref: expect.any(String) });
+      expect(result).toEqual({
+        status: 'declined',
+        code: 'processing_error',
+        message: 'Processor Network Unavailable - Try Again',
+        ref: expect.any(String),
+      });
       if (result.status !== 'declined' || !result.ref) throw new Error('expected a ref');
       expect(fake.transaction(result.ref).status).toBe('failed');
     });
@@ -282,9 +287,10 @@ describe('braintree › adapter', () => {
     });
 
     it('declines, naming the 2099 sale, when Braintree refuses the client token the page needs', async () => {
-      const refusal = '<?xml version="1.0" encoding="UTF-8"?>\n<api-error-response><errors><client-token><errors type="array"><error><code>92807</code>'
-        + '<attribute>merchant_account_id</attribute><message>Merchant account does not exist.</message></error></errors></client-token></errors>'
-        + '<message>Merchant account does not exist.</message></api-error-response>\n';
+      const refusal =
+        '<?xml version="1.0" encoding="UTF-8"?>\n<api-error-response><errors><client-token><errors type="array"><error><code>92807</code>' +
+        '<attribute>merchant_account_id</attribute><message>Merchant account does not exist.</message></error></errors></client-token></errors>' +
+        '<message>Merchant account does not exist.</message></api-error-response>\n';
       fake.failNext(422, /client_token$/, refusal);
       const result = await gateway.authorize(request({ paymentMethodRef: 'bt_3ds_required' }));
       expect(result).toEqual({ status: 'declined', code: 'processing_error', message: 'Merchant account does not exist.', ref: expect.any(String) });
@@ -343,7 +349,9 @@ describe('braintree › adapter', () => {
       const held = await authorizedRef();
       const mark = fake.requests.length;
       expect(await gateway.void(held, key('void'))).toEqual({ status: 'succeeded' });
-      expect(since(mark).map((recorded) => `${recorded.method} ${recorded.path}`)).toContain(`PUT /merchants/${fake.merchantId}/transactions/${held}/void`);
+      expect(since(mark).map((recorded) => `${recorded.method} ${recorded.path}`)).toContain(
+        `PUT /merchants/${fake.merchantId}/transactions/${held}/void`,
+      );
 
       const captured = await authorizedRef({ capture: 'immediate' });
       expect(await gateway.void(captured, key('void'))).toMatchObject({ status: 'failed', code: 'submitted_for_settlement' });
@@ -443,7 +451,13 @@ describe('braintree › adapter', () => {
       fake.settle();
       const body = fake.signedNotification('transaction_settled', result.ref, { timestamp: new Date('2026-11-22T10:00:00Z') });
       expect(braintreeAdapter.parseWebhook(body, form, credentialsFor(fake))).toEqual([
-        { eventId: `transaction_settled:${result.ref}:2026-11-22T10:00:00.000Z`, ref: result.ref, upsellId: 'ups_hook1', kind: 'captured', pspType: 'transaction_settled' },
+        {
+          eventId: `transaction_settled:${result.ref}:2026-11-22T10:00:00.000Z`,
+          ref: result.ref,
+          upsellId: 'ups_hook1',
+          kind: 'captured',
+          pspType: 'transaction_settled',
+        },
       ]);
     });
 
@@ -478,11 +492,18 @@ describe('braintree › adapter', () => {
       expect(() => braintreeAdapter.parseWebhook(forged, form, credentials)).toThrow(WebhookVerificationError);
 
       const genuine = new URLSearchParams(fake.signedNotification('transaction_settled', 'abc12345'));
-      const payload = Buffer.from(Buffer.from(genuine.get('bt_payload') ?? '', 'base64').toString('utf8').replace('abc12345', 'zzz99999')).toString('base64');
+      const payload = Buffer.from(
+        Buffer.from(genuine.get('bt_payload') ?? '', 'base64')
+          .toString('utf8')
+          .replace('abc12345', 'zzz99999'),
+      ).toString('base64');
       const tampered = new URLSearchParams({ bt_signature: genuine.get('bt_signature') ?? '', bt_payload: payload }).toString();
       expect(() => braintreeAdapter.parseWebhook(tampered, form, credentials)).toThrow(WebhookVerificationError);
 
-      const otherPublicKey = new URLSearchParams({ bt_signature: `someoneelse|${'0'.repeat(40)}`, bt_payload: genuine.get('bt_payload') ?? '' }).toString();
+      const otherPublicKey = new URLSearchParams({
+        bt_signature: `someoneelse|${'0'.repeat(40)}`,
+        bt_payload: genuine.get('bt_payload') ?? '',
+      }).toString();
       expect(() => braintreeAdapter.parseWebhook(otherPublicKey, form, credentials)).toThrow(/public key/);
       expect(() => braintreeAdapter.parseWebhook('bt_payload=abc', form, credentials)).toThrow(WebhookVerificationError);
     });
@@ -518,7 +539,9 @@ describe('braintree › the fake refuses what the gateway refuses', () => {
   }
 
   const sale = (overrides: Record<string, unknown> = {}) =>
-    send('POST', '/transactions', { transaction: { type: 'sale', amount: '19.99', payment_method_token: 'bt_visa', options: { submit_for_settlement: false }, ...overrides } });
+    send('POST', '/transactions', {
+      transaction: { type: 'sale', amount: '19.99', payment_method_token: 'bt_visa', options: { submit_for_settlement: false }, ...overrides },
+    });
 
   async function saleId(overrides: Record<string, unknown> = {}): Promise<string> {
     const answer = await sale(overrides);
@@ -542,7 +565,7 @@ describe('braintree › the fake refuses what the gateway refuses', () => {
       ['no type', { type: undefined }, '91524'],
       ['a custom field the Control Panel does not define', { custom_fields: { upsell_id: 'ups_1' } }, '91526'],
       ['a custom field over 255 characters', { custom_fields: { plusone_note: 'n'.repeat(256) } }, '81527'],
-      ['a merchant account that is not the merchant\'s', { merchant_account_id: 'someone_else' }, '91513'],
+      ["a merchant account that is not the merchant's", { merchant_account_id: 'someone_else' }, '91513'],
     ])('refuses %s: 422 with %j', async (_case, overrides, code) => {
       const answer = await sale(overrides);
       expect(answer.status).toBe(422);
@@ -602,7 +625,9 @@ describe('braintree › the fake refuses what the gateway refuses', () => {
 
       it('refuses another amount than the one authenticated: 91585', async () => {
         const id = await authenticated('19.99');
-        expect((await sale({ payment_method_token: 'bt_3ds_required', amount: '20.00', three_d_secure_authentication_id: id })).codes).toEqual(['91585']);
+        expect((await sale({ payment_method_token: 'bt_3ds_required', amount: '20.00', three_d_secure_authentication_id: id })).codes).toEqual([
+          '91585',
+        ]);
         expect((await sale({ payment_method_token: 'bt_3ds_required', three_d_secure_authentication_id: id })).status).toBe(201);
       });
     });
@@ -617,7 +642,12 @@ describe('braintree › the fake refuses what the gateway refuses', () => {
       });
       const result = await sdk.transaction.sale({ amount: '', paymentMethodToken: 'bt_gone' });
       expect(result.success).toBe(false);
-      expect(result.errors.deepErrors().map((error) => error.code).sort()).toEqual(['81502', '91518']);
+      expect(
+        result.errors
+          .deepErrors()
+          .map((error) => error.code)
+          .sort(),
+      ).toEqual(['81502', '91518']);
     });
   });
 
@@ -661,7 +691,10 @@ describe('braintree › the fake refuses what the gateway refuses', () => {
     }
 
     it('refuses a sale that has not settled (void it instead): 91506', async () => {
-      expect(await refund(await saleId({ options: { submit_for_settlement: true } }), { amount: '19.99' })).toMatchObject({ status: 422, codes: ['91506'] });
+      expect(await refund(await saleId({ options: { submit_for_settlement: true } }), { amount: '19.99' })).toMatchObject({
+        status: 422,
+        codes: ['91506'],
+      });
     });
 
     it.each([
@@ -681,7 +714,10 @@ describe('braintree › the fake refuses what the gateway refuses', () => {
 
   describe('a client token', () => {
     it('refuses a merchant account that does not exist: 92807', async () => {
-      expect(await send('POST', '/client_token', { client_token: { merchant_account_id: 'someone_else', version: 2 } })).toMatchObject({ status: 422, codes: ['92807'] });
+      expect(await send('POST', '/client_token', { client_token: { merchant_account_id: 'someone_else', version: 2 } })).toMatchObject({
+        status: 422,
+        codes: ['92807'],
+      });
       expect((await send('POST', '/client_token', { client_token: { merchant_account_id: 'plusone_jpy', version: 2 } })).status).toBe(201);
     });
   });

@@ -129,8 +129,13 @@ describe('stripe', () => {
       await stripeGateway.capture(ref, 1000, 'USD', `${ref}:capture`);
       expect(await stripeGateway.capture(ref, 1999, 'USD', `${ref}:capture`)).toMatchObject(unknown);
     },
-    'conflict (409: the key\'s first request is still running)': () =>
-      stripeAnswers(409, { type: 'idempotency_error', message: 'There is currently another in-progress request using this Stripe-Idempotency-Key.' }, unknown, unknown),
+    "conflict (409: the key's first request is still running)": () =>
+      stripeAnswers(
+        409,
+        { type: 'idempotency_error', message: 'There is currently another in-progress request using this Stripe-Idempotency-Key.' },
+        unknown,
+        unknown,
+      ),
     'card_error (402: the issuer declined)': async () => {
       const result = await stripeGateway.authorize(stripeRequest('pm_card_chargeDeclinedInsufficientFunds'));
       expect(result).toMatchObject({ ...declined('insufficient_funds'), ref: expect.stringMatching(/^pi_/) });
@@ -140,7 +145,12 @@ describe('stripe', () => {
       expect(await stripeGateway.capture('pi_gone', 1999, 'USD', 'ups_x:capture')).toMatchObject({ ...failed, code: 'resource_missing' });
     },
     'invalid_request_error (400, 402, 404)': () =>
-      stripeAnswers(400, { type: 'invalid_request_error', code: 'parameter_unknown', param: 'shopper', message: 'Received unknown parameter: shopper' }, declined(), { ...failed, code: 'parameter_unknown' }),
+      stripeAnswers(
+        400,
+        { type: 'invalid_request_error', code: 'parameter_unknown', param: 'shopper', message: 'Received unknown parameter: shopper' },
+        declined(),
+        { ...failed, code: 'parameter_unknown' },
+      ),
     'any other answer': () => stripeAnswers(418, { type: 'api_error', message: 'I am a teapot' }, unknown, unknown),
   });
 });
@@ -151,7 +161,11 @@ let btGateway: PaymentGateway;
 const btOn = (fake: FakeBraintree, privateKey = fake.privateKey) =>
   braintreeAdapter.create(
     braintreeAdapter.parseCredentials({
-      environment: 'sandbox', merchantId: fake.merchantId, publicKey: fake.publicKey, privateKey, merchantAccountIds: { USD: 'plusone_usd' },
+      environment: 'sandbox',
+      merchantId: fake.merchantId,
+      publicKey: fake.publicKey,
+      privateKey,
+      merchantAccountIds: { USD: 'plusone_usd' },
     }),
     { apiBaseUrl: fake.url, timeoutMs: TIMEOUT_MS },
   );
@@ -240,10 +254,20 @@ describe('braintree', () => {
 // ----------------------------------------------------------------------------------------------------- Adyen
 let adyen: FakeAdyen;
 let adyenGateway: PaymentGateway;
-const ADYEN = { apiKey: 'AQEyhmfxLI3MaBFLw0m_error_table_key_0001', merchantAccount: 'PlusoneErrorsECOM', hmacKey: '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056' };
+const ADYEN = {
+  apiKey: 'AQEyhmfxLI3MaBFLw0m_error_table_key_0001',
+  merchantAccount: 'PlusoneErrorsECOM',
+  hmacKey: '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056',
+};
 const adyenOn = (url: string, apiKey = ADYEN.apiKey) =>
   adyenAdapter.create(
-    adyenAdapter.parseCredentials({ apiKey, merchantAccount: ADYEN.merchantAccount, environment: 'test', clientKey: 'test_PLUSONEERRORSCLIENTKEY1', hmacKey: ADYEN.hmacKey }),
+    adyenAdapter.parseCredentials({
+      apiKey,
+      merchantAccount: ADYEN.merchantAccount,
+      environment: 'test',
+      clientKey: 'test_PLUSONEERRORSCLIENTKEY1',
+      hmacKey: ADYEN.hmacKey,
+    }),
     { apiBaseUrl: url, timeoutMs: TIMEOUT_MS, publicUrl: 'https://plusone.example' },
   );
 const adyenRequest = (method: string = FAKE_ADYEN_METHODS.success) => request(method, FAKE_SHOPPER);

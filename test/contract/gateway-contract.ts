@@ -6,14 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type {
-  ActionDetails,
-  AuthorizeRequest,
-  AuthorizeResult,
-  DeclineCode,
-  PaymentGateway,
-  ThreeDSecureAction,
-} from '../../src/gateways/contract';
+import type { ActionDetails, AuthorizeRequest, AuthorizeResult, DeclineCode, PaymentGateway, ThreeDSecureAction } from '../../src/gateways/contract';
 
 /** A stored payment method the PSP (or its fake) knows, with the card it stands for. */
 export interface StoredMethod {

@@ -55,7 +55,13 @@ describeGatewayContract('stripe', async () => {
     async paymentAtPsp(ref) {
       const intent = fake.intent(ref);
       if (!intent) throw new Error(`no fake PaymentIntent ${ref}`);
-      return { amount: intent.amount, currency: intent.currency.toUpperCase(), captured: intent.captured, refunded: intent.refunded, status: fakeStatus(intent.status) };
+      return {
+        amount: intent.amount,
+        currency: intent.currency.toUpperCase(),
+        captured: intent.captured,
+        refunded: intent.refunded,
+        status: fakeStatus(intent.status),
+      };
     },
     paymentCount: async () => fake.intentCount(),
     requests: () => fake.requests,
@@ -86,19 +92,41 @@ function fakePage() {
   let focused: StubElement | null = null;
   const make = (tagName: string): StubElement => {
     const node: StubElement = {
-      tagName, attributes: {}, children: [], textContent: '', listeners: [], parent: null, style: {},
-      setAttribute: (name: string, value: string) => { node.attributes[name] = value; },
-      appendChild: (child: StubElement) => { child.parent = node; node.children.push(child); },
+      tagName,
+      attributes: {},
+      children: [],
+      textContent: '',
+      listeners: [],
+      parent: null,
+      style: {},
+      setAttribute: (name: string, value: string) => {
+        node.attributes[name] = value;
+      },
+      appendChild: (child: StubElement) => {
+        child.parent = node;
+        node.children.push(child);
+      },
       addEventListener: (_type: string, listener: () => void) => node.listeners.push(listener),
-      remove: () => { node.parent?.children.splice(node.parent.children.indexOf(node), 1); node.parent = null; },
-      focus: () => { focused = node; },
+      remove: () => {
+        node.parent?.children.splice(node.parent.children.indexOf(node), 1);
+        node.parent = null;
+      },
+      focus: () => {
+        focused = node;
+      },
       querySelector: (tag: string) => all(node).find((child) => child.tagName === tag.toUpperCase()) ?? null,
     };
     return node;
   };
   const all = (node: StubElement): StubElement[] => node.children.flatMap((child) => [child, ...all(child)]);
   const body = make('BODY');
-  const context: Record<string, unknown> = { document: { body, createElement: (tag: string) => make(tag.toUpperCase()) }, fetch, Promise, JSON, String };
+  const context: Record<string, unknown> = {
+    document: { body, createElement: (tag: string) => make(tag.toUpperCase()) },
+    fetch,
+    Promise,
+    JSON,
+    String,
+  };
   context.window = context;
   return {
     context,
@@ -109,7 +137,10 @@ function fakePage() {
     },
     dialog: () => all(body).find((node) => node.attributes.role === 'dialog'),
     focused: () => focused?.textContent,
-    click: (label: string) => all(body).find((node) => node.tagName === 'BUTTON' && node.textContent === label)?.listeners.forEach((listener) => listener()),
+    click: (label: string) =>
+      all(body)
+        .find((node) => node.tagName === 'BUTTON' && node.textContent === label)
+        ?.listeners.forEach((listener) => listener()),
   };
 }
 
@@ -245,13 +276,21 @@ describe('stripe › adapter', () => {
     });
 
     it('declines a stored card Stripe no longer knows, with no ref', async () => {
-      expect(await gateway.authorize(request('pm_deleted'))).toEqual({ status: 'declined', code: 'card_declined', message: expect.stringContaining('pm_deleted'), ref: null });
+      expect(await gateway.authorize(request('pm_deleted'))).toEqual({
+        status: 'declined',
+        code: 'card_declined',
+        message: expect.stringContaining('pm_deleted'),
+        ref: null,
+      });
     });
 
-    it('hands the page the Stripe.js of PLUSONE_STRIPE_JS_URL when one is set (a fake\'s, in tests)', async () => {
+    it("hands the page the Stripe.js of PLUSONE_STRIPE_JS_URL when one is set (a fake's, in tests)", async () => {
       const own = stripeAdapter.create(CREDENTIALS, { apiBaseUrl: fake.baseUrl, timeoutMs: TIMEOUT_MS, stripeJsUrl: `${fake.baseUrl}/v3/stripe.js` });
       const result = await own.authorize(request('pm_card_authenticationRequired'));
-      expect(result).toMatchObject({ status: 'requires_action', action: { data: { publishableKey: CREDENTIALS.publishableKey, stripeJsUrl: `${fake.baseUrl}/v3/stripe.js` } } });
+      expect(result).toMatchObject({
+        status: 'requires_action',
+        action: { data: { publishableKey: CREDENTIALS.publishableKey, stripeJsUrl: `${fake.baseUrl}/v3/stripe.js` } },
+      });
     });
 
     it('hands the page what Stripe.js needs for 3-D Secure, and reads the outcome back from Stripe', async () => {
@@ -269,7 +308,12 @@ describe('stripe › adapter', () => {
       const ref = refOf(result);
       expect(await gateway.completeAction(ref, key('complete'))).toMatchObject({ status: 'requires_action', ref });
       fake.finishAction(ref, 'succeeded');
-      expect(await gateway.completeAction(ref, key('complete'))).toEqual({ status: 'authorized', ref, card: { brand: 'visa', last4: '3184' }, captured: false });
+      expect(await gateway.completeAction(ref, key('complete'))).toEqual({
+        status: 'authorized',
+        ref,
+        card: { brand: 'visa', last4: '3184' },
+        captured: false,
+      });
     });
 
     it.each([500, 503, 429] as const)('answers unknown when Stripe answers %i', async (status) => {
@@ -285,7 +329,10 @@ describe('stripe › adapter', () => {
     it('answers unknown on a timeout, and a retry under the same key gets the PaymentIntent Stripe made', async () => {
       const before = fake.intentCount();
       const slow = request('pm_card_fake_slow');
-      expect(await gateway.authorize(slow)).toEqual({ status: 'unknown', reason: expect.stringMatching(/^connection error or timeout: .*timed? ?out/i) });
+      expect(await gateway.authorize(slow)).toEqual({
+        status: 'unknown',
+        reason: expect.stringMatching(/^connection error or timeout: .*timed? ?out/i),
+      });
       const retried = await gateway.authorize({ ...slow });
       expect(retried).toMatchObject({ status: 'authorized' });
       expect(fake.intentCount()).toBe(before + 1);
@@ -439,12 +486,15 @@ describe('stripe › the fake refuses what Stripe refuses', () => {
     stripe.rawRequest('POST', '/v1/payment_intents', params, { idempotencyKey });
 
   async function held(): Promise<string> {
-    const intent = await stripe.paymentIntents.create({ ...VALID, automatic_payment_methods: { enabled: true, allow_redirects: 'never' } }, { idempotencyKey: key() });
+    const intent = await stripe.paymentIntents.create(
+      { ...VALID, automatic_payment_methods: { enabled: true, allow_redirects: 'never' } },
+      { idempotencyKey: key() },
+    );
     expect(intent.status).toBe('requires_capture');
     return intent.id;
   }
 
-  it('accepts any parameter of the SDK\'s PaymentIntentCreateParams, not only those Plusone sends', async () => {
+  it("accepts any parameter of the SDK's PaymentIntentCreateParams, not only those Plusone sends", async () => {
     const intent = await create({
       ...VALID,
       description: 'Upsell: gift wrap',
@@ -459,9 +509,19 @@ describe('stripe › the fake refuses what Stripe refuses', () => {
   it.each([
     ['a top-level parameter', { ...VALID, amount_decimal: '19.99' }, 'amount_decimal'],
     ['a nested parameter', { ...VALID, payment_method_options: { card: { request_3ds: 'any' } } }, 'payment_method_options[card][request_3ds]'],
-    ['a parameter under a hash with its own fields', { ...VALID, automatic_payment_methods: { enabled: true, allow_redirects: 'never', types: ['card'] } }, 'automatic_payment_methods[types]'],
+    [
+      'a parameter under a hash with its own fields',
+      { ...VALID, automatic_payment_methods: { enabled: true, allow_redirects: 'never', types: ['card'] } },
+      'automatic_payment_methods[types]',
+    ],
   ])('refuses %s it does not know with parameter_unknown', async (_case, params, param) => {
-    expect(await refused(create(params))).toEqual({ status: 400, type: 'invalid_request_error', code: 'parameter_unknown', param, message: `Received unknown parameter: ${param}` });
+    expect(await refused(create(params))).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'parameter_unknown',
+      param,
+      message: `Received unknown parameter: ${param}`,
+    });
   });
 
   it('refuses the create parameter `amount` on a capture, which takes amount_to_capture', async () => {
@@ -476,7 +536,13 @@ describe('stripe › the fake refuses what Stripe refuses', () => {
     ['currency', (({ currency: _currency, ...rest }) => rest)(VALID)],
     ['automatic_payment_methods[enabled]', { ...VALID, automatic_payment_methods: { allow_redirects: 'never' } }],
   ])('refuses a create without the required %s with parameter_missing', async (param, params) => {
-    expect(await refused(create(params))).toEqual({ status: 400, type: 'invalid_request_error', code: 'parameter_missing', param, message: `Missing required param: ${param}.` });
+    expect(await refused(create(params))).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'parameter_missing',
+      param,
+      message: `Missing required param: ${param}.`,
+    });
   });
 
   it('refuses a search without its query', async () => {
@@ -489,27 +555,49 @@ describe('stripe › the fake refuses what Stripe refuses', () => {
     ['confirmation_method', { ...VALID, confirmation_method: 'sometimes' }, 'automatic or manual'],
     ['off_session', { ...VALID, off_session: 'maybe' }, 'true, false, one_off, or recurring'],
     ['setup_future_usage', { ...VALID, setup_future_usage: 'always' }, 'off_session or on_session'],
-    ['payment_method_options[card][request_three_d_secure]', { ...VALID, payment_method_options: { card: { request_three_d_secure: 'sometimes' } } }, 'any, automatic, or challenge'],
+    [
+      'payment_method_options[card][request_three_d_secure]',
+      { ...VALID, payment_method_options: { card: { request_three_d_secure: 'sometimes' } } },
+      'any, automatic, or challenge',
+    ],
   ])('refuses a create with a %s outside its enum, naming the values (no code, as Stripe)', async (param, params, values) => {
-    expect(await refused(create(params))).toEqual({ status: 400, type: 'invalid_request_error', code: undefined, param, message: `Invalid ${param}: must be one of ${values}` });
+    expect(await refused(create(params))).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      code: undefined,
+      param,
+      message: `Invalid ${param}: must be one of ${values}`,
+    });
   });
 
   it('refuses a cancellation_reason and a refund reason outside their enums', async () => {
     const ref = await held();
     expect(await refused(stripe.paymentIntents.cancel(ref, { cancellation_reason: 'changed_mind' }, { idempotencyKey: key() }))).toEqual({
-      status: 400, type: 'invalid_request_error', code: undefined, param: 'cancellation_reason',
+      status: 400,
+      type: 'invalid_request_error',
+      code: undefined,
+      param: 'cancellation_reason',
       message: 'Invalid cancellation_reason: must be one of abandoned, duplicate, fraudulent, or requested_by_customer',
     });
     await stripe.paymentIntents.capture(ref, {}, { idempotencyKey: key() });
     expect(await refused(stripe.refunds.create({ payment_intent: ref, reason: 'changed_mind' }, { idempotencyKey: key() }))).toEqual({
-      status: 400, type: 'invalid_request_error', code: undefined, param: 'reason',
+      status: 400,
+      type: 'invalid_request_error',
+      code: undefined,
+      param: 'reason',
       message: 'Invalid reason: must be one of duplicate, fraudulent, or requested_by_customer',
     });
     expect(fake.intent(ref)).toMatchObject({ status: 'succeeded', refunded: 0 });
   });
 
   it('refuses a boolean that is not true or false, and an empty string for a parameter that cannot be unset', async () => {
-    expect(await refused(create({ ...VALID, confirm: 'yes' }))).toEqual({ status: 400, type: 'invalid_request_error', code: undefined, param: 'confirm', message: 'Invalid boolean: yes' });
+    expect(await refused(create({ ...VALID, confirm: 'yes' }))).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      code: undefined,
+      param: 'confirm',
+      message: 'Invalid boolean: yes',
+    });
     expect(await refused(create({ ...VALID, customer: '' }))).toMatchObject({ status: 400, code: 'parameter_invalid_empty', param: 'customer' });
   });
 
@@ -519,14 +607,28 @@ describe('stripe › the fake refuses what Stripe refuses', () => {
     [0, 'This value must be greater than or equal to 1.'],
     [-100, 'This value must be greater than or equal to 1.'],
   ])('refuses an amount of %s with parameter_invalid_integer', async (amount, message) => {
-    expect(await refused(create({ ...VALID, amount }))).toEqual({ status: 400, type: 'invalid_request_error', code: 'parameter_invalid_integer', param: 'amount', message });
+    expect(await refused(create({ ...VALID, amount }))).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'parameter_invalid_integer',
+      param: 'amount',
+      message,
+    });
   });
 
   it('refuses a capture or a refund of no money with parameter_invalid_integer', async () => {
     const ref = await held();
-    expect(await refused(stripe.paymentIntents.capture(ref, { amount_to_capture: 0 }, { idempotencyKey: key() }))).toMatchObject({ status: 400, code: 'parameter_invalid_integer', param: 'amount_to_capture' });
+    expect(await refused(stripe.paymentIntents.capture(ref, { amount_to_capture: 0 }, { idempotencyKey: key() }))).toMatchObject({
+      status: 400,
+      code: 'parameter_invalid_integer',
+      param: 'amount_to_capture',
+    });
     await stripe.paymentIntents.capture(ref, {}, { idempotencyKey: key() });
-    expect(await refused(stripe.refunds.create({ payment_intent: ref, amount: 0 }, { idempotencyKey: key() }))).toMatchObject({ status: 400, code: 'parameter_invalid_integer', param: 'amount' });
+    expect(await refused(stripe.refunds.create({ payment_intent: ref, amount: 0 }, { idempotencyKey: key() }))).toMatchObject({
+      status: 400,
+      code: 'parameter_invalid_integer',
+      param: 'amount',
+    });
   });
 
   it.each([
@@ -534,8 +636,14 @@ describe('stripe › the fake refuses what Stripe refuses', () => {
     ['eur', 49, 'Amount must be at least €0.50 eur'],
     ['gbp', 29, 'Amount must be at least £0.30 gbp'],
     ['jpy', 49, 'Amount must be at least ¥50 jpy'],
-  ])('refuses a %s charge of %i, below Stripe\'s minimum, with amount_too_small', async (currency, amount, message) => {
-    expect(await refused(create({ ...VALID, currency, amount }))).toEqual({ status: 400, type: 'invalid_request_error', code: 'amount_too_small', param: 'amount', message });
+  ])("refuses a %s charge of %i, below Stripe's minimum, with amount_too_small", async (currency, amount, message) => {
+    expect(await refused(create({ ...VALID, currency, amount }))).toEqual({
+      status: 400,
+      type: 'invalid_request_error',
+      code: 'amount_too_small',
+      param: 'amount',
+      message,
+    });
     expect(await create({ ...VALID, currency, amount: amount + 1 })).toMatchObject({ status: 'requires_capture' });
   });
 
@@ -545,22 +653,44 @@ describe('stripe › the fake refuses what Stripe refuses', () => {
   });
 
   it('refuses a three-decimal amount not ending in 0; the adapter answers it as a final decline', async () => {
-    expect(await refused(create({ ...VALID, currency: 'kwd', amount: 19_999 }))).toMatchObject({ status: 400, type: 'invalid_request_error', param: 'amount' });
+    expect(await refused(create({ ...VALID, currency: 'kwd', amount: 19_999 }))).toMatchObject({
+      status: 400,
+      type: 'invalid_request_error',
+      param: 'amount',
+    });
     expect(await create({ ...VALID, currency: 'kwd', amount: 19_990 })).toMatchObject({ status: 'requires_capture' });
     const gateway = stripeAdapter.create(CREDENTIALS, { apiBaseUrl: fake.baseUrl, timeoutMs: TIMEOUT_MS });
     const result = await gateway.authorize({
-      paymentMethodRef: 'pm_card_visa', customerRef: 'cus_buyer1', amount: 19_999, currency: 'KWD', idempotencyKey: key(),
-      customerPresent: true, capture: 'manual', metadata: { upsell_id: 'ups_kwd' }, merchantRef: 'shop_1',
+      paymentMethodRef: 'pm_card_visa',
+      customerRef: 'cus_buyer1',
+      amount: 19_999,
+      currency: 'KWD',
+      idempotencyKey: key(),
+      customerPresent: true,
+      capture: 'manual',
+      metadata: { upsell_id: 'ups_kwd' },
+      merchantRef: 'shop_1',
     });
     expect(result).toMatchObject({ status: 'declined', code: 'processing_error' });
   });
 
   it('refuses fractional krónur, and the adapter sends ISK in whole krónur', async () => {
-    expect(await refused(create({ ...VALID, currency: 'isk', amount: 12_345 }))).toMatchObject({ status: 400, code: 'invalid_charge_amount_no_decimal_compatible', param: 'amount' });
+    expect(await refused(create({ ...VALID, currency: 'isk', amount: 12_345 }))).toMatchObject({
+      status: 400,
+      code: 'invalid_charge_amount_no_decimal_compatible',
+      param: 'amount',
+    });
     const gateway = stripeAdapter.create(CREDENTIALS, { apiBaseUrl: fake.baseUrl, timeoutMs: TIMEOUT_MS });
     const result = await gateway.authorize({
-      paymentMethodRef: 'pm_card_visa', customerRef: 'cus_buyer1', amount: 123, currency: 'ISK', idempotencyKey: key(),
-      customerPresent: true, capture: 'manual', metadata: { upsell_id: 'ups_isk' }, merchantRef: 'shop_1',
+      paymentMethodRef: 'pm_card_visa',
+      customerRef: 'cus_buyer1',
+      amount: 123,
+      currency: 'ISK',
+      idempotencyKey: key(),
+      customerPresent: true,
+      capture: 'manual',
+      metadata: { upsell_id: 'ups_isk' },
+      merchantRef: 'shop_1',
     });
     expect(result).toMatchObject({ status: 'authorized' });
     if (result.status === 'authorized') expect(fake.intent(result.ref)).toMatchObject({ amount: 12_300, currency: 'isk' });
@@ -583,7 +713,11 @@ describe('stripe › the fake refuses what Stripe refuses', () => {
   });
 
   it('refuses an expand of a field that is not an object, and a search expand without data.', async () => {
-    expect(await refused(create({ ...VALID, expand: ['client_secret'] }))).toMatchObject({ status: 400, type: 'invalid_request_error', message: 'This property cannot be expanded (client_secret).' });
+    expect(await refused(create({ ...VALID, expand: ['client_secret'] }))).toMatchObject({
+      status: 400,
+      type: 'invalid_request_error',
+      message: 'This property cannot be expanded (client_secret).',
+    });
     expect(await refused(stripe.paymentIntents.search({ query: "status:'succeeded'", expand: ['payment_method'] }))).toMatchObject({
       status: 400,
       message: "This property cannot be expanded (payment_method). You may want to try expanding 'data.payment_method' instead.",
@@ -594,13 +728,17 @@ describe('stripe › the fake refuses what Stripe refuses', () => {
     const answer = await refused(create({ ...VALID, automatic_payment_methods: { enabled: true } }));
     expect(answer).toMatchObject({ status: 400, type: 'invalid_request_error' });
     expect(answer.message).toContain('A `return_url` must be specified');
-    expect(await create({ ...VALID, automatic_payment_methods: { enabled: true }, return_url: 'https://shop.example/thanks' })).toMatchObject({ status: 'requires_capture' });
+    expect(await create({ ...VALID, automatic_payment_methods: { enabled: true }, return_url: 'https://shop.example/thanks' })).toMatchObject({
+      status: 'requires_capture',
+    });
   });
 
   it('refuses an Idempotency-Key over 255 characters, and takes one of 255', async () => {
     const answer = await refused(create(VALID, 'k'.repeat(256)));
     expect(answer).toMatchObject({ status: 400, type: 'invalid_request_error', code: undefined });
-    expect(answer.message).toContain('Idempotent key length is 256, which is outside accepted lengths. Idempotent Keys must be 1-255 characters long.');
+    expect(answer.message).toContain(
+      'Idempotent key length is 256, which is outside accepted lengths. Idempotent Keys must be 1-255 characters long.',
+    );
     expect(await create(VALID, 'k'.repeat(255))).toMatchObject({ status: 'requires_capture' });
   });
 
@@ -636,8 +774,12 @@ describe('stripe › credentials', () => {
 
   it('accepts secret, restricted and publishable keys of one mode, trimmed, the webhook secret optional', () => {
     expect(stripeAdapter.parseCredentials({ ...valid, secretKey: ` ${valid.secretKey}\n` })).toEqual(valid);
-    expect(stripeAdapter.parseCredentials({ ...valid, secretKey: 'rk_live_51RestrictedAbcdef777' })).toMatchObject({ secretKey: 'rk_live_51RestrictedAbcdef777' });
-    expect(stripeAdapter.parseCredentials({ secretKey: valid.secretKey, publishableKey: valid.publishableKey })).toMatchObject({ webhookSecret: null });
+    expect(stripeAdapter.parseCredentials({ ...valid, secretKey: 'rk_live_51RestrictedAbcdef777' })).toMatchObject({
+      secretKey: 'rk_live_51RestrictedAbcdef777',
+    });
+    expect(stripeAdapter.parseCredentials({ secretKey: valid.secretKey, publishableKey: valid.publishableKey })).toMatchObject({
+      webhookSecret: null,
+    });
   });
 
   it.each([
@@ -646,7 +788,11 @@ describe('stripe › credentials', () => {
     ['a publishable key as secret key', { ...valid, secretKey: 'pk_live_51SecretValueAbcdef9876' }, /secretKey is a publishable key/],
     ['a malformed secret key', { ...valid, secretKey: 'sk_prod_51SecretValueAbcdef9876' }, /secretKey must look like/],
     ['a malformed publishable key', { ...valid, publishableKey: 'pub_51PublicValueAbcdef1111' }, /publishableKey must look like/],
-    ['keys of different modes', { ...valid, publishableKey: 'pk_test_51PublicValueAbcdef1111' }, /publishableKey is a test key but secretKey is a live key/],
+    [
+      'keys of different modes',
+      { ...valid, publishableKey: 'pk_test_51PublicValueAbcdef1111' },
+      /publishableKey is a test key but secretKey is a live key/,
+    ],
     ['a malformed webhook secret', { ...valid, webhookSecret: 'sec_SigningValueAbcdef5555' }, /webhookSecret must look like whsec_/],
     ['a non-string field', { ...valid, secretKey: 42 }, /secretKey must be a string/],
     ['an unknown field', { ...valid, apiKey: 'sk_live_x' }, /unknown field "apiKey"/],
@@ -696,7 +842,9 @@ describe('stripe › webhooks', () => {
       { eventId: 'evt_charge_refunded', ref: 'pi_123', upsellId: 'ups_42', kind: 'refunded', pspType: 'charge.refunded' },
     ]);
     const other = event('customer.created', { id: 'cus_1', object: 'customer', metadata: {} });
-    expect(stripeAdapter.parseWebhook(other.payload, other.headers, CREDENTIALS)).toMatchObject([{ kind: 'ignored', upsellId: null, pspType: 'customer.created' }]);
+    expect(stripeAdapter.parseWebhook(other.payload, other.headers, CREDENTIALS)).toMatchObject([
+      { kind: 'ignored', upsellId: null, pspType: 'customer.created' },
+    ]);
   });
 
   it('refuses a body that does not match its signature', () => {
@@ -711,7 +859,7 @@ describe('stripe › webhooks', () => {
     expect(() => stripeAdapter.parseWebhook(stale.payload, stale.headers, CREDENTIALS)).toThrow(/tolerance/);
   });
 
-  it('refuses when the header or the shop\'s signing secret is missing, without echoing the secret', () => {
+  it("refuses when the header or the shop's signing secret is missing, without echoing the secret", () => {
     const { payload, headers } = event('payment_intent.succeeded', intent());
     expect(() => stripeAdapter.parseWebhook(payload, {}, CREDENTIALS)).toThrow(WebhookVerificationError);
     expect(() => stripeAdapter.parseWebhook(payload, headers, { ...CREDENTIALS, webhookSecret: null })).toThrow(/No Stripe webhook signing secret/);
@@ -727,13 +875,24 @@ describe('stripe › webhooks', () => {
     try {
       const gateway = stripeAdapter.create(CREDENTIALS, { apiBaseUrl: fake.baseUrl, timeoutMs: TIMEOUT_MS });
       const result = await gateway.authorize({
-        paymentMethodRef: 'pm_card_visa', customerRef: null, amount: 500, currency: 'EUR', idempotencyKey: `ups_${randomUUID()}:authorize`,
-        customerPresent: true, capture: 'manual', metadata: { upsell_id: 'ups_from_fake' }, merchantRef: 'shop_1',
+        paymentMethodRef: 'pm_card_visa',
+        customerRef: null,
+        amount: 500,
+        currency: 'EUR',
+        idempotencyKey: `ups_${randomUUID()}:authorize`,
+        customerPresent: true,
+        capture: 'manual',
+        metadata: { upsell_id: 'ups_from_fake' },
+        merchantRef: 'shop_1',
       });
       if (result.status !== 'authorized') throw new Error(result.status);
       const { payload, headers } = fake.signedEvent('payment_intent.amount_capturable_updated', result.ref, secret);
-      expect(stripeAdapter.parseWebhook(payload, headers, CREDENTIALS)).toMatchObject([{ kind: 'authorized', ref: result.ref, upsellId: 'ups_from_fake' }]);
-      expect(Stripe.webhooks.constructEvent(payload, headers['stripe-signature'] ?? '', secret).type).toBe('payment_intent.amount_capturable_updated');
+      expect(stripeAdapter.parseWebhook(payload, headers, CREDENTIALS)).toMatchObject([
+        { kind: 'authorized', ref: result.ref, upsellId: 'ups_from_fake' },
+      ]);
+      expect(Stripe.webhooks.constructEvent(payload, headers['stripe-signature'] ?? '', secret).type).toBe(
+        'payment_intent.amount_capturable_updated',
+      );
     } finally {
       await fake.close();
     }

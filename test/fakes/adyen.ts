@@ -51,9 +51,30 @@ const VISA: FakeCard = { brand: 'visa', last4: '1111' };
 const METHODS: ReadonlyMap<string, StoredMethod> = new Map<string, StoredMethod>([
   [FAKE_ADYEN_METHODS.success, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'authorised' } }],
   [FAKE_ADYEN_METHODS.mastercard, { shopperReference: FAKE_SHOPPER, card: { brand: 'mc', last4: '4444' }, behaviour: { outcome: 'authorised' } }],
-  [FAKE_ADYEN_METHODS.doNotHonor, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'refused', refusalReason: 'Refused', refusalReasonCode: '2', raw: '05 : Do not honor' } }],
-  [FAKE_ADYEN_METHODS.notEnoughBalance, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'refused', refusalReason: 'Not enough balance', refusalReasonCode: '12', raw: '51 : Insufficient funds' } }],
-  [FAKE_ADYEN_METHODS.expired, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'refused', refusalReason: 'Expired Card', refusalReasonCode: '6', raw: '54 : Expired card' } }],
+  [
+    FAKE_ADYEN_METHODS.doNotHonor,
+    {
+      shopperReference: FAKE_SHOPPER,
+      card: VISA,
+      behaviour: { outcome: 'refused', refusalReason: 'Refused', refusalReasonCode: '2', raw: '05 : Do not honor' },
+    },
+  ],
+  [
+    FAKE_ADYEN_METHODS.notEnoughBalance,
+    {
+      shopperReference: FAKE_SHOPPER,
+      card: VISA,
+      behaviour: { outcome: 'refused', refusalReason: 'Not enough balance', refusalReasonCode: '12', raw: '51 : Insufficient funds' },
+    },
+  ],
+  [
+    FAKE_ADYEN_METHODS.expired,
+    {
+      shopperReference: FAKE_SHOPPER,
+      card: VISA,
+      behaviour: { outcome: 'refused', refusalReason: 'Expired Card', refusalReasonCode: '6', raw: '54 : Expired card' },
+    },
+  ],
   [FAKE_ADYEN_METHODS.challenge, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'challenge' } }],
   [FAKE_ADYEN_METHODS.fingerprintThenChallenge, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'fingerprint_then_challenge' } }],
   [FAKE_ADYEN_METHODS.slow, { shopperReference: FAKE_SHOPPER, card: VISA, behaviour: { outcome: 'authorised', slow: true } }],
@@ -127,7 +148,8 @@ const MODEL_OF: readonly (readonly [RegExp, string])[] = [
  */
 function missingAnswer(path: string): Answer {
   if (path === 'reference') return error(422, '130', 'Required field reference is not provided');
-  if (path.startsWith('browserInfo.')) return error(422, '15_002', `Required field ${path.slice('browserInfo.'.length)} missing for device channel browser`);
+  if (path.startsWith('browserInfo.'))
+    return error(422, '15_002', `Required field ${path.slice('browserInfo.'.length)} missing for device channel browser`);
   return error(422, '158', `Required field '${path}' is not provided.`);
 }
 
@@ -154,7 +176,8 @@ function buyerProblem(body: Record<string, unknown>): string | null {
     return `browserInfo.colorDepth must be one of ${COLOR_DEPTHS.join(', ')}`;
   }
   if (body.shopperIP !== undefined && isIP(String(body.shopperIP)) === 0) return `shopperIP is not an IP address: ${String(body.shopperIP)}`;
-  if (body.shopperEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(String(body.shopperEmail))) return 'shopperEmail is not a valid email address';
+  if (body.shopperEmail !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(String(body.shopperEmail)))
+    return 'shopperEmail is not a valid email address';
   return null;
 }
 
@@ -276,7 +299,17 @@ export class FakeAdyen {
       case 'reversal': {
         // "Cancel or refund": a cancel while only authorised, a refund of what was captured after.
         const reversed = (action: 'cancel' | 'refund', success: boolean, reason?: string) =>
-          this.notify('CANCEL_OR_REFUND', modification.pspReference, payment.pspReference, payment, modification.amount, success, modification.reference, reason, { 'modification.action': action });
+          this.notify(
+            'CANCEL_OR_REFUND',
+            modification.pspReference,
+            payment.pspReference,
+            payment,
+            modification.amount,
+            success,
+            modification.reference,
+            reason,
+            { 'modification.action': action },
+          );
         if (payment.status === 'authorised') {
           payment.status = 'voided';
           return reversed('cancel', true);
@@ -299,8 +332,15 @@ export class FakeAdyen {
   }
 
   private notify(
-    eventCode: string, psp: string, originalReference: string | null, payment: FakePayment, amount: number, success: boolean,
-    merchantReference: string, reason?: string, additionalData: Record<string, string> = {},
+    eventCode: string,
+    psp: string,
+    originalReference: string | null,
+    payment: FakePayment,
+    amount: number,
+    success: boolean,
+    merchantReference: string,
+    reason?: string,
+    additionalData: Record<string, string> = {},
   ): void {
     const item: Record<string, unknown> = {
       additionalData,
@@ -463,9 +503,10 @@ export class FakeAdyen {
     payment.status = step;
     payment.authorisationToken = randomBytes(12).toString('base64url');
     this.byToken.set(payment.authorisationToken, payment.pspReference);
-    const token = step === 'challenge'
-      ? { acsURL: `${this.baseUrl}/acs`, messageVersion: '2.2.0' }
-      : { threeDSMethodUrl: `${this.baseUrl}/3dsmethod`, threeDSServerTransID: randomBytes(8).toString('hex') };
+    const token =
+      step === 'challenge'
+        ? { acsURL: `${this.baseUrl}/acs`, messageVersion: '2.2.0' }
+        : { threeDSMethodUrl: `${this.baseUrl}/3dsmethod`, threeDSServerTransID: randomBytes(8).toString('hex') };
     return {
       status: 200,
       body: {
@@ -487,7 +528,13 @@ export class FakeAdyen {
     payment.status = 'authorised';
     this.pendingAuthorisations.push(payment.pspReference);
     if (!payment.manualCapture) {
-      this.queue.push({ kind: 'autoCapture', pspReference: payment.pspReference, paymentPspReference: payment.pspReference, reference: payment.reference, amount: payment.amount });
+      this.queue.push({
+        kind: 'autoCapture',
+        pspReference: payment.pspReference,
+        paymentPspReference: payment.pspReference,
+        reference: payment.reference,
+        amount: payment.amount,
+      });
     }
   }
 
@@ -528,7 +575,13 @@ export class FakeAdyen {
     if (payment.status === 'refused') {
       return {
         status: 200,
-        body: { merchantReference: payment.reference, pspReference: payment.pspReference, refusalReason: '3D Not Authenticated', refusalReasonCode: '11', resultCode: 'Refused' },
+        body: {
+          merchantReference: payment.reference,
+          pspReference: payment.pspReference,
+          refusalReason: '3D Not Authenticated',
+          refusalReasonCode: '11',
+          resultCode: 'Refused',
+        },
       };
     }
     return { status: 200, body: this.authorisedBody(payment) };
@@ -563,9 +616,17 @@ export function signedNotification(item: Record<string, unknown>, hmacKey: strin
   const additionalData = isRecord(item.additionalData) ? item.additionalData : {};
   const amount = isRecord(item.amount) ? item.amount : {};
   const signed = [
-    item.pspReference, item.originalReference ?? '', item.merchantAccountCode, item.merchantReference,
-    amount.value, amount.currency, item.eventCode, item.success,
-  ].map((part) => String(part ?? '')).join(':');
+    item.pspReference,
+    item.originalReference ?? '',
+    item.merchantAccountCode,
+    item.merchantReference,
+    amount.value,
+    amount.currency,
+    item.eventCode,
+    item.success,
+  ]
+    .map((part) => String(part ?? ''))
+    .join(':');
   const hmacSignature = new adyen.hmacValidator().calculateHmac(signed, hmacKey);
   return { live: 'false', notificationItems: [{ NotificationRequestItem: { ...item, additionalData: { ...additionalData, hmacSignature } } }] };
 }

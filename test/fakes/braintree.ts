@@ -47,10 +47,25 @@ type Behaviour =
 /** The vault of the fake merchant: payment-method tokens a primary checkout would have stored. */
 export const TEST_TOKENS: ReadonlyMap<string, { readonly card: Card; readonly behaviour: Behaviour }> = new Map([
   ['bt_visa', { card: { cardType: 'Visa', last4: '1111', bin: '411111' }, behaviour: { outcome: 'succeeds' } }],
-  ['bt_declined', { card: { cardType: 'Visa', last4: '0002', bin: '400000' }, behaviour: { outcome: 'declines', code: '2000', text: 'Do Not Honor' } }],
-  ['bt_insufficient_funds', { card: { cardType: 'Visa', last4: '9995', bin: '400000' }, behaviour: { outcome: 'declines', code: '2001', text: 'Insufficient Funds' } }],
-  ['bt_expired', { card: { cardType: 'MasterCard', last4: '0069', bin: '555555' }, behaviour: { outcome: 'declines', code: '2004', text: 'Expired Card' } }],
-  ['bt_processor_unavailable', { card: { cardType: 'Visa', last4: '1881', bin: '401288' }, behaviour: { outcome: 'fails', code: '3000', text: 'Processor Network Unavailable - Try Again' } }],
+  [
+    'bt_declined',
+    { card: { cardType: 'Visa', last4: '0002', bin: '400000' }, behaviour: { outcome: 'declines', code: '2000', text: 'Do Not Honor' } },
+  ],
+  [
+    'bt_insufficient_funds',
+    { card: { cardType: 'Visa', last4: '9995', bin: '400000' }, behaviour: { outcome: 'declines', code: '2001', text: 'Insufficient Funds' } },
+  ],
+  [
+    'bt_expired',
+    { card: { cardType: 'MasterCard', last4: '0069', bin: '555555' }, behaviour: { outcome: 'declines', code: '2004', text: 'Expired Card' } },
+  ],
+  [
+    'bt_processor_unavailable',
+    {
+      card: { cardType: 'Visa', last4: '1881', bin: '401288' },
+      behaviour: { outcome: 'fails', code: '3000', text: 'Processor Network Unavailable - Try Again' },
+    },
+  ],
   ['bt_3ds_required', { card: { cardType: 'Visa', last4: '0063', bin: '400000' }, behaviour: { outcome: 'authenticates' } }],
   ['bt_slow', { card: { cardType: 'Visa', last4: '1111', bin: '411111' }, behaviour: { outcome: 'succeeds', slow: true } }],
 ] as const);
@@ -67,20 +82,32 @@ const DEFAULT_MERCHANT_ACCOUNT = 'plusone_usd';
  * (braintree_node 3.39 `transaction_gateway_spec.js`, braintree_ruby 4.38 `transaction_spec.rb`), and
  * `unscheduled` (GraphQL `PaymentInitiator.UNSCHEDULED`). Anything else is 915133.
  */
-export const TRANSACTION_SOURCES: readonly string[] = ['recurring_first', 'recurring', 'unscheduled', 'installment_first', 'installment', 'merchant', 'moto', 'estimated'];
+export const TRANSACTION_SOURCES: readonly string[] = [
+  'recurring_first',
+  'recurring',
+  'unscheduled',
+  'installment_first',
+  'installment',
+  'merchant',
+  'moto',
+  'estimated',
+];
 /** `order_id` and custom-field values: "Maximum 255 characters" (GraphQL schema, validation errors 91501 and 81527). */
 const MAX_TEXT_LENGTH = 255;
 /** The sale fields the fake implements; any other field of the SDK's signature is answered 501. */
-const SALE_FIELDS = ['amount', 'type', 'paymentMethodToken', 'orderId', 'merchantAccountId', 'transactionSource', 'threeDSecureAuthenticationId', 'customFields', 'options[submitForSettlement]'];
+const SALE_FIELDS = [
+  'amount',
+  'type',
+  'paymentMethodToken',
+  'orderId',
+  'merchantAccountId',
+  'transactionSource',
+  'threeDSecureAuthenticationId',
+  'customFields',
+  'options[submitForSettlement]',
+];
 
-type Status =
-  | 'authorized'
-  | 'submitted_for_settlement'
-  | 'settled'
-  | 'voided'
-  | 'processor_declined'
-  | 'gateway_rejected'
-  | 'failed';
+type Status = 'authorized' | 'submitted_for_settlement' | 'settled' | 'voided' | 'processor_declined' | 'gateway_rejected' | 'failed';
 
 export interface FakeTransaction {
   readonly id: string;
@@ -140,7 +167,9 @@ function toXml(tag: string, value: XmlValue): string {
   if (typeof value === 'string') return `<${tag}>${escapeXml(value)}</${tag}>`;
   if (value instanceof XmlTyped) return `<${tag} type="${value.type}">${escapeXml(value.text)}</${tag}>`;
   if (value instanceof XmlList) return `<${tag} type="${value.type}">${value.values.map((item) => toXml(value.item, item)).join('')}</${tag}>`;
-  return `<${tag}>${Object.entries(value).map(([child, inner]) => toXml(child, inner)).join('')}</${tag}>`;
+  return `<${tag}>${Object.entries(value)
+    .map(([child, inner]) => toXml(child, inner))
+    .join('')}</${tag}>`;
 }
 
 function document(tag: string, value: XmlValue): string {
@@ -204,9 +233,19 @@ const fieldError = (attribute: string, code: string, message: string): FieldErro
  * braintree_node's `transaction_gateway_spec.js`).
  */
 function validationErrors(scope: string, errors: readonly FieldError[]): HttpAnswer {
-  const list = { [scope]: { errors: new XmlList('error', errors.map((error) => ({ code: error.code, attribute: error.attribute, message: error.message }))) } };
+  const list = {
+    [scope]: {
+      errors: new XmlList(
+        'error',
+        errors.map((error) => ({ code: error.code, attribute: error.attribute, message: error.message })),
+      ),
+    },
+  };
   const message = errors.map((error) => error.message).join('\n');
-  return new HttpAnswer(422, `<?xml version="1.0" encoding="UTF-8"?>\n<api-error-response>${toXml('errors', list)}${toXml('message', message)}</api-error-response>\n`);
+  return new HttpAnswer(
+    422,
+    `<?xml version="1.0" encoding="UTF-8"?>\n<api-error-response>${toXml('errors', list)}${toXml('message', message)}</api-error-response>\n`,
+  );
 }
 
 function validationError(scope: string, code: string, attribute: string, message: string): HttpAnswer {
@@ -341,7 +380,9 @@ export class FakeBraintree {
       subject: { transaction: null },
     }).replace('<transaction nil="true"/>', subject);
     const payload = `${Buffer.from(xml).toString('base64')}\n`;
-    const key = createHash('sha1').update(options.privateKey ?? this.privateKey).digest();
+    const key = createHash('sha1')
+      .update(options.privateKey ?? this.privateKey)
+      .digest();
     const signature = `${this.publicKey}|${createHmac('sha1', key).update(payload).digest('hex')}`;
     return new URLSearchParams({ bt_signature: signature, bt_payload: payload }).toString();
   }
@@ -364,7 +405,7 @@ export class FakeBraintree {
 
     const faultAt = this.faults.findIndex((candidate) => candidate.path.test(`${method} ${path}`));
     const [fault] = faultAt === -1 ? [] : this.faults.splice(faultAt, 1);
-    const answer = fault ? new HttpAnswer(fault.status, fault.body) : this.authorizeRequest(headers) ?? this.route(method, path, record(body));
+    const answer = fault ? new HttpAnswer(fault.status, fault.body) : (this.authorizeRequest(headers) ?? this.route(method, path, record(body)));
     if (answer instanceof Promise) {
       const delayed = await answer;
       if (!response.destroyed) this.send(response, delayed);
@@ -413,7 +454,12 @@ export class FakeBraintree {
   }
 
   /** Runs `handle` on the body's one root element, or answers why the body has none. */
-  private within(body: Body, root: string, handle: (inner: Body) => HttpAnswer | Promise<HttpAnswer>, optional = false): HttpAnswer | Promise<HttpAnswer> {
+  private within(
+    body: Body,
+    root: string,
+    handle: (inner: Body) => HttpAnswer | Promise<HttpAnswer>,
+    optional = false,
+  ): HttpAnswer | Promise<HttpAnswer> {
     const inner = rootOf(body, root, optional);
     return inner instanceof HttpAnswer ? inner : handle(inner);
   }
@@ -432,12 +478,15 @@ export class FakeBraintree {
     const transaction = (name: string) => errorCode('Transaction', name);
 
     const type = attributes['type'];
-    if (type === undefined || type === null || type === '') errors.push(fieldError('type', transaction('TypeIsRequired'), 'Transaction type is required.'));
-    else if (typeof type !== 'string' || !TRANSACTION_TYPES.includes(type)) errors.push(fieldError('type', transaction('TypeIsInvalid'), 'Transaction type is invalid.'));
+    if (type === undefined || type === null || type === '')
+      errors.push(fieldError('type', transaction('TypeIsRequired'), 'Transaction type is required.'));
+    else if (typeof type !== 'string' || !TRANSACTION_TYPES.includes(type))
+      errors.push(fieldError('type', transaction('TypeIsInvalid'), 'Transaction type is invalid.'));
 
     const accountId = text(attributes['merchant_account_id']) ?? DEFAULT_MERCHANT_ACCOUNT;
     const currency = MERCHANT_ACCOUNTS.get(accountId) ?? null;
-    if (currency === null) errors.push(fieldError('merchant_account_id', transaction('MerchantAccountIdIsInvalid'), 'Merchant account ID is invalid.'));
+    if (currency === null)
+      errors.push(fieldError('merchant_account_id', transaction('MerchantAccountIdIsInvalid'), 'Merchant account ID is invalid.'));
 
     const amountText = attributes['amount'];
     let amount: number | null = null;
@@ -447,14 +496,23 @@ export class FakeBraintree {
       errors.push(fieldError('amount', transaction('AmountCannotBeNegative'), 'Amount cannot be negative.'));
     } else {
       // Without a known account the currency's exponent is unknown: only the decimal shape is checked.
-      amount = typeof amountText !== 'string' ? null : currency === null ? (/^\d{1,12}(?:\.\d+)?$/.test(amountText) ? 1 : null) : minorUnitsOf(amountText, currency);
+      amount =
+        typeof amountText !== 'string'
+          ? null
+          : currency === null
+            ? /^\d{1,12}(?:\.\d+)?$/.test(amountText)
+              ? 1
+              : null
+            : minorUnitsOf(amountText, currency);
       if (amount === null) errors.push(fieldError('amount', transaction('AmountFormatIsInvalid'), 'Amount is an invalid format.'));
       else if (amount === 0) errors.push(fieldError('amount', transaction('AmountMustBeGreaterThanZero'), 'Amount must be greater than zero.'));
     }
 
     const token = attributes['payment_method_token'];
-    if (token === undefined || token === null || token === '') errors.push(fieldError('base', transaction('CreditCardIsRequired'), 'Cannot determine payment method.'));
-    else if (typeof token !== 'string' || !TEST_TOKENS.has(token)) errors.push(fieldError('payment_method_token', transaction('PaymentMethodTokenIsInvalid'), 'Payment method token is invalid.'));
+    if (token === undefined || token === null || token === '')
+      errors.push(fieldError('base', transaction('CreditCardIsRequired'), 'Cannot determine payment method.'));
+    else if (typeof token !== 'string' || !TEST_TOKENS.has(token))
+      errors.push(fieldError('payment_method_token', transaction('PaymentMethodTokenIsInvalid'), 'Payment method token is invalid.'));
 
     const orderId = attributes['order_id'];
     if (orderId !== undefined && orderId !== null && String(orderId).length > MAX_TEXT_LENGTH) {
@@ -467,17 +525,31 @@ export class FakeBraintree {
     }
 
     for (const [name, value] of Object.entries(record(attributes['custom_fields']))) {
-      if (!this.customFields.has(name)) errors.push(fieldError('custom_fields', transaction('CustomFieldIsInvalid'), `Custom field is invalid: ${name}.`));
-      else if (String(value).length > MAX_TEXT_LENGTH) errors.push(fieldError('custom_fields', transaction('CustomFieldIsTooLong'), `Custom field is too long: ${name}.`));
+      if (!this.customFields.has(name))
+        errors.push(fieldError('custom_fields', transaction('CustomFieldIsInvalid'), `Custom field is invalid: ${name}.`));
+      else if (String(value).length > MAX_TEXT_LENGTH)
+        errors.push(fieldError('custom_fields', transaction('CustomFieldIsTooLong'), `Custom field is too long: ${name}.`));
     }
 
     const authenticationId = attributes['three_d_secure_authentication_id'];
     if (authenticationId !== undefined) {
       const authentication = typeof authenticationId === 'string' ? this.authentications.get(authenticationId) : undefined;
       if (!authentication) {
-        errors.push(fieldError('three_d_secure_authentication_id', transaction('ThreeDSecureAuthenticationIdIsInvalid'), 'ThreeDSecureAuthenticationId is invalid.'));
+        errors.push(
+          fieldError(
+            'three_d_secure_authentication_id',
+            transaction('ThreeDSecureAuthenticationIdIsInvalid'),
+            'ThreeDSecureAuthenticationId is invalid.',
+          ),
+        );
       } else if (typeof token === 'string' && TEST_TOKENS.has(token) && authentication.token !== token) {
-        errors.push(fieldError('three_d_secure_authentication_id', transaction('ThreeDSecurePaymentMethodDoesntMatchThreeDSecureAuthenticationPaymentMethod'), 'Payment method does not match the 3D Secure authentication payment method.'));
+        errors.push(
+          fieldError(
+            'three_d_secure_authentication_id',
+            transaction('ThreeDSecurePaymentMethodDoesntMatchThreeDSecureAuthenticationPaymentMethod'),
+            'Payment method does not match the 3D Secure authentication payment method.',
+          ),
+        );
       } else if (authentication.amount !== null && currency !== null && amount !== null && minorUnitsOf(authentication.amount, currency) !== amount) {
         errors.push(fieldError('amount', transaction('AmountDoesNotMatch3DSecureAmount'), 'Amount does not match 3D Secure amount.'));
       }
@@ -516,22 +588,64 @@ export class FakeBraintree {
         ? { status: authentication.succeeded ? 'authenticate_successful' : 'authenticate_failed', liabilityShifted: authentication.succeeded }
         : null,
     };
-    const approved = { status: 'authorized' as Status, processorResponseCode: '1000', processorResponseText: 'Approved', gatewayRejectionReason: null };
+    const approved = {
+      status: 'authorized' as Status,
+      processorResponseCode: '1000',
+      processorResponseText: 'Approved',
+      gatewayRejectionReason: null,
+    };
     let transaction: FakeTransaction;
     const behaviour = vaulted.behaviour;
-    const duplicate = this.duplicateChecking && [...this.transactions.values()].some((earlier) =>
-      earlier.type === 'sale' && earlier.token === token && earlier.amount === amount && earlier.merchantAccountId === accountId &&
-      (earlier.status === 'authorized' || earlier.status === 'submitted_for_settlement'));
+    const duplicate =
+      this.duplicateChecking &&
+      [...this.transactions.values()].some(
+        (earlier) =>
+          earlier.type === 'sale' &&
+          earlier.token === token &&
+          earlier.amount === amount &&
+          earlier.merchantAccountId === accountId &&
+          (earlier.status === 'authorized' || earlier.status === 'submitted_for_settlement'),
+      );
     if (duplicate) {
-      transaction = { ...base, status: 'gateway_rejected', processorResponseCode: '', processorResponseText: '', gatewayRejectionReason: 'duplicate' };
+      transaction = {
+        ...base,
+        status: 'gateway_rejected',
+        processorResponseCode: '',
+        processorResponseText: '',
+        gatewayRejectionReason: 'duplicate',
+      };
     } else if (authentication && !authentication.succeeded) {
-      transaction = { ...base, status: 'gateway_rejected', processorResponseCode: '', processorResponseText: '', gatewayRejectionReason: 'three_d_secure' };
+      transaction = {
+        ...base,
+        status: 'gateway_rejected',
+        processorResponseCode: '',
+        processorResponseText: '',
+        gatewayRejectionReason: 'three_d_secure',
+      };
     } else if (behaviour.outcome === 'declines') {
-      transaction = { ...base, status: 'processor_declined', processorResponseCode: behaviour.code, processorResponseText: behaviour.text, gatewayRejectionReason: null };
+      transaction = {
+        ...base,
+        status: 'processor_declined',
+        processorResponseCode: behaviour.code,
+        processorResponseText: behaviour.text,
+        gatewayRejectionReason: null,
+      };
     } else if (behaviour.outcome === 'fails') {
-      transaction = { ...base, status: 'failed', processorResponseCode: behaviour.code, processorResponseText: behaviour.text, gatewayRejectionReason: null };
+      transaction = {
+        ...base,
+        status: 'failed',
+        processorResponseCode: behaviour.code,
+        processorResponseText: behaviour.text,
+        gatewayRejectionReason: null,
+      };
     } else if (behaviour.outcome === 'authenticates' && !authentication) {
-      transaction = { ...base, status: 'processor_declined', processorResponseCode: '2099', processorResponseText: 'Cardholder Authentication Required', gatewayRejectionReason: null };
+      transaction = {
+        ...base,
+        status: 'processor_declined',
+        processorResponseCode: '2099',
+        processorResponseText: 'Cardholder Authentication Required',
+        gatewayRejectionReason: null,
+      };
     } else {
       transaction = { ...base, ...approved };
       if (options['submit_for_settlement'] === true) {
@@ -541,9 +655,16 @@ export class FakeBraintree {
     }
     this.transactions.set(transaction.id, transaction);
 
-    const answer = transaction.status === 'processor_declined' || transaction.status === 'gateway_rejected' || transaction.status === 'failed'
-      ? new HttpAnswer(422, document('api-error-response', { errors: { errors: new XmlList('error', []) }, message: transaction.processorResponseText || `Gateway Rejected: ${transaction.gatewayRejectionReason ?? ''}` }).replace('</api-error-response>', `${this.transactionXml(transaction)}</api-error-response>`))
-      : new HttpAnswer(201, `<?xml version="1.0" encoding="UTF-8"?>\n${this.transactionXml(transaction)}\n`);
+    const answer =
+      transaction.status === 'processor_declined' || transaction.status === 'gateway_rejected' || transaction.status === 'failed'
+        ? new HttpAnswer(
+            422,
+            document('api-error-response', {
+              errors: { errors: new XmlList('error', []) },
+              message: transaction.processorResponseText || `Gateway Rejected: ${transaction.gatewayRejectionReason ?? ''}`,
+            }).replace('</api-error-response>', `${this.transactionXml(transaction)}</api-error-response>`),
+          )
+        : new HttpAnswer(201, `<?xml version="1.0" encoding="UTF-8"?>\n${this.transactionXml(transaction)}\n`);
     if (behaviour.outcome === 'succeeds' && behaviour.slow && !this.slowAnswered.has(token)) {
       this.slowAnswered.add(token);
       return new Promise((resolve) => setTimeout(() => resolve(answer), this.slowResponseMs));
@@ -587,7 +708,8 @@ export class FakeBraintree {
     return [...this.transactions.values()].filter(
       (transaction) =>
         !this.unindexed.has(transaction.id) &&
-        (orderId === null || transaction.orderId === orderId) && (!Array.isArray(ids) || ids.includes(transaction.id)),
+        (orderId === null || transaction.orderId === orderId) &&
+        (!Array.isArray(ids) || ids.includes(transaction.id)),
     );
   }
 
@@ -601,8 +723,13 @@ export class FakeBraintree {
   private searchPage(search: Body): HttpAnswer {
     const unmodelled = unmodelledKeys(search, ['orderId[is]', 'ids']);
     if (unmodelled.length > 0) return unmodelledFields('transaction.search', unmodelled);
-    const found = this.matching(search).map((transaction) => this.transactionXml(transaction)).join('');
-    return new HttpAnswer(200, `<?xml version="1.0" encoding="UTF-8"?>\n<credit-card-transactions type="collection">${found}</credit-card-transactions>\n`);
+    const found = this.matching(search)
+      .map((transaction) => this.transactionXml(transaction))
+      .join('');
+    return new HttpAnswer(
+      200,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<credit-card-transactions type="collection">${found}</credit-card-transactions>\n`,
+    );
   }
 
   /** `clientToken.generate`: the merchant account must exist (92807, `ValidationErrorCodes.ClientToken`). */
@@ -611,9 +738,17 @@ export class FakeBraintree {
     if (unmodelled.length > 0) return unmodelledFields('clientToken.generate', unmodelled);
     const accountId = request['merchant_account_id'];
     if (accountId !== undefined && (typeof accountId !== 'string' || !MERCHANT_ACCOUNTS.has(accountId))) {
-      return validationError('client-token', errorCode('ClientToken', 'MerchantAccountDoesNotExist'), 'merchant_account_id', 'Merchant account does not exist.');
+      return validationError(
+        'client-token',
+        errorCode('ClientToken', 'MerchantAccountDoesNotExist'),
+        'merchant_account_id',
+        'Merchant account does not exist.',
+      );
     }
-    return new HttpAnswer(201, document('client-token', { value: Buffer.from(`fake-client-token:${text(accountId) ?? DEFAULT_MERCHANT_ACCOUNT}`).toString('base64') }));
+    return new HttpAnswer(
+      201,
+      document('client-token', { value: Buffer.from(`fake-client-token:${text(accountId) ?? DEFAULT_MERCHANT_ACCOUNT}`).toString('base64') }),
+    );
   }
 
   private nonce(token: string, request: Body): HttpAnswer {
@@ -623,11 +758,14 @@ export class FakeBraintree {
     if (!vaulted) return new HttpAnswer(404, '');
     const nonce = `fake-nonce-${randomBytes(8).toString('hex')}`;
     this.nonces.set(nonce, token);
-    return new HttpAnswer(201, document('payment-method-nonce', {
-      nonce,
-      type: 'CreditCard',
-      details: { bin: vaulted.card.bin, 'last-four': vaulted.card.last4, 'card-type': vaulted.card.cardType },
-    }));
+    return new HttpAnswer(
+      201,
+      document('payment-method-nonce', {
+        nonce,
+        type: 'CreditCard',
+        details: { bin: vaulted.card.bin, 'last-four': vaulted.card.last4, 'card-type': vaulted.card.cardType },
+      }),
+    );
   }
 
   private find(id: string): HttpAnswer {
@@ -638,7 +776,8 @@ export class FakeBraintree {
   /** An amount of a capture or refund: absent means the whole; otherwise 81501 / 81503 / 81531 as on a sale. */
   private modificationAmount(requested: unknown, currency: string, whole: number): number | FieldError {
     if (requested === undefined || requested === null) return whole;
-    if (typeof requested === 'string' && /^-\d/.test(requested)) return fieldError('amount', errorCode('Transaction', 'AmountCannotBeNegative'), 'Amount cannot be negative.');
+    if (typeof requested === 'string' && /^-\d/.test(requested))
+      return fieldError('amount', errorCode('Transaction', 'AmountCannotBeNegative'), 'Amount cannot be negative.');
     const amount = typeof requested === 'string' ? minorUnitsOf(requested, currency) : null;
     if (amount === null) return fieldError('amount', errorCode('Transaction', 'AmountFormatIsInvalid'), 'Amount is an invalid format.');
     if (amount === 0) return fieldError('amount', errorCode('Transaction', 'AmountMustBeGreaterThanZero'), 'Amount must be greater than zero.');
@@ -653,11 +792,17 @@ export class FakeBraintree {
     const transaction = this.transactions.get(id);
     if (!transaction) return new HttpAnswer(404, '');
     if (transaction.status !== 'authorized') {
-      return validationError('transaction', errorCode('Transaction', 'CannotSubmitForSettlement'), 'base', 'Cannot submit for settlement unless status is authorized.');
+      return validationError(
+        'transaction',
+        errorCode('Transaction', 'CannotSubmitForSettlement'),
+        'base',
+        'Cannot submit for settlement unless status is authorized.',
+      );
     }
     const amount = this.modificationAmount(attributes['amount'], transaction.currency, transaction.amount);
     if (typeof amount !== 'number') return validationErrors('transaction', [amount]);
-    if (amount > transaction.amount) return validationError('transaction', errorCode('Transaction', 'SettlementAmountIsTooLarge'), 'amount', 'Settlement amount is too large.');
+    if (amount > transaction.amount)
+      return validationError('transaction', errorCode('Transaction', 'SettlementAmountIsTooLarge'), 'amount', 'Settlement amount is too large.');
     transaction.status = 'submitted_for_settlement';
     transaction.settlementAmount = amount;
     return this.transactionAnswer(transaction);
@@ -670,7 +815,12 @@ export class FakeBraintree {
     const transaction = this.transactions.get(id);
     if (!transaction) return new HttpAnswer(404, '');
     if (transaction.status !== 'authorized' && transaction.status !== 'submitted_for_settlement') {
-      return validationError('transaction', errorCode('Transaction', 'CannotBeVoided'), 'base', 'Transaction can only be voided if status is authorized, submitted_for_settlement, or - for PayPal - settlement_pending.');
+      return validationError(
+        'transaction',
+        errorCode('Transaction', 'CannotBeVoided'),
+        'base',
+        'Transaction can only be voided if status is authorized, submitted_for_settlement, or - for PayPal - settlement_pending.',
+      );
     }
     transaction.status = 'voided';
     return this.transactionAnswer(transaction);
@@ -683,17 +833,31 @@ export class FakeBraintree {
     if (unmodelled.length > 0) return unmodelledFields('transaction.refund', unmodelled);
     const sale = this.transactions.get(id);
     if (!sale) return new HttpAnswer(404, '');
-    if (sale.type === 'credit') return validationError('transaction', errorCode('Transaction', 'CannotRefundCredit'), 'base', 'Cannot refund a credit.');
-    if (sale.status !== 'settled') return validationError('transaction', errorCode('Transaction', 'CannotRefundUnlessSettled'), 'base', 'Cannot refund transaction unless it is settled.');
+    if (sale.type === 'credit')
+      return validationError('transaction', errorCode('Transaction', 'CannotRefundCredit'), 'base', 'Cannot refund a credit.');
+    if (sale.status !== 'settled')
+      return validationError(
+        'transaction',
+        errorCode('Transaction', 'CannotRefundUnlessSettled'),
+        'base',
+        'Cannot refund transaction unless it is settled.',
+      );
     const refunded = sale.refundIds.reduce((sum, refundId) => sum + this.transaction(refundId).amount, 0);
     const remaining = sale.settlementAmount - refunded;
-    if (remaining === 0) return validationError('transaction', errorCode('Transaction', 'HasAlreadyBeenRefunded'), 'base', 'Transaction has already been completely refunded.');
+    if (remaining === 0)
+      return validationError(
+        'transaction',
+        errorCode('Transaction', 'HasAlreadyBeenRefunded'),
+        'base',
+        'Transaction has already been completely refunded.',
+      );
     const errors: FieldError[] = [];
     const amount = this.modificationAmount(attributes['amount'], sale.currency, remaining);
     if (typeof amount !== 'number') errors.push(amount);
     else if (amount > remaining) errors.push(fieldError('amount', errorCode('Transaction', 'RefundAmountIsTooLarge'), 'Refund amount is too large.'));
     const orderId = attributes['order_id'];
-    if (orderId !== undefined && orderId !== null && String(orderId).length > MAX_TEXT_LENGTH) errors.push(fieldError('order_id', errorCode('Transaction', 'OrderIdIsTooLong'), 'Order ID is too long.'));
+    if (orderId !== undefined && orderId !== null && String(orderId).length > MAX_TEXT_LENGTH)
+      errors.push(fieldError('order_id', errorCode('Transaction', 'OrderIdIsTooLong'), 'Order ID is too long.'));
     if (errors.length > 0 || typeof amount !== 'number') return validationErrors('transaction', errors);
     const credit: FakeTransaction = {
       ...sale,

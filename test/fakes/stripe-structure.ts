@@ -121,9 +121,13 @@ function declaredIn(scope: Scope, names: readonly string[]): Declaration | null 
   const [first, ...rest] = names;
   if (first === undefined) return null;
   if (rest.length === 0) {
-    const interfaces = scope.statements.filter((statement): statement is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(statement) && statement.name.text === first);
+    const interfaces = scope.statements.filter(
+      (statement): statement is ts.InterfaceDeclaration => ts.isInterfaceDeclaration(statement) && statement.name.text === first,
+    );
     if (interfaces.length > 0) return { kind: 'interface', name: first, nodes: interfaces, scope };
-    const alias = scope.statements.find((statement): statement is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(statement) && statement.name.text === first);
+    const alias = scope.statements.find(
+      (statement): statement is ts.TypeAliasDeclaration => ts.isTypeAliasDeclaration(statement) && statement.name.text === first,
+    );
     return alias ? { kind: 'alias', name: first, node: alias, scope } : null;
   }
   for (const statement of scope.statements) {
@@ -334,11 +338,17 @@ function metadataProblems(value: Form, path: string): Problem[] {
   const entries = Object.entries(value);
   const problems: Problem[] = [];
   if (entries.length > METADATA.keys) {
-    problems.push(invalid(path, `Metadata can have up to ${METADATA.keys} keys, but you've set ${entries.length}. Email us at support+metadata@stripe.com for more information.`));
+    problems.push(
+      invalid(
+        path,
+        `Metadata can have up to ${METADATA.keys} keys, but you've set ${entries.length}. Email us at support+metadata@stripe.com for more information.`,
+      ),
+    );
   }
   for (const [key, entry] of entries) {
     if (key.length > METADATA.keyLength) problems.push(invalid(path, `Invalid key: ${key} must be a string under ${METADATA.keyLength} characters`));
-    if (typeof entry === 'string' && entry.length > METADATA.valueLength) problems.push(invalid(path, `Invalid val: ${entry} must be a string under ${METADATA.valueLength} characters`));
+    if (typeof entry === 'string' && entry.length > METADATA.valueLength)
+      problems.push(invalid(path, `Invalid val: ${entry} must be a string under ${METADATA.valueLength} characters`));
   }
   return problems;
 }
@@ -387,7 +397,9 @@ function checkScalar(value: unknown, type: TypeAt, path: string): Problem[] | nu
       return checkString(value, path);
     case ts.SyntaxKind.NumberKeyword:
       if (value === '') return [emptyString(path)];
-      return typeof value === 'string' && /^-?\d+$/.test(value) ? [] : [invalid(path, `Invalid integer: ${shown(value)}`, 'parameter_invalid_integer')];
+      return typeof value === 'string' && /^-?\d+$/.test(value)
+        ? []
+        : [invalid(path, `Invalid integer: ${shown(value)}`, 'parameter_invalid_integer')];
     case ts.SyntaxKind.AnyKeyword:
     case ts.SyntaxKind.UnknownKeyword:
       return [];
@@ -440,11 +452,13 @@ function checkArray(value: unknown, item: TypeAt, path: string): Problem[] {
 /** The refusal Stripe gives first: an unknown parameter, else a missing one, else a bad value. */
 function first(problems: readonly Problem[]): Refusal | null {
   const found =
-    problems.find((problem) => problem.severity === 'unknown') ??
-    problems.find((problem) => problem.severity === 'missing') ??
-    problems[0];
+    problems.find((problem) => problem.severity === 'unknown') ?? problems.find((problem) => problem.severity === 'missing') ?? problems[0];
   if (!found) return null;
-  return { message: found.message, ...(found.param !== undefined ? { param: found.param } : {}), ...(found.code !== undefined ? { code: found.code } : {}) };
+  return {
+    message: found.message,
+    ...(found.param !== undefined ? { param: found.param } : {}),
+    ...(found.code !== undefined ? { code: found.code } : {}),
+  };
 }
 
 // ---------------------------------------------------------------------------------------- expand
@@ -466,7 +480,9 @@ function expandable(file: string, object: string): ReadonlySet<string> {
     const { node, scope } = member.type;
     if (!ts.isUnionTypeNode(node)) continue;
     const byId = node.types.some((type) => type.kind === ts.SyntaxKind.StringKeyword);
-    const resource = node.types.some((type) => ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && scope.file.imports.has(type.typeName.text));
+    const resource = node.types.some(
+      (type) => ts.isTypeReferenceNode(type) && ts.isIdentifier(type.typeName) && scope.file.imports.has(type.typeName.text),
+    );
     if (byId && resource) fields.add(name);
   }
   expandableCache.set(key, fields);

@@ -54,7 +54,12 @@ interface TestMethod {
 
 const VISA: Card = { brand: 'visa', last4: '4242' };
 const GENERIC_DECLINE = { outcome: 'declines', code: 'card_declined', declineCode: 'generic_decline', message: 'Your card was declined.' } as const;
-const INSUFFICIENT_FUNDS = { outcome: 'declines', code: 'card_declined', declineCode: 'insufficient_funds', message: 'Your card has insufficient funds.' } as const;
+const INSUFFICIENT_FUNDS = {
+  outcome: 'declines',
+  code: 'card_declined',
+  declineCode: 'insufficient_funds',
+  message: 'Your card has insufficient funds.',
+} as const;
 
 const MAX_IDEMPOTENCY_KEY = 255;
 
@@ -63,8 +68,30 @@ const MAX_IDEMPOTENCY_KEY = 255;
  * Other currencies have none of their own (Stripe converts to the settlement currency's minimum).
  */
 const MINIMUM_CHARGE: Readonly<Record<string, number>> = {
-  usd: 50, aed: 200, aud: 50, bgn: 100, brl: 50, cad: 50, chf: 50, czk: 1500, dkk: 250, eur: 50, gbp: 30, hkd: 400,
-  huf: 17500, inr: 50, jpy: 50, mxn: 1000, myr: 200, nok: 300, nzd: 50, pln: 200, ron: 200, sek: 300, sgd: 50, thb: 1000,
+  usd: 50,
+  aed: 200,
+  aud: 50,
+  bgn: 100,
+  brl: 50,
+  cad: 50,
+  chf: 50,
+  czk: 1500,
+  dkk: 250,
+  eur: 50,
+  gbp: 30,
+  hkd: 400,
+  huf: 17500,
+  inr: 50,
+  jpy: 50,
+  mxn: 1000,
+  myr: 200,
+  nok: 300,
+  nzd: 50,
+  pln: 200,
+  ron: 200,
+  sek: 300,
+  sgd: 50,
+  thb: 1000,
 };
 
 /** "The amount value supports up to eight digits" (PaymentIntentCreateParams.amount). */
@@ -72,7 +99,7 @@ const MAXIMUM_CHARGE = 99_999_999;
 
 /** Stripe's answer to `confirm=true` with redirect-based payment methods allowed and no `return_url` (woocommerce/woocommerce-gateway-stripe#2982). */
 const RETURN_URL_REQUIRED =
-  "A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.";
+  'A `return_url` must be specified because this Payment Intent is configured to automatically accept the payment methods enabled in the Dashboard, some of which may require a full page redirect to succeed. If you do not want to accept redirect-based payment methods, set `automatic_payment_methods[enabled]` to `true` and `automatic_payment_methods[allow_redirects]` to `never` when creating Setup Intents and Payment Intents.';
 
 /** The test PaymentMethods of https://docs.stripe.com/testing that the fake knows, plus the fake-only slow one. */
 export const TEST_PAYMENT_METHODS: ReadonlyMap<string, TestMethod> = new Map<string, TestMethod>([
@@ -84,20 +111,17 @@ export const TEST_PAYMENT_METHODS: ReadonlyMap<string, TestMethod> = new Map<str
   ['pm_card_visa_chargeDeclinedInsufficientFunds', { card: { brand: 'visa', last4: '9995' }, behaviour: INSUFFICIENT_FUNDS }],
   [
     'pm_card_chargeDeclinedExpiredCard',
-    { card: { brand: 'visa', last4: '0069' }, behaviour: { outcome: 'declines', code: 'expired_card', declineCode: 'expired_card', message: 'Your card has expired.' } },
+    {
+      card: { brand: 'visa', last4: '0069' },
+      behaviour: { outcome: 'declines', code: 'expired_card', declineCode: 'expired_card', message: 'Your card has expired.' },
+    },
   ],
   ['pm_card_authenticationRequired', { card: { brand: 'visa', last4: '3184' }, behaviour: { outcome: 'authenticates' } }],
   ['pm_card_fake_slow', { card: VISA, behaviour: { outcome: 'succeeds', slow: true } }],
 ]);
 
 type IntentStatus =
-  | 'requires_payment_method'
-  | 'requires_confirmation'
-  | 'requires_action'
-  | 'processing'
-  | 'requires_capture'
-  | 'canceled'
-  | 'succeeded';
+  'requires_payment_method' | 'requires_confirmation' | 'requires_action' | 'processing' | 'requires_capture' | 'canceled' | 'succeeded';
 
 interface LastPaymentError {
   readonly type: string;
@@ -154,7 +178,11 @@ function invalidRequest(message: string, extra: { code?: string; param?: string;
 }
 
 function notFound(kind: string, id: string, param?: string): ApiError {
-  return new ApiError(404, { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'`, ...(param ? { param } : {}) }, false);
+  return new ApiError(
+    404,
+    { type: 'invalid_request_error', code: 'resource_missing', message: `No such ${kind}: '${id}'`, ...(param ? { param } : {}) },
+    false,
+  );
 }
 
 export interface FakeStripeOptions {
@@ -199,7 +227,9 @@ export class FakeStripe {
 
   async start(): Promise<this> {
     const server = createServer((req, res) => {
-      this.handle(req, res).catch((error: unknown) => sendJson(res, 500, { error: { type: 'api_error', message: `fake Stripe bug: ${String(error)}` } }));
+      this.handle(req, res).catch((error: unknown) =>
+        sendJson(res, 500, { error: { type: 'api_error', message: `fake Stripe bug: ${String(error)}` } }),
+      );
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     this.server = server;
@@ -220,7 +250,10 @@ export class FakeStripe {
    */
   injectFault(status: number, error?: Record<string, string>): void {
     const type = status === 429 ? 'invalid_request_error' : 'api_error';
-    this.faults.push({ status, error: error ?? { type, ...(status === 429 ? { code: 'rate_limit' } : {}), message: 'Injected fault (fake Stripe).' } });
+    this.faults.push({
+      status,
+      error: error ?? { type, ...(status === 429 ? { code: 'rate_limit' } : {}), message: 'Injected fault (fake Stripe).' },
+    });
   }
 
   intent(id: string): FakeIntentView | undefined {
@@ -362,7 +395,11 @@ export class FakeStripe {
     if (minimum !== undefined && amount < minimum) {
       throw invalidRequest(`Amount must be at least ${formatted(minimum, currency)} ${currency}`, { code: 'amount_too_small', param: 'amount' });
     }
-    if (amount > MAXIMUM_CHARGE) throw invalidRequest(`Amount must be no more than ${formatted(MAXIMUM_CHARGE, currency)} ${currency}`, { code: 'amount_too_large', param: 'amount' });
+    if (amount > MAXIMUM_CHARGE)
+      throw invalidRequest(`Amount must be no more than ${formatted(MAXIMUM_CHARGE, currency)} ${currency}`, {
+        code: 'amount_too_large',
+        param: 'amount',
+      });
     wholeUnits(amount, currency, 'amount');
     const methods = form.automatic_payment_methods;
     const redirects = typeof methods === 'object' && !Array.isArray(methods) && methods.enabled === 'true' && methods.allow_redirects !== 'never';
@@ -426,11 +463,7 @@ export class FakeStripe {
     intent.status = 'requires_payment_method';
     intent.lastPaymentError = error;
     intent.chargeId = this.id('ch');
-    return new ApiError(
-      402,
-      { ...error, charge: intent.chargeId, payment_intent: this.intentJson(intent, []), doc_url: docUrl(error.code) },
-      true,
-    );
+    return new ApiError(402, { ...error, charge: intent.chargeId, payment_intent: this.intentJson(intent, []), doc_url: docUrl(error.code) }, true);
   }
 
   /** A successful authorization: held for manual capture, or captured at once. */
@@ -456,7 +489,8 @@ export class FakeStripe {
     intent.lastPaymentError = {
       type: 'invalid_request_error',
       code: 'payment_intent_authentication_failure',
-      message: 'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
+      message:
+        'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
     };
   }
 
@@ -465,7 +499,11 @@ export class FakeStripe {
     const amount = form.amount_to_capture === undefined ? intent.amountCapturable : positiveInteger(form.amount_to_capture, 'amount_to_capture');
     wholeUnits(amount, intent.currency, 'amount_to_capture');
     if (amount > intent.amountCapturable) {
-      throw invalidRequest('The amount to capture is greater than the amount capturable.', { code: 'amount_too_large', param: 'amount_to_capture' }, true);
+      throw invalidRequest(
+        'The amount to capture is greater than the amount capturable.',
+        { code: 'amount_too_large', param: 'amount_to_capture' },
+        true,
+      );
     }
     intent.status = 'succeeded';
     intent.amountReceived = amount;
@@ -474,7 +512,13 @@ export class FakeStripe {
   }
 
   private cancel(intent: Intent, form: Form, expand: readonly string[]): unknown {
-    const cancelable: readonly IntentStatus[] = ['requires_payment_method', 'requires_capture', 'requires_confirmation', 'requires_action', 'processing'];
+    const cancelable: readonly IntentStatus[] = [
+      'requires_payment_method',
+      'requires_capture',
+      'requires_confirmation',
+      'requires_action',
+      'processing',
+    ];
     if (!cancelable.includes(intent.status)) {
       throw unexpectedState(intent, 'canceled', cancelable.join(', '), this.intentJson(intent, []));
     }
@@ -496,7 +540,11 @@ export class FakeStripe {
     const amount = form.amount === undefined ? refundable : positiveInteger(form.amount, 'amount');
     wholeUnits(amount, intent.currency, 'amount');
     if (amount > refundable) {
-      throw invalidRequest(`Refund amount (${amount}) is greater than unrefunded amount on charge (${refundable})`, { code: 'amount_too_large', param: 'amount' }, true);
+      throw invalidRequest(
+        `Refund amount (${amount}) is greater than unrefunded amount on charge (${refundable})`,
+        { code: 'amount_too_large', param: 'amount' },
+        true,
+      );
     }
     intent.amountRefunded += amount;
     return {
@@ -529,7 +577,12 @@ export class FakeStripe {
       .filter((intent) => intent.createdAtMs <= visibleBefore)
       .filter((intent) => tests.every((test) => test(intent)))
       .reverse()
-      .map((intent) => this.intentJson(intent, expand.filter((path) => path.startsWith('data.')).map((path) => path.slice(5))));
+      .map((intent) =>
+        this.intentJson(
+          intent,
+          expand.filter((path) => path.startsWith('data.')).map((path) => path.slice(5)),
+        ),
+      );
     return { object: 'search_result', data, has_more: false, next_page: null, url: '/v1/payment_intents/search' };
   }
 
@@ -567,11 +620,9 @@ export class FakeStripe {
       latest_charge: intent.chargeId !== null && expand.includes('latest_charge') ? this.chargeJson(intent) : intent.chargeId,
       livemode: false,
       metadata: intent.metadata,
-      next_action:
-        intent.status === 'requires_action'
-          ? { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } }
-          : null,
-      payment_method: expand.includes('payment_method') && method ? paymentMethodJson(intent.paymentMethod, method.card, intent.customer) : intent.paymentMethod,
+      next_action: intent.status === 'requires_action' ? { type: 'use_stripe_sdk', use_stripe_sdk: { type: 'three_d_secure_redirect' } } : null,
+      payment_method:
+        expand.includes('payment_method') && method ? paymentMethodJson(intent.paymentMethod, method.card, intent.customer) : intent.paymentMethod,
       payment_method_types: ['card'],
       status: intent.status,
     };
@@ -650,7 +701,8 @@ function paymentMethodJson(id: string, card: Card, customer: string | null): Rec
 /** An amount parameter: the structure check has made it an integer; Stripe also wants it positive. */
 function positiveInteger(value: FormValue | undefined, param: string): number {
   const amount = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
-  if (!Number.isSafeInteger(amount)) throw invalidRequest(`Invalid integer: ${typeof value === 'string' ? value : ''}`, { code: 'parameter_invalid_integer', param });
+  if (!Number.isSafeInteger(amount))
+    throw invalidRequest(`Invalid integer: ${typeof value === 'string' ? value : ''}`, { code: 'parameter_invalid_integer', param });
   if (amount < 1) throw invalidRequest('This value must be greater than or equal to 1.', { code: 'parameter_invalid_integer', param });
   return amount;
 }

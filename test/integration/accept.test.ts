@@ -37,7 +37,14 @@ describe('accept', () => {
 
     const stored = await orderOf(t.app, setup.shop, order.orderId);
     expect(stored.lines).toHaveLength(2);
-    expect(stored.lines[1]).toMatchObject({ productId: 'addon', variantId: 'addon-v', quantity: 1, unitPrice: 1999, source: 'upsell', upsellId: body.upsell.id });
+    expect(stored.lines[1]).toMatchObject({
+      productId: 'addon',
+      variantId: 'addon-v',
+      quantity: 1,
+      unitPrice: 1999,
+      source: 'upsell',
+      upsellId: body.upsell.id,
+    });
     expect(stored.total).toBe(5913 + ADDON_TOTAL);
     expect(stored.taxTotal).toBe(413 + 148);
 
@@ -73,8 +80,12 @@ describe('accept', () => {
     expect(answers.filter((a) => a.statusCode !== 409).every((a) => a.json().upsell.id === upsellId)).toBe(true);
     const stored = await orderOf(node.app, setup.shop, order.orderId);
     expect(stored.lines.filter((line: { source: string }) => line.source === 'upsell')).toHaveLength(1);
-    const payments = await node.database.db.withTables<{ sandbox_payments: { merchant_ref: string } }>()
-      .selectFrom('sandbox_payments').select((eb) => eb.fn.countAll<string>().as('n')).where('merchant_ref', '=', setup.shop.id).executeTakeFirstOrThrow();
+    const payments = await node.database.db
+      .withTables<{ sandbox_payments: { merchant_ref: string } }>()
+      .selectFrom('sandbox_payments')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .where('merchant_ref', '=', setup.shop.id)
+      .executeTakeFirstOrThrow();
     expect(Number(payments.n)).toBe(1);
     // Every key, replayed now, answers accepted with that one upsell.
     for (const key of new Set(keys)) {
@@ -120,7 +131,10 @@ describe('accept', () => {
       payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_insufficient_funds', brand: 'visa', last4: '4242' },
     });
     const response = await accept(t.app, { orderId: registered.order.id, token: registered.session.token, offerId: setup.offerId });
-    expect(response.json().error).toEqual({ code: 'insufficient_funds', message: 'Ihre Karte wurde mangels Deckung abgelehnt. Es wurde nichts abgebucht.' });
+    expect(response.json().error).toEqual({
+      code: 'insufficient_funds',
+      message: 'Ihre Karte wurde mangels Deckung abgelehnt. Es wurde nichts abgebucht.',
+    });
   });
 
   it('runs the 3-D Secure step and completes the accept', async () => {
@@ -129,7 +143,11 @@ describe('accept', () => {
     const response = await accept(t.app, order);
     expect(response.statusCode).toBe(200);
     const body = response.json();
-    expect(body).toMatchObject({ status: 'requires_action', action: { type: 'three_d_secure' }, completeUrl: `/v1/checkout/upsells/${body.upsell.id}/complete` });
+    expect(body).toMatchObject({
+      status: 'requires_action',
+      action: { type: 'three_d_secure' },
+      completeUrl: `/v1/checkout/upsells/${body.upsell.id}/complete`,
+    });
     expect((await orderOf(t.app, setup.shop, order.orderId)).lines).toHaveLength(1);
 
     const challengeUrl = new URL(body.action.url, 'http://localhost').pathname;
@@ -170,7 +188,7 @@ describe('accept', () => {
     expect(await stockOf(setup.shop.secretKey)).toBe(10);
   });
 
-  it('abandons a 3-D Secure step after the worker\'s configured timeout (PLUSONE_3DS_TIMEOUT_SECONDS)', async () => {
+  it("abandons a 3-D Secure step after the worker's configured timeout (PLUSONE_3DS_TIMEOUT_SECONDS)", async () => {
     const setup = await offerShop(t.app);
     const order = await paidOrder(t.app, setup, 'pm_sandbox_3ds_required');
     const upsellId = (await accept(t.app, order)).json().upsell.id;
@@ -228,10 +246,12 @@ describe('accept', () => {
     const upsellId = (await accept(t.app, order)).json().upsell.id;
     const ref = await authorizationOf(upsellId);
     // The PSP releases the step, and its answer is lost on the way back.
-    const answerLost = withGateway(t.ctx, { void: async (paymentRef, key) => {
-      await t.sandbox.void(paymentRef, key);
-      return { status: 'unknown', reason: 'timeout' } as const;
-    } });
+    const answerLost = withGateway(t.ctx, {
+      void: async (paymentRef, key) => {
+        await t.sandbox.void(paymentRef, key);
+        return { status: 'unknown', reason: 'timeout' } as const;
+      },
+    });
     t.clock.advance(21);
     await createWorker(answerLost, { actionTimeoutMs: 20_000 }).runOnce();
     expect((await upsellOf(t.app, setup.shop, upsellId)).state).toBe('requires_action');
@@ -316,11 +336,14 @@ describe('compensation', () => {
         throw new Error('order store unavailable');
       },
     };
-    const broken = await createService({ adminToken: null }, {
-      ctx: { ...t.ctx, orderSinks: { ...t.ctx.orderSinks, update_original: failing } },
-      sandbox: t.sandbox,
-      databaseReady: async () => undefined,
-    });
+    const broken = await createService(
+      { adminToken: null },
+      {
+        ctx: { ...t.ctx, orderSinks: { ...t.ctx.orderSinks, update_original: failing } },
+        sandbox: t.sandbox,
+        databaseReady: async () => undefined,
+      },
+    );
     try {
       const setup = await offerShop(t.app);
       const order = await paidOrder(t.app, setup);
@@ -392,7 +415,11 @@ describe('capture after the window', () => {
     t.clock.advance(30);
     await t.worker.runOnce();
     expect((await upsellOf(t.app, setup.shop, upsellId)).state).toBe('captured');
-    expect(await sandboxStats(t.database.db, await authorizationOf(upsellId))).toMatchObject({ status: 'captured', captures: 1, capturedAmount: ADDON_TOTAL });
+    expect(await sandboxStats(t.database.db, await authorizationOf(upsellId))).toMatchObject({
+      status: 'captured',
+      captures: 1,
+      capturedAmount: ADDON_TOTAL,
+    });
     expect(await eventTypes(t.app, setup.shop, upsellId)).toEqual(['pending', 'authorized', 'capturing', 'captured']);
     await t.worker.runOnce();
     expect((await orderOf(t.app, setup.shop, order.orderId)).status).toBe('finalized');
@@ -435,7 +462,12 @@ describe('order strategies and capture modes', () => {
     expect(original.total).toBe(5913);
     expect(original.linkedOrders).toHaveLength(1);
     const linked = await orderOf(t.app, setup.shop, original.linkedOrders[0]);
-    expect(linked).toMatchObject({ parentOrderId: order.orderId, total: ADDON_TOTAL, status: 'open', lines: [{ source: 'upsell', upsellId: body.upsell.id }] });
+    expect(linked).toMatchObject({
+      parentOrderId: order.orderId,
+      total: ADDON_TOTAL,
+      status: 'open',
+      lines: [{ source: 'upsell', upsellId: body.upsell.id }],
+    });
     await undo(t.app, order, body.upsell.id);
     expect((await orderOf(t.app, setup.shop, linked.id)).status).toBe('cancelled');
   });

@@ -14,7 +14,16 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type Event = [type: AnalyticsEventType, order: string, offer: string, arm: string | null, amount: number, currency: string, day: string, upsell?: string];
+type Event = [
+  type: AnalyticsEventType,
+  order: string,
+  offer: string,
+  arm: string | null,
+  amount: number,
+  currency: string,
+  day: string,
+  upsell?: string,
+];
 
 const EVENTS: Event[] = [
   // USD, offer A, arm "control", day 1: 4 views, 2 accepts (1 undone), 1 decline, 1 captured.
@@ -55,10 +64,23 @@ const EVENTS: Event[] = [
 ];
 
 async function seed(): Promise<void> {
-  await t.database.db.insertInto('analytics_events').values(EVENTS.map(([type, order, offer, arm, amount, currency, day, upsell]) => ({
-    shop_id: shop.id, type, order_id: order, offer_id: offer, upsell_id: upsell ?? null,
-    experiment_id: arm ? 'exp_hand' : null, arm_id: arm, amount, currency, occurred_at: `${day}T10:00:00Z`,
-  }))).execute();
+  await t.database.db
+    .insertInto('analytics_events')
+    .values(
+      EVENTS.map(([type, order, offer, arm, amount, currency, day, upsell]) => ({
+        shop_id: shop.id,
+        type,
+        order_id: order,
+        offer_id: offer,
+        upsell_id: upsell ?? null,
+        experiment_id: arm ? 'exp_hand' : null,
+        arm_id: arm,
+        amount,
+        currency,
+        occurred_at: `${day}T10:00:00Z`,
+      })),
+    )
+    .execute();
 }
 
 async function rows(query: string) {
@@ -74,18 +96,46 @@ describe('analytics › metric definitions on a hand-built event set', () => {
     expect(totals.map((row: { currency: string }) => row.currency)).toEqual(['EUR', 'JPY', 'USD']);
     const [eur, jpy, usd] = totals;
     expect(usd).toMatchObject({
-      views: 6, accepts: 4, undos: 1, declines: 1, captures: 3, refunds: 1, captureFailures: 0,
-      acceptedAmount: 4 * 1947, capturedAmount: 3 * 1947, refundedAmount: 1947,
+      views: 6,
+      accepts: 4,
+      undos: 1,
+      declines: 1,
+      captures: 3,
+      refunds: 1,
+      captureFailures: 0,
+      acceptedAmount: 4 * 1947,
+      capturedAmount: 3 * 1947,
+      refundedAmount: 1947,
       netRevenue: 2 * 1947, // captured − refunded
       takeRate: 0.5, // (4 accepted − 1 undone) ÷ 6 views
       undoRate: 0.25, // 1 undone ÷ 4 accepted
       revenuePerView: '649', // 3894 ÷ 6
       averageUpsellValue: '1947', // captured amount ÷ captures
-      orders: 0, offerShare: null, aovLift: null, // no orders were registered in this hand-built shop
+      orders: 0,
+      offerShare: null,
+      aovLift: null, // no orders were registered in this hand-built shop
     });
-    expect(eur).toMatchObject({ views: 2, accepts: 1, captureFailures: 1, captures: 0, netRevenue: 0, takeRate: 0.5, revenuePerView: '0', averageUpsellValue: null });
+    expect(eur).toMatchObject({
+      views: 2,
+      accepts: 1,
+      captureFailures: 1,
+      captures: 0,
+      netRevenue: 0,
+      takeRate: 0.5,
+      revenuePerView: '0',
+      averageUpsellValue: null,
+    });
     // The reversed capture is taken back: one capture stands, revenue 3300 over two views.
-    expect(jpy).toMatchObject({ views: 2, accepts: 2, captures: 1, captureFailures: 1, capturedAmount: 3300, netRevenue: 3300, takeRate: 1, revenuePerView: '1650' });
+    expect(jpy).toMatchObject({
+      views: 2,
+      accepts: 2,
+      captures: 1,
+      captureFailures: 1,
+      capturedAmount: 3300,
+      netRevenue: 3300,
+      takeRate: 1,
+      revenuePerView: '1650',
+    });
   });
 
   it('splits by day (UTC), offer and arm', async () => {
@@ -99,8 +149,27 @@ describe('analytics › metric definitions on a hand-built event set', () => {
     const byArm = await rows('groupBy=offer,arm');
     const control = byArm.find((row: { armId: string | null }) => row.armId === 'control');
     const copy = byArm.find((row: { armId: string | null }) => row.armId === 'copy');
-    expect(control).toMatchObject({ offerId: 'offA', experimentId: 'exp_hand', views: 4, accepts: 2, undos: 1, declines: 1, takeRate: 0.25, netRevenue: 1947, revenuePerView: '486.75' });
-    expect(copy).toMatchObject({ offerId: 'offA', views: 2, accepts: 2, undos: 0, takeRate: 1, netRevenue: 1947, revenuePerView: '973.5', averageUpsellValue: '1947' });
+    expect(control).toMatchObject({
+      offerId: 'offA',
+      experimentId: 'exp_hand',
+      views: 4,
+      accepts: 2,
+      undos: 1,
+      declines: 1,
+      takeRate: 0.25,
+      netRevenue: 1947,
+      revenuePerView: '486.75',
+    });
+    expect(copy).toMatchObject({
+      offerId: 'offA',
+      views: 2,
+      accepts: 2,
+      undos: 0,
+      takeRate: 1,
+      netRevenue: 1947,
+      revenuePerView: '973.5',
+      averageUpsellValue: '1947',
+    });
     expect(byArm.filter((row: { offerId: string }) => row.offerId === 'offB')).toHaveLength(1);
 
     const filtered = await rows('groupBy=arm&experimentId=exp_hand');
@@ -124,7 +193,9 @@ describe('analytics › experiment verdict on a hand-built event set', () => {
     await putProduct(t.app, owner.secretKey, 'addon', { prices: { USD: 1000 } });
     const offer = await createOffer(t.app, owner.secretKey, { variantId: 'addon-v' });
     const created = await call(t.app, 'POST', '/v1/experiments', owner.secretKey, {
-      offerId: offer.id, arms: Object.keys(arms).map((id) => ({ id, copy: `${id} {price}` })), settings,
+      offerId: offer.id,
+      arms: Object.keys(arms).map((id) => ({ id, copy: `${id} {price}` })),
+      settings,
     });
     expect(created.statusCode, created.body).toBe(201);
     const experiment = created.json().experiment;
@@ -133,15 +204,32 @@ describe('analytics › experiment verdict on a hand-built event set', () => {
   }
 
   /** Views, accepts, undos and captures per arm, as the event log would hold them (`batch` keeps ids apart). */
-  async function addEvents(shopId: string, offerId: string, experimentId: string, arms: Record<string, { views: number; accepts: number; undos?: number }>, batch = 'a') {
-    const rows = Object.entries(arms).flatMap(([arm, counts]) => Array.from({ length: counts.views }, (_, index) => {
-      const base = { shop_id: shopId, order_id: `${batch}-${arm}-${index}`, offer_id: offerId, experiment_id: experimentId, arm_id: arm, amount: 1000, currency: 'USD', occurred_at: '2026-11-20T10:00:00Z' };
-      const events: (typeof base & { type: AnalyticsEventType; upsell_id: string | null })[] = [{ ...base, type: 'offer_viewed', upsell_id: null }];
-      if (index < counts.accepts) events.push({ ...base, type: 'offer_accepted', upsell_id: `u-${batch}-${arm}-${index}` });
-      if (index < (counts.undos ?? 0)) events.push({ ...base, type: 'upsell_undone', upsell_id: `u-${batch}-${arm}-${index}` });
-      else if (index < counts.accepts) events.push({ ...base, type: 'upsell_captured', upsell_id: `u-${batch}-${arm}-${index}` });
-      return events;
-    }).flat());
+  async function addEvents(
+    shopId: string,
+    offerId: string,
+    experimentId: string,
+    arms: Record<string, { views: number; accepts: number; undos?: number }>,
+    batch = 'a',
+  ) {
+    const rows = Object.entries(arms).flatMap(([arm, counts]) =>
+      Array.from({ length: counts.views }, (_, index) => {
+        const base = {
+          shop_id: shopId,
+          order_id: `${batch}-${arm}-${index}`,
+          offer_id: offerId,
+          experiment_id: experimentId,
+          arm_id: arm,
+          amount: 1000,
+          currency: 'USD',
+          occurred_at: '2026-11-20T10:00:00Z',
+        };
+        const events: (typeof base & { type: AnalyticsEventType; upsell_id: string | null })[] = [{ ...base, type: 'offer_viewed', upsell_id: null }];
+        if (index < counts.accepts) events.push({ ...base, type: 'offer_accepted', upsell_id: `u-${batch}-${arm}-${index}` });
+        if (index < (counts.undos ?? 0)) events.push({ ...base, type: 'upsell_undone', upsell_id: `u-${batch}-${arm}-${index}` });
+        else if (index < counts.accepts) events.push({ ...base, type: 'upsell_captured', upsell_id: `u-${batch}-${arm}-${index}` });
+        return events;
+      }).flat(),
+    );
     await t.database.db.insertInto('analytics_events').values(rows).execute();
   }
 
@@ -184,9 +272,13 @@ describe('analytics › experiment verdict on a hand-built event set', () => {
   });
 
   it('recomputes a running experiment’s verdict at most once a minute per worker', async () => {
-    const { owner, experiment } = await experimentWith({ control: { views: 40, accepts: 2 }, bold: { views: 40, accepts: 20 } }, { autoPromote: true });
-    const status = async () => (await call(t.app, 'GET', '/v1/experiments', owner.secretKey)).json().experiments
-      .find((row: { id: string }) => row.id === experiment.id).status;
+    const { owner, experiment } = await experimentWith(
+      { control: { views: 40, accepts: 2 }, bold: { views: 40, accepts: 20 } },
+      { autoPromote: true },
+    );
+    const status = async () =>
+      (await call(t.app, 'GET', '/v1/experiments', owner.secretKey)).json().experiments.find((row: { id: string }) => row.id === experiment.id)
+        .status;
     await t.worker.runOnce();
     expect(await status()).toBe('running'); // below the minimum sample
     await addEvents(owner.id, experiment.offerId, experiment.id, { control: { views: 400, accepts: 20 }, bold: { views: 400, accepts: 120 } }, 'b');
@@ -198,10 +290,12 @@ describe('analytics › experiment verdict on a hand-built event set', () => {
   });
 
   it('holds back a winner whose undo rate is clearly worse', async () => {
-    const { owner, experiment } = await experimentWith({ control: { views: 1000, accepts: 60, undos: 1 }, pushy: { views: 1000, accepts: 400, undos: 200 } });
+    const { owner, experiment } = await experimentWith({
+      control: { views: 1000, accepts: 60, undos: 1 },
+      pushy: { views: 1000, accepts: 400, undos: 200 },
+    });
     const { statistics } = (await call(t.app, 'GET', `/v1/experiments/${experiment.id}`, owner.secretKey)).json();
     expect(statistics).toMatchObject({ verdict: 'keep_running', reason: 'undo_guardrail' });
     expect(statistics.arms.find((arm: { armId: string }) => arm.armId === 'pushy').guardrailBreached).toBe(true);
   });
 });
-

@@ -13,10 +13,18 @@ afterAll(() => t.close());
 const EUR_ORDER = {
   currency: 'EUR',
   lines: [{ productId: 'main', variantId: 'main-v', title: 'Main product', quantity: 1, unitPrice: 4000 }],
-  subtotal: 4000, shippingTotal: 0, taxTotal: 0, total: 4000, taxRate: 0,
+  subtotal: 4000,
+  shippingTotal: 0,
+  taxTotal: 0,
+  total: 4000,
+  taxRate: 0,
 };
 
-interface Setup { shop: Shop; offerId: string; rivalId: string }
+interface Setup {
+  shop: Shop;
+  offerId: string;
+  rivalId: string;
+}
 
 async function analyticsShop(): Promise<Setup> {
   const shop = await createShop(t.app, { name: 'Analytics shop' });
@@ -30,7 +38,11 @@ async function analyticsShop(): Promise<Setup> {
 
 async function order(shop: Shop, overrides: Record<string, unknown> = {}) {
   const registered = await registerOrder(t.app, shop.secretKey, overrides);
-  return { id: registered.order.id as string, token: registered.session.token as string, offer: registered.offer as { id: string; total: number; buttonText: string } | null };
+  return {
+    id: registered.order.id as string,
+    token: registered.session.token as string,
+    offer: registered.offer as { id: string; total: number; buttonText: string } | null,
+  };
 }
 
 async function view(token: string) {
@@ -70,7 +82,9 @@ describe('analytics › metrics through HTTP', () => {
     expect((await call(t.app, 'POST', '/v1/checkout/decline', declined.token, { offerId })).statusCode).toBe(204);
     expect((await call(t.app, 'POST', '/v1/checkout/decline', declined.token, { offerId })).statusCode).toBe(204);
 
-    const failed = await order(shop, { payment: { gateway: 'sandbox', customerRef: 'c', paymentMethodRef: 'pm_sandbox_capture_fails', brand: 'visa', last4: '4242' } });
+    const failed = await order(shop, {
+      payment: { gateway: 'sandbox', customerRef: 'c', paymentMethodRef: 'pm_sandbox_capture_fails', brand: 'visa', last4: '4242' },
+    });
     await view(failed.token);
     await acceptOffer(failed.token, offerId);
 
@@ -96,14 +110,37 @@ describe('analytics › metrics through HTTP', () => {
     expect(body.rows).toHaveLength(2);
     const addonUsd = captured.offer?.total ?? 0;
     expect(usd).toMatchObject({
-      orders: 5, views: 4, accepts: 3, undos: 1, declines: 1, captures: 1, captureFailures: 1, refunds: 0,
-      capturedAmount: addonUsd, netRevenue: addonUsd, takeRate: 0.5, undoRate: 0.333333, offerShare: 0.8,
-      revenuePerView: ratioText(addonUsd, 4, 4), averageUpsellValue: String(addonUsd), checkoutTotal: 5 * 5913,
+      orders: 5,
+      views: 4,
+      accepts: 3,
+      undos: 1,
+      declines: 1,
+      captures: 1,
+      captureFailures: 1,
+      refunds: 0,
+      capturedAmount: addonUsd,
+      netRevenue: addonUsd,
+      takeRate: 0.5,
+      undoRate: 0.333333,
+      offerShare: 0.8,
+      revenuePerView: ratioText(addonUsd, 4, 4),
+      averageUpsellValue: String(addonUsd),
+      checkoutTotal: 5 * 5913,
       aovLift: Number((addonUsd / (5 * 5913)).toFixed(6)),
     });
     expect(eur).toMatchObject({
-      orders: 1, views: 1, accepts: 1, captures: 1, refunds: 1, capturedAmount: euro.offer?.total, refundedAmount: euro.offer?.total,
-      netRevenue: 0, takeRate: 1, revenuePerView: '0', checkoutTotal: 4000, aovLift: 0,
+      orders: 1,
+      views: 1,
+      accepts: 1,
+      captures: 1,
+      refunds: 1,
+      capturedAmount: euro.offer?.total,
+      refundedAmount: euro.offer?.total,
+      netRevenue: 0,
+      takeRate: 1,
+      revenuePerView: '0',
+      checkoutTotal: 4000,
+      aovLift: 0,
     });
     expect(capturedUpsell).toBeTruthy();
 
@@ -115,14 +152,24 @@ describe('analytics › metrics through HTTP', () => {
     expect(csv.statusCode).toBe(200);
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.trim().split('\r\n');
-    expect(lines[0]).toBe('offerId,currency,orders,views,accepts,declines,undos,captures,captureFailures,refunds,paymentDeclines,acceptedAmount,capturedAmount,refundedAmount,netRevenue,checkoutTotal,takeRate,undoRate,revenuePerView,offerShare,averageUpsellValue,aovLift');
+    expect(lines[0]).toBe(
+      'offerId,currency,orders,views,accepts,declines,undos,captures,captureFailures,refunds,paymentDeclines,acceptedAmount,capturedAmount,refundedAmount,netRevenue,checkoutTotal,takeRate,undoRate,revenuePerView,offerShare,averageUpsellValue,aovLift',
+    );
     expect(lines).toHaveLength(3);
     expect(lines.find((line) => line.startsWith(`${offerId},USD,5,4,3,1,1,1,1,0,`))).toBeTruthy();
   });
 
   it('answers 400 on bad parameters and keeps shops apart', async () => {
     const { shop } = await analyticsShop();
-    for (const query of ['from=yesterday', 'from=2026-11-01T00:00:00Z', 'to=2026-02-30', 'groupBy=week', 'from=2026-11-22&to=2026-11-01', 'from=2020-01-01&to=2026-01-01', 'extra=1']) {
+    for (const query of [
+      'from=yesterday',
+      'from=2026-11-01T00:00:00Z',
+      'to=2026-02-30',
+      'groupBy=week',
+      'from=2026-11-22&to=2026-11-01',
+      'from=2020-01-01&to=2026-01-01',
+      'extra=1',
+    ]) {
       const response = await call(t.app, 'GET', `/v1/analytics/metrics?${query}`, shop.secretKey);
       expect(response.statusCode, query).toBe(400);
       expect(response.json().error.code).toBe('invalid_request');
@@ -135,7 +182,14 @@ describe('analytics › metrics through HTTP', () => {
 
   it('documents the analytics and experiment routes in the OpenAPI document', async () => {
     const paths = Object.keys((await call(t.app, 'GET', '/v1/openapi.json', null)).json().paths);
-    for (const path of ['/v1/analytics/metrics', '/v1/analytics/metrics.csv', '/v1/experiments', '/v1/experiments/{id}', '/v1/experiments/{id}/stop', '/v1/experiments/{id}/promote']) {
+    for (const path of [
+      '/v1/analytics/metrics',
+      '/v1/analytics/metrics.csv',
+      '/v1/experiments',
+      '/v1/experiments/{id}',
+      '/v1/experiments/{id}/stop',
+      '/v1/experiments/{id}/promote',
+    ]) {
       expect(paths).toContain(path);
     }
   });
@@ -170,7 +224,11 @@ describe('analytics › experiments through HTTP', () => {
     const seen = new Map<string, number>();
     for (let index = 0; index < 40; index += 1) {
       const placed = await order(shop);
-      const decision = await t.database.db.selectFrom('decisions').select(['experiment_id', 'arm_id']).where('order_id', '=', placed.id).executeTakeFirstOrThrow();
+      const decision = await t.database.db
+        .selectFrom('decisions')
+        .select(['experiment_id', 'arm_id'])
+        .where('order_id', '=', placed.id)
+        .executeTakeFirstOrThrow();
       expect(decision.experiment_id).toBe(experiment.id);
       const arm = decision.arm_id ?? '';
       seen.set(arm, (seen.get(arm) ?? 0) + 1);
@@ -222,7 +280,9 @@ describe('analytics › experiments through HTTP', () => {
   it('promotes an arm: every later order gets its copy, none is held out', async () => {
     const { shop, offerId } = await analyticsShop();
     const created = await call(t.app, 'POST', '/v1/experiments', shop.secretKey, {
-      offerId, arms: [{ id: 'control' }, { id: 'short', copy: 'Yes, add it' }], holdoutPercent: 50,
+      offerId,
+      arms: [{ id: 'control' }, { id: 'short', copy: 'Yes, add it' }],
+      holdoutPercent: 50,
     });
     const { id } = created.json().experiment;
     expect((await call(t.app, 'POST', `/v1/experiments/${id}/promote`, shop.secretKey, { armId: 'nope' })).statusCode).toBe(400);
@@ -236,7 +296,11 @@ describe('analytics › experiments through HTTP', () => {
 
   it('keeps a registration replay in the same arm', async () => {
     const { shop, offerId } = await analyticsShop();
-    await call(t.app, 'POST', '/v1/experiments', shop.secretKey, { offerId, arms: [{ id: 'a' }, { id: 'b', copy: 'B {price}' }], holdoutPercent: 30 });
+    await call(t.app, 'POST', '/v1/experiments', shop.secretKey, {
+      offerId,
+      arms: [{ id: 'a' }, { id: 'b', copy: 'B {price}' }],
+      holdoutPercent: 30,
+    });
     const body = orderBody({ externalId: 'replayed-order-1' });
     const first = (await call(t.app, 'POST', '/v1/orders', shop.secretKey, body, { 'idempotency-key': 'reg-1' })).json();
     const second = (await call(t.app, 'POST', '/v1/orders', shop.secretKey, body, { 'idempotency-key': 'reg-1' })).json();
@@ -246,8 +310,9 @@ describe('analytics › experiments through HTTP', () => {
 });
 
 describe('analytics › view recording', () => {
-  const viewsOf = async (shopId: string) => (await t.database.db.selectFrom('analytics_events').select('type')
-    .where('shop_id', '=', shopId).where('type', '=', 'offer_viewed').execute()).length;
+  const viewsOf = async (shopId: string) =>
+    (await t.database.db.selectFrom('analytics_events').select('type').where('shop_id', '=', shopId).where('type', '=', 'offer_viewed').execute())
+      .length;
 
   it('keeps views in memory until the batch is due, once per order and offer, and writes them on close', async () => {
     const { shop, offerId } = await analyticsShop();

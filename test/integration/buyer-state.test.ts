@@ -34,7 +34,7 @@ async function accepted(card = 'pm_sandbox_visa'): Promise<{ order: PaidOrder; u
   return { order, upsellId: answer.json().upsell.id };
 }
 
-describe('GET /v1/checkout/offer › the order\'s current state', () => {
+describe("GET /v1/checkout/offer › the order's current state", () => {
   it('answers the live offer with status open before the buyer answered', async () => {
     const order = await paidOrder(t.app, setup);
     const body = await offerOf(order);
@@ -52,7 +52,13 @@ describe('GET /v1/checkout/offer › the order\'s current state', () => {
     expect(body.status).toBe('accepted');
     expect(body.offer).toBeNull();
     expect(body.upsell).toMatchObject({
-      id: upsellId, state: 'authorized', amount: ADDON_TOTAL, currency: 'USD', offerId: order.offerId, title: 'Add-on', undoSecondsLeft: 40,
+      id: upsellId,
+      state: 'authorized',
+      amount: ADDON_TOTAL,
+      currency: 'USD',
+      offerId: order.offerId,
+      title: 'Add-on',
+      undoSecondsLeft: 40,
     });
     expect(Date.parse(body.upsell.undoUntil) - t.clock.now().getTime()).toBe(40_000);
 
@@ -107,7 +113,7 @@ describe('GET /v1/checkout/offer › the order\'s current state', () => {
     expect(statusLine(fragment.html)).toBe('Confirming…');
   });
 
-  it('while 3-D Secure is open: requires_action, the offer rendered so a click reopens the bank\'s step', async () => {
+  it("while 3-D Secure is open: requires_action, the offer rendered so a click reopens the bank's step", async () => {
     const { order, upsellId } = await accepted('pm_sandbox_3ds_required');
     expect(await offerOf(order)).toMatchObject({ status: 'requires_action', upsell: { id: upsellId, state: 'requires_action' } });
     const fragment = await fragmentOf(order);
@@ -146,7 +152,7 @@ describe('GET /v1/checkout/offer › the order\'s current state', () => {
   });
 });
 
-describe('security headers on what the merchant\'s page loads', () => {
+describe("security headers on what the merchant's page loads", () => {
   it('the fragment and /widget.js: nosniff, a CSP, no framing; the script loadable cross-origin', async () => {
     const order = await paidOrder(t.app, setup);
     const fragment = await call(t.app, 'GET', '/v1/checkout/offer.html', order.token);

@@ -15,7 +15,15 @@ describe('catalog', () => {
       title: 'Mug',
       imageUrl: 'https://cdn.example.com/mug.png',
       variants: [
-        { id: 'mug-red', title: 'Red', prices: [{ currency: 'USD', amount: 1200 }, { currency: 'JPY', amount: 1800 }], stock: 3 },
+        {
+          id: 'mug-red',
+          title: 'Red',
+          prices: [
+            { currency: 'USD', amount: 1200 },
+            { currency: 'JPY', amount: 1800 },
+          ],
+          stock: 3,
+        },
         { id: 'mug-blue', title: 'Blue', prices: [{ currency: 'USD', amount: 1250 }] },
       ],
     });
@@ -25,7 +33,15 @@ describe('catalog', () => {
       id: 'mug',
       title: 'Mug',
       variants: [
-        { id: 'mug-red', title: 'Red', stock: 3, prices: [{ currency: 'JPY', amount: 1800 }, { currency: 'USD', amount: 1200 }] },
+        {
+          id: 'mug-red',
+          title: 'Red',
+          stock: 3,
+          prices: [
+            { currency: 'JPY', amount: 1800 },
+            { currency: 'USD', amount: 1200 },
+          ],
+        },
         { id: 'mug-blue', title: 'Blue', stock: null, prices: [{ currency: 'USD', amount: 1250 }] },
       ],
     });
@@ -50,7 +66,17 @@ describe('catalog', () => {
     ['a float amount', { title: 'x', variants: [{ id: 'x1', title: 'x', prices: [{ currency: 'USD', amount: 19.99 }] }] }, 'invalid_request'],
     ['a negative amount', { title: 'x', variants: [{ id: 'x1', title: 'x', prices: [{ currency: 'USD', amount: -1 }] }] }, 'invalid_request'],
     ['a lower-case currency', { title: 'x', variants: [{ id: 'x1', title: 'x', prices: [{ currency: 'usd', amount: 1 }] }] }, 'invalid_request'],
-    ['a duplicate variant id', { title: 'x', variants: [{ id: 'x1', title: 'a', prices: [] }, { id: 'x1', title: 'b', prices: [] }] }, 'invalid_request'],
+    [
+      'a duplicate variant id',
+      {
+        title: 'x',
+        variants: [
+          { id: 'x1', title: 'a', prices: [] },
+          { id: 'x1', title: 'b', prices: [] },
+        ],
+      },
+      'invalid_request',
+    ],
     ['an unknown field', { title: 'x', variants: [], colour: 'red' }, 'invalid_request'],
     ['an unknown variant field', { title: 'x', variants: [{ id: 'x1', title: 'x', prices: [], weight: 3 }] }, 'invalid_request'],
     ['negative stock', { title: 'x', variants: [{ id: 'x1', title: 'x', prices: [], stock: -2 }] }, 'invalid_request'],
@@ -63,7 +89,10 @@ describe('catalog', () => {
 
   it('refuses a variant id that belongs to another product of the shop', async () => {
     await putProduct(t.app, shop.secretKey, 'owner', { variantId: 'shared-variant' });
-    const response = await call(t.app, 'PUT', '/v1/products/thief', shop.secretKey, { title: 'x', variants: [{ id: 'shared-variant', title: 'x', prices: [] }] });
+    const response = await call(t.app, 'PUT', '/v1/products/thief', shop.secretKey, {
+      title: 'x',
+      variants: [{ id: 'shared-variant', title: 'x', prices: [] }],
+    });
     expect(response.statusCode).toBe(400);
     expect((await call(t.app, 'GET', '/v1/products/thief', shop.secretKey)).statusCode).toBe(404);
   });
@@ -83,7 +112,18 @@ describe('offers', () => {
     const created = await call(t.app, 'POST', '/v1/offers', shop.secretKey, { name: 'Filters', variantId: 'filters-v' });
     expect(created.statusCode).toBe(201);
     const offer = created.json().offer;
-    expect(offer).toMatchObject({ name: 'Filters', variantId: 'filters-v', quantity: 1, discount: null, priority: 0, active: true, rules: {}, buttonCopy: [], startsAt: null, endsAt: null });
+    expect(offer).toMatchObject({
+      name: 'Filters',
+      variantId: 'filters-v',
+      quantity: 1,
+      discount: null,
+      priority: 0,
+      active: true,
+      rules: {},
+      buttonCopy: [],
+      startsAt: null,
+      endsAt: null,
+    });
     expect(offer.id).toMatch(/^off_/);
 
     expect((await call(t.app, 'GET', `/v1/offers/${offer.id}`, shop.secretKey)).json().offer.id).toBe(offer.id);
@@ -93,14 +133,21 @@ describe('offers', () => {
       priority: 5,
       discount: { type: 'percentage', value: 12.5 },
       rules: { countries: ['DE', 'FR'], minSubtotal: 1000 },
-      buttonCopy: [{ id: 'a', text: 'Add for {price}' }, { id: 'b', text: 'Get this too' }],
+      buttonCopy: [
+        { id: 'a', text: 'Add for {price}' },
+        { id: 'b', text: 'Get this too' },
+      ],
       startsAt: '2026-01-01T00:00:00Z',
       endsAt: '2027-01-01T00:00:00Z',
     });
     expect(patched.statusCode).toBe(200);
     expect(patched.json().offer).toMatchObject({
-      name: 'Filters', priority: 5, discount: { type: 'percentage', value: 12.5 }, rules: { countries: ['DE', 'FR'], minSubtotal: 1000 },
-      startsAt: '2026-01-01T00:00:00.000Z', endsAt: '2027-01-01T00:00:00.000Z',
+      name: 'Filters',
+      priority: 5,
+      discount: { type: 'percentage', value: 12.5 },
+      rules: { countries: ['DE', 'FR'], minSubtotal: 1000 },
+      startsAt: '2026-01-01T00:00:00.000Z',
+      endsAt: '2027-01-01T00:00:00.000Z',
     });
 
     expect((await call(t.app, 'DELETE', `/v1/offers/${offer.id}`, shop.secretKey)).statusCode).toBe(204);
@@ -125,7 +172,15 @@ describe('offers', () => {
     ['a schedule that ends before it starts', { startsAt: '2027-01-01T00:00:00Z', endsAt: '2026-01-01T00:00:00Z' }],
     ['a malformed time', { startsAt: 'tomorrow' }],
     ['min above max subtotal', { rules: { minSubtotal: 500, maxSubtotal: 100 } }],
-    ['duplicate copy ids', { buttonCopy: [{ id: 'a', text: 'x' }, { id: 'a', text: 'y' }] }],
+    [
+      'duplicate copy ids',
+      {
+        buttonCopy: [
+          { id: 'a', text: 'x' },
+          { id: 'a', text: 'y' },
+        ],
+      },
+    ],
     ['an unknown currency rule', { rules: { currencies: ['ABC'] } }],
   ])('rejects %s with 400 and creates nothing', async (_name, extra) => {
     await putProduct(t.app, shop.secretKey, 'valid-target');

@@ -88,8 +88,13 @@ describe('GET /v1/checkout/offer.html', () => {
 describe('CORS on the checkout API', () => {
   it('answers a preflight from an allowed origin and refuses an unknown one', async () => {
     const allowed = await t.app.inject({
-      method: 'OPTIONS', url: '/v1/checkout/offer',
-      headers: { origin: 'https://shop.example.com', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,idempotency-key' },
+      method: 'OPTIONS',
+      url: '/v1/checkout/offer',
+      headers: {
+        origin: 'https://shop.example.com',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,idempotency-key',
+      },
     });
     expect(allowed.statusCode).toBe(204);
     expect(allowed.headers['access-control-allow-origin']).toBe('https://shop.example.com');
@@ -113,7 +118,8 @@ describe('CORS on the checkout API', () => {
   it('applies a change of allowedOrigins to a session already in use, at once', async () => {
     const owner = await createShop(t.app, { name: 'Moving', settings: { allowedOrigins: ['https://old.example.com'] } });
     const registered = await registerOrder(t.app, owner.secretKey);
-    const from = async (origin: string) => (await call(t.app, 'GET', '/v1/checkout/offer', registered.session.token, undefined, { origin })).statusCode;
+    const from = async (origin: string) =>
+      (await call(t.app, 'GET', '/v1/checkout/offer', registered.session.token, undefined, { origin })).statusCode;
     expect(await from('https://old.example.com')).toBe(200);
     expect(await from('https://new.example.com')).toBe(403);
     const patched = await call(t.app, 'PATCH', '/v1/shop', owner.secretKey, { settings: { allowedOrigins: ['https://new.example.com'] } });
@@ -132,7 +138,10 @@ describe('CORS on the checkout API', () => {
   it('serves the merchant’s server (no Origin header) and pages on Plusone’s own origin', async () => {
     const registered = await registerOrder(t.app, shop.secretKey);
     expect((await call(t.app, 'GET', '/v1/checkout/offer', registered.session.token)).statusCode).toBe(200);
-    const own = await call(t.app, 'GET', '/v1/checkout/offer', registered.session.token, undefined, { origin: 'http://localhost:80', host: 'localhost:80' });
+    const own = await call(t.app, 'GET', '/v1/checkout/offer', registered.session.token, undefined, {
+      origin: 'http://localhost:80',
+      host: 'localhost:80',
+    });
     expect(own.statusCode).toBe(200);
   });
 });

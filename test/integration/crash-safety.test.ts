@@ -202,7 +202,11 @@ describe('several workers', () => {
       await Promise.all([a.worker.runOnce(), b.worker.runOnce()]);
     }
     for (const upsellId of upsellIds) {
-      const row = await a.database.db.selectFrom('upsells').select(['state', 'authorization_ref']).where('id', '=', upsellId).executeTakeFirstOrThrow();
+      const row = await a.database.db
+        .selectFrom('upsells')
+        .select(['state', 'authorization_ref'])
+        .where('id', '=', upsellId)
+        .executeTakeFirstOrThrow();
       expect(row.state).toBe('captured');
       expect(await sandboxStats(a.database.db, row.authorization_ref ?? '')).toMatchObject({ captures: 1 });
       expect((await eventTypes(a.app, setup.shop, upsellId)).filter((type) => type === 'captured')).toHaveLength(1);

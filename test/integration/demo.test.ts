@@ -16,7 +16,10 @@ let demo: DemoShop;
 let app: App;
 
 async function demoApp(shop: DemoShop | null): Promise<App> {
-  const built = await createService({ adminToken: null, demoShop: () => shop }, { ctx: t.ctx, sandbox: t.sandbox, databaseReady: async () => undefined });
+  const built = await createService(
+    { adminToken: null, demoShop: () => shop },
+    { ctx: t.ctx, sandbox: t.sandbox, databaseReady: async () => undefined },
+  );
   await built.ready();
   return built;
 }
@@ -28,15 +31,29 @@ beforeAll(async () => {
     const response = await call(t.app, 'PUT', `/v1/products/${product.id}`, shop.secretKey, {
       title: product.title,
       imageUrl: `/demo/images/${product.id}.svg`,
-      variants: [{ id: product.variant.id, title: product.variant.title, stock: product.variant.stock, prices: [{ currency: 'USD', amount: product.variant.usd }] }],
+      variants: [
+        {
+          id: product.variant.id,
+          title: product.variant.title,
+          stock: product.variant.stock,
+          prices: [{ currency: 'USD', amount: product.variant.usd }],
+        },
+      ],
     });
     expect(response.statusCode).toBe(200);
   }
   await createOffer(t.app, shop.secretKey, {
-    name: 'Filters for coffee buyers', variantId: 'filters-100', discount: { type: 'percentage', value: 20 }, priority: 10,
+    name: 'Filters for coffee buyers',
+    variantId: 'filters-100',
+    discount: { type: 'percentage', value: 20 },
+    priority: 10,
     rules: { anyProductIds: ['house-blend', 'pour-over'] },
   });
-  await createOffer(t.app, shop.secretKey, { name: 'Travel mug, 15% off', variantId: 'travel-mug-black', discount: { type: 'percentage', value: 15 } });
+  await createOffer(t.app, shop.secretKey, {
+    name: 'Travel mug, 15% off',
+    variantId: 'travel-mug-black',
+    discount: { type: 'percentage', value: 15 },
+  });
   demo = { shopId: shop.id, secretKey: shop.secretKey, created: true };
   app = await demoApp(demo);
 });
@@ -86,8 +103,17 @@ function submit(fields: Record<string, string>, cookie: string | null, target: A
 
 function checkoutFields(form: CheckoutForm, overrides: Record<string, string> = {}): Record<string, string> {
   return {
-    'qty.house-blend': '1', 'qty.pour-over': '0', nonce: form.nonce, csrf: form.csrf, email: 'ada@example.com', country: 'US', locale: 'en-US',
-    token: 'pm_sandbox_visa', brand: 'visa', last4: '4242', ...overrides,
+    'qty.house-blend': '1',
+    'qty.pour-over': '0',
+    nonce: form.nonce,
+    csrf: form.csrf,
+    email: 'ada@example.com',
+    country: 'US',
+    locale: 'en-US',
+    token: 'pm_sandbox_visa',
+    brand: 'visa',
+    last4: '4242',
+    ...overrides,
   };
 }
 
@@ -104,7 +130,12 @@ async function placeOrder(overrides: Record<string, string> = {}): Promise<strin
 }
 
 async function ordersWithExternalId(externalId: string): Promise<number> {
-  const rows = await t.database.db.selectFrom('orders').select('id').where('shop_id', '=', demo.shopId).where('external_id', '=', externalId).execute();
+  const rows = await t.database.db
+    .selectFrom('orders')
+    .select('id')
+    .where('shop_id', '=', demo.shopId)
+    .where('external_id', '=', externalId)
+    .execute();
   return rows.length;
 }
 
@@ -117,7 +148,12 @@ describe('demo › store front', () => {
     expect(html.match(/<h1[ >]/g)).toHaveLength(1);
     for (const landmark of ['<header', '<main', '<footer']) expect(html).toContain(landmark);
     expect(html).toContain('Northwind Coffee');
-    for (const [title, price] of [['House Blend Coffee', '$18.00'], ['Ceramic Pour-Over Dripper', '$24.00'], ['Paper Filters', '$6.50'], ['Insulated Travel Mug', '$22.00']]) {
+    for (const [title, price] of [
+      ['House Blend Coffee', '$18.00'],
+      ['Ceramic Pour-Over Dripper', '$24.00'],
+      ['Paper Filters', '$6.50'],
+      ['Insulated Travel Mug', '$22.00'],
+    ]) {
       expect(html).toContain(title);
       expect(html).toContain(price);
     }
@@ -178,7 +214,14 @@ describe('demo › checkout', () => {
     const orderId = attribute(String(first.headers.location), /^\/demo\/orders\/([^/]+)\/confirmation$/);
     const { order } = (await call(t.app, 'GET', `/v1/orders/${orderId}`, demo.secretKey)).json();
     expect(order).toMatchObject({
-      externalId: `demo-${nonce}`, currency: 'USD', subtotal: 1800, shippingTotal: 500, taxTotal: 149, total: 2449, taxRate: '0.0825', locale: 'en-US',
+      externalId: `demo-${nonce}`,
+      currency: 'USD',
+      subtotal: 1800,
+      shippingTotal: 500,
+      taxTotal: 149,
+      total: 2449,
+      taxRate: '0.0825',
+      locale: 'en-US',
       customer: { id: 'ada@example.com', email: 'ada@example.com', country: 'US' },
       payment: { gateway: 'sandbox', brand: 'visa', last4: '4242' },
     });
@@ -308,7 +351,13 @@ describe('demo › security headers, buyer cookie and CSRF', () => {
 
   it('puts a nonce CSP, no framing and nosniff on every demo page', async () => {
     const { orderId, cookie } = await placeOrderIn();
-    for (const url of ['/demo', '/demo/checkout?qty.house-blend=1', `/demo/orders/${orderId}/confirmation`, `/demo/orders/${orderId}`, '/demo/orders/ord_unknown']) {
+    for (const url of [
+      '/demo',
+      '/demo/checkout?qty.house-blend=1',
+      `/demo/orders/${orderId}/confirmation`,
+      `/demo/orders/${orderId}`,
+      '/demo/orders/ord_unknown',
+    ]) {
       const response = await app.inject({ method: 'GET', url, headers: { cookie } });
       expect(response.headers['content-type'], url).toContain('text/html');
       expectPageHeaders(response.headers, response.body);
@@ -370,7 +419,10 @@ describe('demo › security headers, buyer cookie and CSRF', () => {
 
   it('serves the order summary as it is now: the added line after an accept, gone after the undo', async () => {
     const { orderId, cookie } = await placeOrderIn();
-    const token = attribute((await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation`, headers: { cookie } })).body, /data-plusone-session="([^"]+)"/);
+    const token = attribute(
+      (await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/confirmation`, headers: { cookie } })).body,
+      /data-plusone-session="([^"]+)"/,
+    );
     const summary = async () => (await app.inject({ method: 'GET', url: `/demo/orders/${orderId}/summary` })).body;
     expect(await summary()).not.toContain('data-line-source="upsell"');
     const offerId = (await call(t.app, 'GET', '/v1/checkout/offer', token)).json().offer.id;
@@ -402,11 +454,18 @@ describe('sandbox › hosted card field', () => {
     expect(input).toContain('inputmode="numeric"');
     expect(input).not.toContain('name=');
     expect(html).toContain('<label class="number" for="card-number">Card number</label>');
-    expect(html).toContain("window.parent.postMessage(message, parentOrigin)");
+    expect(html).toContain('window.parent.postMessage(message, parentOrigin)');
     expect(html).not.toMatch(/postMessage\([^)]*'\*'\)/);
     expect(html).not.toMatch(/fetch\(|XMLHttpRequest|sendBeacon/);
-    for (const token of ['pm_sandbox_visa', 'pm_sandbox_mastercard', 'pm_sandbox_declined', 'pm_sandbox_insufficient_funds',
-      'pm_sandbox_3ds_required', 'pm_sandbox_timeout', 'pm_sandbox_capture_fails']) {
+    for (const token of [
+      'pm_sandbox_visa',
+      'pm_sandbox_mastercard',
+      'pm_sandbox_declined',
+      'pm_sandbox_insufficient_funds',
+      'pm_sandbox_3ds_required',
+      'pm_sandbox_timeout',
+      'pm_sandbox_capture_fails',
+    ]) {
       expect(html).toContain(`value="${token}"`);
     }
     expect(html).toContain('Visa 4242 — succeeds');

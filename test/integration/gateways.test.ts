@@ -55,7 +55,14 @@ const PSPS: Psp[] = [
     async stateOf(ref) {
       const intent = stripe.intent(ref);
       if (!intent) throw new Error(`no Stripe PaymentIntent ${ref}`);
-      const state: Held = intent.status === 'requires_capture' ? 'held' : intent.status === 'succeeded' ? 'captured' : intent.status === 'canceled' ? 'voided' : (intent.status as Held);
+      const state: Held =
+        intent.status === 'requires_capture'
+          ? 'held'
+          : intent.status === 'succeeded'
+            ? 'captured'
+            : intent.status === 'canceled'
+              ? 'voided'
+              : (intent.status as Held);
       return { state, amount: intent.amount };
     },
     settle: async () => undefined,
@@ -73,7 +80,8 @@ const PSPS: Psp[] = [
     payment: { customerRef: 'bt_customer_e2e', paymentMethodRef: 'bt_visa', brand: 'visa', last4: '1111' },
     async stateOf(ref) {
       const view = braintree.paymentView(ref);
-      const state: Held = view.status === 'authorized' ? 'held' : view.status === 'voided' ? 'voided' : view.captured > 0 ? 'captured' : (view.status as Held);
+      const state: Held =
+        view.status === 'authorized' ? 'held' : view.status === 'voided' ? 'voided' : view.captured > 0 ? 'captured' : (view.status as Held);
       return { state, amount: view.amount };
     },
     settle: async () => undefined,
@@ -213,8 +221,15 @@ describe('PSP webhooks', () => {
     expect(await eventTypes(t.app, shop, upsellId)).toContain('psp_notification');
     // Another shop's URL with this shop's event: verified with the other shop's secret, so refused.
     const other = await pspShop(PSPS[0]!);
-    await call(t.app, 'PATCH', '/v1/shop', other.shop.secretKey, { settings: { gatewayCredentials: { stripe: { ...STRIPE, webhookSecret: 'whsec_AnotherShopsSecret000000' } } } });
-    const crossed = await t.app.inject({ method: 'POST', url: `/v1/webhooks/stripe/${other.shop.id}`, headers: event.headers, payload: event.payload });
+    await call(t.app, 'PATCH', '/v1/shop', other.shop.secretKey, {
+      settings: { gatewayCredentials: { stripe: { ...STRIPE, webhookSecret: 'whsec_AnotherShopsSecret000000' } } },
+    });
+    const crossed = await t.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/stripe/${other.shop.id}`,
+      headers: event.headers,
+      payload: event.payload,
+    });
     expect(crossed.statusCode).toBe(400);
   });
 
@@ -224,8 +239,9 @@ describe('PSP webhooks', () => {
     const upsellId = (await accept(t.app, order)).json().upsell.id;
     const ref = (await upsellOf(t.app, shop, upsellId)).paymentRef;
     const event = stripe.signedEvent('payment_intent.amount_capturable_updated', ref, STRIPE.webhookSecret);
-    const deliveries = await Promise.all([1, 2, 3].map(() =>
-      t.app.inject({ method: 'POST', url: `/v1/webhooks/stripe/${shop.id}`, headers: event.headers, payload: event.payload })));
+    const deliveries = await Promise.all(
+      [1, 2, 3].map(() => t.app.inject({ method: 'POST', url: `/v1/webhooks/stripe/${shop.id}`, headers: event.headers, payload: event.payload })),
+    );
     expect(deliveries.map((response) => response.statusCode)).toEqual([200, 200, 200]);
     expect(deliveries.map((response) => response.json().duplicates).sort()).toEqual([0, 1, 1]);
     expect((await eventTypes(t.app, shop, upsellId)).filter((type) => type === 'psp_notification')).toHaveLength(1);
@@ -240,17 +256,25 @@ describe('PSP webhooks', () => {
     await t.worker.runOnce();
     const upsell = await upsellOf(t.app, shop, upsellId);
     expect(upsell.state).toBe('captured');
-    const notification = signedNotification({
-      pspReference: 'CAPTUREFAILED0001',
-      originalReference: upsell.paymentRef,
-      merchantAccountCode: ADYEN.merchantAccount,
-      merchantReference: `${upsellId}:capture`,
-      amount: { value: ADDON_TOTAL, currency: 'USD' },
-      eventCode: 'CAPTURE_FAILED',
-      success: 'true',
-      eventDate: '2026-11-22T12:02:00+01:00',
-    }, ADYEN_HMAC);
-    const response = await t.app.inject({ method: 'POST', url: `/v1/webhooks/adyen/${shop.id}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify(notification) });
+    const notification = signedNotification(
+      {
+        pspReference: 'CAPTUREFAILED0001',
+        originalReference: upsell.paymentRef,
+        merchantAccountCode: ADYEN.merchantAccount,
+        merchantReference: `${upsellId}:capture`,
+        amount: { value: ADDON_TOTAL, currency: 'USD' },
+        eventCode: 'CAPTURE_FAILED',
+        success: 'true',
+        eventDate: '2026-11-22T12:02:00+01:00',
+      },
+      ADYEN_HMAC,
+    );
+    const response = await t.app.inject({
+      method: 'POST',
+      url: `/v1/webhooks/adyen/${shop.id}`,
+      headers: { 'content-type': 'application/json' },
+      payload: JSON.stringify(notification),
+    });
     expect(response.statusCode, response.body).toBe(200);
     expect(response.body).toBe('[accepted]');
     expect((await upsellOf(t.app, shop, upsellId)).state).toBe('capture_failed');
@@ -261,7 +285,7 @@ describe('PSP webhooks', () => {
     const psp = PSPS[2]!;
     const { shop, offerId } = await pspShop(psp);
     const order = await pspOrder(psp, shop, offerId);
-    adyen.failNext(422, '130', 'Required field \'returnUrl\' is not provided.');
+    adyen.failNext(422, '130', "Required field 'returnUrl' is not provided.");
     const response = await accept(t.app, order);
     expect(response.statusCode, response.body).toBe(402);
     expect(response.json()).toMatchObject({ status: 'declined', error: { code: 'processing_error' } });
@@ -270,7 +294,8 @@ describe('PSP webhooks', () => {
     expect(upsell.state).toBe('declined');
     expect(upsell.events.at(-1).reason).toContain('errorCode 130');
     // The stock held for the accept is back, and the worker has nothing to reconcile: no /payments again.
-    const payments = () => adyen.requests.filter((recorded) => recorded.path === '/v72/payments' && JSON.stringify(recorded.body).includes(upsellId)).length;
+    const payments = () =>
+      adyen.requests.filter((recorded) => recorded.path === '/v72/payments' && JSON.stringify(recorded.body).includes(upsellId)).length;
     expect(payments()).toBe(1);
     for (let round = 0; round < 3; round += 1) {
       t.clock.advance(60);
@@ -300,7 +325,7 @@ describe('PSP webhooks', () => {
     expect(done.json()).toMatchObject({ status: 'accepted', upsell: { state: 'authorized' } });
   });
 
-  it('Adyen: the buyer\'s origin, browser, IP and email reach /payments, the worker\'s retry sends the same body, and they are gone once final', async () => {
+  it("Adyen: the buyer's origin, browser, IP and email reach /payments, the worker's retry sends the same body, and they are gone once final", async () => {
     const psp = PSPS[2]!;
     const { shop, offerId } = await pspShop(psp, { allowedOrigins: ['https://shop.example'] });
     const order = await pspOrder(psp, shop, offerId);
@@ -340,7 +365,13 @@ describe('PSP webhooks', () => {
     const { shop, offerId } = await pspShop(psp);
     const order = await pspOrder(psp, shop, offerId);
     const good = { colorDepth: 24, screenHeight: 900, screenWidth: 1440, timeZoneOffset: -60, language: 'en-US', javaEnabled: false };
-    for (const bad of [{ ...good, colorDepth: 10 }, { ...good, language: 'en_US!' }, { ...good, timeZoneOffset: 5000 }, { ...good, screenWidth: '1440' }, { ...good, extra: 1 }]) {
+    for (const bad of [
+      { ...good, colorDepth: 10 },
+      { ...good, language: 'en_US!' },
+      { ...good, timeZoneOffset: 5000 },
+      { ...good, screenWidth: '1440' },
+      { ...good, extra: 1 },
+    ]) {
       const refused = await accept(t.app, order, `bad-${JSON.stringify(bad).length}-${Math.random()}`, { browserInfo: bad });
       expect(refused.statusCode, JSON.stringify(bad)).toBe(400);
       expect(refused.json().error.code).toBe('invalid_request');
@@ -355,7 +386,12 @@ describe('PSP webhooks', () => {
   });
 
   it('answers 404 for an unknown shop', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/v1/webhooks/stripe/shop_nope', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/v1/webhooks/stripe/shop_nope',
+      headers: { 'content-type': 'application/json' },
+      payload: '{}',
+    });
     expect(response.statusCode).toBe(404);
   });
 });
@@ -374,12 +410,24 @@ describe('what the PSP would refuse is refused at registration', () => {
       expect(response.statusCode, field).toBe(400);
       expect(response.json().error).toMatchObject({ code: 'invalid_request', details: { field } });
       expect(response.json().error.message).toContain(field);
-      const stored = await t.database.db.selectFrom('orders').select('id').where('shop_id', '=', shop.id).where('external_id', '=', externalId).execute();
+      const stored = await t.database.db
+        .selectFrom('orders')
+        .select('id')
+        .where('shop_id', '=', shop.id)
+        .where('external_id', '=', externalId)
+        .execute();
       expect(stored).toEqual([]);
     }
-    const fits = await call(t.app, 'POST', '/v1/orders', shop.secretKey, orderBody({
-      externalId: 'adyen-fits', payment: { gateway: 'adyen', customerRef: 'abc', paymentMethodRef: 'x'.repeat(64) },
-    }));
+    const fits = await call(
+      t.app,
+      'POST',
+      '/v1/orders',
+      shop.secretKey,
+      orderBody({
+        externalId: 'adyen-fits',
+        payment: { gateway: 'adyen', customerRef: 'abc', paymentMethodRef: 'x'.repeat(64) },
+      }),
+    );
     expect(fits.statusCode).toBe(201);
   });
 });
@@ -397,7 +445,7 @@ describe('gateway credentials', () => {
     expect(after).toMatchObject({ gateway: 'sandbox', gatewayCredentials: {} });
   });
 
-  it('takes the short test keys of Stripe\'s mock and docs (sk_test_123, pk_test_123)', async () => {
+  it("takes the short test keys of Stripe's mock and docs (sk_test_123, pk_test_123)", async () => {
     const shop = await createShop(t.app);
     const response = await call(t.app, 'PATCH', '/v1/shop', shop.secretKey, {
       settings: { gateway: 'stripe', gatewayCredentials: { stripe: { secretKey: 'sk_test_123', publishableKey: 'pk_test_123' } } },
@@ -406,7 +454,9 @@ describe('gateway credentials', () => {
     expect(response.json().shop.settings.gatewayCredentials.stripe).toMatchObject({ mode: 'test', secretKey: 'sk_test_…' });
     expect(response.body).not.toContain('sk_test_123');
     for (const secretKey of ['sk_test_', 'sk_demo_123', 'pk_test_123']) {
-      const refused = await call(t.app, 'PATCH', '/v1/shop', shop.secretKey, { settings: { gatewayCredentials: { stripe: { secretKey, publishableKey: 'pk_test_123' } } } });
+      const refused = await call(t.app, 'PATCH', '/v1/shop', shop.secretKey, {
+        settings: { gatewayCredentials: { stripe: { secretKey, publishableKey: 'pk_test_123' } } },
+      });
       expect(refused.json().error?.code, secretKey).toBe('invalid_credentials');
     }
   });
@@ -419,7 +469,9 @@ describe('gateway credentials', () => {
     const { shop: stripeShop } = await pspShop(PSPS[0]!);
     const removed = await call(t.app, 'PATCH', '/v1/shop', stripeShop.secretKey, { settings: { gatewayCredentials: { stripe: null } } });
     expect(removed.statusCode).toBe(400);
-    const switched = await call(t.app, 'PATCH', '/v1/shop', stripeShop.secretKey, { settings: { gateway: 'sandbox', gatewayCredentials: { stripe: null } } });
+    const switched = await call(t.app, 'PATCH', '/v1/shop', stripeShop.secretKey, {
+      settings: { gateway: 'sandbox', gatewayCredentials: { stripe: null } },
+    });
     expect(switched.statusCode).toBe(200);
     expect(switched.json().shop.settings.gatewayCredentials).toEqual({});
   });

@@ -4,7 +4,16 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createService } from '../../src/runtime';
 import {
-  ADMIN_TOKEN, buildTestApp, call, createOffer, createShop, orderBody, putProduct, registerOrder, type Shop, type TestApp,
+  ADMIN_TOKEN,
+  buildTestApp,
+  call,
+  createOffer,
+  createShop,
+  orderBody,
+  putProduct,
+  registerOrder,
+  type Shop,
+  type TestApp,
 } from '../support/app';
 
 let t: TestApp;
@@ -18,7 +27,11 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 async function orderCount(shopId: string): Promise<number> {
-  const row = await t.database.db.selectFrom('orders').select((eb) => eb.fn.countAll<string>().as('n')).where('shop_id', '=', shopId).executeTakeFirstOrThrow();
+  const row = await t.database.db
+    .selectFrom('orders')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('shop_id', '=', shopId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -61,23 +74,36 @@ describe('card data is refused', () => {
     const query = await call(t.app, 'GET', '/v1/offers?search=4242%204242%204242%204242', shop.secretKey);
     expect(query.json().error.code).toBe('card_data_rejected');
     const form = await t.app.inject({
-      method: 'POST', url: '/v1/orders', headers: { authorization: `Bearer ${shop.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
+      method: 'POST',
+      url: '/v1/orders',
+      headers: { authorization: `Bearer ${shop.secretKey}`, 'content-type': 'application/x-www-form-urlencoded' },
       payload: 'number=4242424242424242&cvc=123',
     });
     expect(form.json().error.code).toBe('card_data_rejected');
   });
 
   it('lets order numbers and phone numbers through', async () => {
-    const response = await call(t.app, 'POST', '/v1/orders', shop.secretKey, orderBody({
-      externalId: 'ORD-2026-000123-1795316519177',
-      customer: { id: '+1 (555) 123-4567', email: 'b@example.com', country: 'US' },
-    }));
+    const response = await call(
+      t.app,
+      'POST',
+      '/v1/orders',
+      shop.secretKey,
+      orderBody({
+        externalId: 'ORD-2026-000123-1795316519177',
+        customer: { id: '+1 (555) 123-4567', email: 'b@example.com', country: 'US' },
+      }),
+    );
     expect(response.statusCode).toBe(201);
   });
 
   it('never writes card data, keys or tokens to the logs', async () => {
     const lines: string[] = [];
-    const sink = new Writable({ write(chunk, _encoding, done) { lines.push(String(chunk)); done(); } });
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
     const logged = await createService(
       { adminToken: ADMIN_TOKEN, logger: pino({ level: 'trace' }, sink) },
       { ctx: t.ctx, sandbox: t.sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(t.database.db)) },
@@ -102,7 +128,9 @@ describe('card data is refused', () => {
 describe('malformed requests', () => {
   it('answers 400 invalid_json for malformed JSON and stores nothing', async () => {
     const response = await t.app.inject({
-      method: 'POST', url: '/v1/orders', headers: { authorization: `Bearer ${shop.secretKey}`, 'content-type': 'application/json' },
+      method: 'POST',
+      url: '/v1/orders',
+      headers: { authorization: `Bearer ${shop.secretKey}`, 'content-type': 'application/json' },
       payload: '{"externalId": "x", ',
     });
     expect(response.statusCode).toBe(400);
@@ -111,7 +139,10 @@ describe('malformed requests', () => {
 
   it('answers 415 for a body that is not JSON', async () => {
     const response = await t.app.inject({
-      method: 'POST', url: '/v1/offers', headers: { authorization: `Bearer ${shop.secretKey}`, 'content-type': 'text/plain' }, payload: 'hello',
+      method: 'POST',
+      url: '/v1/offers',
+      headers: { authorization: `Bearer ${shop.secretKey}`, 'content-type': 'text/plain' },
+      payload: 'hello',
     });
     expect(response.statusCode).toBe(415);
     expect(response.json().error.code).toBe('unsupported_media_type');
@@ -126,8 +157,16 @@ describe('malformed requests', () => {
   it('answers 401 on every merchant route without a key or with a bad one', async () => {
     for (const token of [null, 'sk_not_a_real_key', 'Basic abc']) {
       for (const [method, url] of [
-        ['GET', '/v1/shop'], ['PATCH', '/v1/shop'], ['GET', '/v1/products'], ['PUT', '/v1/products/x'], ['GET', '/v1/offers'],
-        ['POST', '/v1/offers'], ['POST', '/v1/orders'], ['GET', '/v1/orders/ord_x'], ['GET', '/v1/orders/ord_x/decision'], ['GET', '/v1/api-keys'],
+        ['GET', '/v1/shop'],
+        ['PATCH', '/v1/shop'],
+        ['GET', '/v1/products'],
+        ['PUT', '/v1/products/x'],
+        ['GET', '/v1/offers'],
+        ['POST', '/v1/offers'],
+        ['POST', '/v1/orders'],
+        ['GET', '/v1/orders/ord_x'],
+        ['GET', '/v1/orders/ord_x/decision'],
+        ['GET', '/v1/api-keys'],
       ] as const) {
         const response = await call(t.app, method, url, token, method === 'GET' ? undefined : {});
         expect(response.statusCode, `${method} ${url}`).toBe(401);
@@ -161,7 +200,9 @@ describe('tenant isolation', () => {
       expect(response.json().error.code).toBe('not_found');
     }
     // An offer cannot point at another shop's variant, lists show only one's own objects.
-    expect((await call(t.app, 'POST', '/v1/offers', intruder.secretKey, { name: 'x', variantId: 'secret-product-v' })).json().error.code).toBe('variant_not_found');
+    expect((await call(t.app, 'POST', '/v1/offers', intruder.secretKey, { name: 'x', variantId: 'secret-product-v' })).json().error.code).toBe(
+      'variant_not_found',
+    );
     expect((await call(t.app, 'GET', '/v1/offers', intruder.secretKey)).json().offers).toEqual([]);
     expect((await call(t.app, 'GET', '/v1/products', intruder.secretKey)).json().products).toEqual([]);
     expect((await call(t.app, 'GET', '/v1/api-keys', intruder.secretKey)).json().apiKeys).toHaveLength(1);
@@ -185,11 +226,16 @@ describe('health and reference', () => {
   });
 
   it('answers 503 on /readyz when the database does not', async () => {
-    const broken = await createService({ adminToken: null }, {
-      ctx: t.ctx,
-      sandbox: t.sandbox,
-      databaseReady: async () => { throw new Error('connection refused'); },
-    });
+    const broken = await createService(
+      { adminToken: null },
+      {
+        ctx: t.ctx,
+        sandbox: t.sandbox,
+        databaseReady: async () => {
+          throw new Error('connection refused');
+        },
+      },
+    );
     const response = await call(broken, 'GET', '/readyz', null);
     expect(response.statusCode).toBe(503);
     await broken.close();
@@ -198,7 +244,18 @@ describe('health and reference', () => {
   it('publishes an OpenAPI 3 document generated from the route schemas', async () => {
     const spec = (await call(t.app, 'GET', '/v1/openapi.json', null)).json();
     expect(spec.openapi).toMatch(/^3\./);
-    for (const path of ['/v1/shops', '/v1/shop', '/v1/products/{productId}', '/v1/offers', '/v1/offers/{id}', '/v1/orders', '/v1/orders/{id}', '/v1/orders/{id}/decision', '/v1/checkout/offer', '/v1/checkout/offer.html']) {
+    for (const path of [
+      '/v1/shops',
+      '/v1/shop',
+      '/v1/products/{productId}',
+      '/v1/offers',
+      '/v1/offers/{id}',
+      '/v1/orders',
+      '/v1/orders/{id}',
+      '/v1/orders/{id}/decision',
+      '/v1/checkout/offer',
+      '/v1/checkout/offer.html',
+    ]) {
       expect(spec.paths, path).toHaveProperty([path]);
     }
     const orderSchema = spec.paths['/v1/orders'].post.requestBody.content['application/json'].schema;

@@ -15,7 +15,9 @@ describe('landing page', () => {
     expect(response.headers['content-security-policy']).toContain("frame-ancestors 'none'");
     expect(response.headers['x-content-type-options']).toBe('nosniff');
     const links = [...response.body.matchAll(/href="([^"]+)"/g)].map((match) => match[1]);
-    expect(links).toEqual(expect.arrayContaining(['/demo', '/v1/openapi.json', '/docs/api.md', '/docs/README.md', '/docs/architecture.md', '/docs/gateways/stripe.md']));
+    expect(links).toEqual(
+      expect.arrayContaining(['/demo', '/v1/openapi.json', '/docs/api.md', '/docs/README.md', '/docs/architecture.md', '/docs/gateways/stripe.md']),
+    );
     for (const link of links.filter((href) => href?.startsWith('/docs/') || href === '/v1/openapi.json')) {
       expect((await t.app.inject({ method: 'GET', url: link ?? '' })).statusCode, link).toBe(200);
     }
@@ -32,8 +34,15 @@ describe('GET /docs/<file>', () => {
   });
 
   it.each([
-    '/docs/../package.json', '/docs/..%2Fpackage.json', '/docs/%2e%2e/src/config.ts', '/docs/gateways/../../README.md',
-    '/docs/', '/docs/secret.key', '/docs/api.md.bak', '/docs//etc/passwd', '/docs/confirmation.png',
+    '/docs/../package.json',
+    '/docs/..%2Fpackage.json',
+    '/docs/%2e%2e/src/config.ts',
+    '/docs/gateways/../../README.md',
+    '/docs/',
+    '/docs/secret.key',
+    '/docs/api.md.bak',
+    '/docs//etc/passwd',
+    '/docs/confirmation.png',
   ])('answers 404 for %s (only the listed names are looked up)', async (url) => {
     const response = await t.app.inject({ method: 'GET', url });
     expect([400, 404]).toContain(response.statusCode);

@@ -28,7 +28,10 @@ async function startNode(options: { listen: boolean; recheckMs: number; shopTtlM
   });
   const ctx = { ...base, caches };
   if (options.listen) await caches.offers.listen(database.url);
-  const app = await createService({ adminToken: ADMIN_TOKEN }, { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) });
+  const app = await createService(
+    { adminToken: ADMIN_TOKEN },
+    { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
+  );
   await app.ready();
   return { app, caches, database };
 }
@@ -98,10 +101,12 @@ describe('offer cache across nodes', () => {
       const explain = async () => (await call(b.app, 'GET', `/v1/orders/${order.order.id}/decision`, shop.secretKey)).json().decision;
       const before = await explain();
       expect(before.explanation).toEqual({ computedOnRequest: true, offersChangedSince: false });
-      expect(before.evaluations).toEqual(expect.arrayContaining([
-        expect.objectContaining({ offerId: winner.id, chosen: true }),
-        expect.objectContaining({ offerId: loser.id, eligible: true, reasons: [expect.objectContaining({ code: 'lower_priority' })] }),
-      ]));
+      expect(before.evaluations).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ offerId: winner.id, chosen: true }),
+          expect.objectContaining({ offerId: loser.id, eligible: true, reasons: [expect.objectContaining({ code: 'lower_priority' })] }),
+        ]),
+      );
       await call(a.app, 'PATCH', `/v1/offers/${loser.id}`, shop.secretKey, { priority: 9 });
       const after = await explain();
       expect(after.offerId).toBe(winner.id);
@@ -131,7 +136,10 @@ describe('offer cache across nodes', () => {
       const plain = await buttonText();
       const started = await call(a.app, 'POST', '/v1/experiments', shop.secretKey, {
         offerId: offer.id,
-        arms: [{ id: 'one', copy: 'Grab it too' }, { id: 'two', copy: 'Grab it too' }],
+        arms: [
+          { id: 'one', copy: 'Grab it too' },
+          { id: 'two', copy: 'Grab it too' },
+        ],
       });
       expect(started.statusCode).toBe(201);
       expect(await eventually(buttonText, 'Grab it too')).toBe('Grab it too');

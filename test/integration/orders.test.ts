@@ -15,7 +15,11 @@ async function shopWithCatalog(): Promise<Shop> {
 }
 
 async function countRows(table: 'orders' | 'order_lines' | 'checkout_sessions' | 'decisions', shopId: string): Promise<number> {
-  const row = await t.database.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).where('shop_id', '=', shopId).executeTakeFirstOrThrow();
+  const row = await t.database.db
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('shop_id', '=', shopId)
+    .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
@@ -27,7 +31,12 @@ describe('POST /v1/orders', () => {
     expect(response.statusCode).toBe(201);
     const body = response.json();
     expect(body.order).toMatchObject({
-      externalId: 'ext-1', currency: 'USD', total: 5913, status: 'open', linkedOrders: [], taxRate: '0.0825',
+      externalId: 'ext-1',
+      currency: 'USD',
+      total: 5913,
+      status: 'open',
+      linkedOrders: [],
+      taxRate: '0.0825',
       lines: [{ productId: 'main', variantId: 'main-v', quantity: 1, unitPrice: 5000, source: 'checkout' }],
       payment: { gateway: 'sandbox', brand: 'visa', last4: '4242' },
     });
@@ -35,9 +44,19 @@ describe('POST /v1/orders', () => {
     expect(Date.parse(body.session.expiresAt) - t.clock.now().getTime()).toBe(900_000);
     // 1999 − 10 % (199.9 → 200) = 1799; tax 8.25 % of 1799 = 148.4175 → 148; total 1947.
     expect(body.offer).toMatchObject({
-      id: offer.id, title: 'Paper Filters', quantity: 1, currency: 'USD', unitPrice: 1999, compareAtPrice: 1999,
-      discountAmount: 200, taxAmount: 148, shippingAmount: 0, total: 1947,
-      buttonText: 'Add for $19.47', cardText: 'Charged to your Visa ending 4242', expiresAt: body.session.expiresAt,
+      id: offer.id,
+      title: 'Paper Filters',
+      quantity: 1,
+      currency: 'USD',
+      unitPrice: 1999,
+      compareAtPrice: 1999,
+      discountAmount: 200,
+      taxAmount: 148,
+      shippingAmount: 0,
+      total: 1947,
+      buttonText: 'Add for $19.47',
+      cardText: 'Charged to your Visa ending 4242',
+      expiresAt: body.session.expiresAt,
     });
     const stored = (await call(t.app, 'GET', `/v1/orders/${body.order.id}`, shop.secretKey)).json().order;
     expect(stored).toEqual(body.order);
@@ -113,8 +132,9 @@ describe('POST /v1/orders', () => {
     const firstOnly = await createOffer(t.app, shop.secretKey, { variantId: 'mug-v', priority: 9, rules: { firstOrderOnly: true } });
     // Registered while no offer needed it: whether it was a first order was not looked up, and says so.
     const explained = (await call(t.app, 'GET', `/v1/orders/${before.order.id}/decision`, shop.secretKey)).json().decision;
-    expect(explained.evaluations.find((evaluation: { offerId: string }) => evaluation.offerId === firstOnly.id).reasons)
-      .toEqual([expect.objectContaining({ code: 'not_first_order', message: 'Whether this is a first order is unknown' })]);
+    expect(explained.evaluations.find((evaluation: { offerId: string }) => evaluation.offerId === firstOnly.id).reasons).toEqual([
+      expect.objectContaining({ code: 'not_first_order', message: 'Whether this is a first order is unknown' }),
+    ]);
     // Now it is looked up: a new customer gets the first-order offer, a returning one does not.
     expect((await registerOrder(t.app, shop.secretKey, { customer: { id: 'cus_other', country: 'US' } })).offer.id).toBe(firstOnly.id);
     expect((await registerOrder(t.app, shop.secretKey, { customer: { id: 'cus_new', country: 'US' } })).offer.id).not.toBe(firstOnly.id);
@@ -191,7 +211,12 @@ describe('GET /v1/orders/{id}/decision', () => {
     await putProduct(t.app, shop.secretKey, 'mug', { prices: { USD: 1500 } });
     const winner = await createOffer(t.app, shop.secretKey, { name: 'Filters', variantId: 'filters-v', priority: 5 });
     const loser = await createOffer(t.app, shop.secretKey, { name: 'Mug', variantId: 'mug-v', priority: 1 });
-    const french = await createOffer(t.app, shop.secretKey, { name: 'French only', variantId: 'mug-v', priority: 9, rules: { countries: ['FR'], minSubtotal: 10_000 } });
+    const french = await createOffer(t.app, shop.secretKey, {
+      name: 'French only',
+      variantId: 'mug-v',
+      priority: 9,
+      rules: { countries: ['FR'], minSubtotal: 10_000 },
+    });
     const inactive = await createOffer(t.app, shop.secretKey, { name: 'Off', variantId: 'mug-v', active: false });
     const order = await registerOrder(t.app, shop.secretKey);
     const response = await call(t.app, 'GET', `/v1/orders/${order.order.id}/decision`, shop.secretKey);

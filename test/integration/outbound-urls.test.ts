@@ -112,7 +112,9 @@ describe('outbound URLs › when saved', () => {
       expect((await call(strict.app, 'POST', '/v1/shops', ADMIN_TOKEN, { name: 'Public', settings: { webhookUrl } })).statusCode).toBe(201);
     }
     const dev = await node({ allowPrivateWebhooks: true });
-    expect((await call(dev.app, 'POST', '/v1/shops', ADMIN_TOKEN, { name: 'Dev', settings: { webhookUrl: 'http://localhost:3000/hook' } })).statusCode).toBe(201);
+    expect(
+      (await call(dev.app, 'POST', '/v1/shops', ADMIN_TOKEN, { name: 'Dev', settings: { webhookUrl: 'http://localhost:3000/hook' } })).statusCode,
+    ).toBe(201);
   });
 });
 
@@ -121,7 +123,10 @@ describe('outbound URLs › when delivering', () => {
     const lookups: string[] = [];
     const resolveHost: ResolveHost = async (hostname) => {
       lookups.push(hostname);
-      return [{ address: '93.184.216.34', family: 4 }, { address: '127.0.0.1', family: 4 }];
+      return [
+        { address: '93.184.216.34', family: 4 },
+        { address: '127.0.0.1', family: 4 },
+      ];
     };
     const t = await node({ resolveHost });
     const setup = await offerShop(t.app, { webhookUrl: `http://hooks.example.com:${sink.port}/hook` });

@@ -16,7 +16,15 @@ async function node(rateLimits: Partial<RateLimits>, onQuery?: (kind: string) =>
 }
 
 /** A request from a given client address. */
-function from(t: TestApp, address: string, method: 'GET' | 'POST', url: string, token: string | null, payload?: object, headers: Record<string, string> = {}) {
+function from(
+  t: TestApp,
+  address: string,
+  method: 'GET' | 'POST',
+  url: string,
+  token: string | null,
+  payload?: object,
+  headers: Record<string, string> = {},
+) {
   return t.app.inject({
     method,
     url,
@@ -142,7 +150,8 @@ describe('negative cache', () => {
     // after another or all at once (lookups in progress count, so a burst cannot pass the check together).
     queries = 0;
     const statuses = new Set<number>();
-    for (let attempt = 0; attempt < 100; attempt += 1) statuses.add((await from(t, '10.8.0.1', 'GET', '/v1/checkout/offer', forgedToken('ps'))).statusCode);
+    for (let attempt = 0; attempt < 100; attempt += 1)
+      statuses.add((await from(t, '10.8.0.1', 'GET', '/v1/checkout/offer', forgedToken('ps'))).statusCode);
     expect(queries).toBe(50);
     expect([...statuses].sort()).toEqual([401, 429]);
     queries = 0;
@@ -153,8 +162,11 @@ describe('negative cache', () => {
     // A burst of one forged token and one forged key, all at once from many addresses: one query each.
     queries = 0;
     const [burstSession, burstKey] = [forgedToken('ps'), forgedToken('sk')];
-    await Promise.all(Array.from({ length: 200 }, (_, index) =>
-      from(t, `10.5.${index % 50}.1`, 'GET', index % 2 ? '/v1/checkout/offer' : '/v1/shop', index % 2 ? burstSession : burstKey)));
+    await Promise.all(
+      Array.from({ length: 200 }, (_, index) =>
+        from(t, `10.5.${index % 50}.1`, 'GET', index % 2 ? '/v1/checkout/offer' : '/v1/shop', index % 2 ? burstSession : burstKey),
+      ),
+    );
     expect(queries).toBe(2);
 
     const legit = await from(t, '10.7.0.1', 'GET', '/v1/checkout/offer', order.token);
@@ -175,7 +187,13 @@ describe('rate limits › OpenAPI', () => {
   it('documents the 429 answer on every limited route', async () => {
     const t = await node({});
     const spec = (await t.app.inject({ method: 'GET', url: '/v1/openapi.json' })).json();
-    for (const [path, method] of [['/v1/checkout/accept', 'post'], ['/v1/checkout/decline', 'post'], ['/v1/checkout/cancel', 'post'], ['/v1/checkout/upsells/{id}/complete', 'post'], ['/v1/orders', 'post']] as const) {
+    for (const [path, method] of [
+      ['/v1/checkout/accept', 'post'],
+      ['/v1/checkout/decline', 'post'],
+      ['/v1/checkout/cancel', 'post'],
+      ['/v1/checkout/upsells/{id}/complete', 'post'],
+      ['/v1/orders', 'post'],
+    ] as const) {
       expect(spec.paths[path][method].responses['429'].description, path).toContain('rate limit');
     }
     expect(spec.paths['/v1/checkout/offer'].get.responses['429']).toBeUndefined();

@@ -28,15 +28,28 @@ describeGatewayContract('sandbox', async () => {
       return undefined;
     },
     async paymentAtPsp(ref) {
-      const payment = await database.db.withTables<SandboxDatabase>().selectFrom('sandbox_payments')
-        .select(['amount', 'currency']).where('ref', '=', ref).executeTakeFirstOrThrow();
+      const payment = await database.db
+        .withTables<SandboxDatabase>()
+        .selectFrom('sandbox_payments')
+        .select(['amount', 'currency'])
+        .where('ref', '=', ref)
+        .executeTakeFirstOrThrow();
       const stats = await sandboxStats(database.db, ref);
       if (!stats) throw new Error(`no sandbox payment ${ref}`);
-      return { amount: payment.amount, currency: payment.currency, captured: stats.capturedAmount, refunded: stats.refundedAmount, status: stats.status };
+      return {
+        amount: payment.amount,
+        currency: payment.currency,
+        captured: stats.capturedAmount,
+        refunded: stats.refundedAmount,
+        status: stats.status,
+      };
     },
     async paymentCount() {
-      const row = await database.db.withTables<SandboxDatabase>().selectFrom('sandbox_payments')
-        .select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      const row = await database.db
+        .withTables<SandboxDatabase>()
+        .selectFrom('sandbox_payments')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
     requests: () => [],

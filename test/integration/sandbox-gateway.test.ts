@@ -123,7 +123,12 @@ describe('sandbox › authorize', () => {
     const result = await gateway.authorize(request({ capture: 'immediate', amount: 4200 }));
     expect(result).toMatchObject({ status: 'authorized', captured: true });
     expect(await sandboxStats(database.db, refOf(result))).toEqual({
-      status: 'captured', captures: 1, voids: 0, refunds: 0, capturedAmount: 4200, refundedAmount: 0,
+      status: 'captured',
+      captures: 1,
+      voids: 0,
+      refunds: 0,
+      capturedAmount: 4200,
+      refundedAmount: 0,
     });
   });
 
@@ -145,7 +150,9 @@ describe('sandbox › authorize', () => {
     await gateway.authorize(first);
     const reused = gateway.authorize({ ...first, amount: first.amount + 1 });
     await expect(reused).rejects.toBeInstanceOf(SandboxRequestError);
-    await expect(gateway.authorize({ ...first, paymentMethodRef: 'pm_sandbox_mastercard' })).rejects.toMatchObject({ code: 'idempotency_key_reused' });
+    await expect(gateway.authorize({ ...first, paymentMethodRef: 'pm_sandbox_mastercard' })).rejects.toMatchObject({
+      code: 'idempotency_key_reused',
+    });
   });
 
   it('throws when a key of another operation is reused for an authorize', async () => {
@@ -233,7 +240,9 @@ describe('sandbox › capture', () => {
   it('fails with capture_declined for the capture_fails card, leaving the hold to be voided', async () => {
     const ref = await authorized({ paymentMethodRef: 'pm_sandbox_capture_fails' });
     expect(await gateway.capture(ref, 1999, 'USD', key('capture'))).toEqual({
-      status: 'failed', code: 'capture_declined', message: expect.any(String),
+      status: 'failed',
+      code: 'capture_declined',
+      message: expect.any(String),
     });
     expect(await gateway.void(ref, key('void'))).toEqual({ status: 'succeeded' });
     expect(await sandboxStats(database.db, ref)).toMatchObject({ status: 'voided', captures: 0, voids: 1 });
@@ -328,7 +337,10 @@ describe('sandbox › 3-D Secure', () => {
     expect(answered.body).toContain(JSON.stringify({ type: 'plusone:3ds-complete', ref, result: 'success' }));
 
     expect(await gateway.completeAction(ref, completeKey)).toEqual({
-      status: 'authorized', ref, card: { brand: 'visa', last4: '3184' }, captured: false,
+      status: 'authorized',
+      ref,
+      card: { brand: 'visa', last4: '3184' },
+      captured: false,
     });
   });
 
@@ -337,7 +349,10 @@ describe('sandbox › 3-D Secure', () => {
     const answered = await postForm(ref, 'result=failure');
     expect(answered.body).toContain('Authentication failed');
     expect(await gateway.completeAction(ref, key('complete'))).toEqual({
-      status: 'declined', code: 'authentication_failed', message: expect.any(String), ref,
+      status: 'declined',
+      code: 'authentication_failed',
+      message: expect.any(String),
+      ref,
     });
   });
 
@@ -438,7 +453,12 @@ describe('sandbox › stats', () => {
     await gateway.refund(ref, 400, 'USD', key('refund'));
     await gateway.refund(ref, 600, 'USD', key('refund'));
     expect(await sandboxStats(database.db, ref)).toEqual({
-      status: 'refunded', captures: 1, voids: 0, refunds: 2, capturedAmount: 1000, refundedAmount: 1000,
+      status: 'refunded',
+      captures: 1,
+      voids: 0,
+      refunds: 2,
+      capturedAmount: 1000,
+      refundedAmount: 1000,
     });
     expect(await sandboxStats(database.db, 'sbx_missing')).toBeNull();
   });

@@ -17,16 +17,23 @@ afterAll(() => t.close());
 
 async function rowCounts(): Promise<string> {
   const tables = ['orders', 'products', 'variants', 'idempotency_keys', 'offers'] as const;
-  const counts = await Promise.all(tables.map(async (table) => {
-    const row = await t.database.db.selectFrom(table).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
-    return `${table}=${row.n}`;
-  }));
+  const counts = await Promise.all(
+    tables.map(async (table) => {
+      const row = await t.database.db
+        .selectFrom(table)
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
+      return `${table}=${row.n}`;
+    }),
+  );
   return counts.join(',');
 }
 
 function json(method: 'POST' | 'PUT' | 'PATCH', url: string, token: string | null, payload: string, headers: Record<string, string> = {}) {
   return t.app.inject({
-    method, url, payload,
+    method,
+    url,
+    payload,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
   });
 }
@@ -79,12 +86,24 @@ describe('merchant ids are let through', () => {
     // 13- and 14-digit ids starting with 4, 5 or 6 that pass the Luhn check: refused by the old screen.
     const ids = ['4567891234563', '40156461645923', '5678901234564', '60123456789015', '4539578763621486'];
     for (const [index, id] of ids.entries()) {
-      const product = await json('PUT', `/v1/products/${id}`, shop.secretKey, JSON.stringify({ title: 'Numeric', variants: [{ id, title: 'v', prices: [] }] }));
+      const product = await json(
+        'PUT',
+        `/v1/products/${id}`,
+        shop.secretKey,
+        JSON.stringify({ title: 'Numeric', variants: [{ id, title: 'v', prices: [] }] }),
+      );
       expect(product.statusCode, id).toBe(200);
-      const order = await call(t.app, 'POST', '/v1/orders', shop.secretKey, orderBody({
-        externalId: `${id}${index}`.slice(0, 14),
-        lines: [{ productId: id, variantId: id, title: 'Main', quantity: 1, unitPrice: 5000 }],
-      }), { 'idempotency-key': id });
+      const order = await call(
+        t.app,
+        'POST',
+        '/v1/orders',
+        shop.secretKey,
+        orderBody({
+          externalId: `${id}${index}`.slice(0, 14),
+          lines: [{ productId: id, variantId: id, title: 'Main', quantity: 1, unitPrice: 5000 }],
+        }),
+        { 'idempotency-key': id },
+      );
       expect(order.statusCode, order.body).toBe(201);
     }
     const uuid = await call(t.app, 'POST', '/v1/orders', shop.secretKey, orderBody({ externalId: '41111111-1111-4111-8111-111111111111' }));
@@ -133,7 +152,12 @@ describe('malformed input answers 400, never 500', () => {
 
   it('a lone surrogate in a string that reaches a JSON column', async () => {
     const before = await rowCounts();
-    const response = await json('POST', '/v1/orders', shop.secretKey, JSON.stringify(orderBody()).replace('"Main product"', '"Main \\ud800 product"'));
+    const response = await json(
+      'POST',
+      '/v1/orders',
+      shop.secretKey,
+      JSON.stringify(orderBody()).replace('"Main product"', '"Main \\ud800 product"'),
+    );
     expect(response.statusCode).toBe(400);
     expect(response.json().error).toMatchObject({ code: 'invalid_request', message: expect.stringContaining('lines.0.title') });
     expect(await rowCounts()).toBe(before);
@@ -156,7 +180,8 @@ describe('malformed input answers 400, never 500', () => {
 
 describe('refused requests write nothing', () => {
   it('deleting an unknown offer or product answers 404 without bumping the offers version', async () => {
-    const version = async () => (await t.database.db.selectFrom('offer_versions').select('version').where('shop_id', '=', shop.id).executeTakeFirst())?.version;
+    const version = async () =>
+      (await t.database.db.selectFrom('offer_versions').select('version').where('shop_id', '=', shop.id).executeTakeFirst())?.version;
     const before = await version();
     expect((await call(t.app, 'DELETE', '/v1/offers/off_missing', shop.secretKey)).statusCode).toBe(404);
     expect((await call(t.app, 'DELETE', '/v1/products/missing', shop.secretKey)).statusCode).toBe(404);

@@ -39,12 +39,23 @@ describe('POST /v1/shops (operator)', () => {
   it('accepts settings at creation and normalises origins', async () => {
     const shop = await createShop(t.app, {
       name: 'Configured',
-      settings: { undoWindowSeconds: 30, captureMode: 'immediate', orderStrategy: 'linked_order', sessionTtlSeconds: 600, allowedOrigins: ['https://Shop.Example.com/'], webhookUrl: 'https://hooks.example.com/plusone' },
+      settings: {
+        undoWindowSeconds: 30,
+        captureMode: 'immediate',
+        orderStrategy: 'linked_order',
+        sessionTtlSeconds: 600,
+        allowedOrigins: ['https://Shop.Example.com/'],
+        webhookUrl: 'https://hooks.example.com/plusone',
+      },
     });
     const response = await call(t.app, 'GET', '/v1/shop', shop.secretKey);
     expect(response.json().shop.settings).toMatchObject({
-      undoWindowSeconds: 30, captureMode: 'immediate', orderStrategy: 'linked_order', sessionTtlSeconds: 600,
-      allowedOrigins: ['https://shop.example.com'], webhookUrl: 'https://hooks.example.com/plusone',
+      undoWindowSeconds: 30,
+      captureMode: 'immediate',
+      orderStrategy: 'linked_order',
+      sessionTtlSeconds: 600,
+      allowedOrigins: ['https://shop.example.com'],
+      webhookUrl: 'https://hooks.example.com/plusone',
     });
   });
 
@@ -61,7 +72,10 @@ describe('POST /v1/shops (operator)', () => {
   });
 
   it('rejects invalid settings and unknown fields with 400 and creates nothing', async () => {
-    const before = await t.database.db.selectFrom('shops').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const before = await t.database.db
+      .selectFrom('shops')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     for (const body of [
       { name: 'x', settings: { undoWindowSeconds: -1 } },
       { name: 'x', settings: { captureMode: 'later' } },
@@ -75,7 +89,10 @@ describe('POST /v1/shops (operator)', () => {
       expect(response.statusCode, JSON.stringify(body)).toBe(400);
       expect(response.json().error.code).toBe('invalid_request');
     }
-    const after = await t.database.db.selectFrom('shops').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const after = await t.database.db
+      .selectFrom('shops')
+      .select((eb) => eb.fn.countAll<string>().as('n'))
+      .executeTakeFirstOrThrow();
     expect(after.n).toBe(before.n);
   });
 

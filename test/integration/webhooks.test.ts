@@ -55,7 +55,12 @@ function verify(delivery: Delivery, secret: string) {
   expect(match).not.toBeNull();
   const expected = createHmac('sha256', secret).update(`${match?.[1]}.${delivery.body}`).digest('hex');
   expect(match?.[2]).toBe(expected);
-  return JSON.parse(delivery.body) as { id: string; type: string; createdAt: string; data: { order: { id: string }; upsell?: { id: string; state: string } } };
+  return JSON.parse(delivery.body) as {
+    id: string;
+    type: string;
+    createdAt: string;
+    data: { order: { id: string }; upsell?: { id: string; state: string } };
+  };
 }
 
 async function hookedShop(t: TestApp): Promise<OfferShop> {
@@ -89,10 +94,14 @@ describe('outbound webhooks', () => {
     for (const id of ids) {
       const payload = JSON.stringify({ id, type: 'test.event', createdAt: now.toISOString(), data: {} });
       const later = new Date(now.getTime() + 1000);
-      await t.database.db.insertInto('webhook_outbox').values({ shop_id: setup.shop.id, id, type: 'test.event', payload, created_at: now, next_attempt_at: later }).execute();
+      await t.database.db
+        .insertInto('webhook_outbox')
+        .values({ shop_id: setup.shop.id, id, type: 'test.event', payload, created_at: now, next_attempt_at: later })
+        .execute();
     }
     // Made due newest first: the rows now sit in the table, and in its index, in the reverse of the queue's order.
-    for (const id of [...ids].reverse()) await t.database.db.updateTable('webhook_outbox').set({ next_attempt_at: now }).where('id', '=', id).execute();
+    for (const id of [...ids].reverse())
+      await t.database.db.updateTable('webhook_outbox').set({ next_attempt_at: now }).where('id', '=', id).execute();
     await t.worker.runOnce();
     expect(deliveries.map((delivery) => (JSON.parse(delivery.body) as { id: string }).id)).toEqual(ids);
   });

@@ -19,7 +19,12 @@ afterAll(() => t.close());
 function sectionAttribute(html: string, name: string): string {
   const match = new RegExp(`<section [^>]*${name}="([^"]*)"`).exec(html);
   if (!match?.[1]) throw new Error(`no ${name} on the section`);
-  return match[1].replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return match[1]
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 }
 
 async function fragmentFor(locale?: string): Promise<string> {

@@ -25,7 +25,8 @@ const refusingShops = new Set<string>();
 function throwing(real: PaymentGateway, methods: readonly string[]): PaymentGateway {
   return new Proxy(real, {
     get(target, property, receiverObject) {
-      if (typeof property === 'string' && methods.includes(property)) return () => Promise.reject(new RangeError('Amount must be a positive integer'));
+      if (typeof property === 'string' && methods.includes(property))
+        return () => Promise.reject(new RangeError('Amount must be a positive integer'));
       return Reflect.get(target, property, receiverObject);
     },
   });
@@ -43,7 +44,9 @@ beforeAll(async () => {
   };
   receiver = createServer((request, response) => {
     let body = '';
-    request.on('data', (chunk: Buffer) => { body += chunk.toString('utf8'); });
+    request.on('data', (chunk: Buffer) => {
+      body += chunk.toString('utf8');
+    });
     request.on('end', () => {
       received.push(body);
       response.writeHead(200).end();
@@ -123,14 +126,24 @@ describe('offers are never free', () => {
   it('refuses a 100 % discount and a fixed discount reaching the price, naming the field', async () => {
     const shop = await createShop(t.app);
     await putProduct(t.app, shop.secretKey, 'addon', { prices: { USD: 1999, EUR: 1500 } });
-    const full = await call(t.app, 'POST', '/v1/offers', shop.secretKey, { name: 'Free', variantId: 'addon-v', discount: { type: 'percentage', value: 100 } });
+    const full = await call(t.app, 'POST', '/v1/offers', shop.secretKey, {
+      name: 'Free',
+      variantId: 'addon-v',
+      discount: { type: 'percentage', value: 100 },
+    });
     expect(full.statusCode).toBe(400);
     expect(full.json().error.message).toContain('discount.value');
-    const fixed = await call(t.app, 'POST', '/v1/offers', shop.secretKey, { name: 'Free', variantId: 'addon-v', discount: { type: 'fixed', value: 1500 } });
+    const fixed = await call(t.app, 'POST', '/v1/offers', shop.secretKey, {
+      name: 'Free',
+      variantId: 'addon-v',
+      discount: { type: 'fixed', value: 1500 },
+    });
     expect(fixed.statusCode).toBe(400);
     expect(fixed.json().error.message).toContain('discount.value');
     const perCurrency = await call(t.app, 'POST', '/v1/offers', shop.secretKey, {
-      name: 'Free', variantId: 'addon-v', discount: { type: 'fixed', value: 100, amounts: [{ currency: 'USD', amount: 2500 }] },
+      name: 'Free',
+      variantId: 'addon-v',
+      discount: { type: 'fixed', value: 100, amounts: [{ currency: 'USD', amount: 2500 }] },
     });
     expect(perCurrency.statusCode).toBe(400);
     expect(perCurrency.json().error.message).toContain('discount.amounts[0].amount');
@@ -168,8 +181,13 @@ describe('races and windows', () => {
         expect(accepted.json().error.code).toBe('offer_closed');
         expect(declined.statusCode).toBe(204);
       }
-      const events = await t.database.db.selectFrom('analytics_events').select('type')
-        .where('shop_id', '=', setup.shop.id).where('order_id', '=', order.orderId).where('type', 'in', ['offer_accepted', 'offer_declined']).execute();
+      const events = await t.database.db
+        .selectFrom('analytics_events')
+        .select('type')
+        .where('shop_id', '=', setup.shop.id)
+        .where('order_id', '=', order.orderId)
+        .where('type', 'in', ['offer_accepted', 'offer_declined'])
+        .execute();
       expect(events).toHaveLength(1);
     }
   });

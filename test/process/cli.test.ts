@@ -77,16 +77,20 @@ describe('plusone --help and usage', () => {
 describe('errors an operator can fix', () => {
   it('a busy port is one line on stderr and exit 1, before the data folder or database is created', async () => {
     const blocker: Server = createServer();
-    const port = await new Promise<number>((resolve) => blocker.listen(0, '127.0.0.1', () => {
-      const address = blocker.address();
-      resolve(typeof address === 'object' && address ? address.port : 0);
-    }));
+    const port = await new Promise<number>((resolve) =>
+      blocker.listen(0, '127.0.0.1', () => {
+        const address = blocker.address();
+        resolve(typeof address === 'object' && address ? address.port : 0);
+      }),
+    );
     try {
       const dataDir = untouchedDataDir();
       const run = await finished(startPlusone(dataDir, port, { LOG_LEVEL: 'info' }));
       expect(run.code).toBe(1);
       expect(run.stdout).toBe('');
-      expect(run.stderr).toBe(`plusone: port ${port} on 127.0.0.1 is already in use; stop what is using it or choose another port (PORT=${port + 1} npm start)\n`);
+      expect(run.stderr).toBe(
+        `plusone: port ${port} on 127.0.0.1 is already in use; stop what is using it or choose another port (PORT=${port + 1} npm start)\n`,
+      );
       expect(existsSync(dataDir)).toBe(false);
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
@@ -95,7 +99,9 @@ describe('errors an operator can fix', () => {
 
   it('a DATABASE_URL that cannot be reached is one line naming the host, never its password', async () => {
     const port = await freePort();
-    const run = await finished(spawnPlusone(['migrate'], untouchedDataDir(), { env: { DATABASE_URL: `postgres://plusone:hunter2-secret@127.0.0.1:${port}/plusone` } }));
+    const run = await finished(
+      spawnPlusone(['migrate'], untouchedDataDir(), { env: { DATABASE_URL: `postgres://plusone:hunter2-secret@127.0.0.1:${port}/plusone` } }),
+    );
     expect(run.code).toBe(1);
     expect(run.stderr).toBe(`plusone: cannot use the PostgreSQL of DATABASE_URL (127.0.0.1:${port}): connect ECONNREFUSED 127.0.0.1:${port}\n`);
     expect(run.stdout + run.stderr).not.toContain('hunter2');
@@ -104,9 +110,14 @@ describe('errors an operator can fix', () => {
 
 describe('stopping', () => {
   const order = {
-    externalId: 'stop-1', currency: 'USD',
+    externalId: 'stop-1',
+    currency: 'USD',
     lines: [{ productId: 'house-blend', variantId: 'house-blend-500g', title: 'House Blend', quantity: 1, unitPrice: 1800 }],
-    subtotal: 1800, shippingTotal: 0, taxTotal: 0, total: 1800, customer: { country: 'US' },
+    subtotal: 1800,
+    shippingTotal: 0,
+    taxTotal: 0,
+    total: 1800,
+    customer: { country: 'US' },
     payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_visa', brand: 'visa', last4: '4242' },
   };
 
@@ -142,21 +153,27 @@ describe('stopping', () => {
     const npmBase = `http://127.0.0.1:${npmPort}`;
     await until(ready(npmPort), 'the server under npm start');
     const key = await until(() => /secret key:\s+(sk_\S+)/.exec(npm.stdout())?.[1] ?? null, 'the demo key');
-    const registered = (await (await fetch(`${npmBase}/v1/orders`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
-      body: JSON.stringify(order),
-    })).json()) as { session: { token: string }; offer: { id: string } };
+    const registered = (await (
+      await fetch(`${npmBase}/v1/orders`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(order),
+      })
+    ).json()) as { session: { token: string }; offer: { id: string } };
     const accept = fetch(`${npmBase}/v1/checkout/accept`, {
       method: 'POST',
       headers: { authorization: `Bearer ${registered.session.token}`, 'content-type': 'application/json', 'idempotency-key': 'stop-click' },
       body: JSON.stringify({ offerId: registered.offer.id }),
     });
     // In flight: the upsell is recorded as pending while the (slow) PSP authorizes.
-    await until(async () => {
-      const state = await fetch(`${npmBase}/v1/checkout/offer`, { headers: { authorization: `Bearer ${registered.session.token}` } });
-      return ((await state.json()) as { status: string }).status === 'pending' ? true : null;
-    }, 'the accept in flight', 10_000);
+    await until(
+      async () => {
+        const state = await fetch(`${npmBase}/v1/checkout/offer`, { headers: { authorization: `Bearer ${registered.session.token}` } });
+        return ((await state.json()) as { status: string }).status === 'pending' ? true : null;
+      },
+      'the accept in flight',
+      10_000,
+    );
     process.kill(-(npm.child.pid ?? 0), 'SIGINT');
     process.kill(-(npm.child.pid ?? 0), 'SIGINT');
 

@@ -26,16 +26,23 @@ it('finishes an accept whose process was killed with -9 right after the authoriz
   const base = `http://127.0.0.1:${port}`;
   const key = await until(async () => /secret key:\s+(sk_\S+)/.exec(doomed.output())?.[1] ?? null, 'the demo key');
   const merchant = { authorization: `Bearer ${key}`, 'content-type': 'application/json' };
-  const registered = await (await fetch(`${base}/v1/orders`, {
-    method: 'POST',
-    headers: merchant,
-    body: JSON.stringify({
-      externalId: 'crash-1', currency: 'USD',
-      lines: [{ productId: 'house-blend', variantId: 'house-blend-500g', title: 'House Blend', quantity: 1, unitPrice: 1800 }],
-      subtotal: 1800, shippingTotal: 0, taxTotal: 0, total: 1800, customer: { country: 'US' },
-      payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_visa', brand: 'visa', last4: '4242' },
-    }),
-  })).json() as { order: { id: string }; session: { token: string }; offer: { id: string } };
+  const registered = (await (
+    await fetch(`${base}/v1/orders`, {
+      method: 'POST',
+      headers: merchant,
+      body: JSON.stringify({
+        externalId: 'crash-1',
+        currency: 'USD',
+        lines: [{ productId: 'house-blend', variantId: 'house-blend-500g', title: 'House Blend', quantity: 1, unitPrice: 1800 }],
+        subtotal: 1800,
+        shippingTotal: 0,
+        taxTotal: 0,
+        total: 1800,
+        customer: { country: 'US' },
+        payment: { gateway: 'sandbox', paymentMethodRef: 'pm_sandbox_visa', brand: 'visa', last4: '4242' },
+      }),
+    })
+  ).json()) as { order: { id: string }; session: { token: string }; offer: { id: string } };
 
   const click = fetch(`${base}/v1/checkout/accept`, {
     method: 'POST',
@@ -51,11 +58,13 @@ it('finishes an accept whose process was killed with -9 right after the authoriz
     const revivedBase = `http://127.0.0.1:${revivedPort}`;
     const order = await until(async () => {
       const response = await fetch(`${revivedBase}/v1/orders/${registered.order.id}`, { headers: merchant });
-      const body = await response.json() as { order: { lines: { source: string; upsellId?: string }[]; total: number } };
+      const body = (await response.json()) as { order: { lines: { source: string; upsellId?: string }[]; total: number } };
       return body.order.lines.some((line) => line.source === 'upsell') ? body.order : null;
     }, 'the reconciled upsell line');
     const upsellId = order.lines.find((line) => line.source === 'upsell')?.upsellId ?? '';
-    const upsell = await (await fetch(`${revivedBase}/v1/upsells/${upsellId}`, { headers: merchant })).json() as { upsell: { state: string; events: { type: string; actor: string }[] } };
+    const upsell = (await (await fetch(`${revivedBase}/v1/upsells/${upsellId}`, { headers: merchant })).json()) as {
+      upsell: { state: string; events: { type: string; actor: string }[] };
+    };
     expect(upsell.upsell.state).toBe('authorized');
     expect(upsell.upsell.events.map((event) => event.type)).toEqual(['pending', 'authorized']);
     expect(upsell.upsell.events[1]?.actor).toBe('worker');

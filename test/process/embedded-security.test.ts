@@ -47,10 +47,15 @@ function tcpRefused(port: number): Promise<boolean> {
 /** The TCP sockets the process `pid` listens on, from /proc (Linux). */
 function tcpListeners(pid: number): string[] {
   const inodes = new Set(
-    readdirSync(`/proc/${pid}/fd`).map((fd) => /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1]).filter((inode) => inode !== undefined),
+    readdirSync(`/proc/${pid}/fd`)
+      .map((fd) => /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`))?.[1])
+      .filter((inode) => inode !== undefined),
   );
   return ['/proc/net/tcp', '/proc/net/tcp6'].flatMap((table) =>
-    readFileSync(table, 'utf8').split('\n').slice(1).map((line) => line.trim().split(/\s+/))
+    readFileSync(table, 'utf8')
+      .split('\n')
+      .slice(1)
+      .map((line) => line.trim().split(/\s+/))
       .filter((fields) => fields[3] === '0A' && inodes.has(fields[9] ?? ''))
       .map((fields) => fields[1] ?? ''),
   );
@@ -71,10 +76,16 @@ function connectAsNobody(socketFile: string): Promise<string> {
 /** A data folder as Plusone made it before this fix: TCP on 127.0.0.1, the fixed password, one shop row. */
 async function legacyDataDir(dataDir: string, port: number): Promise<void> {
   const legacy = new EmbeddedPostgres({
-    databaseDir: path.join(dataDir, 'pg'), port, user: 'postgres', password: LEGACY_PASSWORD, persistent: true,
-    createPostgresUser: runningAsRoot, initdbFlags: ['--encoding=UTF8'],
+    databaseDir: path.join(dataDir, 'pg'),
+    port,
+    user: 'postgres',
+    password: LEGACY_PASSWORD,
+    persistent: true,
+    createPostgresUser: runningAsRoot,
+    initdbFlags: ['--encoding=UTF8'],
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: () => undefined, onError: () => undefined,
+    onLog: () => undefined,
+    onError: () => undefined,
   });
   await legacy.initialise();
   await legacy.start();

@@ -43,9 +43,7 @@ export function killAll(): void {
 
 /** `plusone <args>` on the embedded database in `dataDir` (DATABASE_URL cleared unless `env` sets it). */
 export function spawnPlusone(args: readonly string[], dataDir: string, options: SpawnOptions = {}): Spawned {
-  const [command, commandArgs] = options.viaNpm
-    ? ['npm', ['start', '--silent']]
-    : [process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args]];
+  const [command, commandArgs] = options.viaNpm ? ['npm', ['start', '--silent']] : [process.execPath, ['--import', 'tsx', 'src/cli.ts', ...args]];
   const child = spawn(command, commandArgs, {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PLUSONE_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn', ...options.env },
@@ -57,10 +55,12 @@ export function spawnPlusone(args: readonly string[], dataDir: string, options: 
   child.stdout?.on('data', (chunk) => (stdout += String(chunk)));
   child.stderr?.on('data', (chunk) => (stderr += String(chunk)));
   running.set(child, options.ownGroup ?? false);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => {
-    running.delete(child);
-    resolve(code);
-  }));
+  const exited = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   return { child, output: () => stdout + stderr, stdout: () => stdout, stderr: () => stderr, exited };
 }
 
@@ -73,14 +73,20 @@ export function startPlusone(dataDir: string, port: number, env: Record<string, 
 export async function until<T>(probe: () => T | null | Promise<T | null>, what: string, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const value = await Promise.resolve().then(probe).catch(() => null);
+    const value = await Promise.resolve()
+      .then(probe)
+      .catch(() => null);
     if (value !== null) return value;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(`timed out waiting for ${what}`);
 }
 
-export const ready = (port: number) => () => fetch(`http://127.0.0.1:${port}/readyz`).then((response) => (response.ok ? true : null), () => null);
+export const ready = (port: number) => () =>
+  fetch(`http://127.0.0.1:${port}/readyz`).then(
+    (response) => (response.ok ? true : null),
+    () => null,
+  );
 
 export function freePort(): Promise<number> {
   return new Promise((resolve) => {

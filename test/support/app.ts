@@ -202,13 +202,14 @@ export async function registerOrder(app: App, key: string, overrides: Record<str
 
 /** The context with some calls of every shop's gateway answered by `overrides` (a PSP that stops answering them). */
 export function withGateway(ctx: UpsellContext, overrides: Partial<PaymentGateway>): UpsellContext {
-  const override = <T extends object>(target: T, replaced: Partial<T>): T => new Proxy(target, {
-    get: (object, property) => {
-      if (property in replaced) return Reflect.get(replaced, property);
-      const value: unknown = Reflect.get(object, property, object);
-      return typeof value === 'function' ? value.bind(object) : value;
-    },
-  });
+  const override = <T extends object>(target: T, replaced: Partial<T>): T =>
+    new Proxy(target, {
+      get: (object, property) => {
+        if (property in replaced) return Reflect.get(replaced, property);
+        const value: unknown = Reflect.get(object, property, object);
+        return typeof value === 'function' ? value.bind(object) : value;
+      },
+    });
   const forShop: Gateways['forShop'] = async (...args) => override(await ctx.gateways.forShop(...args), overrides);
   return { ...ctx, gateways: override(ctx.gateways, { forShop }) };
 }

@@ -7,13 +7,33 @@ import { describe, expect, it } from 'vitest';
 import { checkLedger, type LedgerLine, type LedgerPayment, type LedgerRows, type LedgerUpsell } from '../../bench/soak/ledger';
 
 const upsell = (id: string, state: LedgerUpsell['state'], amount = 1250, overrides: Partial<LedgerUpsell> = {}): LedgerUpsell => ({
-  id, orderId: `ord_${id}`, state, amount, currency: 'USD', authorizationRef: `pay_${id}`, capturedEvents: state === 'captured' ? 1 : 0, ...overrides,
+  id,
+  orderId: `ord_${id}`,
+  state,
+  amount,
+  currency: 'USD',
+  authorizationRef: `pay_${id}`,
+  capturedEvents: state === 'captured' ? 1 : 0,
+  ...overrides,
 });
 const payment = (upsellId: string | null, status: string, captured: number, overrides: Partial<LedgerPayment> = {}): LedgerPayment => ({
-  ref: `pay_${upsellId ?? 'stray'}`, upsellId, currency: 'USD', status, capturedAmount: captured, refundedAmount: 0, captureCount: captured > 0 ? 1 : 0, ...overrides,
+  ref: `pay_${upsellId ?? 'stray'}`,
+  upsellId,
+  currency: 'USD',
+  status,
+  capturedAmount: captured,
+  refundedAmount: 0,
+  captureCount: captured > 0 ? 1 : 0,
+  ...overrides,
 });
 const line = (upsellId: string | null, total = 1250, overrides: Partial<LedgerLine> = {}): LedgerLine => ({
-  id: `line_${upsellId ?? 'stray'}`, upsellId, orderId: `ord_${upsellId}`, orderStatus: 'open', currency: 'USD', total, ...overrides,
+  id: `line_${upsellId ?? 'stray'}`,
+  upsellId,
+  orderId: `ord_${upsellId}`,
+  orderStatus: 'open',
+  currency: 'USD',
+  total,
+  ...overrides,
 });
 
 /** A captured upsell with its charge and line, a cancelled one (voided, line removed), a declined one. */
@@ -31,35 +51,49 @@ describe('the soak ledger check', () => {
   it('passes a clean ledger and sums each currency', () => {
     const report = checkLedger(cleanRows());
     expect(report.breaches).toEqual([]);
-    expect(report.totals).toEqual([{ currency: 'EUR', psp: 990, plusone: 990 }, { currency: 'USD', psp: 1250, plusone: 1250 }]);
+    expect(report.totals).toEqual([
+      { currency: 'EUR', psp: 990, plusone: 990 },
+      { currency: 'USD', psp: 1250, plusone: 1250 },
+    ]);
     expect(report.upsellsByState).toMatchObject({ captured: 2, cancelled: 1, declined: 1, pending: 0 });
   });
 
   it('reports an upsell that is not final', () => {
     const rows = cleanRows();
-    expect(kinds({ ...rows, upsells: [...rows.upsells, upsell('e', 'authorized')], payments: [...rows.payments, payment('e', 'authorized', 0)] }))
-      .toEqual(['not_final e']);
+    expect(
+      kinds({ ...rows, upsells: [...rows.upsells, upsell('e', 'authorized')], payments: [...rows.payments, payment('e', 'authorized', 0)] }),
+    ).toEqual(['not_final e']);
   });
 
   it('reports a double capture, at the PSP and in the event log', () => {
     const rows = cleanRows();
-    expect(kinds({ ...rows, payments: [payment('a', 'captured', 1250, { captureCount: 2 }), ...rows.payments.slice(1)] })).toEqual(['double_capture pay_a']);
-    expect(kinds({ ...rows, upsells: [upsell('a', 'captured', 1250, { capturedEvents: 2 }), ...rows.upsells.slice(1)] })).toEqual(['double_capture a']);
+    expect(kinds({ ...rows, payments: [payment('a', 'captured', 1250, { captureCount: 2 }), ...rows.payments.slice(1)] })).toEqual([
+      'double_capture pay_a',
+    ]);
+    expect(kinds({ ...rows, upsells: [upsell('a', 'captured', 1250, { capturedEvents: 2 }), ...rows.upsells.slice(1)] })).toEqual([
+      'double_capture a',
+    ]);
   });
 
   it('reports a capture of a cancelled upsell (and the currency total it throws off)', () => {
     const rows = cleanRows();
-    expect(kinds({ ...rows, payments: [rows.payments[0]!, payment('b', 'captured', 1250), rows.payments[2]!] }))
-      .toEqual(['capture_of_uncaptured_upsell b', 'currency_total_mismatch USD']);
+    expect(kinds({ ...rows, payments: [rows.payments[0]!, payment('b', 'captured', 1250), rows.payments[2]!] })).toEqual([
+      'capture_of_uncaptured_upsell b',
+      'currency_total_mismatch USD',
+    ]);
   });
 
   it('reports a captured upsell the PSP holds less for, to the minor unit', () => {
     const rows = cleanRows();
-    expect(kinds({ ...rows, payments: [payment('a', 'captured', 1249), ...rows.payments.slice(1)] }))
-      .toEqual(['capture_missing a', 'currency_total_mismatch USD']);
+    expect(kinds({ ...rows, payments: [payment('a', 'captured', 1249), ...rows.payments.slice(1)] })).toEqual([
+      'capture_missing a',
+      'currency_total_mismatch USD',
+    ]);
     // A refund counts against what the PSP holds.
-    expect(kinds({ ...rows, payments: [payment('a', 'captured', 1250, { refundedAmount: 1250 }), ...rows.payments.slice(1)] }))
-      .toEqual(['capture_missing a', 'currency_total_mismatch USD']);
+    expect(kinds({ ...rows, payments: [payment('a', 'captured', 1250, { refundedAmount: 1250 }), ...rows.payments.slice(1)] })).toEqual([
+      'capture_missing a',
+      'currency_total_mismatch USD',
+    ]);
   });
 
   it('reports a charge without its line, and a line whose amount differs from the charge', () => {
@@ -77,8 +111,10 @@ describe('the soak ledger check', () => {
 
   it('reports money or a hold at the PSP for no upsell; a voided stray is fine', () => {
     const rows = cleanRows();
-    expect(kinds({ ...rows, payments: [...rows.payments, payment(null, 'captured', 500)] }))
-      .toEqual(['payment_without_upsell pay_stray', 'currency_total_mismatch USD']);
+    expect(kinds({ ...rows, payments: [...rows.payments, payment(null, 'captured', 500)] })).toEqual([
+      'payment_without_upsell pay_stray',
+      'currency_total_mismatch USD',
+    ]);
     expect(kinds({ ...rows, payments: [...rows.payments, payment('zzz', 'authorized', 0)] })).toEqual(['payment_without_upsell pay_zzz']);
     expect(kinds({ ...rows, payments: [...rows.payments, payment(null, 'voided', 0)] })).toEqual([]);
   });

@@ -16,8 +16,9 @@ describe('assignment', () => {
     for (let order = 0; order < 200; order += 1) {
       expect(armIdOf(assignArm(experiment, `order-${order}`))).toBe(armIdOf(assignArm(experiment, `order-${order}`)));
     }
-    const moved = Array.from({ length: 200 }, (_, order) => `order-${order}`)
-      .filter((key) => armIdOf(assignArm(experiment, key)) !== armIdOf(assignArm({ ...experiment, id: 'exp_other' }, key)));
+    const moved = Array.from({ length: 200 }, (_, order) => `order-${order}`).filter(
+      (key) => armIdOf(assignArm(experiment, key)) !== armIdOf(assignArm({ ...experiment, id: 'exp_other' }, key)),
+    );
     expect(moved.length).toBeGreaterThan(50);
   });
 

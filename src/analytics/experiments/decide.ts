@@ -40,9 +40,14 @@ export function applyExperiment(
   if (!experiment) return { chosen, assignment: null };
 
   const priced = (arm: ExperimentArm): Decision['chosen'] => {
-    const base = arm.offerId && arm.offerId !== chosen.candidate.offer.id
-      ? priceAlone(order.candidates.find((candidate) => candidate.offer.id === arm.offerId), order.facts, order.now)
-      : chosen;
+    const base =
+      arm.offerId && arm.offerId !== chosen.candidate.offer.id
+        ? priceAlone(
+            order.candidates.find((candidate) => candidate.offer.id === arm.offerId),
+            order.facts,
+            order.now,
+          )
+        : chosen;
     return base && arm.copy ? withCopy(base, arm) : base;
   };
 
@@ -53,7 +58,7 @@ export function applyExperiment(
   const arms = experiment.arms.map((arm) => ({ arm, chosen: priced(arm) }));
   if (arms.some((entry) => entry.chosen === null)) return { chosen, assignment: null };
   const assignment = assignArm({ id: experiment.id, arms: experiment.arms, holdoutBasisPoints: experiment.holdout_basis_points }, order.orderKey);
-  const shown = assignment.kind === 'holdout' ? null : arms.find((entry) => entry.arm.id === assignment.arm.id)?.chosen ?? null;
+  const shown = assignment.kind === 'holdout' ? null : (arms.find((entry) => entry.arm.id === assignment.arm.id)?.chosen ?? null);
   return { chosen: shown, assignment: { experimentId: experiment.id, armId: armIdOf(assignment) } };
 }
 

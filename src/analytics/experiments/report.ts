@@ -9,8 +9,14 @@ import { experimentArmRollup, type ArmCurrencyRow } from '../../store/analytics'
 import type { Db } from '../../store/database';
 import { autoPromotingExperiments, type ExperimentRow } from '../../store/experiments';
 import {
-  decideVerdict, differenceInterval, meanInterval, proportionInterval, revenueSample,
-  type Comparison, type Interval, type Verdict,
+  decideVerdict,
+  differenceInterval,
+  meanInterval,
+  proportionInterval,
+  revenueSample,
+  type Comparison,
+  type Interval,
+  type Verdict,
 } from '../stats';
 import { HOLDOUT_ARM_ID } from '../../core/experiments';
 import { experimentView, findExperiment, promoteArm, type ExperimentView } from './store';
@@ -79,15 +85,20 @@ export async function experimentStatistics(db: Db, experiment: ExperimentRow): P
       takeRate: proportionInterval(accepts - undos, views, alpha),
       undoRate: proportionInterval(undos, accepts, alpha),
       // Revenue per view: each view brought its upsell's net captured amount, or 0.
-      revenue: rows.filter((row) => num(row.views) > 0 || num(row.captured) > 0).map((row) => {
-        const net = Number(BigInt(row.captured) - BigInt(row.refunded));
-        const interval = meanInterval(revenueSample(num(row.views), net, num(row.revenue_squares)), alpha);
-        return { currency: row.currency.trim(), netRevenue: net, revenuePerView: { ...interval, lower: Math.max(0, interval.lower) } };
-      }),
+      revenue: rows
+        .filter((row) => num(row.views) > 0 || num(row.captured) > 0)
+        .map((row) => {
+          const net = Number(BigInt(row.captured) - BigInt(row.refunded));
+          const interval = meanInterval(revenueSample(num(row.views), net, num(row.revenue_squares)), alpha);
+          return { currency: row.currency.trim(), netRevenue: net, revenuePerView: { ...interval, lower: Math.max(0, interval.lower) } };
+        }),
       guardrailBreached: false,
     };
   });
-  const verdict = decideVerdict(arms.map((arm) => ({ armId: arm.armId, views: arm.views, takes: arm.accepts - arm.undos, accepts: arm.accepts, undos: arm.undos })), settings);
+  const verdict = decideVerdict(
+    arms.map((arm) => ({ armId: arm.armId, views: arm.views, takes: arm.accepts - arm.undos, accepts: arm.accepts, undos: arm.undos })),
+    settings,
+  );
   for (const arm of arms) arm.guardrailBreached = verdict.guardrailBreached.includes(arm.armId);
   return {
     verdict: verdict.verdict,
@@ -128,7 +139,11 @@ function holdoutComparison(rollup: readonly ArmCurrencyRow[], alpha: number) {
 }
 
 /** `GET /v1/experiments/{id}`: the experiment and its statistics; promotes the winner when asked to. */
-export async function experimentReport(ctx: EngineContext, shopId: string, experimentId: string): Promise<{ experiment: ExperimentView; statistics: ExperimentStatistics }> {
+export async function experimentReport(
+  ctx: EngineContext,
+  shopId: string,
+  experimentId: string,
+): Promise<{ experiment: ExperimentView; statistics: ExperimentStatistics }> {
   const row = await findExperiment(ctx.db, shopId, experimentId);
   const statistics = await experimentStatistics(ctx.db, row);
   if (row.status === 'running' && row.settings.autoPromote && statistics.verdict === 'winner' && statistics.winnerArmId) {
@@ -150,7 +165,9 @@ export async function experimentReport(ctx: EngineContext, shopId: string, exper
 export async function promoteWinners(
   ctx: EngineContext,
   due: (experimentId: string) => boolean = () => true,
-  onError: (experiment: { shopId: string; id: string }, error: unknown) => void = (_experiment, error) => { throw error; },
+  onError: (experiment: { shopId: string; id: string }, error: unknown) => void = (_experiment, error) => {
+    throw error;
+  },
 ): Promise<number> {
   const rows = await autoPromotingExperiments(ctx.db);
   let promoted = 0;

@@ -5,10 +5,21 @@ import type { EngineContext } from '../../engine/context';
 import { changeOffers } from '../../engine/offers';
 import { isUniqueViolation, type Db } from '../../store/database';
 import {
-  experimentRow, experimentRows, insertExperiment, liveOfferIds, markExperimentCompleted, markExperimentStopped,
+  experimentRow,
+  experimentRows,
+  insertExperiment,
+  liveOfferIds,
+  markExperimentCompleted,
+  markExperimentStopped,
   type ExperimentRow,
 } from '../../store/experiments';
-import { DEFAULT_EXPERIMENT_SETTINGS, HOLDOUT_ARM_ID, type ExperimentArm, type ExperimentSettings, type ExperimentStatus } from '../../core/experiments';
+import {
+  DEFAULT_EXPERIMENT_SETTINGS,
+  HOLDOUT_ARM_ID,
+  type ExperimentArm,
+  type ExperimentSettings,
+  type ExperimentStatus,
+} from '../../core/experiments';
 
 export interface ExperimentInput {
   name?: string;
@@ -88,20 +99,22 @@ export async function createExperiment(ctx: EngineContext, shopId: string, input
   await assertLiveOffers(ctx.db, shopId, [input.offerId, ...arms.flatMap((arm) => (arm.offerId ? [arm.offerId] : []))]);
   const now = ctx.clock.now();
   try {
-    const row = await changeOffers(ctx, shopId, (trx) => insertExperiment(trx, {
-      shop_id: shopId,
-      id: ctx.ids.id('exp'),
-      name: input.name ?? `Experiment on ${input.offerId}`,
-      offer_id: input.offerId,
-      status: 'running',
-      arms: JSON.stringify(arms),
-      holdout_basis_points: holdout,
-      settings: JSON.stringify(settings),
-      winner_arm_id: null,
-      created_at: now,
-      updated_at: now,
-      ended_at: null,
-    }));
+    const row = await changeOffers(ctx, shopId, (trx) =>
+      insertExperiment(trx, {
+        shop_id: shopId,
+        id: ctx.ids.id('exp'),
+        name: input.name ?? `Experiment on ${input.offerId}`,
+        offer_id: input.offerId,
+        status: 'running',
+        arms: JSON.stringify(arms),
+        holdout_basis_points: holdout,
+        settings: JSON.stringify(settings),
+        winner_arm_id: null,
+        created_at: now,
+        updated_at: now,
+        ended_at: null,
+      }),
+    );
     return experimentView(row);
   } catch (error) {
     if (isUniqueViolation(error, 'experiments_one_live_per_offer')) {

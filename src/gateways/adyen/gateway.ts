@@ -56,7 +56,11 @@ const errorCode = (code: string) => (error: AdyenError) => error instanceof Adye
  */
 export const ADYEN_ERRORS: readonly ErrorRule<AdyenError>[] = [
   { when: 'no answer (timeout or network)', matches: (error) => error instanceof AdyenTransportError, class: 'retryable' },
-  { when: 'HTTP 401 or 403 (API key, its roles, or the merchant account)', matches: httpStatus((status) => status === 401 || status === 403), class: 'configuration' },
+  {
+    when: 'HTTP 401 or 403 (API key, its roles, or the merchant account)',
+    matches: httpStatus((status) => status === 401 || status === 403),
+    class: 'configuration',
+  },
   { when: 'HTTP 429 (rate limited)', matches: httpStatus((status) => status === 429), class: 'retryable' },
   { when: 'HTTP 5xx', matches: httpStatus((status) => status >= 500), class: 'retryable' },
   { when: 'errorCode 704 (key in progress, or used with another body)', matches: errorCode('704'), class: 'unknown' },
@@ -73,8 +77,22 @@ function sortAdyen(error: AdyenError): SortedError {
 
 /** The `details` fields Adyen's components post back after an action. */
 const DETAIL_FIELDS = [
-  'threeDSResult', 'redirectResult', 'payload', 'MD', 'PaRes', 'PaReq', 'billingToken', 'facilitatorAccessToken',
-  'oneTimePasscode', 'orderID', 'payerID', 'paymentID', 'paymentStatus', 'resultCode', 'returnUrlQueryString', 'vaultToken',
+  'threeDSResult',
+  'redirectResult',
+  'payload',
+  'MD',
+  'PaRes',
+  'PaReq',
+  'billingToken',
+  'facilitatorAccessToken',
+  'oneTimePasscode',
+  'orderID',
+  'payerID',
+  'paymentID',
+  'paymentStatus',
+  'resultCode',
+  'returnUrlQueryString',
+  'vaultToken',
 ] as const;
 
 type Sent<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly error: SortedError };
@@ -135,7 +153,7 @@ export class AdyenGateway implements PaymentGateway {
     options: AdapterOptions,
   ) {
     const returnUrl = credentials.returnUrl ?? options.publicUrl;
-    if (!returnUrl) throw new AdyenConfigurationError('Adyen needs a returnUrl: set it in the shop\'s Adyen credentials, or PLUSONE_PUBLIC_URL');
+    if (!returnUrl) throw new AdyenConfigurationError("Adyen needs a returnUrl: set it in the shop's Adyen credentials, or PLUSONE_PUBLIC_URL");
     this.returnUrl = returnUrl;
     const config = new Config({
       apiKey: credentials.apiKey,
@@ -167,7 +185,11 @@ export class AdyenGateway implements PaymentGateway {
     if (Object.keys(completion).length === 0) {
       // Without the component's details Adyen cannot be asked; the buyer has not finished (or gave up).
       if (known && known.result.status !== 'requires_action') return known.result;
-      return { status: 'requires_action', ref, action: known?.result.status === 'requires_action' ? known.result.action : { type: 'three_d_secure' } };
+      return {
+        status: 'requires_action',
+        ref,
+        action: known?.result.status === 'requires_action' ? known.result.action : { type: 'three_d_secure' },
+      };
     }
     const key = detailsIdempotencyKey(idempotencyKey, completion);
     const sent = await this.send(() => this.payments.paymentsDetails({ details: completion }, { idempotencyKey: key }));
@@ -181,13 +203,21 @@ export class AdyenGateway implements PaymentGateway {
   }
 
   capture(ref: string, amount: number, currency: string, idempotencyKey: string): Promise<ModificationResult> {
-    const body = { merchantAccount: this.credentials.merchantAccount, amount: toAdyenAmount(amount, currency), reference: fitTo(REFERENCE_LIMIT, idempotencyKey) };
-    return this.modify(() => this.modifications.captureAuthorisedPayment(ref, body, { idempotencyKey: fitTo(IDEMPOTENCY_KEY_LIMIT, idempotencyKey) }));
+    const body = {
+      merchantAccount: this.credentials.merchantAccount,
+      amount: toAdyenAmount(amount, currency),
+      reference: fitTo(REFERENCE_LIMIT, idempotencyKey),
+    };
+    return this.modify(() =>
+      this.modifications.captureAuthorisedPayment(ref, body, { idempotencyKey: fitTo(IDEMPOTENCY_KEY_LIMIT, idempotencyKey) }),
+    );
   }
 
   void(ref: string, idempotencyKey: string): Promise<ModificationResult> {
     const body = { merchantAccount: this.credentials.merchantAccount, reference: fitTo(REFERENCE_LIMIT, idempotencyKey) };
-    return this.modify(() => this.modifications.cancelAuthorisedPaymentByPspReference(ref, body, { idempotencyKey: fitTo(IDEMPOTENCY_KEY_LIMIT, idempotencyKey) }));
+    return this.modify(() =>
+      this.modifications.cancelAuthorisedPaymentByPspReference(ref, body, { idempotencyKey: fitTo(IDEMPOTENCY_KEY_LIMIT, idempotencyKey) }),
+    );
   }
 
   refund(ref: string, amount: number, currency: string, idempotencyKey: string, options: RefundOptions = {}): Promise<ModificationResult> {
@@ -196,7 +226,9 @@ export class AdyenGateway implements PaymentGateway {
     // Taking back the whole charge when it may not be captured yet: Adyen's reversal ("cancel or refund",
     // CheckoutService v72 /payments/{pspReference}/reversals) is the call its docs give for that case.
     if (options.whole) {
-      return this.modify(() => this.modifications.refundOrCancelPayment(ref, { merchantAccount: this.credentials.merchantAccount, reference }, requestOptions));
+      return this.modify(() =>
+        this.modifications.refundOrCancelPayment(ref, { merchantAccount: this.credentials.merchantAccount, reference }, requestOptions),
+      );
     }
     const body = { merchantAccount: this.credentials.merchantAccount, amount: toAdyenAmount(amount, currency), reference };
     return this.modify(() => this.modifications.refundCapturedPayment(ref, body, requestOptions));
@@ -238,7 +270,9 @@ export class AdyenGateway implements PaymentGateway {
   private async modify(call: () => Promise<{ status?: string }>): Promise<ModificationResult> {
     const sent = await this.send(call);
     if (!sent.ok) return modificationFailure(sent.error);
-    return sent.value.status === 'received' ? { status: 'received' } : { status: 'unknown', reason: `Adyen answered status ${sent.value.status ?? 'none'}` };
+    return sent.value.status === 'received'
+      ? { status: 'received' }
+      : { status: 'unknown', reason: `Adyen answered status ${sent.value.status ?? 'none'}` };
   }
 
   /** Runs one SDK call; an Adyen error comes back sorted by `ADYEN_ERRORS`, anything else is thrown. */

@@ -174,7 +174,12 @@ export function authorizeResultOf(outcome: AdyenPaymentOutcome, captured: boolea
     case 'Error':
     case 'Cancelled':
       // Final: the payment was not authorised and holds no money.
-      return { status: 'declined', code: 'processing_error', message: `${DECLINE_MESSAGES.processing_error} (Adyen: ${outcome.refusalReason ?? resultCode})`, ref };
+      return {
+        status: 'declined',
+        code: 'processing_error',
+        message: `${DECLINE_MESSAGES.processing_error} (Adyen: ${outcome.refusalReason ?? resultCode})`,
+        ref,
+      };
     case 'PartiallyAuthorised':
     case 'AuthenticationFinished':
     case 'AuthenticationNotRequired':

@@ -23,7 +23,10 @@ export class AdyenHttpError extends Error {
 
 /** No answer from Adyen: the request may or may not have been processed. */
 export class AdyenTransportError extends Error {
-  constructor(readonly reason: 'timeout' | 'network', message: string) {
+  constructor(
+    readonly reason: 'timeout' | 'network',
+    message: string,
+  ) {
     super(message);
     this.name = 'AdyenTransportError';
   }

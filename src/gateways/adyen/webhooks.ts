@@ -87,7 +87,7 @@ function toNotification(item: NotificationRequestItem, merchantAccount: string):
     ref: item.originalReference || item.pspReference,
     upsellId: additionalData['metadata.upsell_id'] ?? upsellIdFromReference(item.merchantReference || null),
     // A company-level webhook also delivers other merchant accounts' events: not this shop's.
-    kind: ownAccount ? kindOf(item.eventCode, item.success === 'true', additionalData) : 'ignored',
+    kind: ownAccount ? kindOf(item.eventCode, String(item.success) === 'true', additionalData) : 'ignored',
     pspType: item.eventCode,
   };
 }

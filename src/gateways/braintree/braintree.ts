@@ -21,15 +21,7 @@
 import braintree from 'braintree';
 import { toMajorUnitString } from '../../core/money';
 import type { GatewayAdapter } from '../adapter';
-import type {
-  ActionDetails,
-  AuthorizeRequest,
-  AuthorizeResult,
-  DeclineCode,
-  LookupResult,
-  ModificationResult,
-  PaymentGateway,
-} from '../contract';
+import type { ActionDetails, AuthorizeRequest, AuthorizeResult, DeclineCode, LookupResult, ModificationResult, PaymentGateway } from '../contract';
 import { authorizeFailure, GatewayConfigurationError, modificationFailure, sortError, type ErrorRule, type SortedError } from '../errors';
 import { braintreeCredentials, type BraintreeCredentials } from './credentials';
 import { parseBraintreeWebhook } from './webhook';
@@ -65,7 +57,10 @@ interface BraintreeError {
   readonly message: string;
 }
 
-const ofType = (...types: string[]) => (error: BraintreeError) => error.type !== null && types.includes(error.type);
+const ofType =
+  (...types: string[]) =>
+  (error: BraintreeError) =>
+    error.type !== null && types.includes(error.type);
 
 /**
  * Every Braintree error, sorted (see `../errors.ts`); first match wins. Sources: the SDK's (3.40.0)
@@ -79,9 +74,17 @@ const ofType = (...types: string[]) => (error: BraintreeError) => error.type !==
  * read by `outcomeOf`.
  */
 export const BRAINTREE_ERRORS: readonly ErrorRule<BraintreeError>[] = [
-  { when: 'authenticationError, authorizationError or upgradeRequired', matches: ofType('authenticationError', 'authorizationError', 'upgradeRequired'), class: 'configuration' },
+  {
+    when: 'authenticationError, authorizationError or upgradeRequired',
+    matches: ofType('authenticationError', 'authorizationError', 'upgradeRequired'),
+    class: 'configuration',
+  },
   { when: 'tooManyRequestsError (429)', matches: ofType('tooManyRequestsError'), class: 'retryable' },
-  { when: 'serverError, serviceUnavailableError, gatewayTimeoutError or requestTimeoutError', matches: ofType('serverError', 'serviceUnavailableError', 'gatewayTimeoutError', 'requestTimeoutError'), class: 'retryable' },
+  {
+    when: 'serverError, serviceUnavailableError, gatewayTimeoutError or requestTimeoutError',
+    matches: ofType('serverError', 'serviceUnavailableError', 'gatewayTimeoutError', 'requestTimeoutError'),
+    class: 'retryable',
+  },
   { when: 'unexpectedError (timeout, socket error, unexpected status)', matches: ofType('unexpectedError'), class: 'retryable' },
   { when: 'notFoundError (404: no such transaction, or a wrong merchant id)', matches: ofType('notFoundError'), class: 'final' },
   { when: 'validation error (422)', matches: ofType('validation'), class: 'final' },
@@ -90,7 +93,11 @@ export const BRAINTREE_ERRORS: readonly ErrorRule<BraintreeError>[] = [
 ];
 
 function sortBraintree(error: BraintreeError, ref: string | null = null): SortedError {
-  return sortError(BRAINTREE_ERRORS, error, (failure) => ({ message: failure.message, code: failure.codes.join(',') || (failure.type ?? 'error'), ref }));
+  return sortError(BRAINTREE_ERRORS, error, (failure) => ({
+    message: failure.message,
+    code: failure.codes.join(',') || (failure.type ?? 'error'),
+    ref,
+  }));
 }
 
 /** A thrown SDK error, sorted. */
@@ -211,7 +218,10 @@ function errorType(error: unknown): string | null {
 /** A read that got an error: `unknown` unless the keys were refused (thrown: the merchant must act). */
 function lookupFailure(error: unknown): LookupResult {
   const sorted = sortThrown(error);
-  if (sorted.class === 'configuration') throw new GatewayConfigurationError(`Braintree refused the API keys or their permissions (${sorted.rule}); check the shop's Braintree credentials`);
+  if (sorted.class === 'configuration')
+    throw new GatewayConfigurationError(
+      `Braintree refused the API keys or their permissions (${sorted.rule}); check the shop's Braintree credentials`,
+    );
   return { status: 'unknown', reason: `${sorted.rule}: ${sorted.message}` };
 }
 
@@ -294,7 +304,9 @@ class BraintreeGateway implements PaymentGateway {
       // Not `authorized` any more: a repeated capture (already submitted or settled) is success.
       if (!validationCodes(response).includes(CANNOT_SUBMIT)) return this.refused(response);
       const { status } = await this.client.transaction.find(ref);
-      return stageOf(status) === 'captured' ? { status: 'succeeded' } : { status: 'failed', code: status, message: `Cannot capture a ${status} transaction` };
+      return stageOf(status) === 'captured'
+        ? { status: 'succeeded' }
+        : { status: 'failed', code: status, message: `Cannot capture a ${status} transaction` };
     } catch (error) {
       return modificationFailure(sortThrown(error));
     }
@@ -332,7 +344,8 @@ class BraintreeGateway implements PaymentGateway {
       if ((transaction.refundIds ?? []).length > 0) return { status: 'succeeded' };
       const majorAmount = toMajorUnitString(amount, currency);
       if (transaction.status === 'submitted_for_settlement' || transaction.status === 'settlement_pending') {
-        if (majorAmount !== transaction.amount) return { status: 'failed', code: 'not_settled', message: 'Only a full refund is possible before settlement' };
+        if (majorAmount !== transaction.amount)
+          return { status: 'failed', code: 'not_settled', message: 'Only a full refund is possible before settlement' };
         return this.modification(await this.client.transaction.void(ref));
       }
       if (transaction.status === 'voided') return { status: 'succeeded' };
@@ -376,7 +389,8 @@ class BraintreeGateway implements PaymentGateway {
   private async sellOnce(sale: SaleRequest, currency: string, capture: Capture): Promise<AuthorizeResult> {
     const key = sale.orderId ?? '';
     let transaction = answerOf(await this.searchByKey(key));
-    const authenticating = sale.threeDSecureAuthenticationId !== undefined && transaction !== null && outcomeOf(transaction).kind === 'needs_authentication';
+    const authenticating =
+      sale.threeDSecureAuthenticationId !== undefined && transaction !== null && outcomeOf(transaction).kind === 'needs_authentication';
     if (transaction === null || authenticating) {
       const response = await this.client.transaction.sale(sale);
       const sold = transactionOf(response);
@@ -489,7 +503,7 @@ export const braintreeAdapter: GatewayAdapter<BraintreeCredentials> = {
       privateKey: credentials.privateKey,
     });
     // The SDK's Config fixes a 60 s timeout at construction; it reads this field on every request.
-    const config: { timeout: number } = client.config;
+    const config = client.config as { timeout: number };
     config.timeout = options.timeoutMs;
     return new BraintreeGateway(client, credentials);
   },

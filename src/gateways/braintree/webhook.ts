@@ -16,13 +16,15 @@ interface XmlElement {
   text: string;
 }
 
-const TOKEN = /<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!\[CDATA\[([\s\S]*?)\]\]>|<\/([\w.:-]+)\s*>|<([\w.:-]+)(?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(\/?)>|([^<]+)/y;
+const TOKEN =
+  /<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!\[CDATA\[([\s\S]*?)\]\]>|<\/([\w.:-]+)\s*>|<([\w.:-]+)(?:\s+[\w.:-]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*(\/?)>|([^<]+)/y;
 const ENTITY = /&(?:#(\d+)|#x([0-9a-fA-F]+)|(amp|lt|gt|quot|apos));/g;
 const NAMED: Readonly<Record<string, string>> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decodeEntities(text: string): string {
   return text.replace(ENTITY, (_, decimal?: string, hex?: string, name?: string) =>
-    name ? (NAMED[name] ?? '') : String.fromCodePoint(decimal ? Number(decimal) : Number.parseInt(hex ?? '0', 16)));
+    name ? (NAMED[name] ?? '') : String.fromCodePoint(decimal ? Number(decimal) : Number.parseInt(hex ?? '0', 16)),
+  );
 }
 
 /** A small strict reader for the notification XML (elements and text; attributes are not needed). */
@@ -100,10 +102,7 @@ function upsellIdOf(orderId: string | null): string | null {
 }
 
 /** Reads the `application/x-www-form-urlencoded` body Braintree posts; throws when it does not verify. */
-export function parseBraintreeWebhook(
-  rawBody: string,
-  credentials: BraintreeCredentials,
-): GatewayNotification[] {
+export function parseBraintreeWebhook(rawBody: string, credentials: BraintreeCredentials): GatewayNotification[] {
   const form = new URLSearchParams(rawBody);
   const signature = form.get('bt_signature');
   const payload = form.get('bt_payload');

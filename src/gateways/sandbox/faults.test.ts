@@ -40,8 +40,15 @@ function recordingGateway(calls: string[]): PaymentGateway {
 }
 
 const request: AuthorizeRequest = {
-  paymentMethodRef: 'pm_sandbox_visa', customerRef: null, amount: 500, currency: 'USD', idempotencyKey: 'ups_1:authorize',
-  customerPresent: true, capture: 'manual', metadata: {}, merchantRef: 'shop_1',
+  paymentMethodRef: 'pm_sandbox_visa',
+  customerRef: null,
+  amount: 500,
+  currency: 'USD',
+  idempotencyKey: 'ups_1:authorize',
+  customerPresent: true,
+  capture: 'manual',
+  metadata: {},
+  merchantRef: 'shop_1',
 };
 
 describe('sandbox fault injection', () => {

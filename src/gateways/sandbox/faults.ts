@@ -54,7 +54,8 @@ export class SandboxFaults {
   /** Every fault injected so far, by operation and kind. */
   injected(): InjectedFaults[] {
     return FAULTED_OPERATIONS.flatMap((operation) =>
-      FAULT_KINDS.map((kind) => ({ operation, kind, count: this.counts.get(`${operation}:${kind}`) ?? 0 })));
+      FAULT_KINDS.map((kind) => ({ operation, kind, count: this.counts.get(`${operation}:${kind}`) ?? 0 })),
+    );
   }
 }
 

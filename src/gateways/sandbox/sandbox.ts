@@ -87,7 +87,9 @@ function captureFails(paymentMethodRef: string): boolean {
 }
 
 function requestHash(operation: SandboxOperation, params: Record<string, unknown>): string {
-  return createHash('sha256').update(JSON.stringify([operation, params])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([operation, params]))
+    .digest('hex');
 }
 
 function authorizeResponse(stored: StoredResponse): AuthorizeResult {
@@ -145,9 +147,13 @@ export class SandboxGateway implements PaymentGateway {
     const { response, replayed } = behaviour
       ? await this.authorizeOnce(request, params, behaviour)
       : await this.remembered(request.idempotencyKey, 'authorize', params, async () => {
-        const message = `No such payment method: ${request.paymentMethodRef} is not a sandbox test reference`;
-        return { response: { kind: 'authorize', result: { status: 'declined', code: 'card_declined', message, ref: null } }, paymentRef: null, remember: true };
-      });
+          const message = `No such payment method: ${request.paymentMethodRef} is not a sandbox test reference`;
+          return {
+            response: { kind: 'authorize', result: { status: 'declined', code: 'card_declined', message, ref: null } },
+            paymentRef: null,
+            remember: true,
+          };
+        });
     // The timeout card has already recorded its payment; only the first caller is kept waiting.
     if (!replayed && behaviour?.outcome === 'authorized' && behaviour.hangs) await sleep(this.hangMs);
     return authorizeResponse(response);
@@ -304,7 +310,12 @@ export class SandboxGateway implements PaymentGateway {
         // anything (its void is not counted), as Stripe answers for a canceled intent without a charge.
         return payment.void_count > 0
           ? { status: 'authorized', ref: payment.ref, card, captured: false }
-          : { status: 'declined', code: 'authentication_failed', message: 'The 3-D Secure step was abandoned before the buyer finished it.', ref: payment.ref };
+          : {
+              status: 'declined',
+              code: 'authentication_failed',
+              message: 'The 3-D Secure step was abandoned before the buyer finished it.',
+              ref: payment.ref,
+            };
       case 'captured':
       case 'refunded':
         return { status: 'authorized', ref: payment.ref, card, captured: true };
@@ -326,7 +337,11 @@ export class SandboxGateway implements PaymentGateway {
    * known before the write, so the key is claimed with its answer and the payment inserted only if the
    * claim succeeded. A key seen before replays its stored answer, as `remembered` does.
    */
-  private async authorizeOnce(request: AuthorizeRequest, params: Record<string, unknown>, behaviour: CardBehaviour): Promise<{ response: StoredResponse; replayed: boolean }> {
+  private async authorizeOnce(
+    request: AuthorizeRequest,
+    params: Record<string, unknown>,
+    behaviour: CardBehaviour,
+  ): Promise<{ response: StoredResponse; replayed: boolean }> {
     const payment = this.newPayment(request, behaviour);
     const response: StoredResponse = { kind: 'authorize', result: this.outcome(payment) };
     const hash = requestHash('authorize', params);
@@ -401,7 +416,11 @@ export class SandboxGateway implements PaymentGateway {
       }
       const { result, change } = decide(payment);
       if (change) {
-        await trx.updateTable('sandbox_payments').set({ ...change, updated_at: this.clock.now() }).where('ref', '=', ref).execute();
+        await trx
+          .updateTable('sandbox_payments')
+          .set({ ...change, updated_at: this.clock.now() })
+          .where('ref', '=', ref)
+          .execute();
       }
       return { response: { kind: 'modification', result }, paymentRef: ref, remember: true };
     });
@@ -467,10 +486,13 @@ export class SandboxGateway implements PaymentGateway {
 function challengeView(payment: Payment): SandboxChallenge | null {
   if (TEST_CARDS.get(payment.payment_method_ref)?.outcome !== 'requires_action') return null;
   const state =
-    payment.challenge_result === 'success' ? 'succeeded'
-    : payment.challenge_result === 'failure' ? 'failed'
-    : payment.status === 'requires_action' ? 'pending'
-    : 'canceled';
+    payment.challenge_result === 'success'
+      ? 'succeeded'
+      : payment.challenge_result === 'failure'
+        ? 'failed'
+        : payment.status === 'requires_action'
+          ? 'pending'
+          : 'canceled';
   const card = { brand: payment.card_brand, last4: payment.card_last4 };
   return { ref: payment.ref, merchantRef: payment.merchant_ref, amount: payment.amount, currency: payment.currency, card, state };
 }

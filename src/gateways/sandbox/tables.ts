@@ -21,8 +21,7 @@ export type SandboxOperation = 'authorize' | 'complete_action' | 'capture' | 'vo
 
 /** What `sandbox_requests.response` holds: the first answer given for an idempotency key. */
 export type StoredResponse =
-  | { readonly kind: 'authorize'; readonly result: AuthorizeResult }
-  | { readonly kind: 'modification'; readonly result: ModificationResult };
+  { readonly kind: 'authorize'; readonly result: AuthorizeResult } | { readonly kind: 'modification'; readonly result: ModificationResult };
 
 export type SandboxPaymentsTable = {
   ref: string;

@@ -111,10 +111,19 @@ export const STRIPE_ERRORS: readonly ErrorRule<StripeError>[] = [
   { when: 'permission_error (403)', matches: (error) => error instanceof Stripe.errors.StripePermissionError, class: 'configuration' },
   { when: 'rate_limit_error (429)', matches: (error) => error instanceof Stripe.errors.StripeRateLimitError, class: 'retryable' },
   { when: 'api_error (5xx)', matches: status((code) => code >= 500), class: 'retryable' },
-  { when: 'idempotency_error (the key was used with other parameters)', matches: (error) => error instanceof Stripe.errors.StripeIdempotencyError, class: 'unknown' },
-  { when: 'conflict (409: the key\'s first request is still running)', matches: status((code) => code === 409), class: 'unknown' },
+  {
+    when: 'idempotency_error (the key was used with other parameters)',
+    matches: (error) => error instanceof Stripe.errors.StripeIdempotencyError,
+    class: 'unknown',
+  },
+  { when: "conflict (409: the key's first request is still running)", matches: status((code) => code === 409), class: 'unknown' },
   { when: 'card_error (402: the issuer declined)', matches: (error) => error instanceof Stripe.errors.StripeCardError, class: 'final' },
-  { when: 'resource_missing (the stored card or customer is gone)', matches: (error) => error.code === 'resource_missing', class: 'final', decline: 'card_declined' },
+  {
+    when: 'resource_missing (the stored card or customer is gone)',
+    matches: (error) => error.code === 'resource_missing',
+    class: 'final',
+    decline: 'card_declined',
+  },
   { when: 'invalid_request_error (400, 402, 404)', matches: status((code) => code === 400 || code === 402 || code === 404), class: 'final' },
   { when: 'any other answer', matches: () => true, class: 'unknown' },
 ];
@@ -208,10 +217,7 @@ export class StripeGateway implements PaymentGateway {
 
   async refund(ref: string, amount: number, currency: string, idempotencyKey: string): Promise<ModificationResult> {
     try {
-      const refund = await this.stripe.refunds.create(
-        { payment_intent: ref, amount: toStripeAmount(amount, currency) },
-        { idempotencyKey },
-      );
+      const refund = await this.stripe.refunds.create({ payment_intent: ref, amount: toStripeAmount(amount, currency) }, { idempotencyKey });
       switch (refund.status) {
         case 'succeeded':
           return { status: 'succeeded' };
@@ -220,7 +226,11 @@ export class StripeGateway implements PaymentGateway {
         case 'requires_action':
           return { status: 'received' };
         default:
-          return { status: 'failed', code: `refund_${refund.status ?? 'unknown'}`, message: `Stripe reports the refund as ${refund.status ?? 'unknown'}` };
+          return {
+            status: 'failed',
+            code: `refund_${refund.status ?? 'unknown'}`,
+            message: `Stripe reports the refund as ${refund.status ?? 'unknown'}`,
+          };
       }
     } catch (thrown) {
       const { sorted, error } = sortStripe(thrown);
@@ -295,10 +305,16 @@ export class StripeGateway implements PaymentGateway {
       }
       case 'canceled': {
         const failure = intent.last_payment_error;
-        if (failure) return { status: 'declined', code: declineCode(failure.decline_code, failure.code), message: failure.message ?? '', ref: intent.id };
+        if (failure)
+          return { status: 'declined', code: declineCode(failure.decline_code, failure.code), message: failure.message ?? '', ref: intent.id };
         // A hold that was released: the authorization did succeed, and void() reported the release.
         if (intent.latest_charge !== null) return { status: 'authorized', ref: intent.id, card: cardOf(intent), captured: false };
-        return { status: 'declined', code: 'authentication_failed', message: 'The payment was canceled before the buyer authenticated it.', ref: intent.id };
+        return {
+          status: 'declined',
+          code: 'authentication_failed',
+          message: 'The payment was canceled before the buyer authenticated it.',
+          ref: intent.id,
+        };
       }
       case 'processing':
       case 'requires_confirmation':

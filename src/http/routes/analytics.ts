@@ -8,13 +8,20 @@ import { experimentRoutes } from './experiments';
 
 const secured = { tags: ['analytics'], security: [{ secretKey: [] }] };
 
-const MetricsQuerystring = Type.Object({
-  from: Type.Optional(Type.String({ maxLength: 10, description: 'First UTC day, inclusive (YYYY-MM-DD, from 1970-01-01). Default: 29 days before `to`' })),
-  to: Type.Optional(Type.String({ maxLength: 10, description: 'Last UTC day, inclusive (YYYY-MM-DD, from 1970-01-01). Default: today' })),
-  groupBy: Type.Optional(Type.String({ maxLength: 40, description: `Comma-separated subset of ${GROUP_DIMENSIONS.join(', ')}; rows are always per currency` })),
-  offerId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  experimentId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-}, { additionalProperties: false });
+const MetricsQuerystring = Type.Object(
+  {
+    from: Type.Optional(
+      Type.String({ maxLength: 10, description: 'First UTC day, inclusive (YYYY-MM-DD, from 1970-01-01). Default: 29 days before `to`' }),
+    ),
+    to: Type.Optional(Type.String({ maxLength: 10, description: 'Last UTC day, inclusive (YYYY-MM-DD, from 1970-01-01). Default: today' })),
+    groupBy: Type.Optional(
+      Type.String({ maxLength: 40, description: `Comma-separated subset of ${GROUP_DIMENSIONS.join(', ')}; rows are always per currency` }),
+    ),
+    offerId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    experimentId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
 
 export interface AnalyticsRouteOptions {
   ctx: EngineContext;
@@ -26,28 +33,40 @@ export interface AnalyticsRouteOptions {
 export const analyticsRoutes: FastifyPluginAsyncTypebox<AnalyticsRouteOptions> = async (app, { ctx, views }) => {
   app.addHook('preValidation', merchantAuth(ctx));
 
-  app.get('/v1/analytics/metrics', {
-    schema: { ...secured, summary: 'Views, accepts, undos, declines, take rate, net revenue… per currency, grouped by day, offer and arm', querystring: MetricsQuerystring },
-  }, async (request) => {
-    const query = parseMetricsQuery(request.query, ctx.clock.now());
-    await views.flush();
-    return {
-      from: query.from,
-      to: query.to,
-      groupBy: query.groupBy,
-      rows: await computeMetrics(ctx.db, request.shopId, query),
-    };
-  });
+  app.get(
+    '/v1/analytics/metrics',
+    {
+      schema: {
+        ...secured,
+        summary: 'Views, accepts, undos, declines, take rate, net revenue… per currency, grouped by day, offer and arm',
+        querystring: MetricsQuerystring,
+      },
+    },
+    async (request) => {
+      const query = parseMetricsQuery(request.query, ctx.clock.now());
+      await views.flush();
+      return {
+        from: query.from,
+        to: query.to,
+        groupBy: query.groupBy,
+        rows: await computeMetrics(ctx.db, request.shopId, query),
+      };
+    },
+  );
 
-  app.get('/v1/analytics/metrics.csv', {
-    schema: { ...secured, summary: 'The same metrics as CSV (one line per row)', querystring: MetricsQuerystring },
-  }, async (request, reply) => {
-    const query = parseMetricsQuery(request.query, ctx.clock.now());
-    await views.flush();
-    const csv = metricsCsv(await computeMetrics(ctx.db, request.shopId, query), query.groupBy);
-    const name = `plusone-metrics-${query.from}-${query.to}.csv`;
-    return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="${name}"`).send(csv);
-  });
+  app.get(
+    '/v1/analytics/metrics.csv',
+    {
+      schema: { ...secured, summary: 'The same metrics as CSV (one line per row)', querystring: MetricsQuerystring },
+    },
+    async (request, reply) => {
+      const query = parseMetricsQuery(request.query, ctx.clock.now());
+      await views.flush();
+      const csv = metricsCsv(await computeMetrics(ctx.db, request.shopId, query), query.groupBy);
+      const name = `plusone-metrics-${query.from}-${query.to}.csv`;
+      return reply.type('text/csv; charset=utf-8').header('Content-Disposition', `attachment; filename="${name}"`).send(csv);
+    },
+  );
 
   await app.register(experimentRoutes, { ctx, views });
 };

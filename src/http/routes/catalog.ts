@@ -7,9 +7,13 @@ const secured = { tags: ['catalog'], security: [{ secretKey: [] }] };
 
 /** Products with variants, per-currency prices and optional stock. */
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext }> = async (app, { ctx }) => {
-  app.put('/v1/products/:productId', {
-    schema: { ...secured, summary: 'Create or replace a product and its variants', params: ProductParams, body: ProductBody },
-  }, async (request) => ({ product: await putProduct(ctx, request.shopId, request.params.productId, request.body) }));
+  app.put(
+    '/v1/products/:productId',
+    {
+      schema: { ...secured, summary: 'Create or replace a product and its variants', params: ProductParams, body: ProductBody },
+    },
+    async (request) => ({ product: await putProduct(ctx, request.shopId, request.params.productId, request.body) }),
+  );
 
   app.get('/v1/products', { schema: secured }, async (request) => ({ products: await listProducts(ctx.db, request.shopId) }));
 

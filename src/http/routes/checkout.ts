@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { DomainError } from '../../core/errors';
 import type { ActionDetails, BrowserInfo } from '../../gateways/contract';
@@ -23,14 +23,25 @@ const UpsellRef = Type.Object({ upsellId: Type.String({ minLength: 1, maxLength:
  * names them); the server adds the User-Agent and Accept headers. Optional: without it a PSP that runs
  * 3-D Secure 2 on the server may fall back to a redirect or decline where the issuer insists.
  */
-const BrowserInfoBody = Type.Object({
-  colorDepth: Type.Union([1, 4, 8, 15, 16, 24, 30, 32, 48].map((depth) => Type.Literal(depth)), { description: '`screen.colorDepth`' }),
-  screenHeight: Type.Integer({ minimum: 0, maximum: 999_999, description: '`screen.height`' }),
-  screenWidth: Type.Integer({ minimum: 0, maximum: 999_999, description: '`screen.width`' }),
-  timeZoneOffset: Type.Integer({ minimum: -1440, maximum: 1440, description: '`new Date().getTimezoneOffset()`' }),
-  language: Type.String({ minLength: 1, maxLength: 35, pattern: '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$', description: '`navigator.language` (BCP 47)' }),
-  javaEnabled: Type.Boolean(),
-}, { additionalProperties: false });
+const BrowserInfoBody = Type.Object(
+  {
+    colorDepth: Type.Union(
+      [1, 4, 8, 15, 16, 24, 30, 32, 48].map((depth) => Type.Literal(depth)),
+      { description: '`screen.colorDepth`' },
+    ),
+    screenHeight: Type.Integer({ minimum: 0, maximum: 999_999, description: '`screen.height`' }),
+    screenWidth: Type.Integer({ minimum: 0, maximum: 999_999, description: '`screen.width`' }),
+    timeZoneOffset: Type.Integer({ minimum: -1440, maximum: 1440, description: '`new Date().getTimezoneOffset()`' }),
+    language: Type.String({
+      minLength: 1,
+      maxLength: 35,
+      pattern: '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$',
+      description: '`navigator.language` (BCP 47)',
+    }),
+    javaEnabled: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
 const AcceptBody = Type.Object({
   offerId: Type.String({ minLength: 1, maxLength: 200 }),
   browserInfo: Type.Optional(BrowserInfoBody),
@@ -47,16 +58,29 @@ export interface CheckoutRouteOptions {
   onOfferShown?: (session: CheckoutSession, offer: CheckoutOffer) => void;
 }
 
-export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = async (app, { ctx, cors, onAccept, onOfferShown }) => {
-  app.options('/v1/checkout/*', { schema: { hide: true } }, cors.preflight);
-  app.register(async (plugin) => {
-    const scoped = plugin.withTypeProvider<TypeBoxTypeProvider>();
-    scoped.addHook('onRequest', cors.exposeErrors);
-    scoped.addHook('preValidation', sessionAuth(ctx));
-    scoped.addHook('preHandler', cors.enforce);
+export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = async (app, options) => {
+  app.options('/v1/checkout/*', { schema: { hide: true } }, options.cors.preflight);
+  app.register(async (plugin) => offerReads(sessionScope(plugin, options), options));
+  app.register(async (plugin) => buyerAnswers(sessionScope(plugin, options), options));
+};
 
-    // Both reads follow the order's upsell through its undo window, even past the session's TTL (`undo`).
-    scoped.get('/v1/checkout/offer', {
+/** The session's routes: CORS for the shop's origins and the session token on each (hooks of this scope only). */
+function sessionScope(plugin: FastifyInstance, { ctx, cors }: CheckoutRouteOptions) {
+  const scoped = plugin.withTypeProvider<TypeBoxTypeProvider>();
+  scoped.addHook('onRequest', cors.exposeErrors);
+  scoped.addHook('preValidation', sessionAuth(ctx));
+  scoped.addHook('preHandler', cors.enforce);
+  return scoped;
+}
+
+type SessionScope = ReturnType<typeof sessionScope>;
+
+/** What the page shows: the offer (JSON or HTML), and the upsell while the buyer waits on it. */
+function offerReads(scoped: SessionScope, { ctx, onOfferShown }: CheckoutRouteOptions): void {
+  // Both reads follow the order's upsell through its undo window, even past the session's TTL (`undo`).
+  scoped.get(
+    '/v1/checkout/offer',
+    {
       config: { sessionUse: 'undo' },
       schema: {
         ...secured,
@@ -67,25 +91,45 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
           '`declined` (card declined), `capture_failed` (not charged, item taken out), `refunded`. `offer` is set only when `open`; ' +
           '`upsell` once the buyer accepted.',
       },
-    }, async (request, reply) => {
+    },
+    async (request, reply) => {
       const { offer, json } = await checkoutOfferAnswer(ctx, request.checkoutSession);
       if (offer) onOfferShown?.(request.checkoutSession, offer);
       return reply.type('application/json; charset=utf-8').send(json);
-    });
+    },
+  );
 
-    scoped.get('/v1/checkout/offer.html', {
+  scoped.get(
+    '/v1/checkout/offer.html',
+    {
       config: { sessionUse: 'undo' },
       schema: { ...secured, summary: 'The offer, or what became of it, as a server-rendered HTML fragment (204 when there is nothing to show)' },
-    }, async (request, reply) => {
+    },
+    async (request, reply) => {
       const answer = await checkoutOfferAnswer(ctx, request.checkoutSession);
       const html = renderCheckoutFragment(answer, request.checkoutSession, ctx.clock.now());
       reply.header('Cache-Control', 'no-store');
       if (!html) return reply.status(204).send();
       if (answer.offer) onOfferShown?.(request.checkoutSession, answer.offer);
       return reply.type('text/html; charset=utf-8').send(html);
-    });
+    },
+  );
 
-    scoped.post('/v1/checkout/accept', {
+  scoped.get(
+    '/v1/checkout/upsells/:id',
+    {
+      config: { sessionUse: 'undo' },
+      schema: { ...secured, summary: 'The upsell, for polling pending and requires_action', params: IdParams },
+    },
+    async (request) => ({ upsell: await checkoutUpsellStatus(ctx, request.checkoutSession, request.params.id) }),
+  );
+}
+
+/** The buyer's answers: accept, "No thanks", undo, and finishing a 3-D Secure step. */
+function buyerAnswers(scoped: SessionScope, { ctx, onAccept }: CheckoutRouteOptions): void {
+  scoped.post(
+    '/v1/checkout/accept',
+    {
       schema: {
         ...secured,
         summary: 'One click: charge the stored card for the offer and add it to the order (Idempotency-Key required)',
@@ -96,34 +140,41 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
         headers: AcceptHeaders,
         body: AcceptBody,
       },
-    }, async (request, reply) => {
+    },
+    async (request, reply) => {
       const click = clickContext(request, request.body.browserInfo);
       const answer = await acceptOffer(ctx, request.checkoutSession, request.body.offerId, request.headers['idempotency-key'] ?? null, click);
       onAccept(answer.body.status);
       return reply.status(answer.statusCode).send(answer.body);
-    });
+    },
+  );
 
-    scoped.post('/v1/checkout/decline', {
+  scoped.post(
+    '/v1/checkout/decline',
+    {
       schema: { ...secured, summary: '"No thanks": closes the offer for this order', body: OfferRef },
-    }, async (request, reply) => {
+    },
+    async (request, reply) => {
       await declineOffer(ctx, request.checkoutSession, request.body.offerId);
       return reply.status(204).send();
-    });
+    },
+  );
 
-    scoped.post('/v1/checkout/cancel', {
+  scoped.post(
+    '/v1/checkout/cancel',
+    {
       config: { sessionUse: 'undo' },
       schema: { ...secured, summary: 'Undo within the window: void (or refund) and take the item out of the order', body: UpsellRef },
-    }, async (request, reply) => {
+    },
+    async (request, reply) => {
       const answer = await undoUpsell(ctx, request.checkoutSession, request.body.upsellId);
       return reply.status(answer.statusCode).send(answer.body);
-    });
+    },
+  );
 
-    scoped.get('/v1/checkout/upsells/:id', {
-      config: { sessionUse: 'undo' },
-      schema: { ...secured, summary: 'The upsell, for polling pending and requires_action', params: IdParams },
-    }, async (request) => ({ upsell: await checkoutUpsellStatus(ctx, request.checkoutSession, request.params.id) }));
-
-    scoped.post('/v1/checkout/upsells/:id/complete', {
+  scoped.post(
+    '/v1/checkout/upsells/:id/complete',
+    {
       schema: {
         ...secured,
         summary: 'After the 3-D Secure step: finish the accept (answers like accept)',
@@ -133,12 +184,13 @@ export const checkoutRoutes: FastifyPluginAsyncTypebox<CheckoutRouteOptions> = a
           "Body, optional: `{ details }`, what the PSP's browser component returned (Adyen `state.data.details`, " +
           'Braintree `{ threeDSecureAuthenticationId }`); Stripe and the sandbox need none.',
       },
-    }, async (request, reply) => {
+    },
+    async (request, reply) => {
       const answer = await completeAction(ctx, request.checkoutSession, request.params.id, actionDetails(request.body));
       return reply.status(answer.statusCode).send(answer.body);
-    });
-  });
-};
+    },
+  );
+}
 
 /** `{ details?: object }` or no body: anything else is a 400, before any PSP call. */
 function actionDetails(body: unknown): ActionDetails | undefined {
@@ -147,7 +199,7 @@ function actionDetails(body: unknown): ActionDetails | undefined {
   if (!isObject(body) || Object.keys(body).some((key) => key !== 'details') || (body.details !== undefined && !isObject(body.details))) {
     throw new DomainError('invalid_request', 'Send no body, or { "details": { … } } with what the payment page returned');
   }
-  return body.details as ActionDetails | undefined;
+  return body.details;
 }
 
 /** The longest User-Agent / Accept header passed on (EMVCo 3-D Secure 2 allows 2,048 characters). */
@@ -163,9 +215,8 @@ const ORIGIN_LIMIT = 80;
  */
 function clickContext(request: FastifyRequest, reported: Static<typeof BrowserInfoBody> | undefined): ClickContext {
   const userAgent = request.headers['user-agent'];
-  const browser: BrowserInfo | null = reported && userAgent && userAgent.length <= HEADER_LIMIT
-    ? { ...reported, acceptHeader: '*/*', userAgent }
-    : null;
+  const browser: BrowserInfo | null =
+    reported && userAgent && userAgent.length <= HEADER_LIMIT ? { ...reported, acceptHeader: '*/*', userAgent } : null;
   return { origin: pageOrigin(request.headers.origin), ip: clientIp(request.ip), browser };
 }
 

@@ -12,7 +12,11 @@ const ArmId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,50}$' });
 
 export const CreateExperimentBody = Strict({
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
-  offerId: Type.String({ minLength: 1, maxLength: 200, description: 'The offer under test: the experiment runs on orders the decision gives this offer' }),
+  offerId: Type.String({
+    minLength: 1,
+    maxLength: 200,
+    description: 'The offer under test: the experiment runs on orders the decision gives this offer',
+  }),
   arms: Type.Array(
     Strict({
       id: ArmId,
@@ -24,13 +28,15 @@ export const CreateExperimentBody = Strict({
     { minItems: 1, maxItems: 10, description: 'The first arm is the control' },
   ),
   holdoutPercent: Type.Optional(Type.Number({ minimum: 0, maximum: 50, description: 'Share of orders shown no offer (at most 2 decimals)' })),
-  settings: Type.Optional(Strict({
-    alpha: Type.Optional(Type.Number({ minimum: 0.001, maximum: 0.2 })),
-    minViewsPerArm: Type.Optional(Type.Integer({ minimum: 30, maximum: 10_000_000 })),
-    equivalenceMargin: Type.Optional(Type.Number({ minimum: 0.001, maximum: 0.5 })),
-    maxViewsPerArm: Type.Optional(Type.Union([Type.Integer({ minimum: 30, maximum: 100_000_000 }), Type.Null()])),
-    autoPromote: Type.Optional(Type.Boolean()),
-  })),
+  settings: Type.Optional(
+    Strict({
+      alpha: Type.Optional(Type.Number({ minimum: 0.001, maximum: 0.2 })),
+      minViewsPerArm: Type.Optional(Type.Integer({ minimum: 30, maximum: 10_000_000 })),
+      equivalenceMargin: Type.Optional(Type.Number({ minimum: 0.001, maximum: 0.5 })),
+      maxViewsPerArm: Type.Optional(Type.Union([Type.Integer({ minimum: 30, maximum: 100_000_000 }), Type.Null()])),
+      autoPromote: Type.Optional(Type.Boolean()),
+    }),
+  ),
 });
 
 const PromoteBody = Strict({ armId: ArmId });
@@ -38,25 +44,40 @@ const ListQuery = Type.Object({ offerId: Type.Optional(Type.String({ minLength: 
 
 /** Experiments on offers: arms of copy or competing offers, weights, holdout, and an honest verdict. */
 export const experimentRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; views: ViewRecorder }> = async (app, { ctx, views }) => {
-  app.post('/v1/experiments', { schema: { ...secured, summary: 'Start an experiment on an offer', body: CreateExperimentBody } }, async (request, reply) =>
-    reply.status(201).send({ experiment: await createExperiment(ctx, request.shopId, request.body) }));
+  app.post(
+    '/v1/experiments',
+    { schema: { ...secured, summary: 'Start an experiment on an offer', body: CreateExperimentBody } },
+    async (request, reply) => reply.status(201).send({ experiment: await createExperiment(ctx, request.shopId, request.body) }),
+  );
 
   app.get('/v1/experiments', { schema: { ...secured, querystring: ListQuery } }, async (request) => ({
     experiments: await listExperiments(ctx.db, request.shopId, request.query.offerId),
   }));
 
-  app.get('/v1/experiments/:id', {
-    schema: { ...secured, summary: 'The experiment with its statistics and verdict (keep_running, winner, no_difference)', params: IdParams },
-  }, async (request) => {
-    await views.flush();
-    return experimentReport(ctx, request.shopId, request.params.id);
-  });
+  app.get(
+    '/v1/experiments/:id',
+    {
+      schema: { ...secured, summary: 'The experiment with its statistics and verdict (keep_running, winner, no_difference)', params: IdParams },
+    },
+    async (request) => {
+      await views.flush();
+      return experimentReport(ctx, request.shopId, request.params.id);
+    },
+  );
 
-  app.post('/v1/experiments/:id/stop', { schema: { ...secured, summary: 'Stop: the offer is shown as without an experiment', params: IdParams } }, async (request) => ({
-    experiment: await stopExperiment(ctx, request.shopId, request.params.id),
-  }));
+  app.post(
+    '/v1/experiments/:id/stop',
+    { schema: { ...secured, summary: 'Stop: the offer is shown as without an experiment', params: IdParams } },
+    async (request) => ({
+      experiment: await stopExperiment(ctx, request.shopId, request.params.id),
+    }),
+  );
 
-  app.post('/v1/experiments/:id/promote', {
-    schema: { ...secured, summary: 'End the experiment and serve one arm to every order', params: IdParams, body: PromoteBody },
-  }, async (request) => ({ experiment: await promoteArm(ctx, request.shopId, request.params.id, request.body.armId) }));
+  app.post(
+    '/v1/experiments/:id/promote',
+    {
+      schema: { ...secured, summary: 'End the experiment and serve one arm to every order', params: IdParams, body: PromoteBody },
+    },
+    async (request) => ({ experiment: await promoteArm(ctx, request.shopId, request.params.id, request.body.armId) }),
+  );
 };

@@ -27,12 +27,16 @@ export const merchantRoutes: FastifyPluginAsyncTypebox<MerchantRouteOptions> = a
     return { shop };
   });
 
-  app.post('/v1/api-keys', {
-    schema: { tags: ['shop'], ...secured, summary: 'Create another secret key (shown once), e.g. to rotate' },
-  }, async (request, reply) => {
-    const { secretKey, ...apiKey } = await createApiKey(ctx, request.shopId);
-    return reply.status(201).send({ apiKey, secretKey });
-  });
+  app.post(
+    '/v1/api-keys',
+    {
+      schema: { tags: ['shop'], ...secured, summary: 'Create another secret key (shown once), e.g. to rotate' },
+    },
+    async (request, reply) => {
+      const { secretKey, ...apiKey } = await createApiKey(ctx, request.shopId);
+      return reply.status(201).send({ apiKey, secretKey });
+    },
+  );
 
   app.get('/v1/api-keys', { schema: { tags: ['shop'], ...secured } }, async (request) => ({ apiKeys: await listApiKeys(ctx, request.shopId) }));
 

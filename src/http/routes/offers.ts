@@ -8,7 +8,8 @@ const secured = { tags: ['offers'], security: [{ secretKey: [] }] };
 /** Offers: variant, quantity, discount, priority, targeting rules, button copy, schedule. */
 export const offerRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext }> = async (app, { ctx }) => {
   app.post('/v1/offers', { schema: { ...secured, body: CreateOfferBody } }, async (request, reply) =>
-    reply.status(201).send({ offer: await createOffer(ctx, request.shopId, request.body) }));
+    reply.status(201).send({ offer: await createOffer(ctx, request.shopId, request.body) }),
+  );
 
   app.get('/v1/offers', { schema: secured }, async (request) => ({ offers: await listOffers(ctx.db, request.shopId) }));
 

@@ -12,16 +12,20 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, options) => {
   app.addHook('preValidation', operatorAuth(options.adminToken));
 
-  app.post('/v1/shops', {
-    schema: {
-      tags: ['operator'],
-      summary: 'Create a shop; its secret key and webhook secret are shown only in this answer',
-      security: [{ operatorToken: [] }],
-      body: CreateShopBody,
+  app.post(
+    '/v1/shops',
+    {
+      schema: {
+        tags: ['operator'],
+        summary: 'Create a shop; its secret key and webhook secret are shown only in this answer',
+        security: [{ operatorToken: [] }],
+        body: CreateShopBody,
+      },
     },
-  }, async (request, reply) => {
-    const shop = await createShop(options.ctx, request.body);
-    options.onShopCreated();
-    return reply.status(201).send(shop);
-  });
+    async (request, reply) => {
+      const shop = await createShop(options.ctx, request.body);
+      options.onShopCreated();
+      return reply.status(201).send(shop);
+    },
+  );
 };

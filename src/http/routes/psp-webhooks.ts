@@ -34,15 +34,18 @@ export const pspWebhookRoutes: FastifyPluginAsyncTypebox<PspWebhookRouteOptions>
   });
 
   app.post('/v1/webhooks/:gateway/:shopId', { schema: { tags: ['webhooks'], params: Params } }, async (request, reply) => {
-    const { gateway, shopId } = request.params;
+    const { shopId } = request.params;
+    // The schema admits only REAL_GATEWAYS (TypeBox types a union built from an array loosely).
+    const gateway = request.params.gateway as RealGatewayName;
     if (!(await shopExists(ctx, shopId))) throw notFound('Shop');
     const headers: Record<string, string | undefined> = {};
     for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
     let notifications;
     try {
-      notifications = await ctx.gateways.readWebhook(shopId, gateway as RealGatewayName, typeof request.body === 'string' ? request.body : '', headers);
+      notifications = await ctx.gateways.readWebhook(shopId, gateway, typeof request.body === 'string' ? request.body : '', headers);
     } catch (error) {
-      if (error instanceof WebhookVerificationError) throw new DomainError('webhook_signature_invalid', `The ${gateway} webhook did not verify: ${error.message}`);
+      if (error instanceof WebhookVerificationError)
+        throw new DomainError('webhook_signature_invalid', `The ${gateway} webhook did not verify: ${error.message}`);
       throw error;
     }
     const outcome = await handleNotifications(ctx, shopId, gateway, notifications, observer);

@@ -20,9 +20,10 @@ const TAX_RATE = decimal(TAX_RATE_TEXT);
 
 /** The tax rate for people: "8.25 %". */
 export function taxRatePercent(): string {
-  const percent = TAX_RATE.scale >= 2
-    ? { units: TAX_RATE.units, scale: TAX_RATE.scale - 2 }
-    : { units: TAX_RATE.units * 10n ** BigInt(2 - TAX_RATE.scale), scale: 0 };
+  const percent =
+    TAX_RATE.scale >= 2
+      ? { units: TAX_RATE.units, scale: TAX_RATE.scale - 2 }
+      : { units: TAX_RATE.units * 10n ** BigInt(2 - TAX_RATE.scale), scale: 0 };
   return `${trimDecimalText(decimalToString(percent))} %`;
 }
 

@@ -19,7 +19,11 @@ const ILLUSTRATIONS: Readonly<Record<string, string>> = {
     bean(200, 170, -35, '#c8793f', '#2a211b') +
     `<rect x="172" y="200" width="56" height="6" rx="3" fill="#2a211b"/>` +
     `<rect x="180" y="212" width="40" height="5" rx="2.5" fill="#b8a898"/>` +
-    bean(92, 250, 20) + bean(118, 262, -15) + bean(300, 252, 35) + bean(322, 264, -10) + bean(288, 268, 70),
+    bean(92, 250, 20) +
+    bean(118, 262, -15) +
+    bean(300, 252, 35) +
+    bean(322, 264, -10) +
+    bean(288, 268, 70),
   'pour-over':
     `<rect width="400" height="300" fill="#e3e6d5"/>` +
     `<ellipse cx="200" cy="266" rx="110" ry="11" fill="#cdd2bc"/>` +

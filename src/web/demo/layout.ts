@@ -179,7 +179,8 @@ export function sendPage(reply: FastifyReply, page: Page): FastifyReply {
   reply.status(page.status ?? 200).header('referrer-policy', 'same-origin');
   return sendHtml(reply, DEMO_PAGE_POLICY, (nonce) => {
     // The widget's own <style> takes its nonce from its script tag.
-    const scripts = (page.scriptUrls ?? []).map((url) => `<script src="${escapeHtml(url)}" nonce="${nonce}" defer></script>`).join('') +
+    const scripts =
+      (page.scriptUrls ?? []).map((url) => `<script src="${escapeHtml(url)}" nonce="${nonce}" defer></script>`).join('') +
       (page.script ? `<script nonce="${nonce}">${page.script}</script>` : '');
     return (
       `<!doctype html><html lang="${escapeHtml(locale)}"><head><meta charset="utf-8">` +

@@ -5,7 +5,17 @@
 import { formatMoney } from '../../core/money';
 import { escapeHtml } from '../../core/html';
 import { SANDBOX_TEST_CARDS } from '../../core/sandbox';
-import { CURRENCY, MAX_QUANTITY, QUANTITY_PREFIX, SHIPPING_FLAT, quantityFields, taxRatePercent, type Cart, type CatalogItem, type Quantities } from './cart';
+import {
+  CURRENCY,
+  MAX_QUANTITY,
+  QUANTITY_PREFIX,
+  SHIPPING_FLAT,
+  quantityFields,
+  taxRatePercent,
+  type Cart,
+  type CatalogItem,
+  type Quantities,
+} from './cart';
 import { CSRF_FIELD } from './buyer';
 import { brandName, summaryHtml, type Page, type SummaryLine } from './layout';
 import type { Order, Upsell } from './plusone';
@@ -22,9 +32,10 @@ const usd = (amount: number) => escapeHtml(formatMoney(amount, CURRENCY));
 
 function alert(messages: readonly string[]): string {
   if (messages.length === 0) return '';
-  const content = messages.length === 1
-    ? `<p>${escapeHtml(messages.join(''))}</p>`
-    : `<p>Please check your details:</p><ul>${messages.map((message) => `<li>${escapeHtml(message)}</li>`).join('')}</ul>`;
+  const content =
+    messages.length === 1
+      ? `<p>${escapeHtml(messages.join(''))}</p>`
+      : `<p>Please check your details:</p><ul>${messages.map((message) => `<li>${escapeHtml(message)}</li>`).join('')}</ul>`;
   return `<div class="alert" role="alert">${content}</div>`;
 }
 
@@ -111,9 +122,10 @@ function productCard(item: CatalogItem, quantity: number): string {
 }
 
 export function storefrontPage(catalog: readonly CatalogItem[], cart: Cart, quantities: Quantities, errors: readonly string[] = []): Page {
-  const chosen = cart.lines.length > 0
-    ? cart.lines.map((line) => `<li>${escapeHtml(`${line.title} × ${line.quantity}`)}</li>`).join('')
-    : '<li>Your cart is empty.</li>';
+  const chosen =
+    cart.lines.length > 0
+      ? cart.lines.map((line) => `<li>${escapeHtml(`${line.title} × ${line.quantity}`)}</li>`).join('')
+      : '<li>Your cart is empty.</li>';
   return {
     status: errors.length > 0 ? 400 : 200,
     title: 'Coffee & brewing gear',
@@ -185,8 +197,12 @@ const CHECKOUT_SCRIPT = `
 `;
 
 function options(choices: ReadonlyArray<{ value: string; label: string; lang?: string }>, selected: string): string {
-  return choices.map(({ value, label, lang }) =>
-    `<option value="${escapeHtml(value)}"${lang ? ` lang="${escapeHtml(lang)}"` : ''}${value === selected ? ' selected' : ''}>${escapeHtml(label)}</option>`).join('');
+  return choices
+    .map(
+      ({ value, label, lang }) =>
+        `<option value="${escapeHtml(value)}"${lang ? ` lang="${escapeHtml(lang)}"` : ''}${value === selected ? ' selected' : ''}>${escapeHtml(label)}</option>`,
+    )
+    .join('');
 }
 
 /** `nonce` makes a double submit register once; `csrf` is this browser's form token (see `buyer.ts`). */
@@ -215,9 +231,14 @@ export function checkoutPage(cart: Cart, form: CheckoutForm, nonce: string, csrf
       `<p class="hint" id="email-hint">Any address will do; nothing is sent.</p></div></fieldset>` +
       `<fieldset><legend>Delivery</legend><div class="pair">` +
       `<div class="field"><label for="country">Country</label><select id="country" name="country" autocomplete="country">` +
-      options(COUNTRIES.map((country) => ({ value: country.code, label: country.name })), form.country) + `</select></div>` +
+      options(
+        COUNTRIES.map((country) => ({ value: country.code, label: country.name })),
+        form.country,
+      ) +
+      `</select></div>` +
       `<div class="field"><label for="locale">Language</label><select id="locale" name="locale">` +
-      options(locales, form.locale) + `</select></div></div></fieldset>` +
+      options(locales, form.locale) +
+      `</select></div></div></fieldset>` +
       `<fieldset><legend>Payment</legend>` +
       `<p class="hint payment-note">In this sandbox the order always goes through; the test card decides what ` +
       `happens when you accept the offer after checkout (success, decline, 3-D Secure, a slow bank…).</p>` +
@@ -300,9 +321,10 @@ export function confirmationPage({ order, catalog, placedHere, offer }: Confirma
   const locale = demoLocale(order.locale) ?? 'en-US';
   const t = translator(locale);
   const reference = order.externalId ?? order.id;
-  const lead = placedHere && order.customer.email
-    ? t('confirmationSent', { order: reference, email: order.customer.email })
-    : t('orderNumber', { order: reference });
+  const lead =
+    placedHere && order.customer.email
+      ? t('confirmationSent', { order: reference, email: order.customer.email })
+      : t('orderNumber', { order: reference });
   return {
     title: t('confirmedTitle'),
     locale,
@@ -334,9 +356,11 @@ function when(iso: string): string {
 
 function activityHtml(upsells: readonly Upsell[]): string {
   if (upsells.length === 0) return '';
-  const items = upsells.map((upsell) =>
-    `<li><strong>${escapeHtml(formatMoney(upsell.amount, upsell.currency))}</strong> · ${escapeHtml(upsell.state.replace(/_/g, ' '))}` +
-    `<ul>${upsell.events.map((event) => `<li>${escapeHtml(event.type.replace(/_/g, ' '))} · <time datetime="${escapeHtml(event.at)}">${escapeHtml(when(event.at))}</time></li>`).join('')}</ul></li>`);
+  const items = upsells.map(
+    (upsell) =>
+      `<li><strong>${escapeHtml(formatMoney(upsell.amount, upsell.currency))}</strong> · ${escapeHtml(upsell.state.replace(/_/g, ' '))}` +
+      `<ul>${upsell.events.map((event) => `<li>${escapeHtml(event.type.replace(/_/g, ' '))} · <time datetime="${escapeHtml(event.at)}">${escapeHtml(when(event.at))}</time></li>`).join('')}</ul></li>`,
+  );
   return `<section class="panel" aria-labelledby="activity-title"><h2 id="activity-title">Upsell activity</h2><ul class="activity">${items.join('')}</ul></section>`;
 }
 
@@ -349,11 +373,14 @@ export interface OrderPageInput {
 
 export function orderPage({ order, linkedOrders, catalog, upsells }: OrderPageInput): Page {
   const reference = order.externalId ?? order.id;
-  const linked = linkedOrders.map((linkedOrder) =>
-    `<section class="panel" aria-labelledby="linked-${escapeHtml(linkedOrder.id)}" data-linked-order="${escapeHtml(linkedOrder.id)}">` +
-    `<h2 id="linked-${escapeHtml(linkedOrder.id)}">Linked order ${escapeHtml(linkedOrder.externalId ?? linkedOrder.id)} ${statusBadge(linkedOrder.status)}</h2>` +
-    `<p class="hint">Created after checkout for the item you added.</p>` +
-    orderSummary(linkedOrder, catalog, 'en-US') + `</section>`);
+  const linked = linkedOrders.map(
+    (linkedOrder) =>
+      `<section class="panel" aria-labelledby="linked-${escapeHtml(linkedOrder.id)}" data-linked-order="${escapeHtml(linkedOrder.id)}">` +
+      `<h2 id="linked-${escapeHtml(linkedOrder.id)}">Linked order ${escapeHtml(linkedOrder.externalId ?? linkedOrder.id)} ${statusBadge(linkedOrder.status)}</h2>` +
+      `<p class="hint">Created after checkout for the item you added.</p>` +
+      orderSummary(linkedOrder, catalog, 'en-US') +
+      `</section>`,
+  );
   return {
     title: `Order ${reference}`,
     body:
@@ -364,7 +391,9 @@ export function orderPage({ order, linkedOrders, catalog, upsells }: OrderPageIn
         ? `<p>Added after checkout to <a href="/demo/orders/${encodeURIComponent(order.parentOrderId)}">the original order</a>.</p>`
         : '') +
       `<section class="panel" id="order-lines" aria-labelledby="items-title"><h2 id="items-title">Items</h2>` +
-      orderSummary(order, catalog, 'en-US') + paidWith(order, 'en-US') + `</section>` +
+      orderSummary(order, catalog, 'en-US') +
+      paidWith(order, 'en-US') +
+      `</section>` +
       linked.join('') +
       activityHtml(upsells) +
       `<p class="hint">This page shows the order as Plusone stores it right now: reload it after accepting or undoing the offer.</p>` +

@@ -12,11 +12,13 @@ const Product = Type.Object({
   id: Type.String(),
   title: Type.String(),
   imageUrl: Type.Union([Type.String(), Type.Null()]),
-  variants: Type.Array(Type.Object({
-    id: Type.String(),
-    title: Type.String(),
-    prices: Type.Array(Type.Object({ currency: Type.String(), amount: Type.Integer() })),
-  })),
+  variants: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      title: Type.String(),
+      prices: Type.Array(Type.Object({ currency: Type.String(), amount: Type.Integer() })),
+    }),
+  ),
 });
 
 const OrderLine = Type.Object({
@@ -102,12 +104,23 @@ export async function listCatalog(api: ApiClient, secretKey: string, featured: r
   const { products } = read(Type.Object({ products: Type.Array(Product) }), response, 'GET /v1/products');
   const rank = (id: string) => (featured.includes(id) ? featured.indexOf(id) : featured.length);
   return products
-    .flatMap((product) => product.variants.flatMap((variant) => {
-      const price = variant.prices.find((candidate) => candidate.currency === CURRENCY);
-      return price
-        ? [{ productId: product.id, variantId: variant.id, title: product.title, variantTitle: variant.title, imageUrl: product.imageUrl, unitPrice: price.amount }]
-        : [];
-    }))
+    .flatMap((product) =>
+      product.variants.flatMap((variant) => {
+        const price = variant.prices.find((candidate) => candidate.currency === CURRENCY);
+        return price
+          ? [
+              {
+                productId: product.id,
+                variantId: variant.id,
+                title: product.title,
+                variantTitle: variant.title,
+                imageUrl: product.imageUrl,
+                unitPrice: price.amount,
+              },
+            ]
+          : [];
+      }),
+    )
     .sort((a, b) => rank(a.productId) - rank(b.productId));
 }
 

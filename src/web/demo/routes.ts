@@ -6,7 +6,7 @@
  */
 import { randomInt } from 'node:crypto';
 import cookie from '@fastify/cookie';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { detectCardData } from '../../core/card-data';
 import { DomainError } from '../../core/errors';
 import { errorStatus } from '../../http/errors';
@@ -19,8 +19,17 @@ import { buildCart, CURRENCY, MAX_QUANTITY, readQuantities, TAX_RATE_TEXT, type 
 import { productImage } from './images';
 import { DEMO_PAGE_POLICY, sendPage } from './layout';
 import {
-  checkoutPage, confirmationPage, COUNTRIES, demoOffPage, EMPTY_CHECKOUT_FORM, notFoundPage, orderPage, orderSummaryPanel, problemPage,
-  storefrontPage, type CheckoutForm,
+  checkoutPage,
+  confirmationPage,
+  COUNTRIES,
+  demoOffPage,
+  EMPTY_CHECKOUT_FORM,
+  notFoundPage,
+  orderPage,
+  orderSummaryPanel,
+  problemPage,
+  storefrontPage,
+  type CheckoutForm,
 } from './pages';
 import { getOrder, getUpsell, listCatalog, offerFragment, registerOrder, type OrderRequest, type Session } from './plusone';
 import { sendHtml } from '../../http/security-headers';
@@ -106,7 +115,13 @@ function checkoutErrors(form: CheckoutForm, card: SandboxTestCard | undefined): 
   ].filter((error): error is string => error !== null);
 }
 
-function orderRequest(cart: Cart, form: CheckoutForm, card: SandboxTestCard, handedOver: { brand?: string; last4?: string }, nonce: string): OrderRequest {
+function orderRequest(
+  cart: Cart,
+  form: CheckoutForm,
+  card: SandboxTestCard,
+  handedOver: { brand?: string; last4?: string },
+  nonce: string,
+): OrderRequest {
   // The card field hands over brand and last4 with the token; the no-script fallback sends the token alone.
   const brand = handedOver.brand && /^[a-z_]{2,30}$/.test(handedOver.brand) ? handedOver.brand : card.brand;
   const last4 = handedOver.last4 && /^\d{4}$/.test(handedOver.last4) ? handedOver.last4 : card.number.slice(-4);
@@ -131,40 +146,71 @@ function refusalMessage(code: string, message: string): string {
     : `The order could not be placed: ${message}`;
 }
 
-export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { api, demoShop }) => {
-  // The checkout is a plain HTML form. The app accepts only JSON, so this plugin's own context accepts
-  // url-encoded bodies too, after the same card-data check (the shop never takes card numbers).
+export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, options) => {
+  registerFormParser(app);
+  app.setErrorHandler(demoErrorPage);
+  await app.register(cookie);
+  await app.register(sandboxCardFieldRoutes);
+  const placed = new PlacedOrders();
+  shopRoutes(app, options, placed);
+  orderRoutes(app, options, placed);
+};
+
+/**
+ * The checkout is a plain HTML form. The app accepts only JSON, so this plugin's own context accepts
+ * url-encoded bodies too, after the same card-data check (the shop never takes card numbers).
+ */
+function registerFormParser(app: FastifyInstance): void {
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 64 * 1024 }, (_request, body, done) => {
     const fields = parseForm(typeof body === 'string' ? body : body.toString('utf8'));
-    const decoded = Object.entries(fields).map(([name, value]) => `${name}=${value}`).join('&');
+    const decoded = Object.entries(fields)
+      .map(([name, value]) => `${name}=${value}`)
+      .join('&');
     if (detectCardData(decoded, fields)) {
       done(new DomainError('card_data_rejected', 'This shop never accepts card numbers, security codes or expiry dates.'), undefined);
       return;
     }
     done(null, fields);
   });
+}
 
-  app.setErrorHandler((error, request, reply) => {
-    if (error instanceof DomainError && error.code === 'csrf_token_invalid') {
-      return sendPage(reply, problemPage(403, 'This form cannot be sent',
-        'It was not sent from this shop’s own page in this browser. Nothing was stored: please go back, reload the page and try again. (csrf_token_invalid)'));
-    }
-    if (error instanceof DomainError && error.code === 'card_data_rejected') {
-      return sendPage(reply, problemPage(400, 'Card details are not accepted here',
-        'This shop never receives card numbers: type them only in the payment provider’s card field. Nothing from this request was stored.'));
-    }
-    const code = errorStatus(error);
-    const status = code >= 400 && code < 500 ? code : 500;
-    if (status === 500) request.log.error({ err: error }, 'demo page failed');
-    return sendPage(reply, problemPage(status, status === 500 ? 'Something went wrong' : 'This request could not be handled',
-      status === 500 ? 'The demo shop could not show this page. Please try again.' : 'Please go back and try again.'));
-  });
+/** Every failure of a demo page answers a page: forged forms, card data, and the rest by status. */
+function demoErrorPage(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof DomainError && error.code === 'csrf_token_invalid') {
+    return sendPage(
+      reply,
+      problemPage(
+        403,
+        'This form cannot be sent',
+        'It was not sent from this shop’s own page in this browser. Nothing was stored: please go back, reload the page and try again. (csrf_token_invalid)',
+      ),
+    );
+  }
+  if (error instanceof DomainError && error.code === 'card_data_rejected') {
+    return sendPage(
+      reply,
+      problemPage(
+        400,
+        'Card details are not accepted here',
+        'This shop never receives card numbers: type them only in the payment provider’s card field. Nothing from this request was stored.',
+      ),
+    );
+  }
+  const code = errorStatus(error);
+  const status = code >= 400 && code < 500 ? code : 500;
+  if (status === 500) request.log.error({ err: error }, 'demo page failed');
+  return sendPage(
+    reply,
+    problemPage(
+      status,
+      status === 500 ? 'Something went wrong' : 'This request could not be handled',
+      status === 500 ? 'The demo shop could not show this page. Please try again.' : 'Please go back and try again.',
+    ),
+  );
+}
 
-  await app.register(cookie);
-  await app.register(sandboxCardFieldRoutes);
-
-  const placed = new PlacedOrders();
-
+/** The storefront and its checkout form, which registers the order through the API. */
+function shopRoutes(app: FastifyInstance, { api, demoShop }: DemoRouteOptions, placed: PlacedOrders): void {
   const storefrontError = async (shop: DemoShop, quantities: Quantities, message: string) => {
     const catalog = await listCatalog(api, shop.secretKey, FEATURED);
     return storefrontPage(catalog, buildCart(catalog, quantities), quantities, [message]);
@@ -217,7 +263,10 @@ export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { ap
     placed.remember(registration.orderId, { session: registration.session, buyerHash: buyerHash(secret) });
     return reply.redirect(`/demo/orders/${encodeURIComponent(registration.orderId)}/confirmation`, 303);
   });
+}
 
+/** The order's pages: the confirmation with the offer, its summary, the order with its upsells, images. */
+function orderRoutes(app: FastifyInstance, { api, demoShop }: DemoRouteOptions, placed: PlacedOrders): void {
   app.get<{ Params: { orderId: string } }>('/demo/orders/:orderId/confirmation', hidden, async (request, reply) => {
     const shop = demoShop();
     if (!shop) return sendPage(reply, { ...demoOffPage(), status: 404 });
@@ -227,9 +276,15 @@ export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { ap
     const secret = buyerSecret(request);
     const sessionToken = placed.tokenFor(order.id, secret);
     const fragment = sessionToken ? await offerFragment(api, sessionToken) : null;
-    return sendPage(reply, confirmationPage({
-      order, catalog, placedHere: placed.placedBy(order.id, secret), offer: sessionToken && fragment ? { fragment, sessionToken } : null,
-    }));
+    return sendPage(
+      reply,
+      confirmationPage({
+        order,
+        catalog,
+        placedHere: placed.placedBy(order.id, secret),
+        offer: sessionToken && fragment ? { fragment, sessionToken } : null,
+      }),
+    );
   });
 
   // The summary alone, for the confirmation page to refresh after an accept or an undo.
@@ -267,4 +322,4 @@ export const demoRoutes: FastifyPluginAsync<DemoRouteOptions> = async (app, { ap
       .header('x-content-type-options', 'nosniff')
       .send(svg);
   });
-};
+}

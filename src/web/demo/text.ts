@@ -60,7 +60,8 @@ const TEXTS: Record<DemoLocale, Record<TextKey, string>> = {
     addedAfterCheckout: 'Nach dem Kauf hinzugefügt',
     continueShopping: 'Weiter einkaufen',
     viewOrder: 'Bestellung ansehen',
-    otherBrowser: 'Diese Bestellung wurde in einem anderen Browser aufgegeben (oder vor einem Neustart des Shops), daher werden ihre E-Mail-Adresse und das Angebot hier nicht angezeigt.',
+    otherBrowser:
+      'Diese Bestellung wurde in einem anderen Browser aufgegeben (oder vor einem Neustart des Shops), daher werden ihre E-Mail-Adresse und das Angebot hier nicht angezeigt.',
   },
   'fr-FR': {
     skipToContent: 'Aller au contenu',
@@ -81,7 +82,8 @@ const TEXTS: Record<DemoLocale, Record<TextKey, string>> = {
     addedAfterCheckout: 'Ajouté après la commande',
     continueShopping: 'Continuer vos achats',
     viewOrder: 'Voir votre commande',
-    otherBrowser: 'Cette commande a été passée dans un autre navigateur (ou avant un redémarrage de la boutique) : son adresse e-mail et l’offre ne sont donc pas affichées ici.',
+    otherBrowser:
+      'Cette commande a été passée dans un autre navigateur (ou avant un redémarrage de la boutique) : son adresse e-mail et l’offre ne sont donc pas affichées ici.',
   },
 };
 

@@ -142,6 +142,5 @@ function cardFieldPage(nonce: string): string {
 const CARD_FIELD_POLICY: PagePolicy = { framers: { kind: 'self' } };
 
 export const sandboxCardFieldRoutes: FastifyPluginAsync = async (app) => {
-  app.get('/sandbox/card-field', { schema: { hide: true } }, async (_request, reply) =>
-    sendHtml(reply, CARD_FIELD_POLICY, cardFieldPage));
+  app.get('/sandbox/card-field', { schema: { hide: true } }, async (_request, reply) => sendHtml(reply, CARD_FIELD_POLICY, cardFieldPage));
 };

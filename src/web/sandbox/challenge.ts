@@ -49,19 +49,21 @@ const NOT_FRAMED: PagePolicy = { framers: { kind: 'none' }, popup: true };
 
 /** Framed by this origin and the shop's own pages (the widget's dialog); posts only back to itself. */
 function pagePolicy(merchant: ChallengeMerchant | null): PagePolicy {
-  return merchant
-    ? { framers: { kind: 'self', origins: merchant.framers }, formAction: ["'self'"], popup: true }
-    : NOT_FRAMED;
+  return merchant ? { framers: { kind: 'self', origins: merchant.framers }, formAction: ["'self'"], popup: true } : NOT_FRAMED;
 }
 
 function page(reply: FastifyReply, policy: PagePolicy, status: number, title: string, body: string, script = ''): FastifyReply {
-  return sendHtml(reply.status(status), policy, (nonce) =>
-    `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
+  return sendHtml(
+    reply.status(status),
+    policy,
+    (nonce) =>
+      `<!doctype html><html lang="en"><head><meta charset="utf-8">` +
       `<meta name="viewport" content="width=device-width, initial-scale=1">` +
       `<title>${escapeHtml(title)}</title><style nonce="${nonce}">${STYLE}</style></head>` +
       `<body><main><p class="bank">Sandbox Bank · Secure authentication</p>${body}</main>` +
       (script ? `<script nonce="${nonce}">${script}</script>` : '') +
-      `</body></html>`);
+      `</body></html>`,
+  );
 }
 
 function cardLine(challenge: SandboxChallenge): string {
@@ -107,7 +109,13 @@ function answeredPage(reply: FastifyReply, policy: PagePolicy, challenge: Sandbo
 
 async function answer(reply: FastifyReply, options: SandboxChallengeOptions, challenge: SandboxChallenge | null): Promise<FastifyReply> {
   if (!challenge) {
-    return page(reply, NOT_FRAMED, 404, 'Authentication not found', '<h1>Authentication not found</h1><p>This payment has no authentication to complete.</p>');
+    return page(
+      reply,
+      NOT_FRAMED,
+      404,
+      'Authentication not found',
+      '<h1>Authentication not found</h1><p>This payment has no authentication to complete.</p>',
+    );
   }
   const merchant = await options.merchant(challenge.merchantRef);
   const policy = pagePolicy(merchant);
@@ -119,7 +127,13 @@ async function answer(reply: FastifyReply, options: SandboxChallengeOptions, cha
     case 'failed':
       return answeredPage(reply, policy, challenge, 'failure');
     case 'canceled':
-      return page(reply, policy, 410, 'Authentication canceled', '<h1>Authentication canceled</h1><p>The merchant canceled this payment; you can close this window.</p>');
+      return page(
+        reply,
+        policy,
+        410,
+        'Authentication canceled',
+        '<h1>Authentication canceled</h1><p>The merchant canceled this payment; you can close this window.</p>',
+      );
     default: {
       const exhaustive: never = challenge.state;
       return exhaustive;
@@ -145,7 +159,8 @@ export const sandboxChallengeRoutes: FastifyPluginAsync<SandboxChallengeOptions>
 
   // Pages for the buyer's browser, not API: kept out of the OpenAPI document.
   app.get<{ Params: { ref: string } }>('/sandbox/3ds/:ref', { schema: { hide: true } }, async (request, reply) =>
-    answer(reply, options, await options.issuer.challenge(request.params.ref)));
+    answer(reply, options, await options.issuer.challenge(request.params.ref)),
+  );
 
   app.post<{ Params: { ref: string } }>('/sandbox/3ds/:ref', { schema: { hide: true } }, async (request, reply) => {
     const result = challengeResult(request.body);
