@@ -11,8 +11,8 @@
  */
 import { sql } from 'kysely';
 import { computeMetrics, type MetricsQuery } from '../src/analytics/metrics';
-import { experimentStatistics } from '../src/analytics/experiments/report';
-import { findExperiment } from '../src/analytics/experiments/store';
+import { experimentStatistics } from '../src/engine/experiment-report';
+import { findExperiment } from '../src/engine/experiments';
 import { connectDatabase, migrateToLatest } from '../src/store/database';
 import type { ScenarioResult } from './report';
 

@@ -54,3 +54,11 @@ export class DomainError extends Error {
 export function notFound(what: string): DomainError {
   return new DomainError('not_found', `${what} not found`);
 }
+
+/** Thrown by a PSP adapter's `parseWebhook` when the signature or body does not verify: the route answers 400. */
+export class WebhookVerificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookVerificationError';
+  }
+}

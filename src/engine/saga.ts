@@ -29,6 +29,7 @@ import type {
 } from '../gateways/contract';
 import type { UpsellLine } from '../orders/contract';
 import type { Database, UpsellRow } from '../store/schema';
+import { orderPayment } from '../store/orders';
 import { updateUpsell } from '../store/upsells';
 import type { UpsellContext } from './context';
 import { appendEvent, orderChangeOf, releaseStock, sinkFor, transition, withLockedUpsell, type Actor, type AfterChange } from './upsells';
@@ -341,4 +342,20 @@ export async function recordDeclined(
     },
     after,
   );
+}
+
+/**
+ * A `pending` upsell whose own request can no longer answer (reconciliation, or a PSP notification about
+ * it): what the PSP holds under its authorize key settles it; when it holds nothing, the same authorize is
+ * sent now under the same key. An answer that does not come leaves it pending, asked again later.
+ */
+export async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
+  const found = await lookupAuthorization(ctx, upsell);
+  let result = found.status === 'not_found' ? null : found;
+  if (!result) {
+    // The authorize never reached the PSP: send it now, the same request under the same key.
+    const payment = await orderPayment(ctx.db, upsell.shop_id, upsell.order_id);
+    result = await authorizeAtPsp(ctx, await gatewayFor(ctx, upsell), upsell, payment);
+  }
+  await settleAuthorization(ctx, upsell, result, 'worker');
 }

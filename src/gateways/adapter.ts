@@ -46,13 +46,7 @@ export interface GatewayNotification {
   readonly pspType: string;
 }
 
-/** Thrown by `parseWebhook` when the signature or body does not verify: the route answers 400. */
-export class WebhookVerificationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'WebhookVerificationError';
-  }
-}
+export { WebhookVerificationError } from '../core/errors';
 
 /**
  * The half of an adapter that needs no PSP SDK (checking, describing and exposing credentials), so that

@@ -17,7 +17,7 @@ import { registerRequestScreen } from './screen';
 import { createMetrics, type Metrics } from './metrics';
 import { createCheckoutCors } from './cors';
 import { errorBody, handleError, handleFrameworkError } from './errors';
-import { ViewRecorder } from '../analytics/events';
+import { ViewRecorder } from '../engine/analytics';
 import { analyticsRoutes } from './routes/analytics';
 import { checkoutRoutes } from './routes/checkout';
 import { healthRoutes } from './routes/health';

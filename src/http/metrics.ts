@@ -9,8 +9,12 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { EngineContext } from '../engine/context';
 import { finalizerLagSeconds, outboxBacklog } from '../engine/operations';
-import type { SandboxFaults } from '../gateways/sandbox/faults';
-import { loggingObserver, SWEEPS, type LogSink, type WorkerObserver } from '../worker/observer';
+import { loggingObserver, SWEEPS, type LogSink, type WorkerObserver } from '../engine/observer';
+
+/** The sandbox PSP's count of the faults it injected (PLUSONE_SANDBOX_FAULTS), by operation and kind. */
+export interface InjectedFaultCounts {
+  injected(): readonly { readonly operation: string; readonly kind: string; readonly count: number }[];
+}
 
 export interface Metrics {
   readonly registry: Registry;
@@ -22,7 +26,7 @@ export interface Metrics {
 
 export interface MetricsOptions {
   /** The sandbox PSP's fault injector, whose injected faults are counted (`PLUSONE_SANDBOX_FAULTS`). */
-  readonly sandboxFaults?: SandboxFaults | null;
+  readonly sandboxFaults?: InjectedFaultCounts | null;
 }
 
 export function createMetrics(ctx: EngineContext, options: MetricsOptions = {}): Metrics {

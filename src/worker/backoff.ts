@@ -8,7 +8,7 @@ import type { UpsellContext } from '../engine/context';
 import { inSavepoint } from '../store/savepoint';
 import type { Database, UpsellRow } from '../store/schema';
 import { backOff } from '../store/upsells';
-import { failureBackoffMs, type RowIds } from './observer';
+import { failureBackoffMs, type RowIds } from '../engine/observer';
 
 export type Trx = Transaction<Database>;
 

@@ -10,7 +10,7 @@ import { type UpsellContext } from '../engine/context';
 import type { UpsellRow } from '../store/schema';
 import { dueForCapture, updateUpsell } from '../store/upsells';
 import { backOffUpsell, inSavepoint, upsellIds, type Trx } from './backoff';
-import { isolate, isolateOne, silentObserver, type WorkerObserver } from './observer';
+import { isolate, isolateOne, silentObserver, type WorkerObserver } from '../engine/observer';
 
 const CAPTURE_LEASE_MS = 60_000;
 /**

@@ -4,12 +4,12 @@
  * `npm start` by default and alone as `plusone worker`; any number of workers can share one database.
  */
 import type { Logger } from 'pino';
-import { promoteWinners } from '../analytics/experiments/report';
+import { promoteWinners } from '../engine/experiment-report';
 import type { UpsellContext } from '../engine/context';
 import { CAPTURE_BATCH, captureDue } from './finalizer';
 import { finalizeOrders } from './orders';
 import { reconcile } from './reconcile';
-import { loggingObserver, type SweepName, type WorkerObserver } from './observer';
+import { loggingObserver, type SweepName, type WorkerObserver } from '../engine/observer';
 import { deliverWebhooks } from './webhooks';
 
 export interface WorkerRound {

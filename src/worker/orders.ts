@@ -7,7 +7,7 @@ import { enqueueWebhook } from '../engine/upsells';
 import { type UpsellContext } from '../engine/context';
 import { backOffFinalize, finalizableOrders, markFinalized } from '../store/orders';
 import { inSavepoint } from '../store/savepoint';
-import { failureBackoffMs, isolate, silentObserver, type WorkerObserver } from './observer';
+import { failureBackoffMs, isolate, silentObserver, type WorkerObserver } from '../engine/observer';
 
 export async function finalizeOrders(ctx: UpsellContext, observer: WorkerObserver = silentObserver, limit = 100): Promise<number> {
   const now = ctx.clock.now();

@@ -12,25 +12,15 @@
  * - holds of upsells that will never be captured (a failed capture) the PSP did not confirm releasing:
  *   release again (`release_due_at`).
  */
-import {
-  authorizeAtPsp,
-  completeAtPsp,
-  gatewayFor,
-  lookupAuthorization,
-  pendingSettledBefore,
-  recordDeclined,
-  releaseAuthorization,
-  settleAuthorization,
-} from '../engine/saga';
+import { completeAtPsp, pendingSettledBefore, recordDeclined, releaseAuthorization, resolvePending, settleAuthorization } from '../engine/saga';
 import { appendEvent, withLockedUpsell } from '../engine/upsells';
 import { type UpsellContext } from '../engine/context';
 import { completeUndo } from '../engine/undo';
 import { releaseHold } from './finalizer';
-import { orderPayment } from '../store/orders';
 import type { UpsellRow } from '../store/schema';
 import { claimForSweep, type Sweep } from '../store/upsells';
 import { backOffUpsell, upsellIds } from './backoff';
-import { isolate, silentObserver, type SweepName, type WorkerObserver } from './observer';
+import { isolate, silentObserver, type SweepName, type WorkerObserver } from '../engine/observer';
 
 const LEASE_MS = 30_000;
 /** A 3-D Secure step not finished within this is abandoned (`PLUSONE_3DS_TIMEOUT_SECONDS`). */
@@ -75,17 +65,6 @@ export async function reconcile(ctx: UpsellContext, observer: WorkerObserver = s
     (await sweep('reconcile_undo', { kind: 'undo_requested' }, (upsell) => completeUndo(ctx, upsell, 'worker'))) +
     (await sweep('release_hold', { kind: 'release_due' }, (upsell) => releaseHold(ctx, upsell)))
   );
-}
-
-export async function resolvePending(ctx: UpsellContext, upsell: UpsellRow): Promise<void> {
-  const found = await lookupAuthorization(ctx, upsell);
-  let result = found.status === 'not_found' ? null : found;
-  if (!result) {
-    // The authorize never reached the PSP: send it now, the same request under the same key.
-    const payment = await orderPayment(ctx.db, upsell.shop_id, upsell.order_id);
-    result = await authorizeAtPsp(ctx, await gatewayFor(ctx, upsell), upsell, payment);
-  }
-  await settleAuthorization(ctx, upsell, result, 'worker');
 }
 
 /**

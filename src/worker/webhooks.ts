@@ -20,7 +20,7 @@ import { addressAllowed, checkOutboundUrl, classifyAddress, type OutboundTargets
 import type { UpsellContext } from '../engine/context';
 import { webhookSigning } from '../store/shops';
 import { claimDueWebhooks, markWebhookDelivered, markWebhookFailed, type OutboxRow } from '../store/webhooks';
-import { isolate, silentObserver, type WorkerObserver } from './observer';
+import { isolate, silentObserver, type WorkerObserver } from '../engine/observer';
 
 const LEASE_MS = 30_000;
 const REQUEST_TIMEOUT_MS = 10_000;

@@ -31,33 +31,6 @@ const ALLOWED: Record<string, readonly string[]> = {
 const ROOT_FILES = new Set(['runtime.ts', 'cli.ts', 'config.ts', 'demo-seed.ts']);
 
 /**
- * Arrows the layout still has while issue #13 moves the code (each one to be removed, never added to):
- * the test fails on a new forbidden arrow, and on a listed one that is gone, so the list only shrinks.
- */
-const NOT_YET: readonly string[] = [
-  'analytics/experiments/report.ts -> engine/context.ts',
-  'analytics/experiments/store.ts -> engine/context.ts',
-  'analytics/experiments/store.ts -> engine/offers.ts',
-  'http/app.ts -> analytics/events.ts',
-  'http/metrics.ts -> gateways/sandbox/faults.ts',
-  'http/metrics.ts -> worker/observer.ts',
-  'http/routes/analytics.ts -> analytics/events.ts',
-  'http/routes/analytics.ts -> analytics/metrics.ts',
-  'http/routes/checkout.ts -> gateways/contract.ts',
-  'http/routes/experiments.ts -> analytics/events.ts',
-  'http/routes/experiments.ts -> analytics/experiments/report.ts',
-  'http/routes/experiments.ts -> analytics/experiments/store.ts',
-  'http/routes/psp-webhooks.ts -> gateways/adapter.ts',
-  'http/routes/psp-webhooks.ts -> worker/notifications.ts',
-  'http/routes/psp-webhooks.ts -> worker/observer.ts',
-  'worker/index.ts -> analytics/experiments/report.ts',
-  'worker/notifications.ts -> gateways/adapter.ts',
-];
-
-/** Import circles still there (as sorted member lists), on the same terms. */
-const CIRCLES_NOT_YET: readonly string[] = [];
-
-/**
  * A Kysely query builder or raw SQL: what only a repository in `store/` may write (one module per
  * aggregate, so a column is added in one place); the sandbox PSP, a simulator of an outside system,
  * keeps its own tables and queries in its folder.
@@ -168,11 +141,11 @@ describe('the layout', () => {
   const graph = importGraph();
 
   it('has every import point down the layers', () => {
-    expect(forbiddenArrows(graph)).toEqual([...NOT_YET].sort());
+    expect(forbiddenArrows(graph)).toEqual([]);
   });
 
   it('has no import circle', () => {
-    expect(circles(graph)).toEqual([...CIRCLES_NOT_YET].sort());
+    expect(circles(graph)).toEqual([]);
   });
 
   it('has every query in store/', () => {

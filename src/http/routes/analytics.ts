@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { ViewRecorder } from '../../analytics/events';
-import { computeMetrics, GROUP_DIMENSIONS, metricsCsv, parseMetricsQuery } from '../../analytics/metrics';
+import { computeMetrics, GROUP_DIMENSIONS, metricsCsv, parseMetricsQuery, type ViewRecorder } from '../../engine/analytics';
 import type { EngineContext } from '../../engine/context';
 import { merchantAuth } from '../auth';
 import { experimentRoutes } from './experiments';

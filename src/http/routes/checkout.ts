@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/ty
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { DomainError } from '../../core/errors';
-import type { ActionDetails, BrowserInfo } from '../../gateways/contract';
+import type { ActionDetails, BrowserInfo } from '../../core/payments';
 import { acceptOffer, type ClickContext } from '../../engine/accept';
 import { checkoutOfferAnswer, type CheckoutSession } from '../../engine/checkout';
 import type { CheckoutOffer } from '../../core/decisions';

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { ViewRecorder } from '../../analytics/events';
-import { experimentReport } from '../../analytics/experiments/report';
-import { createExperiment, listExperiments, promoteArm, stopExperiment } from '../../analytics/experiments/store';
+import type { ViewRecorder } from '../../engine/analytics';
+import { experimentReport } from '../../engine/experiment-report';
+import { createExperiment, listExperiments, promoteArm, stopExperiment } from '../../engine/experiments';
 import type { EngineContext } from '../../engine/context';
 import { IdParams } from '../schemas';
 

@@ -7,13 +7,12 @@
  */
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { DomainError, notFound } from '../../core/errors';
+import { DomainError, notFound, WebhookVerificationError } from '../../core/errors';
 import type { UpsellContext } from '../../engine/context';
 import { shopExists } from '../../engine/shops';
 import { REAL_GATEWAYS, type RealGatewayName } from '../../core/gateways';
-import { WebhookVerificationError } from '../../gateways/adapter';
-import { handleNotifications } from '../../worker/notifications';
-import type { WorkerObserver } from '../../worker/observer';
+import { handleNotifications } from '../../engine/notifications';
+import type { WorkerObserver } from '../../engine/observer';
 
 const Params = Type.Object({
   gateway: Type.Union(REAL_GATEWAYS.map((name) => Type.Literal(name))),

@@ -3,11 +3,11 @@
  * view with always-valid intervals, the comparisons with the control (the first arm), the verdict, and —
  * with a holdout — the incremental revenue per order measured against orders that saw nothing.
  */
-import { DomainError } from '../../core/errors';
-import type { EngineContext } from '../../engine/context';
-import { experimentArmRollup, type ArmCurrencyRow } from '../../store/analytics';
-import type { Db } from '../../store/database';
-import { autoPromotingExperiments, type ExperimentRow } from '../../store/experiments';
+import { DomainError } from '../core/errors';
+import type { EngineContext } from './context';
+import { experimentArmRollup, type ArmCurrencyRow } from '../store/analytics';
+import type { Db } from '../store/database';
+import { autoPromotingExperiments, type ExperimentRow } from '../store/experiments';
 import {
   decideVerdict,
   differenceInterval,
@@ -17,9 +17,9 @@ import {
   type Comparison,
   type Interval,
   type Verdict,
-} from '../stats';
-import { HOLDOUT_ARM_ID } from '../../core/experiments';
-import { experimentView, findExperiment, promoteArm, type ExperimentView } from './store';
+} from '../analytics/stats';
+import { HOLDOUT_ARM_ID } from '../core/experiments';
+import { experimentView, findExperiment, promoteArm, type ExperimentView } from './experiments';
 
 export interface ArmRevenue {
   currency: string;

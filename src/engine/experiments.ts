@@ -1,9 +1,9 @@
 /** Experiments: create, read, stop, promote (the queries are store/experiments'). Another shop's id is a 404. */
-import { DomainError, notFound } from '../../core/errors';
-import { decimalFromJson } from '../../core/money';
-import type { EngineContext } from '../../engine/context';
-import { changeOffers } from '../../engine/offers';
-import { isUniqueViolation, type Db } from '../../store/database';
+import { DomainError, notFound } from '../core/errors';
+import { decimalFromJson } from '../core/money';
+import type { EngineContext } from './context';
+import { changeOffers } from './offers';
+import { isUniqueViolation, type Db } from '../store/database';
 import {
   experimentRow,
   experimentRows,
@@ -12,14 +12,8 @@ import {
   markExperimentCompleted,
   markExperimentStopped,
   type ExperimentRow,
-} from '../../store/experiments';
-import {
-  DEFAULT_EXPERIMENT_SETTINGS,
-  HOLDOUT_ARM_ID,
-  type ExperimentArm,
-  type ExperimentSettings,
-  type ExperimentStatus,
-} from '../../core/experiments';
+} from '../store/experiments';
+import { DEFAULT_EXPERIMENT_SETTINGS, HOLDOUT_ARM_ID, type ExperimentArm, type ExperimentSettings, type ExperimentStatus } from '../core/experiments';
 
 export interface ExperimentInput {
   name?: string;

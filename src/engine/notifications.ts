@@ -5,15 +5,14 @@
  * ones only the PSP knows (an Adyen capture that failed after it was `received`). Each notification is
  * also kept on the upsell's event log.
  */
-import { answerMayStillCome, completeAtPsp, removeFromOrder, settleAuthorization } from '../engine/saga';
-import { appendEvent, withLockedUpsell } from '../engine/upsells';
-import { type UpsellContext } from '../engine/context';
+import { answerMayStillCome, completeAtPsp, removeFromOrder, resolvePending, settleAuthorization } from './saga';
+import { appendEvent, withLockedUpsell } from './upsells';
+import { type UpsellContext } from './context';
 import type { GatewayNotification } from '../gateways/adapter';
 import type { UpsellRow } from '../store/schema';
 import { claimPspEvent, releasePspEvent } from '../store/psp-events';
 import { upsellByIdOrRef } from '../store/upsells';
 import { isolate, silentObserver, type WorkerObserver } from './observer';
-import { resolvePending } from './reconcile';
 
 export interface NotificationsHandled {
   /** Notifications of this delivery that were new and handled now. */
