@@ -272,7 +272,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const services = await serviceOptions(config, logger);
     const { ctx, sandbox } = composeServices(database.handle.db, services);
     // Other nodes' offer changes arrive by NOTIFY; without the listener the version re-check still bounds staleness.
-    await ctx.caches?.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
+    await ctx.caches.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
     let demo: DemoShop | null = null;
     const metrics = createMetrics(ctx, { sandboxFaults: services.sandboxFaults ?? null });
     const app = await createService(
@@ -310,7 +310,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
       async stop() {
         await app.close();
         await worker?.stop();
-        await ctx.caches?.offers.close();
+        await ctx.caches.offers.close();
         await database.close();
       },
     };

@@ -41,7 +41,7 @@ export async function putProduct(ctx: EngineContext, shopId: string, productId: 
     // Last, so the shop row (which every change of this shop bumps) is locked only until the commit.
     return bumpOffersVersion(trx, shopId);
   });
-  ctx.caches?.offers.forget(shopId, version);
+  ctx.caches.offers.forget(shopId, version);
   return getProduct(ctx.db, shopId, productId);
 }
 
@@ -61,5 +61,5 @@ export async function deleteProduct(ctx: EngineContext, shopId: string, productI
     if (!(await deleteProductRow(trx, shopId, productId))) throw notFound('Product');
     return bumpOffersVersion(trx, shopId);
   });
-  ctx.caches?.offers.forget(shopId, version);
+  ctx.caches.offers.forget(shopId, version);
 }

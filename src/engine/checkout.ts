@@ -5,7 +5,7 @@
  */
 import { DomainError } from '../core/errors';
 import type { Db } from '../store/database';
-import { decidedOffer, decidedOfferState } from '../store/decisions';
+import { decidedOffer } from '../store/decisions';
 import { sessionByTokenHash } from '../store/sessions';
 import { hasUndoableUpsell } from '../store/upsells';
 import type { UpsellRow } from '../store/schema';
@@ -44,10 +44,6 @@ export async function authenticateSession(
 ): Promise<CheckoutSession> {
   const tokenHash = hashSecret(token);
   const { caches } = ctx;
-  if (!caches) {
-    await beforeQuery?.();
-    return checkExpiry(ctx, await loadSession(ctx, tokenHash), use);
-  }
   const session = caches.sessions.get(tokenHash) ?? (await lookUpSession(ctx, caches, tokenHash, beforeQuery));
   // The shop's origins as they are now (the shop cache: at most 1 s old), not as when the session was cached.
   const shop = await caches.shops.shop(ctx.db, session.shopId);
@@ -122,7 +118,7 @@ const DISMISSED: CheckoutOfferAnswer = { ...NO_OFFER, status: 'dismissed', json:
 /**
  * What the buyer's page shows now: what became of the offer once the buyer answered it (accepted and
  * its upsell's state, or "No thanks"), else the live offer. The live offer's JSON is serialized once per
- * decided offer and session deadline (with caches).
+ * decided offer and session deadline.
  */
 export async function checkoutOfferAnswer(ctx: EngineContext, session: CheckoutSession): Promise<CheckoutOfferAnswer> {
   const now = ctx.clock.now();
@@ -132,24 +128,22 @@ export async function checkoutOfferAnswer(ctx: EngineContext, session: CheckoutS
     return { status, offer: null, upsell: progress.upsell, json: JSON.stringify({ offer: null, status, upsell: buyerUpsell(progress.upsell, now) }) };
   }
   if (progress.dismissed) return DISMISSED;
-  const decided = ctx.caches
-    ? await cachedDecidedOffer(ctx.db, ctx.caches, session.shopId, session.orderId, now)
-    : await currentDecidedOffer(ctx.db, session.shopId, session.orderId, now);
+  const decided = await availableDecidedOffer(ctx.db, ctx.caches, session.shopId, session.orderId, now);
   if (!decided) return NO_OFFER;
   const expiresAt = session.expiresAt.getTime();
-  const memo = ctx.caches?.offerAnswers.get(decided);
+  const memo = ctx.caches.offerAnswers.get(decided);
   if (memo && memo.expiresAt === expiresAt) return { status: 'open', offer: memo.offer, upsell: null, json: memo.json };
   const offer = toCheckoutOffer(decided, session.expiresAt);
   const json = JSON.stringify({ offer, status: 'open', upsell: null });
-  ctx.caches?.offerAnswers.set(decided, { expiresAt, offer, json });
+  ctx.caches.offerAnswers.set(decided, { expiresAt, offer, json });
   return { status: 'open', offer, upsell: null, json };
 }
 
 /**
- * `currentDecidedOffer` from memory: the decided offer (it never changes after registration) re-checked
- * against the shop's compiled offers; only a variant that tracks stock costs a read.
+ * The decided offer while it can still be bought, from memory: the decision (it never changes after
+ * registration) re-checked against the shop's compiled offers; only a variant that tracks stock costs a read.
  */
-async function cachedDecidedOffer(db: Db, caches: EngineCaches, shopId: string, orderId: string, now: Date): Promise<DecidedOffer | null> {
+async function availableDecidedOffer(db: Db, caches: EngineCaches, shopId: string, orderId: string, now: Date): Promise<DecidedOffer | null> {
   const key = `${shopId}:${orderId}`;
   let decided = caches.decisions.get(key);
   if (decided === undefined) {
@@ -177,12 +171,7 @@ async function cachedDecidedOffer(db: Db, caches: EngineCaches, shopId: string, 
   return stillAvailable({ ...state, variant_id: stock === undefined ? null : variant.id, stock: stock ?? null }, now);
 }
 
-export async function currentDecidedOffer(db: Db, shopId: string, orderId: string, now: Date): Promise<DecidedOffer | null> {
-  const row = await decidedOfferState(db, shopId, orderId);
-  return row ? stillAvailable(row, now) : null;
-}
-
-/** The decided offer and the current state of its offer and variant, as joined by the queries above. */
+/** The decided offer and the current state of its offer and variant (the compiled offer, or the accept's read). */
 export interface DecidedOfferState {
   offer: DecidedOffer | null;
   active: boolean | null;

@@ -13,8 +13,8 @@ export interface EngineContext {
   readonly db: Db;
   readonly clock: Clock;
   readonly ids: IdGenerator;
-  /** The process's in-memory fast path (compiled offers, sessions, decisions); absent: read the database. */
-  readonly caches?: EngineCaches;
+  /** The process's in-memory fast path: compiled offers, shops and keys, sessions, decisions. */
+  readonly caches: EngineCaches;
 }
 
 /** Crash points for fault-injection tests; a no-op in production. See `faultsFromEnv`. */

@@ -6,7 +6,7 @@ import { variantExists, variantPrices } from '../store/catalog';
 import type { Db } from '../store/database';
 import type { OfferRow } from '../store/schema';
 import type { EngineContext } from './context';
-import { bumpOffersVersion, findOffer, insertOffer, liveOffers, saveOffer, softDeleteOffer } from '../store/offers';
+import { bumpOffersVersion, findOffer, insertOffer, liveOffers, saveOffer, softDeleteOffer, toOffer } from '../store/offers';
 
 export type { OfferInput } from '../core/offers';
 
@@ -27,21 +27,16 @@ export interface OfferView {
   updatedAt: string;
 }
 
+/** The API's view of an offer: the domain offer (store/offers `toOffer`) with its times as ISO text. */
 function toView(row: OfferRow): OfferView {
+  const offer = toOffer(row);
   return {
-    id: row.id,
-    name: row.name,
-    variantId: row.variant_id,
-    quantity: row.quantity,
-    discount: row.discount,
-    priority: row.priority,
-    active: row.active,
-    rules: row.rules,
-    buttonCopy: row.button_copy,
-    shipping: row.shipping,
-    startsAt: row.starts_at?.toISOString() ?? null,
-    endsAt: row.ends_at?.toISOString() ?? null,
-    createdAt: row.created_at.toISOString(),
+    ...offer,
+    buttonCopy: [...offer.buttonCopy],
+    shipping: [...offer.shipping],
+    startsAt: offer.startsAt?.toISOString() ?? null,
+    endsAt: offer.endsAt?.toISOString() ?? null,
+    createdAt: offer.createdAt.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
 }
@@ -140,7 +135,7 @@ export async function changeOffers<T>(ctx: EngineContext, shopId: string, change
     const result = await change(trx);
     return { result, version: await bumpOffersVersion(trx, shopId) };
   });
-  ctx.caches?.offers.forget(shopId, version);
+  ctx.caches.offers.forget(shopId, version);
   return result;
 }
 

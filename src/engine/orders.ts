@@ -12,7 +12,7 @@ import { CREDENTIALS } from '../gateways/index';
 import { decide, decideCompiled, type OfferEvaluation, type OrderFacts } from '../core/offers';
 import type { Db } from '../store/database';
 import { decisionRow } from '../store/decisions';
-import { customerHasOrders, insertRegistration, orderIdOfExternalId, orderWithLines } from '../store/orders';
+import { checkoutLineValues, customerHasOrders, insertRegistration, orderIdOfExternalId, orderWithLines } from '../store/orders';
 import { insertSession } from '../store/sessions';
 import type { OrderLineRow, OrderRow, StoredOrderFacts } from '../store/schema';
 import { hashSecret } from '../core/clock';
@@ -143,7 +143,7 @@ export async function registerOrder(
 
   // The shop's offers compiled in memory; only tracked stock is read live. The per-offer explanation is
   // not built here: GET /v1/orders/{id}/decision computes it from the stored facts when asked.
-  const offers = ctx.caches ? await ctx.caches.offers.get(ctx.db, shopId) : await loadShopOffers(ctx.db, shopId);
+  const offers = await ctx.caches.offers.get(ctx.db, shopId);
   const { candidates } = offers;
   const facts: OrderFacts = {
     currency: input.currency,
@@ -226,7 +226,6 @@ interface Registration {
 }
 
 function rememberRegistration(ctx: EngineContext, registration: Registration, orderId: string, sessionId: string, token: string): void {
-  if (!ctx.caches) return;
   const { shopId, expiresAt } = registration;
   ctx.caches.sessions.set(hashSecret(token), { id: sessionId, shopId, orderId, expiresAt });
   ctx.caches.decisions.set(`${shopId}:${orderId}`, registration.decided);
@@ -268,19 +267,7 @@ async function storeRegistration(
   const orderId = ctx.ids.id('ord');
   const token = ctx.ids.secret('ps');
   const sessionId = ctx.ids.id('pss');
-  const lines = input.lines.map((line, position) => ({
-    shop_id: shopId,
-    id: ctx.ids.id('line'),
-    order_id: orderId,
-    position,
-    product_id: line.productId,
-    variant_id: line.variantId,
-    title: line.title,
-    quantity: line.quantity,
-    unit_price: line.unitPrice,
-    source: 'checkout' as const,
-    upsell_id: null,
-  }));
+  const lines = input.lines.map((line, position) => checkoutLineValues(shopId, orderId, ctx.ids.id('line'), position, line));
   const orderRow = await insertRegistration(db, {
     lines,
     decision: {
@@ -321,15 +308,7 @@ async function storeRegistration(
       created_at: now,
     },
   });
-  const lineViews: OrderLineView[] = lines.map((line) => ({
-    id: line.id,
-    productId: line.product_id,
-    variantId: line.variant_id,
-    title: line.title,
-    quantity: line.quantity,
-    unitPrice: line.unit_price,
-    source: line.source,
-  }));
+  const lineViews = lines.map(lineView);
   const offer = registration.decided ? toCheckoutOffer(registration.decided, registration.expiresAt) : null;
   const stored = { order: { ...orderView(orderRow, [], []), lines: lineViews }, session: { expiresAt: registration.expiresAt.toISOString() }, offer };
   return { stored, token, sessionId };
@@ -350,24 +329,29 @@ async function reopenSession(ctx: EngineContext, trx: Trx, shopId: string, store
   return { ...body, session: { token, expiresAt: body.session.expiresAt } };
 }
 
+/** A line as the API shows it (`upsellId` only on an upsell's line). */
+function lineView(
+  line: Pick<OrderLineRow, 'id' | 'product_id' | 'variant_id' | 'title' | 'quantity' | 'unit_price' | 'source'> & { upsell_id?: string | null },
+): OrderLineView {
+  return {
+    id: line.id,
+    productId: line.product_id,
+    variantId: line.variant_id,
+    title: line.title,
+    quantity: line.quantity,
+    unitPrice: line.unit_price,
+    source: line.source,
+    ...(line.upsell_id ? { upsellId: line.upsell_id } : {}),
+  };
+}
+
 function orderView(row: OrderRow, lines: OrderLineRow[], linkedOrders: string[]): OrderView {
   return {
     id: row.id,
     externalId: row.external_id,
     parentOrderId: row.parent_order_id,
     currency: row.currency,
-    lines: [...lines]
-      .sort((a, b) => a.position - b.position)
-      .map((line) => ({
-        id: line.id,
-        productId: line.product_id,
-        variantId: line.variant_id,
-        title: line.title,
-        quantity: line.quantity,
-        unitPrice: line.unit_price,
-        source: line.source,
-        ...(line.upsell_id ? { upsellId: line.upsell_id } : {}),
-      })),
+    lines: [...lines].sort((a, b) => a.position - b.position).map(lineView),
     subtotal: row.subtotal,
     shippingTotal: row.shipping_total,
     taxTotal: row.tax_total,

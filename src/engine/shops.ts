@@ -9,7 +9,6 @@ import {
   allShopSettings,
   announceShopChange,
   apiKeysOf,
-  findShop,
   hasShop,
   insertApiKey,
   insertApiKeyRow,
@@ -19,7 +18,6 @@ import {
   revokeApiKeyRow,
   saveShop,
   shopCount,
-  shopIdOfKeyHash,
   type ApiKeyRow,
 } from '../store/shops';
 import { hashSecret } from '../core/clock';
@@ -110,17 +108,16 @@ export async function createShop(ctx: UpsellContext, input: { name: string; sett
     await insertApiKey(trx, { id: ctx.ids.id('key'), shopId: id, keyHash: hashSecret(secretKey), last4: secretKey.slice(-4), now });
     return shop;
   });
-  ctx.caches?.shops.created(hashSecret(secretKey));
+  ctx.caches.shops.created(hashSecret(secretKey));
   return { ...toView(row), secretKey, webhookSecret };
 }
 
 /**
- * The shop's row from the process's shop cache (at most 1 s old, dropped at once on a change) or, without
- * caches, from the database. `db` may be a transaction: a cache miss then reads on its connection.
+ * The shop's row from the process's shop cache (at most 1 s old, dropped at once on a change). `db` may
+ * be a transaction: a cache miss then reads on its connection.
  */
 export async function shopRow(ctx: EngineContext, db: Db, shopId: string): Promise<ShopRow | undefined> {
-  if (ctx.caches) return ctx.caches.shops.shop(db, shopId);
-  return findShop(db, shopId);
+  return ctx.caches.shops.shop(db, shopId);
 }
 
 /** The shop's settings, defaults filled in (see `shopRow` for freshness). */
@@ -146,7 +143,7 @@ export async function updateShop(ctx: UpsellContext, shopId: string, update: { n
     await announceShopChange(trx, shopId);
     return toView(row);
   });
-  ctx.caches?.shops.forget(shopId);
+  ctx.caches.shops.forget(shopId);
   return view;
 }
 
@@ -161,12 +158,10 @@ export async function shopExists(ctx: EngineContext, shopId: string): Promise<bo
 
 /**
  * The shop a secret key belongs to, or null for an unknown or revoked key. `beforeQuery` runs only when
- * the database must be asked (with caches, known and recently unknown keys are answered from memory).
+ * the database must be asked (known and recently unknown keys are answered from memory).
  */
 export async function shopIdForKey(ctx: EngineContext, secretKey: string, beforeQuery?: () => Promise<void>): Promise<string | null> {
-  if (ctx.caches) return ctx.caches.shops.shopIdForKey(ctx.db, hashSecret(secretKey), beforeQuery);
-  await beforeQuery?.();
-  return shopIdOfKeyHash(ctx.db, hashSecret(secretKey));
+  return ctx.caches.shops.shopIdForKey(ctx.db, hashSecret(secretKey), beforeQuery);
 }
 
 export async function createApiKey(ctx: EngineContext, shopId: string): Promise<ApiKeyView & { secretKey: string }> {
@@ -178,7 +173,7 @@ export async function createApiKey(ctx: EngineContext, shopId: string): Promise<
     last4: secretKey.slice(-4),
     now: ctx.clock.now(),
   });
-  ctx.caches?.shops.created(hashSecret(secretKey));
+  ctx.caches.shops.created(hashSecret(secretKey));
   return { ...keyView(row), secretKey };
 }
 
@@ -198,7 +193,7 @@ export async function revokeApiKey(ctx: EngineContext, shopId: string, keyId: st
     await announceShopChange(trx, shopId);
     return keyView(row);
   });
-  ctx.caches?.shops.forget(shopId);
+  ctx.caches.shops.forget(shopId);
   return revoked;
 }
 

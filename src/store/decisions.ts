@@ -14,26 +14,6 @@ export async function decidedOffer(db: Db, shopId: string, orderId: string) {
   return row && row.offer;
 }
 
-/** The decided offer with the current state of its offer and variant (see engine/checkout `stillAvailable`). */
-export async function decidedOfferState(db: Db, shopId: string, orderId: string) {
-  return db
-    .selectFrom('decisions')
-    .innerJoin('offers', (join) => join.onRef('offers.shop_id', '=', 'decisions.shop_id').onRef('offers.id', '=', 'decisions.offer_id'))
-    .leftJoin('variants', (join) => join.onRef('variants.shop_id', '=', 'offers.shop_id').onRef('variants.id', '=', 'offers.variant_id'))
-    .select([
-      'decisions.offer',
-      'offers.active',
-      'offers.deleted_at',
-      'offers.ends_at',
-      'offers.quantity',
-      'variants.id as variant_id',
-      'variants.stock',
-    ])
-    .where('decisions.shop_id', '=', shopId)
-    .where('decisions.order_id', '=', orderId)
-    .executeTakeFirst();
-}
-
 /** Whether the buyer said "No thanks", and the id of the order's latest upsell: one indexed read. */
 export async function decisionProgress(db: Db, shopId: string, orderId: string) {
   return db

@@ -78,8 +78,14 @@ export async function orderPayment(db: Db, shopId: string, orderId: string): Pro
 
 // ---- the built-in order sink ---------------------------------------------------------------------
 
-/** The row of an upsell's line. */
-export function upsellLineValues(shopId: string, orderId: string, id: string, position: number, line: UpsellLine): NewOrderLine {
+/** The row of a line the checkout sold (its amounts are the order's, not the line's). */
+export function checkoutLineValues(
+  shopId: string,
+  orderId: string,
+  id: string,
+  position: number,
+  line: Omit<CheckoutLine, 'upsellId'>,
+): NewOrderLine {
   return {
     shop_id: shopId,
     id,
@@ -90,6 +96,15 @@ export function upsellLineValues(shopId: string, orderId: string, id: string, po
     title: line.title,
     quantity: line.quantity,
     unit_price: line.unitPrice,
+    source: 'checkout',
+    upsell_id: null,
+  };
+}
+
+/** The row of an upsell's line: a checkout line's columns with its own amounts and upsell. */
+export function upsellLineValues(shopId: string, orderId: string, id: string, position: number, line: UpsellLine): NewOrderLine {
+  return {
+    ...checkoutLineValues(shopId, orderId, id, position, line),
     discount_amount: line.discountAmount,
     tax_amount: line.taxAmount,
     shipping_amount: line.shippingAmount,
@@ -97,6 +112,8 @@ export function upsellLineValues(shopId: string, orderId: string, id: string, po
     upsell_id: line.upsellId,
   };
 }
+
+type CheckoutLine = Pick<UpsellLine, 'upsellId' | 'productId' | 'variantId' | 'title' | 'quantity' | 'unitPrice'>;
 
 /**
  * One statement: the line already added for this upsell (a retry), or a new last line with the order's
