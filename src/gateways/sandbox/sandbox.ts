@@ -352,13 +352,10 @@ export class SandboxGateway implements PaymentGateway {
         ON CONFLICT (idempotency_key) DO NOTHING
         RETURNING idempotency_key
       ), created AS (
-        INSERT INTO sandbox_payments (ref, merchant_ref, payment_method_ref, customer_ref, amount, currency, capture_mode, status,
-          decline_code, decline_message, card_brand, card_last4, captured_amount, capture_count, metadata, created_at, updated_at)
-        SELECT ${payment.ref}, ${payment.merchant_ref}, ${payment.payment_method_ref}, ${payment.customer_ref}::text,
-          ${payment.amount}::bigint, ${payment.currency}, ${payment.capture_mode}, ${payment.status}, ${payment.decline_code}::text,
-          ${payment.decline_message}::text, ${payment.card_brand}::text, ${payment.card_last4}::text, ${payment.captured_amount}::bigint,
-          ${payment.capture_count}::integer, ${JSON.stringify(payment.metadata)}::jsonb, ${payment.created_at}::timestamptz, ${payment.updated_at}::timestamptz
-        FROM claimed
+        -- The row as newPayment builds it, every column typed by the table itself: nothing restated here.
+        INSERT INTO sandbox_payments
+        SELECT * FROM jsonb_populate_record(NULL::sandbox_payments, ${JSON.stringify(payment)}::jsonb)
+        WHERE EXISTS (SELECT 1 FROM claimed)
       )
       SELECT EXISTS (SELECT 1 FROM claimed) AS claimed
     `.execute(this.db);
