@@ -184,6 +184,18 @@ function discountFor(discount: Discount | null, listTotal: number, currency: str
   }
 }
 
+/** The offer's exact price for this order: its variant's price in the order's currency, discount, tax, shipping. */
+function candidatePrice(offer: Offer, variant: OfferVariant, order: OrderFacts): OfferPrice {
+  return priceOffer({
+    currency: order.currency,
+    unitPrice: variant.prices[order.currency] ?? 0,
+    quantity: offer.quantity,
+    discount: offer.discount,
+    taxRate: order.taxRate,
+    shippingAmount: shippingFor(offer, order.currency),
+  });
+}
+
 function shippingFor(offer: Offer, currency: string): number {
   return offer.shipping.find((entry) => entry.currency === currency)?.amount ?? 0;
 }
@@ -312,14 +324,7 @@ export function decide(candidates: readonly Candidate[], order: OrderFacts, now:
       outcomes.set(candidate, reasons);
       continue;
     }
-    const price = priceOffer({
-      currency: order.currency,
-      unitPrice: candidate.variant.prices[order.currency] ?? 0,
-      quantity: candidate.offer.quantity,
-      discount: candidate.offer.discount,
-      taxRate: order.taxRate,
-      shippingAmount: shippingFor(candidate.offer, order.currency),
-    });
+    const price = candidatePrice(candidate.offer, candidate.variant, order);
     const entry = { candidate, price, expectedRevenue: price.listTotal - price.discountAmount };
     if (entry.expectedRevenue <= 0) {
       outcomes.set(candidate, [notPositive(price)]);
@@ -471,13 +476,6 @@ export function decideCompiled(compiled: CompiledOffers, order: OrderFacts, now:
   }
   if (!best) return null;
   const { candidate } = best.entry;
-  const price = priceOffer({
-    currency: order.currency,
-    unitPrice: best.variant.prices[order.currency] ?? 0,
-    quantity: candidate.offer.quantity,
-    discount: candidate.offer.discount,
-    taxRate: order.taxRate,
-    shippingAmount: shippingFor(candidate.offer, order.currency),
-  });
+  const price = candidatePrice(candidate.offer, best.variant, order);
   return { candidate, price };
 }
