@@ -202,7 +202,9 @@ describe('ineligibilityReasons', () => {
     expect(codes(candidate({ rules: { minSubtotal: 5000 } }))).toEqual([]);
     expect(codes(candidate({ rules: { maxSubtotal: 5000 } }))).toEqual([]);
   });
+});
 
+describe('ineligibilityReasons, several rules at once', () => {
   it('lists every failing rule at once', () => {
     const c = candidate(
       { active: false, quantity: 2, rules: { countries: ['DE'], minSubtotal: 10_000, firstOrderOnly: true } },

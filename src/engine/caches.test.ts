@@ -23,20 +23,20 @@ describe('TtlCache', () => {
   });
 });
 
-describe('ShopCache', () => {
-  /** Just enough of Kysely for `ShopCache.shop`: each read resolves when the test says so. */
-  function fakeDb(isTransaction = false) {
-    const reads: { resolve: (row: unknown) => void }[] = [];
-    const query = {
-      select: () => query,
-      selectAll: () => query,
-      where: () => query,
-      executeTakeFirst: () => new Promise((resolve) => reads.push({ resolve })),
-    };
-    return { db: { isTransaction, selectFrom: () => query } as unknown as Db, reads };
-  }
-  const row = (name: string) => ({ id: 'shop_a', name, settings: { allowedOrigins: [] } });
+/** Just enough of Kysely for `ShopCache.shop`: each read resolves when the test says so. */
+function fakeDb(isTransaction = false) {
+  const reads: { resolve: (row: unknown) => void }[] = [];
+  const query = {
+    select: () => query,
+    selectAll: () => query,
+    where: () => query,
+    executeTakeFirst: () => new Promise((resolve) => reads.push({ resolve })),
+  };
+  return { db: { isTransaction, selectFrom: () => query } as unknown as Db, reads };
+}
+const row = (name: string) => ({ id: 'shop_a', name, settings: { allowedOrigins: [] } });
 
+describe('ShopCache', () => {
   it('answers requests that miss together with one read', async () => {
     const cache = new ShopCache(1_000, () => 0);
     const { db, reads } = fakeDb();
