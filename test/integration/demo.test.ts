@@ -3,7 +3,7 @@ import { createService, type App } from '../../src/runtime';
 import type { DemoShop } from '../../src/demo-seed';
 import { buildTestApp, call, createOffer, createShop, type TestApp } from '../support/app';
 
-/** The seeded demo catalog (src/web/demo-seed.ts), set up through the API on a shop of this test's own. */
+/** The seeded demo catalog (src/demo-seed.ts), set up through the API on a shop of this test's own. */
 const CATALOG = [
   { id: 'house-blend', title: 'House Blend Coffee', variant: { id: 'house-blend-500g', title: '500 g, whole bean', usd: 1800, stock: 250 } },
   { id: 'pour-over', title: 'Ceramic Pour-Over Dripper', variant: { id: 'pour-over-white', title: 'White', usd: 2400, stock: 40 } },
