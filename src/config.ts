@@ -35,6 +35,8 @@ export interface Config {
   readonly gatewayEndpoints: Partial<Record<RealGatewayName, string>>;
   /** `PLUSONE_STRIPE_JS_URL`: Stripe.js for the buyer's page (a fake's, in tests); null: Stripe's own. */
   readonly stripeJsUrl: string | null;
+  /** `PLUSONE_SHOPIFY_API_BASE`: Shopify's Admin API at this base instead of `https://<shop>.myshopify.com` (a fake); null: Shopify's. */
+  readonly shopifyApiBase: string | null;
   /** `PLUSONE_ALLOW_PRIVATE_WEBHOOKS=1`: webhooks may go to loopback and private addresses (development, tests). */
   readonly allowPrivateWebhooks: boolean;
   /** `PLUSONE_RATE_LIMIT_*`: each limit as `<max>/<window>` or `off` (docs/api.md "Rate limits"). */
@@ -87,6 +89,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (stripeJsUrl !== null && !(URL.canParse(stripeJsUrl) && /^https?:$/.test(new URL(stripeJsUrl).protocol))) {
     throw new ConfigError('PLUSONE_STRIPE_JS_URL must be an http(s) URL, e.g. https://js.stripe.com/v3/');
   }
+  const shopifyApiBase = env.PLUSONE_SHOPIFY_API_BASE?.trim() || null;
+  if (shopifyApiBase !== null && !(URL.canParse(shopifyApiBase) && /^https?:$/.test(new URL(shopifyApiBase).protocol))) {
+    throw new ConfigError('PLUSONE_SHOPIFY_API_BASE must be an http(s) URL, e.g. http://127.0.0.1:4010');
+  }
   const allowPrivateWebhooks = flag(env, 'PLUSONE_ALLOW_PRIVATE_WEBHOOKS', false);
   const rateLimits = { ...DEFAULT_RATE_LIMITS };
   for (const [name, variable] of Object.entries(RATE_LIMIT_VARIABLES) as [keyof RateLimits, string][]) {
@@ -115,6 +121,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databasePoolSize,
     gatewayEndpoints,
     stripeJsUrl,
+    shopifyApiBase,
     allowPrivateWebhooks,
     rateLimits,
     trustProxy: trustProxy(env.PLUSONE_TRUST_PROXY?.trim() ?? ''),

@@ -5,7 +5,7 @@
  */
 import { chmod, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { DemoShop } from './core/demo';
+import { DEMO_SHOPIFY_CURRENCY, DEMO_SHOPIFY_DOMAIN, DEMO_SHOPIFY_PRODUCTS, type DemoShop, type DemoShopifyShop } from './core/demo';
 import { putProduct } from './engine/catalog';
 import type { EngineContext } from './engine/context';
 import type { UpsellContext } from './engine/context';
@@ -28,7 +28,12 @@ const DEMO_PRODUCTS = [
 export async function ensureDemoShop(ctx: UpsellContext, dataDir: string, publicUrl: string): Promise<DemoShop | null> {
   const keyFile = path.join(dataDir, 'demo-shop.json');
   const saved = await readSaved(keyFile);
-  if (saved && (await shopExists(ctx, saved.shopId))) return { ...saved, created: false };
+  if (saved && (await shopExists(ctx, saved.shopId))) {
+    // A data folder from before the Shopify demo gets its Shopify store now.
+    const shopify = saved.shopify && (await shopExists(ctx, saved.shopify.shopId)) ? saved.shopify : await seedShopifyDemo(ctx);
+    if (shopify !== saved.shopify) await save(keyFile, { shopId: saved.shopId, secretKey: saved.secretKey, shopify });
+    return { shopId: saved.shopId, secretKey: saved.secretKey, shopify, created: false };
+  }
   if ((await countShops(ctx)) > 0) return null;
 
   const shop = await createShop(ctx, {
@@ -65,17 +70,62 @@ export async function ensureDemoShop(ctx: UpsellContext, dataDir: string, public
     discount: { type: 'percentage', value: 15 },
     priority: 0,
   });
-  await writeFile(keyFile, JSON.stringify({ shopId: shop.id, secretKey: shop.secretKey }, null, 2));
-  await chmod(keyFile, 0o600);
-  return { shopId: shop.id, secretKey: shop.secretKey, created: true };
+  const shopify = await seedShopifyDemo(ctx);
+  await save(keyFile, { shopId: shop.id, secretKey: shop.secretKey, shopify });
+  return { shopId: shop.id, secretKey: shop.secretKey, shopify, created: true };
 }
 
-async function readSaved(keyFile: string): Promise<{ shopId: string; secretKey: string } | null> {
+interface SavedDemo {
+  shopId: string;
+  secretKey: string;
+  shopify: DemoShopifyShop | null;
+}
+
+async function save(keyFile: string, saved: SavedDemo): Promise<void> {
+  await writeFile(keyFile, JSON.stringify(saved, null, 2));
+  await chmod(keyFile, 0o600);
+}
+
+/**
+ * The demo's Shopify store (`/demo/shopify`): a second shop configured for Shopify post-purchase, its
+ * app credentials made up here (the demo's fake Shopify signs with them), the store's catalog with
+ * Shopify's numeric ids, and one offer — paper filters, 20% off, for buyers of coffee or the dripper.
+ */
+async function seedShopifyDemo(ctx: UpsellContext): Promise<DemoShopifyShop> {
+  const app = { apiKey: ctx.ids.secret('demo_app'), apiSecret: ctx.ids.secret('shpss_demo'), adminAccessToken: ctx.ids.secret('shpat_demo') };
+  const shop = await createShop(ctx, {
+    name: 'Northwind Coffee on Shopify (demo)',
+    settings: { shopify: { shopDomain: DEMO_SHOPIFY_DOMAIN, ...app } },
+  });
+  for (const product of DEMO_SHOPIFY_PRODUCTS) {
+    await putProduct(ctx, shop.id, String(product.productId), {
+      title: product.title,
+      imageUrl: null,
+      variants: [
+        { id: String(product.variantId), title: product.variantTitle, prices: [{ currency: DEMO_SHOPIFY_CURRENCY, amount: product.price }] },
+      ],
+    });
+  }
+  const [coffee, dripper, filters] = DEMO_SHOPIFY_PRODUCTS;
+  if (coffee && dripper && filters) {
+    await createOffer(ctx, shop.id, {
+      name: 'Filters for coffee buyers (Shopify)',
+      variantId: String(filters.variantId),
+      discount: { type: 'percentage', value: 20 },
+      priority: 10,
+      rules: { anyProductIds: [String(coffee.productId), String(dripper.productId)] },
+    });
+  }
+  return { shopId: shop.id, secretKey: shop.secretKey, shopDomain: DEMO_SHOPIFY_DOMAIN, ...app };
+}
+
+async function readSaved(keyFile: string): Promise<SavedDemo | null> {
   try {
     const parsed: unknown = JSON.parse(await readFile(keyFile, 'utf8'));
     if (parsed && typeof parsed === 'object' && 'shopId' in parsed && 'secretKey' in parsed) {
       const { shopId, secretKey } = parsed;
-      if (typeof shopId === 'string' && typeof secretKey === 'string') return { shopId, secretKey };
+      const shopify = 'shopify' in parsed ? (parsed.shopify as DemoShopifyShop | null) : null;
+      if (typeof shopId === 'string' && typeof secretKey === 'string') return { shopId, secretKey, shopify: shopify ?? null };
     }
   } catch {
     // no saved demo shop

@@ -153,6 +153,8 @@ export interface ServiceOptions {
   readonly gatewayEndpoints?: GatewayOptions['endpoints'];
   /** Stripe.js for the buyer's page instead of Stripe's (`PLUSONE_STRIPE_JS_URL`). */
   readonly stripeJsUrl?: string | null;
+  /** Shopify's Admin API: another base (`PLUSONE_SHOPIFY_API_BASE`), or a fetch per store domain (the demo's fake Shopify). */
+  readonly shopify?: GatewayOptions['shopify'];
   /** `PLUSONE_PUBLIC_URL`: the return address of PSP redirects (Adyen's required `returnUrl`). */
   readonly publicUrl?: string;
   /** Let webhooks reach loopback and private addresses (`PLUSONE_ALLOW_PRIVATE_WEBHOOKS`). Default off. */
@@ -179,6 +181,7 @@ export function composeServices(db: DatabaseHandle['db'], options: ServiceOption
       ...(options.gatewayEndpoints ? { endpoints: options.gatewayEndpoints } : {}),
       ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),
       ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+      ...(options.shopify ? { shopify: options.shopify } : {}),
     }),
     orderSinks: builtinOrderSinks(ids),
     gatewayTimeoutMs,
@@ -198,6 +201,7 @@ async function serviceOptions(config: Config, logger: Logger): Promise<ServiceOp
     secretKey: config.secretKey ?? (await localSecretKey(config.dataDir, logger)),
     gatewayEndpoints: config.gatewayEndpoints,
     stripeJsUrl: config.stripeJsUrl,
+    ...(config.shopifyApiBase ? { shopify: { apiBase: config.shopifyApiBase } } : {}),
     publicUrl: config.publicUrl,
     allowPrivateWebhooks: config.allowPrivateWebhooks,
   };

@@ -36,6 +36,7 @@ export const ERROR_CODES = [
   'rate_limited',
   'csrf_token_invalid',
   'notification_not_processed',
+  'shopify_domain_taken',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

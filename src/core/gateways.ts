@@ -17,3 +17,10 @@ export const REAL_GATEWAYS = GATEWAYS.filter((name): name is RealGatewayName => 
 export function isRealGateway(name: string): name is RealGatewayName {
   return (REAL_GATEWAYS as readonly string[]).includes(name);
 }
+
+/**
+ * Who moves an upsell's money: a gateway above, which Plusone calls to authorize, capture and release, or
+ * Shopify, which charged the buyer itself when the post-purchase extension applied the changeset (Plusone
+ * only refunds through Shopify's Admin API on an undo).
+ */
+export type UpsellGateway = GatewayName | 'shopify';

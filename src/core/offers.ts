@@ -94,6 +94,21 @@ export interface OrderFacts {
   readonly customerTags: ReadonlySet<string>;
   /** True/false when known (from `orderCount` or the shop's order history); null when unknown. */
   readonly firstOrder: boolean | null;
+  /** What the channel the order came through allows (Shopify post-purchase); absent for the API. */
+  readonly channel?: ChannelLimits | null;
+}
+
+/**
+ * A sales channel's own limits on an upsell (Shopify post-purchase, reference §4.8): whether the purchase
+ * can be edited at all, a minimum charge, and variant ids the channel can add (Shopify's are numeric).
+ */
+export interface ChannelLimits {
+  readonly name: string;
+  /** Why the channel will not edit this purchase; null when it will. */
+  readonly notEditable: string | null;
+  readonly minimumCharge: number;
+  /** The channel's own test of a variant id (Shopify: `123` or `gid://shopify/ProductVariant/123`). */
+  readonly variantIdPattern: RegExp;
 }
 
 export const REASON_CODES = [
@@ -112,6 +127,9 @@ export const REASON_CODES = [
   'country_not_targeted',
   'customer_tag_missing',
   'not_first_order',
+  'purchase_not_editable',
+  'variant_not_on_channel',
+  'below_channel_minimum',
   'lower_priority',
   'lower_expected_revenue',
   'tie_broken_by_age',
@@ -248,7 +266,23 @@ function meetsTargeting(facts: RuleFacts, failed: ReasonCode[] | null): boolean 
     return false;
   if (rules.customerTags && !hasAny(rules.customerTags, order.customerTags) && stopAt(failed, 'customer_tag_missing')) return false;
   if (rules.firstOrderOnly && order.firstOrder !== true && stopAt(failed, 'not_first_order')) return false;
+  if (order.channel && !meetsChannel(facts, order.channel, failed)) return false;
   return failed === null || failed.length === 0;
+}
+
+/** The channel's limits (`ChannelLimits`), as targeting rules: false when the decision should stop. */
+function meetsChannel(facts: RuleFacts, channel: ChannelLimits, failed: ReasonCode[] | null): boolean {
+  const { variant, order, compiled } = facts;
+  if (channel.notEditable !== null && stopAt(failed, 'purchase_not_editable')) return false;
+  if (variant && !channel.variantIdPattern.test(variant.id) && stopAt(failed, 'variant_not_on_channel')) return false;
+  const unitPrice = variant?.prices[order.currency];
+  if (
+    unitPrice !== undefined &&
+    expectedRevenueOf(compiled, unitPrice, order.currency) < channel.minimumCharge &&
+    stopAt(failed, 'below_channel_minimum')
+  )
+    return false;
+  return true;
 }
 
 type TargetingCode = Exclude<ReasonCode, 'lower_priority' | 'lower_expected_revenue' | 'tie_broken_by_age' | 'price_not_positive'>;
@@ -273,6 +307,9 @@ const TARGETING_MESSAGES: Readonly<Record<TargetingCode, (facts: RuleFacts) => s
   country_not_targeted: (f) => `Customer country ${f.order.country ?? 'unknown'} is not in ${f.compiled.candidate.offer.rules.countries?.join(', ')}`,
   customer_tag_missing: (f) => `The customer has none of the tags ${f.compiled.candidate.offer.rules.customerTags?.join(', ')}`,
   not_first_order: (f) => (f.order.firstOrder === null ? 'Whether this is a first order is unknown' : 'The customer has ordered before'),
+  purchase_not_editable: (f) => `${f.order.channel?.name} cannot add to this purchase: ${f.order.channel?.notEditable}`,
+  variant_not_on_channel: (f) => `Variant ${f.variant?.id} is not a ${f.order.channel?.name} variant id`,
+  below_channel_minimum: (f) => `${f.order.channel?.name} charges at least ${f.order.channel?.minimumCharge} (minor units) after checkout`,
 };
 
 /** Why an offer cannot be shown for this order; empty when it is eligible. */

@@ -22,6 +22,18 @@ export interface ShopSettings {
   webhookUrl: string | null;
   /** Locale for buyer-facing text when an order carries none. */
   defaultLocale: string;
+  /** The shop's Shopify app (docs/shopify.md), secrets masked; null when the shop is not on Shopify. */
+  shopify: ShopifySettingsView | null;
+}
+
+/** `settings.shopify` as the API shows it: secrets as `…last4` (they are sealed apart, see store/shopify). */
+export interface ShopifySettingsView {
+  shopDomain: string;
+  apiKey: string;
+  apiSecret: string;
+  adminAccessToken: string | null;
+  /** False once Shopify reported `app/uninstalled`: the extension routes refuse the shop until it is set again. */
+  installed: boolean;
 }
 
 export const DEFAULT_SETTINGS: ShopSettings = {
@@ -33,6 +45,7 @@ export const DEFAULT_SETTINGS: ShopSettings = {
   gateway: 'sandbox',
   webhookUrl: null,
   defaultLocale: 'en-US',
+  shopify: null,
 };
 
 export function mergeSettings(current: ShopSettings, update: Partial<ShopSettings>): ShopSettings {

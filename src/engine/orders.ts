@@ -9,7 +9,7 @@ import { decimalFromJson, decimalToString, isCurrency, trimDecimalText, type Dec
 import { isUniqueViolation } from '../store/database';
 import { isRealGateway } from '../core/gateways';
 import { CREDENTIALS } from '../gateways/index';
-import { decide, decideCompiled, type OfferEvaluation, type OrderFacts } from '../core/offers';
+import { decide, decideCompiled, type ChannelLimits, type OfferEvaluation, type OrderFacts } from '../core/offers';
 import type { Db } from '../store/database';
 import { decisionRow } from '../store/decisions';
 import { checkoutLineValues, customerHasOrders, insertRegistration, orderIdOfExternalId, orderWithLines } from '../store/orders';
@@ -128,15 +128,20 @@ function checkPayment(payment: OrderPayment, shopGateway: string): void {
   }
 }
 
+/**
+ * `channel`: the order came through a sales channel with its own limits (Shopify post-purchase), which the
+ * decision applies as targeting rules; its payment is the channel's, not the shop's PSP.
+ */
 export async function registerOrder(
   ctx: EngineContext,
   shopId: string,
   input: OrderInput,
   idempotencyKey: string | null,
+  channel: ChannelLimits | null = null,
 ): Promise<{ statusCode: number; body: RegisteredOrder }> {
   if (!isCurrency(input.currency)) throw new DomainError('invalid_currency', `${input.currency} is not an ISO 4217 currency code`);
   const shop = await getShop(ctx, shopId);
-  checkPayment(input.payment, shop.settings.gateway);
+  if (!channel) checkPayment(input.payment, shop.settings.gateway);
   const taxRate = parseTaxRate(input.taxRate);
   const locale = parseLocale(input.locale, shop.settings.defaultLocale);
   const now = ctx.clock.now();
@@ -154,6 +159,7 @@ export async function registerOrder(
     customerTags: new Set(input.customer.tags ?? []),
     // The earlier-orders lookup only when an offer of the shop is for first orders (unknown otherwise).
     firstOrder: offers.needsFirstOrder || input.customer.orderCount !== undefined ? await isFirstOrder(ctx.db, shopId, input.customer) : null,
+    channel,
   };
   const stock = offers.trackedVariantIds.length > 0 ? await liveStock(ctx.db, shopId, offers.trackedVariantIds) : null;
   const chosen = decideCompiled(offers.compiled, facts, now, stock && ((variantId) => stock.get(variantId)));
@@ -240,6 +246,7 @@ function storedFacts(facts: OrderFacts): StoredOrderFacts {
     country: facts.country,
     customerTags: [...facts.customerTags],
     firstOrder: facts.firstOrder,
+    ...(facts.channel ? { channel: { ...facts.channel, variantIdPattern: facts.channel.variantIdPattern.source } } : {}),
   };
 }
 
@@ -252,6 +259,7 @@ function orderFacts(stored: StoredOrderFacts): OrderFacts {
     country: stored.country,
     customerTags: new Set(stored.customerTags),
     firstOrder: stored.firstOrder,
+    channel: stored.channel ? { ...stored.channel, variantIdPattern: new RegExp(stored.channel.variantIdPattern) } : null,
   };
 }
 

@@ -273,20 +273,7 @@ async function recordAuthorized(
       upsell,
       async (trx, current) => {
         if (current.state !== 'pending' && current.state !== 'requires_action') return current;
-        const now = ctx.clock.now();
-        const change = await sinkFor(ctx, current).applyUpsell(trx, current.shop_id, current.order_id, lineFor(current), now);
-        return transition(ctx, trx, current, 'authorized', {
-          actor,
-          set: {
-            authorization_ref: result.ref,
-            captured_at_authorization: result.captured,
-            card: JSON.stringify({ brand: result.card.brand ?? current.card.brand, last4: result.card.last4 ?? current.card.last4 }),
-            undo_until: new Date(now.getTime() + current.undo_window_seconds * 1000),
-            line_id: change.lineId,
-            linked_order_id: change.linkedOrderId,
-            action: null,
-          },
-        });
+        return addToOrder(ctx, trx, current, result, actor);
       },
       after,
     );
@@ -298,6 +285,34 @@ async function recordAuthorized(
     const detail = error instanceof Error ? error.message : String(error);
     return recordDeclined(ctx, upsell, 'processing_error', 'system', { detail: `order change failed: ${detail}`, ref: result.ref, after });
   }
+}
+
+/**
+ * Step 3 on the locked row, in the caller's transaction: adds the line (or linked order) and records
+ * `authorized` with the undo deadline. Also how an upsell Shopify charged itself enters the order, in the
+ * transaction that creates it (engine/shopify-purchase), so that no crash can leave its charge unrecorded.
+ */
+export async function addToOrder(
+  ctx: UpsellContext,
+  trx: Trx,
+  current: UpsellRow,
+  result: Extract<AuthorizeResult, { status: 'authorized' }>,
+  actor: Actor,
+): Promise<UpsellRow> {
+  const now = ctx.clock.now();
+  const change = await sinkFor(ctx, current).applyUpsell(trx, current.shop_id, current.order_id, lineFor(current), now);
+  return transition(ctx, trx, current, 'authorized', {
+    actor,
+    set: {
+      authorization_ref: result.ref,
+      captured_at_authorization: result.captured,
+      card: JSON.stringify({ brand: result.card.brand ?? current.card.brand, last4: result.card.last4 ?? current.card.last4 }),
+      undo_until: new Date(now.getTime() + current.undo_window_seconds * 1000),
+      line_id: change.lineId,
+      linked_order_id: change.linkedOrderId,
+      action: null,
+    },
+  });
 }
 
 /**

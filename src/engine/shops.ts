@@ -24,6 +24,7 @@ import { hashSecret } from '../core/clock';
 import type { EngineContext } from './context';
 import { DEFAULT_SETTINGS, mergeSettings, type ShopSettings } from '../core/settings';
 import type { UpsellContext } from './context';
+import { applyShopifySettings, type ShopifySettingsInput } from './shopify';
 
 export interface ShopView {
   id: string;
@@ -33,8 +34,11 @@ export interface ShopView {
   createdAt: string;
 }
 
-/** A settings update as the API takes it: settings, plus PSP credentials (stored apart, sealed). */
-export type SettingsUpdate = Partial<ShopSettings> & { gatewayCredentials?: CredentialsUpdate };
+/** A settings update as the API takes it: settings, plus PSP credentials and the Shopify app (stored apart, sealed). */
+export type SettingsUpdate = Partial<Omit<ShopSettings, 'shopify'>> & {
+  gatewayCredentials?: CredentialsUpdate;
+  shopify?: ShopifySettingsInput | null;
+};
 
 export interface CreatedShop extends ShopView {
   secretKey: string;
@@ -92,8 +96,20 @@ function applyCredentials(
 }
 
 function settingsOnly(update: SettingsUpdate): Partial<ShopSettings> {
-  const { gatewayCredentials: _credentials, ...settings } = update;
+  const { gatewayCredentials: _credentials, shopify: _shopify, ...settings } = update;
   return settings;
+}
+
+/** The settings with `settings.shopify` applied (sealed in its own table) when the update names it. */
+async function withShopify(
+  ctx: UpsellContext,
+  trx: Db,
+  shopId: string,
+  settings: ShopSettings,
+  update: SettingsUpdate | undefined,
+): Promise<ShopSettings> {
+  if (update?.shopify === undefined) return settings;
+  return { ...settings, shopify: await applyShopifySettings(ctx, trx, shopId, update.shopify) };
 }
 
 export async function createShop(ctx: UpsellContext, input: { name: string; settings?: SettingsUpdate }): Promise<CreatedShop> {
@@ -106,7 +122,9 @@ export async function createShop(ctx: UpsellContext, input: { name: string; sett
   const row = await ctx.db.transaction().execute(async (trx) => {
     const shop = await insertShop(trx, { id, name: input.name, settings, credentials, webhookSecret, now });
     await insertApiKey(trx, { id: ctx.ids.id('key'), shopId: id, keyHash: hashSecret(secretKey), last4: secretKey.slice(-4), now });
-    return shop;
+    if (input.settings?.shopify === undefined) return shop;
+    const withApp = await withShopify(ctx, trx, id, settings, input.settings);
+    return saveShop(trx, id, { name: input.name, settings: withApp, credentials, now });
   });
   ctx.caches.shops.created(hashSecret(secretKey));
   return { ...toView(row), secretKey, webhookSecret };
@@ -137,8 +155,9 @@ export async function updateShop(ctx: UpsellContext, shopId: string, update: { n
   const view = await ctx.db.transaction().execute(async (trx) => {
     const current = await lockShop(trx, shopId);
     if (!current) throw notFound('Shop');
-    const settings = validSettings(ctx.outbound, { ...DEFAULT_SETTINGS, ...current.settings }, settingsOnly(update.settings ?? {}));
-    const credentials = applyCredentials(ctx, shopId, current.gateway_credentials, settings, update.settings?.gatewayCredentials);
+    const merged = validSettings(ctx.outbound, { ...DEFAULT_SETTINGS, ...current.settings }, settingsOnly(update.settings ?? {}));
+    const credentials = applyCredentials(ctx, shopId, current.gateway_credentials, merged, update.settings?.gatewayCredentials);
+    const settings = await withShopify(ctx, trx, shopId, merged, update.settings);
     const row = await saveShop(trx, shopId, { name: update.name ?? current.name, settings, credentials, now: ctx.clock.now() });
     await announceShopChange(trx, shopId);
     return toView(row);

@@ -28,7 +28,11 @@ async function sessionUpsell(ctx: UpsellContext, session: CheckoutSession, upsel
 }
 
 export async function undoUpsell(ctx: UpsellContext, session: CheckoutSession, upsellId: string): Promise<UndoAnswer> {
-  const upsell = await sessionUpsell(ctx, session, upsellId);
+  return undoWithinWindow(ctx, await sessionUpsell(ctx, session, upsellId));
+}
+
+/** The buyer's undo of this upsell (the checkout's, or Shopify's post-purchase page's): within the window, or 409. */
+export async function undoWithinWindow(ctx: UpsellContext, upsell: UpsellRow): Promise<UndoAnswer> {
   const now = ctx.clock.now();
   if (upsell.state === 'cancelled') return { statusCode: 200, body: { status: 'cancelled', upsell: checkoutUpsell(upsell) } };
   if (upsell.state === 'pending' || upsell.state === 'requires_action') {
@@ -76,7 +80,7 @@ export async function completeUndo(ctx: UpsellContext, upsell: UpsellRow, actor:
  * instant are serialized on it, so exactly one wins (the accept then answers `offer_closed`, or the
  * decline `offer_already_accepted`).
  */
-export async function declineOffer(ctx: UpsellContext, session: CheckoutSession, offerId: string): Promise<void> {
+export async function declineOffer(ctx: UpsellContext, session: Pick<CheckoutSession, 'shopId' | 'orderId'>, offerId: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
     const decision = await lockDecision(trx, session.shopId, session.orderId);
     const upsell = await upsellOfOffer(trx, session.shopId, session.orderId, offerId);

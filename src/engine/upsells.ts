@@ -14,7 +14,7 @@ import { insertWebhookEvent } from '../store/webhooks';
 import type { EngineContext, UpsellContext } from './context';
 import { getOrder } from './orders';
 import { shopSettings } from './shops';
-import type { GatewayName } from '../core/gateways';
+import type { UpsellGateway } from '../core/gateways';
 
 type Trx = Transaction<Database>;
 
@@ -116,7 +116,7 @@ export interface UpsellView {
   currency: string;
   card: { brand: string | null; last4: string | null };
   /** The PSP the money moves through, and its payment reference (PaymentIntent, transaction, pspReference). */
-  gateway: GatewayName;
+  gateway: UpsellGateway;
   paymentRef: string | null;
   undoUntil: string | null;
   lineId: string | null;

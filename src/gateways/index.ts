@@ -5,10 +5,13 @@
  */
 import { DomainError } from '../core/errors';
 import type { SecretBox } from '../core/secret-box';
-import { isRealGateway, type GatewayName, type RealGatewayName } from '../core/gateways';
+import { isRealGateway, type RealGatewayName, type UpsellGateway } from '../core/gateways';
 import type { Db } from '../store/database';
 import type { GatewayCredentialsView } from '../store/schema';
 import { sealedCredentials } from '../store/shops';
+import { shopifyShopOf } from '../store/shopify';
+import { createShopifyAdmin } from './shopify/admin';
+import { createShopifyGateway } from './shopify/gateway';
 import type { CredentialsModule, GatewayAdapter, GatewayNotification } from './adapter';
 import { adyenCredentials } from './adyen/credentials';
 import { braintreeCredentials } from './braintree/credentials';
@@ -50,7 +53,11 @@ export type CredentialsUpdate = Partial<Record<RealGatewayName, Record<string, u
 
 export interface Gateways {
   /** The gateway `shopId` charges through as `name`. Throws `gateway_not_configured` without credentials. */
-  forShop(shopId: string, name: GatewayName): Promise<PaymentGateway>;
+  forShop(shopId: string, name: UpsellGateway): Promise<PaymentGateway>;
+  /** Seals a shop's Shopify app secrets (bound to the shop, like PSP credentials). */
+  sealShopify(shopId: string, secrets: ShopifySecrets): string;
+  /** Opens them; throws `gateway_not_configured` when they were sealed with another PLUSONE_SECRET_KEY. */
+  openShopify(shopId: string, sealed: string): ShopifySecrets;
   /**
    * Applies a credentials update to a shop's sealed credentials: validates each new set with its adapter
    * (`invalid_credentials`, nothing saved), and returns the new sealed value and its masked description.
@@ -76,6 +83,14 @@ export interface GatewayOptions {
   /** Plusone's public base URL, the return address of PSP redirects the shop did not configure. */
   readonly publicUrl?: string;
   readonly timeoutMs: number;
+  /** Shopify's Admin API: another base URL (`PLUSONE_SHOPIFY_API_BASE`), or a fetch per store domain (the demo's fake Shopify). */
+  readonly shopify?: { readonly apiBase?: string; readonly fetchFor?: (shopDomain: string) => typeof fetch | undefined };
+}
+
+/** A shop's Shopify app secrets, as sealed in `shopify_shops.secrets`. */
+export interface ShopifySecrets {
+  readonly apiSecret: string;
+  readonly adminAccessToken: string | null;
 }
 
 type StoredCredentials = Partial<Record<RealGatewayName, unknown>>;
@@ -104,9 +119,15 @@ export function createGateways(db: Db, options: GatewayOptions): Gateways {
     return { sealed, credentials };
   }
 
+  const shopify = shopifyGateways(db, secretBox, options);
+
   return {
+    sealShopify: (shopId, secrets) => secretBox.seal(JSON.stringify(secrets), shopId),
+    openShopify: shopify.open,
+
     async forShop(shopId, name) {
       if (name === 'sandbox') return sandbox;
+      if (name === 'shopify') return shopify.forShop(shopId);
       const { sealed, credentials } = await credentialsOf(shopId, name);
       let entry = built.get(shopId);
       if (!entry || entry.sealed !== sealed) {
@@ -147,4 +168,44 @@ export function createGateways(db: Db, options: GatewayOptions): Gateways {
       return (await loadAdapter(name)).parseWebhook(rawBody, headers, credentials);
     },
   };
+}
+
+/** Shopify's side of an undo per shop: its Admin API access, built per sealed value like the PSPs. */
+function shopifyGateways(db: Db, secretBox: SecretBox, options: GatewayOptions) {
+  const built = new Map<string, { sealed: string; gateway: PaymentGateway }>();
+
+  function open(shopId: string, sealed: string): ShopifySecrets {
+    try {
+      return JSON.parse(secretBox.open(sealed, shopId)) as ShopifySecrets;
+    } catch {
+      throw new DomainError(
+        'gateway_not_configured',
+        'The stored Shopify secrets cannot be read with this PLUSONE_SECRET_KEY; set settings.shopify again',
+      );
+    }
+  }
+
+  async function forShop(shopId: string): Promise<PaymentGateway> {
+    const row = await shopifyShopOf(db, shopId);
+    const secrets = row ? open(shopId, row.secrets) : null;
+    if (!row || !secrets?.adminAccessToken) {
+      throw new DomainError('gateway_not_configured', 'Set settings.shopify.adminAccessToken so Plusone can refund and edit orders on Shopify');
+    }
+    const sealed = `${row.secrets}:${row.shop_domain}`;
+    const cached = built.get(shopId);
+    if (cached?.sealed === sealed) return cached.gateway;
+    const fetchImpl = options.shopify?.fetchFor?.(row.shop_domain);
+    const admin = createShopifyAdmin({
+      shopDomain: row.shop_domain,
+      accessToken: secrets.adminAccessToken,
+      timeoutMs: options.timeoutMs,
+      ...(options.shopify?.apiBase ? { apiBase: options.shopify.apiBase } : {}),
+      ...(fetchImpl ? { fetch: fetchImpl } : {}),
+    });
+    const gateway = createShopifyGateway(admin);
+    built.set(shopId, { sealed, gateway });
+    return gateway;
+  }
+
+  return { open, forShop };
 }

@@ -8,6 +8,7 @@ import swagger from '@fastify/swagger';
 import { TypeBoxValidatorCompiler, type TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { UpsellContext } from '../engine/context';
+import { shopifyRoutes } from './routes/shopify';
 import { pspWebhookRoutes } from './routes/psp-webhooks';
 import { allAllowedOrigins } from '../engine/shops';
 import { registerSecurityHeaders } from './security-headers';
@@ -117,6 +118,13 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
               currency: offer.currency,
               at: deps.ctx.clock.now(),
             }),
+  });
+  await app.register(shopifyRoutes, {
+    ctx: deps.ctx,
+    onOfferShown: (offer, orderId, shopId) =>
+      options.recordViews === false
+        ? undefined
+        : views.record({ shopId, orderId, offerId: offer.id, amount: offer.total, currency: offer.currency, at: deps.ctx.clock.now() }),
   });
   await app.register(analyticsRoutes, { ctx: deps.ctx, views });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>

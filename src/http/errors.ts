@@ -39,6 +39,7 @@ const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   csrf_token_invalid: 403,
   notification_not_processed: 503,
+  shopify_domain_taken: 409,
 };
 
 export interface ErrorBody {

@@ -38,6 +38,20 @@ export const ShopSettingsInput = Strict({
   webhookUrl: Type.Optional(Type.Union([Type.String({ pattern: '^https?://', maxLength: 2000 }), Type.Null()])),
   defaultLocale: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$' })),
   gatewayCredentials: Type.Optional(GatewayCredentialsInput),
+  /** The shop's Shopify app (docs/shopify.md); secrets write-only; null removes it. */
+  shopify: Type.Optional(
+    Type.Union([
+      Strict({
+        shopDomain: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,60}\\.myshopify\\.com$', description: 'acme.myshopify.com' }),
+        apiKey: Type.String({ minLength: 1, maxLength: 200, description: "The app's client id" }),
+        apiSecret: Type.Optional(Type.String({ minLength: 8, maxLength: 500, description: "The app's client secret (kept when omitted)" })),
+        adminAccessToken: Type.Optional(
+          Type.Union([Type.String({ minLength: 8, maxLength: 500 }), Type.Null()], { description: 'Admin API token for undo (refund + order edit)' }),
+        ),
+      }),
+      Type.Null(),
+    ]),
+  ),
 });
 
 export const CreateShopBody = Strict({ name: Text(200), settings: Type.Optional(ShopSettingsInput) });

@@ -154,6 +154,8 @@ export interface StoredOrderFacts {
   country: string | null;
   customerTags: string[];
   firstOrder: boolean | null;
+  /** The sales channel's limits (Shopify post-purchase), the pattern as its source text; absent for the API. */
+  channel?: { name: string; notEditable: string | null; minimumCharge: number; variantIdPattern: string } | null;
 }
 
 export interface DecisionsTable {
@@ -194,7 +196,7 @@ export interface UpsellsTable {
   /** The priced offer as accepted (from the stored decision, never from the client). */
   offer: Json<import('../core/decisions').DecidedOffer>;
   card: Json<import('../core/payments').CardSummary>;
-  gateway: import('../core/gateways').GatewayName;
+  gateway: import('../core/gateways').UpsellGateway;
   capture_mode: import('../core/settings').CaptureMode;
   order_strategy: import('../core/settings').OrderStrategy;
   undo_window_seconds: number;
@@ -248,8 +250,45 @@ export interface WebhookOutboxTable {
   seq: Generated<string>;
 }
 
+/** A shop's Shopify app (migration 012); `secrets` sealed like PSP credentials. */
+export interface ShopifyShopsTable {
+  shop_id: string;
+  shop_domain: string;
+  api_key: string;
+  /** Sealed JSON `{ apiSecret, adminAccessToken? }` (core/secret-box, owner = the shop id). */
+  secrets: string;
+  /** `{ apiSecret: '…last4', adminAccessToken: '…last4' | null }`, safe to return from the API. */
+  secrets_view: Json<{ apiSecret: string; adminAccessToken: string | null }>;
+  uninstalled_at: Timestamp | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type ShopifyPurchaseState = 'on_hold' | 'released' | 'fulfilled' | 'cancelled';
+
+export interface ShopifyPurchasesTable {
+  shop_id: string;
+  order_id: string;
+  reference_id: string;
+  state: ColumnType<ShopifyPurchaseState, ShopifyPurchaseState | undefined, ShopifyPurchaseState>;
+  applications_remaining: number | null;
+  updated_at: Timestamp;
+}
+
+export interface ShopifyChangesetsTable {
+  jti: string;
+  shop_id: string;
+  order_id: string;
+  offer_id: string;
+  changes: Json<unknown[]>;
+  issued_at: Timestamp;
+}
+
 export interface Database {
   shops: ShopsTable;
+  shopify_shops: ShopifyShopsTable;
+  shopify_purchases: ShopifyPurchasesTable;
+  shopify_changesets: ShopifyChangesetsTable;
   api_keys: ApiKeysTable;
   offer_versions: OfferVersionsTable;
   products: ProductsTable;

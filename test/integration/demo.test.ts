@@ -54,7 +54,7 @@ beforeAll(async () => {
     variantId: 'travel-mug-black',
     discount: { type: 'percentage', value: 15 },
   });
-  demo = { shopId: shop.id, secretKey: shop.secretKey, created: true };
+  demo = { shopId: shop.id, secretKey: shop.secretKey, created: true, shopify: null };
   app = await demoApp(demo);
 });
 

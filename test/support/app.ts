@@ -86,6 +86,8 @@ export async function buildTestApp(
     rateLimits?: Partial<RateLimits>;
     /** Told the kind (`SelectQueryNode`, …) of every query the app and worker run, to count them. */
     onQuery?: (kind: string) => void;
+    /** Shopify's Admin API: a fake's fetch per store domain, or another base URL. */
+    shopify?: ServiceOptions['shopify'];
   } = {},
 ): Promise<TestApp> {
   const database = connectDatabase(inject('databaseUrl'), { maxConnections: 10 });
@@ -102,6 +104,7 @@ export async function buildTestApp(
     ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),
     ...(options.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
+    ...(options.shopify ? { shopify: options.shopify } : {}),
   });
   const metrics = createMetrics(ctx);
   const app = await createService(

@@ -15,6 +15,7 @@ import * as processedOnce from './008_processed_once';
 import * as outboxOrder from './009_outbox_order';
 import * as releaseDue from './010_release_due';
 import * as upsellBuyer from './011_upsell_buyer';
+import * as shopify from './012_shopify';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '009_outbox_order': outboxOrder,
   '010_release_due': releaseDue,
   '011_upsell_buyer': upsellBuyer,
+  '012_shopify': shopify,
 };
