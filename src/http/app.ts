@@ -19,6 +19,7 @@ import { createMetrics, type Metrics } from './metrics';
 import { createCheckoutCors } from './cors';
 import { errorBody, handleError, handleFrameworkError } from './errors';
 import { ViewRecorder } from '../engine/analytics';
+import type { OfferView } from '../core/analytics';
 import { analyticsRoutes } from './routes/analytics';
 import { checkoutRoutes } from './routes/checkout';
 import { healthRoutes } from './routes/health';
@@ -102,30 +103,18 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   // Offer views are batched in memory and written every 250 ms; closing the app writes the rest.
   const views = new ViewRecorder(deps.ctx.db, { onError: (error) => app.log.warn({ err: error }, 'offer views not stored yet; retrying') });
   app.addHook('onClose', () => views.close());
+  // One view per (order, offer), from the buyer's page or Shopify's post-purchase page.
+  const recordView: (view: Omit<OfferView, 'at'>) => void =
+    options.recordViews === false ? () => undefined : (view) => views.record({ ...view, at: deps.ctx.clock.now() });
+  const viewOf = (shopId: string, orderId: string, offer: { id: string; total: number; currency: string }) =>
+    recordView({ shopId, orderId, offerId: offer.id, amount: offer.total, currency: offer.currency });
   await app.register(checkoutRoutes, {
     ctx: deps.ctx,
     cors: createCheckoutCors(knownOrigins),
     onAccept: (outcome) => metrics.countAccept(outcome),
-    onOfferShown:
-      options.recordViews === false
-        ? () => undefined
-        : (session, offer) =>
-            views.record({
-              shopId: session.shopId,
-              orderId: session.orderId,
-              offerId: offer.id,
-              amount: offer.total,
-              currency: offer.currency,
-              at: deps.ctx.clock.now(),
-            }),
+    onOfferShown: (session, offer) => viewOf(session.shopId, session.orderId, offer),
   });
-  await app.register(shopifyRoutes, {
-    ctx: deps.ctx,
-    onOfferShown: (offer, orderId, shopId) =>
-      options.recordViews === false
-        ? undefined
-        : views.record({ shopId, orderId, offerId: offer.id, amount: offer.total, currency: offer.currency, at: deps.ctx.clock.now() }),
-  });
+  await app.register(shopifyRoutes, { ctx: deps.ctx, onOfferShown: (offer, orderId, shopId) => viewOf(shopId, orderId, offer) });
   await app.register(analyticsRoutes, { ctx: deps.ctx, views });
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),

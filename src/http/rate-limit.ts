@@ -6,6 +6,7 @@
  * - Checkout writes (accept, decline, cancel, 3-D Secure complete): per IP before authentication, per
  *   session after it.
  * - Order registration: per IP before authentication, per shop after it.
+ * - Shopify's post-purchase routes: per IP, with the checkout's per-IP limit (their token is in the body).
  * - Failed authentication per IP: once an address has failed `max` times in a window, its requests whose
  *   credentials are not already known in memory answer 429 without a database lookup (see http/auth.ts).
  */
@@ -154,6 +155,8 @@ const CHECKOUT_WRITES = [
   'POST /v1/checkout/upsells/:id/complete',
 ];
 const REGISTRATION = ['POST /v1/orders'];
+/** Shopify's post-purchase page: authenticated by the token in the body, so limited per IP only (the checkout's limit). */
+const SHOPIFY_EXTENSION = ['POST /v1/shopify/offer', 'POST /v1/shopify/sign-changeset', 'POST /v1/shopify/outcome', 'POST /v1/shopify/undo'];
 
 /** The 429 answer, as the OpenAPI document shows it on every limited route. */
 const RATE_LIMITED_RESPONSE = {
@@ -202,6 +205,7 @@ export async function registerRateLimits(app: FastifyInstance, limits: RateLimit
       perIp: enforce(limiter(limits.ordersPerIp)),
       perCaller: enforce(limiter(limits.ordersPerShop, (request) => request.shopId)),
     },
+    { routes: SHOPIFY_EXTENSION, perIp: enforce(limiter(limits.checkoutPerIp)), perCaller: null },
   ];
   app.addHook('onRoute', (route) => {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
