@@ -261,8 +261,18 @@ function shopifyUpsellValues(ctx: UpsellContext, shopId: string, orderId: string
   };
 }
 
-/** Shopify charged the changeset: the upsell is created, put in the order and `authorized` in one transaction. */
-async function chargedOnShopify(ctx: UpsellContext, verified: VerifiedPurchase, orderId: string, decided: DecidedOffer): Promise<UpsellRow> {
+/**
+ * Shopify charged the changeset: the upsell is created, put in the order and `authorized` in one
+ * transaction. From the outcome the extension reports, or from an `orders/updated` webhook showing the
+ * changeset's line when that report never came (the buyer closed the page at the wrong instant).
+ */
+export async function chargedOnShopify(
+  ctx: UpsellContext,
+  verified: Pick<VerifiedPurchase, 'shopId' | 'referenceId'>,
+  orderId: string,
+  decided: DecidedOffer,
+  actor: 'buyer' | 'psp' = 'buyer',
+): Promise<UpsellRow> {
   const { shopId } = verified;
   const changeset = await changesetOf(ctx.db, shopId, orderId, decided.id);
   const change = (changeset?.changes as AddVariantChange[] | undefined)?.[0];
@@ -279,7 +289,7 @@ async function chargedOnShopify(ctx: UpsellContext, verified: VerifiedPurchase, 
     const inserted = await insertPendingUpsell(trx, row, event);
     // Reported before (a retry of the outcome): the upsell as it stands.
     if (!inserted) return (await upsellOfOffer(trx, shopId, orderId, decided.id)) as UpsellRow;
-    return addToOrder(ctx, trx, inserted, { status: 'authorized', ref, captured: true, card: { brand: null, last4: null } }, 'buyer');
+    return addToOrder(ctx, trx, inserted, { status: 'authorized', ref, captured: true, card: { brand: null, last4: null } }, actor);
   });
 }
 
@@ -297,6 +307,28 @@ async function refusedOnShopify(
   const inserted = await insertPendingUpsell(ctx.db, row, event);
   if (!inserted) return (await upsellOfOffer(ctx.db, shopId, orderId, decided.id)) as UpsellRow;
   return recordDeclined(ctx, inserted, SHOPIFY_DECLINES[code] ?? 'processing_error', 'psp', { detail: `Shopify: ${code}` });
+}
+
+/**
+ * An `orders/updated` body listing the lines of Shopify's order: when the decided offer's changeset was
+ * signed and its variant is on the order, but no outcome was reported, the charge is recorded now.
+ */
+export async function reconcileFromOrder(
+  ctx: UpsellContext,
+  shopId: string,
+  referenceId: string,
+  lines: readonly { variantId: number; quantity: number }[],
+) {
+  const purchase = await shopifyPurchaseByReference(ctx.db, shopId, referenceId);
+  const decision = purchase ? await decisionRow(ctx.db, shopId, purchase.order_id) : undefined;
+  if (!purchase || !decision?.offer || !decision.offer_id) return false;
+  const changeset = await changesetOf(ctx.db, shopId, purchase.order_id, decision.offer_id);
+  const change = (changeset?.changes as AddVariantChange[] | undefined)?.[0];
+  if (!change || (await upsellOfOffer(ctx.db, shopId, purchase.order_id, decision.offer_id))) return false;
+  const added = lines.filter((line) => line.variantId === change.variantId).reduce((sum, line) => sum + line.quantity, 0);
+  if (added < change.quantity) return false;
+  await chargedOnShopify(ctx, { shopId, referenceId }, purchase.order_id, decision.offer, 'psp');
+  return true;
 }
 
 /** `POST /v1/shopify/undo`: the saga's undo of the upsell Shopify charged, until Shopify releases the order. */

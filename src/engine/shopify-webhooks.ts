@@ -4,7 +4,8 @@
  * in constant time), handled once per `X-Shopify-Webhook-Id` (Shopify redelivers until it gets a 2xx).
  * - `app/uninstalled`: the shop's Shopify settings are disabled (the extension routes refuse it).
  * - `orders/updated`: what becomes of a purchase (fulfilled, partly fulfilled = released, cancelled) is
- *   kept, so a late undo answers `409 undo_window_closed` instead of editing an order being shipped.
+ *   kept, so a late undo answers `409 undo_window_closed` instead of editing an order being shipped; and
+ *   a changeset Shopify applied whose outcome never arrived (its line is on the order) is recorded.
  * Other topics are acknowledged and ignored.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
@@ -15,6 +16,7 @@ import { announceShopChange, lockShop, saveShop } from '../store/shops';
 import { markShopifyUninstalled, shopifyShopByDomain, updateShopifyPurchase } from '../store/shopify';
 import type { UpsellContext } from './context';
 import { DEFAULT_SETTINGS } from '../core/settings';
+import { reconcileFromOrder } from './shopify-purchase';
 
 export interface ShopifyWebhook {
   readonly rawBody: string;
@@ -40,6 +42,14 @@ export function purchaseStateOf(order: { fulfillment_status?: unknown; cancelled
   return null;
 }
 
+/** The `line_items` of a REST order body as variant and quantity (lines without a variant are skipped). */
+function linesOf(items: unknown): { variantId: number; quantity: number }[] {
+  if (!Array.isArray(items)) return [];
+  return items.flatMap((item: { variant_id?: unknown; quantity?: unknown }) =>
+    typeof item.variant_id === 'number' && typeof item.quantity === 'number' ? [{ variantId: item.variant_id, quantity: item.quantity }] : [],
+  );
+}
+
 async function uninstall(ctx: UpsellContext, shopId: string): Promise<void> {
   const now = ctx.clock.now();
   await ctx.db.transaction().execute(async (trx) => {
@@ -60,11 +70,14 @@ async function handle(ctx: UpsellContext, shopId: string, topic: string, body: u
       await uninstall(ctx, shopId);
       return true;
     case 'orders/updated': {
-      const order = (body ?? {}) as { id?: unknown; fulfillment_status?: unknown; cancelled_at?: unknown };
+      const order = (body ?? {}) as { id?: unknown; fulfillment_status?: unknown; cancelled_at?: unknown; line_items?: unknown };
+      if (typeof order.id !== 'number' && typeof order.id !== 'string') return false;
+      const referenceId = String(order.id);
+      // A changeset Shopify applied whose outcome never reached Plusone: recorded before the state moves on.
+      const reconciled = await reconcileFromOrder(ctx, shopId, referenceId, linesOf(order.line_items));
       const state = purchaseStateOf(order);
-      if ((typeof order.id !== 'number' && typeof order.id !== 'string') || !state) return false;
-      await updateShopifyPurchase(ctx.db, shopId, String(order.id), { state }, ctx.clock.now());
-      return true;
+      if (state) await updateShopifyPurchase(ctx.db, shopId, referenceId, { state }, ctx.clock.now());
+      return reconciled || state !== null;
     }
     default:
       return false;
