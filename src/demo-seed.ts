@@ -97,10 +97,11 @@ async function seedShopifyDemo(ctx: UpsellContext): Promise<DemoShopifyShop> {
     name: 'Northwind Coffee on Shopify (demo)',
     settings: { shopify: { shopDomain: DEMO_SHOPIFY_DOMAIN, ...app } },
   });
-  for (const product of DEMO_SHOPIFY_PRODUCTS) {
+  const images = ['house-blend', 'pour-over', 'filters'];
+  for (const [index, product] of DEMO_SHOPIFY_PRODUCTS.entries()) {
     await putProduct(ctx, shop.id, String(product.productId), {
       title: product.title,
-      imageUrl: null,
+      imageUrl: images[index] ? `/demo/images/${images[index]}.svg` : null,
       variants: [
         { id: String(product.variantId), title: product.variantTitle, prices: [{ currency: DEMO_SHOPIFY_CURRENCY, amount: product.price }] },
       ],

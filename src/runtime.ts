@@ -30,6 +30,10 @@ import { ensureDemoShop, type DemoShop } from './demo-seed';
 import { shopRow } from './engine/shops';
 import { injectClient } from './web/api-client';
 import { demoRoutes } from './web/demo/routes';
+import { FakeShopify } from './web/demo/shopify/fake-shopify';
+import { shopifyDemoRoutes } from './web/demo/shopify/routes';
+import { buildExtension } from '../extensions/post-purchase/build';
+import { DEMO_SHOPIFY_CURRENCY, DEMO_SHOPIFY_DOMAIN, DEMO_SHOPIFY_PRODUCTS } from './core/demo';
 import { landingRoutes } from './web/landing';
 import { sandboxChallengeRoutes } from './web/sandbox/challenge';
 import { widgetRoutes } from './web/widget/routes';
@@ -234,6 +238,8 @@ async function localSecretKey(dataDir: string, logger: Logger): Promise<string> 
 export interface HttpServiceOptions extends AppOptions {
   /** The demo shop, once seeded, for the `/demo` pages. */
   readonly demoShop?: () => DemoShop | null;
+  /** The fake Shopify of the demo's Shopify store (`/demo/shopify`), once seeded. */
+  readonly fakeShopify?: () => FakeShopify | null;
 }
 
 export interface HttpServiceDeps extends AppDeps {
@@ -257,6 +263,12 @@ export async function createService(options: HttpServiceOptions, deps: HttpServi
   });
   await app.register(widgetRoutes);
   await app.register(demoRoutes, { api: injectClient(app), demoShop: options.demoShop ?? (() => null) });
+  await app.register(shopifyDemoRoutes, {
+    demoShop: options.demoShop ?? (() => null),
+    fakeShopify: options.fakeShopify ?? (() => null),
+    // The extension as Shopify CLI would bundle it, calling this origin's /v1/shopify routes.
+    extensionBundle: async () => (await buildExtension({ apiBase: '' })).code,
+  });
   await app.register(landingRoutes);
   return app;
 }
@@ -274,7 +286,13 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
   const database = await openDatabase(config, logger);
   try {
     const services = await serviceOptions(config, logger);
-    const { ctx, sandbox } = composeServices(database.handle.db, services);
+    // The demo's Shopify store lives in this process: its Admin API calls go to the fake, never the network.
+    let fakeShopify: FakeShopify | null = null;
+    const shopify = {
+      ...services.shopify,
+      fetchFor: (domain: string) => (fakeShopify && domain === DEMO_SHOPIFY_DOMAIN ? fakeShopify.fetch : undefined),
+    };
+    const { ctx, sandbox } = composeServices(database.handle.db, { ...services, shopify });
     // Other nodes' offer changes arrive by NOTIFY; without the listener the version re-check still bounds staleness.
     await ctx.caches.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
     let demo: DemoShop | null = null;
@@ -284,6 +302,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
         adminToken: config.adminToken,
         logger: logger.child({ component: 'http' }),
         demoShop: () => demo,
+        fakeShopify: () => fakeShopify,
         rateLimits: config.rateLimits,
         trustProxy: config.trustProxy,
       },
@@ -296,6 +315,7 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     const port = typeof address === 'object' && address ? address.port : config.port;
     const url = config.port === port ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
     demo = config.seedDemo ? await ensureDemoShop(ctx, config.dataDir, url) : null;
+    fakeShopify = demo?.shopify ? demoFakeShopify(demo.shopify) : null;
     const workerLogger = logger.child({ component: 'worker' });
     const worker = config.runWorker
       ? createWorker(ctx, {
@@ -322,6 +342,19 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await database.close();
     throw error;
   }
+}
+
+/** The demo's fake Shopify, signing with the demo store's app credentials (docs/shopify.md "The demo"). */
+function demoFakeShopify(shop: NonNullable<DemoShop['shopify']>): FakeShopify {
+  return new FakeShopify({
+    shopDomain: shop.shopDomain,
+    apiKey: shop.apiKey,
+    apiSecret: shop.apiSecret,
+    adminAccessToken: shop.adminAccessToken,
+    currency: DEMO_SHOPIFY_CURRENCY,
+    products: DEMO_SHOPIFY_PRODUCTS,
+    taxRate: '0.08',
+  });
 }
 
 /** `plusone worker`: the worker alone, on the configured database, until stopped. */

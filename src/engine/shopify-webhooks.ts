@@ -42,12 +42,16 @@ export function purchaseStateOf(order: { fulfillment_status?: unknown; cancelled
   return null;
 }
 
-/** The `line_items` of a REST order body as variant and quantity (lines without a variant are skipped). */
+/**
+ * The `line_items` of a REST order body as variant and quantity now (`current_quantity`, which an edit
+ * lowers; `quantity` stays as bought), lines without a variant skipped.
+ */
 function linesOf(items: unknown): { variantId: number; quantity: number }[] {
   if (!Array.isArray(items)) return [];
-  return items.flatMap((item: { variant_id?: unknown; quantity?: unknown }) =>
-    typeof item.variant_id === 'number' && typeof item.quantity === 'number' ? [{ variantId: item.variant_id, quantity: item.quantity }] : [],
-  );
+  return items.flatMap((item: { variant_id?: unknown; quantity?: unknown; current_quantity?: unknown }) => {
+    const quantity = typeof item.current_quantity === 'number' ? item.current_quantity : item.quantity;
+    return typeof item.variant_id === 'number' && typeof quantity === 'number' ? [{ variantId: item.variant_id, quantity }] : [];
+  });
 }
 
 async function uninstall(ctx: UpsellContext, shopId: string): Promise<void> {

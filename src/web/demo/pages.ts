@@ -148,7 +148,7 @@ export function storefrontPage(catalog: readonly CatalogItem[], cart: Cart, quan
       `<li>Pick a few products (coffee or the dripper brings the best offer).</li>` +
       `<li>Pay with a sandbox test card in the payment provider's card field.</li>` +
       `<li>On the confirmation page, add one more item with a single click, and undo it within a minute if you like.</li>` +
-      `</ol></aside></form>`,
+      `</ol><p class="hint">On Shopify? See the <a href="/demo/shopify">Shopify post-purchase demo</a>.</p></aside></form>`,
   };
 }
 
