@@ -89,9 +89,19 @@ interface RegisteredPurchase {
   readonly expiresAt: string;
 }
 
+/** The purchase's order and decision as registered before (the extension loads the page more than once). */
+async function registeredBefore(ctx: UpsellContext, shopId: string, orderId: string): Promise<RegisteredPurchase> {
+  const decision = await decisionRow(ctx.db, shopId, orderId);
+  const settings = await shopSettings(ctx, ctx.db, shopId);
+  const expiresAt = new Date((decision?.decided_at.getTime() ?? 0) + settings.sessionTtlSeconds * 1000).toISOString();
+  return { orderId, decided: decision?.offer ?? null, expiresAt };
+}
+
 /** The purchase as an order, registered once: a later call finds the order by its `referenceId`. */
 async function registerPurchase(ctx: UpsellContext, verified: VerifiedPurchase): Promise<RegisteredPurchase> {
   const { shopId, referenceId } = verified;
+  const known = await shopifyPurchaseByReference(ctx.db, shopId, referenceId);
+  if (known) return registeredBefore(ctx, shopId, known.order_id);
   const purchase = purchaseOrder(verified.input);
   if (!purchase) throw new DomainError('invalid_request', 'The purchase in input_data has amounts Plusone cannot read');
   let registered: RegisteredPurchase;
@@ -100,12 +110,9 @@ async function registerPurchase(ctx: UpsellContext, verified: VerifiedPurchase):
     const { body } = await registerOrder(ctx, shopId, { ...purchase, payment }, null, shopifyChannel(verified, purchase.currency));
     registered = { orderId: body.order.id, decided: body.offer, expiresAt: body.session.expiresAt };
   } catch (error) {
+    // Two first calls at once (or a crash before the purchase was remembered): the order is there.
     if (!(error instanceof DomainError) || error.code !== 'order_already_registered' || typeof error.details?.orderId !== 'string') throw error;
-    const orderId = error.details.orderId;
-    const decision = await decisionRow(ctx.db, shopId, orderId);
-    const settings = await shopSettings(ctx, ctx.db, shopId);
-    const expiresAt = new Date((decision?.decided_at.getTime() ?? 0) + settings.sessionTtlSeconds * 1000).toISOString();
-    registered = { orderId, decided: decision?.offer ?? null, expiresAt };
+    registered = await registeredBefore(ctx, shopId, error.details.orderId);
   }
   await insertShopifyPurchase(ctx.db, shopId, registered.orderId, referenceId, ctx.clock.now());
   return registered;
@@ -166,7 +173,7 @@ export async function signChangeset(ctx: UpsellContext, request: PurchaseRequest
   const { verified, orderId, decided } = await decidedPurchase(ctx, request);
   const closed = await closedBecause(ctx, verified.shopId, orderId, decided.id);
   if (closed) throw new DomainError('offer_closed', `This offer can no longer be accepted: ${closed}`);
-  const offer = await shopifyOfferOf(ctx, verified.shopId, decided, new Date().toISOString());
+  const offer = await shopifyOfferOf(ctx, verified.shopId, decided, ctx.clock.now().toISOString());
   if (!offer) throw new DomainError('offer_not_available', 'This offer cannot be added on Shopify');
   // The first sign's jti and iat stay: a second sign gives the same token, so Shopify applies it once.
   const changeset = await claimChangeset(ctx.db, {
