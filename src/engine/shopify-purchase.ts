@@ -38,7 +38,7 @@ import {
   shopifyPurchaseOf,
   updateShopifyPurchase,
 } from '../store/shopify';
-import { insertPendingUpsell, upsellOfOffer } from '../store/upsells';
+import { insertPendingUpsell, updateUpsell, upsellOfOffer } from '../store/upsells';
 import type { UpsellContext } from './context';
 import { registerOrder } from './orders';
 import { addToOrder, recordDeclined } from './saga';
@@ -236,8 +236,7 @@ export async function recordOutcome(ctx: UpsellContext, request: OutcomeRequest)
     await declineOffer(ctx, { shopId: verified.shopId, orderId }, decided.id);
     return { status: 'declined', reason: null };
   }
-  const code = request.result.errors?.[0]?.code ?? request.result.status;
-  return outcomeOf(await refusedOnShopify(ctx, verified, orderId, decided, code));
+  return outcomeOf(await refusedOnShopify(ctx, verified, orderId, decided, request.result));
 }
 
 function shopifyUpsellValues(ctx: UpsellContext, shopId: string, orderId: string, decided: DecidedOffer, undoWindowSeconds: number) {
@@ -300,20 +299,43 @@ export async function chargedOnShopify(
   });
 }
 
-/** Shopify could not charge it (`payment_required`, `insufficient_inventory`…): a declined upsell, nothing charged. */
+/**
+ * Shopify could not charge it (`payment_required`, `insufficient_inventory`…): a declined upsell, nothing
+ * charged. `partially_processed` means Shopify edited the order but the payment failed: the line it added is
+ * due to be taken out again (`release_due_at`; the worker's `release_hold` sweep runs the Shopify gateway's
+ * release, an order edit), so the buyer is never left owing for an item they did not buy.
+ */
 async function refusedOnShopify(
   ctx: UpsellContext,
   verified: VerifiedPurchase,
   orderId: string,
   decided: DecidedOffer,
-  code: string,
+  result: ApplyResult,
 ): Promise<UpsellRow> {
   const { shopId } = verified;
+  const code = result.errors?.[0]?.code ?? result.status;
   const settings = await shopSettings(ctx, ctx.db, shopId);
   const { row, event } = shopifyUpsellValues(ctx, shopId, orderId, decided, settings.undoWindowSeconds);
   const inserted = await insertPendingUpsell(ctx.db, row, event);
   if (!inserted) return (await upsellOfOffer(ctx.db, shopId, orderId, decided.id)) as UpsellRow;
-  return recordDeclined(ctx, inserted, SHOPIFY_DECLINES[code] ?? 'processing_error', 'psp', { detail: `Shopify: ${code}` });
+  const edited = result.status === 'partially_processed' ? await changesetRef(ctx, verified, orderId, decided.id) : null;
+  return recordDeclined(ctx, inserted, SHOPIFY_DECLINES[code] ?? 'processing_error', 'psp', {
+    detail: `Shopify: ${result.status} (${code})`,
+    ...(edited ? { ref: edited, after: async (trx, declined) => void (await updateUpsell(trx, declined, { release_due_at: ctx.clock.now() })) } : {}),
+  });
+}
+
+/** The upsell reference of the changeset signed for this purchase and offer (null when none was). */
+async function changesetRef(ctx: UpsellContext, verified: Pick<VerifiedPurchase, 'shopId' | 'referenceId'>, orderId: string, offerId: string) {
+  const changeset = await changesetOf(ctx.db, verified.shopId, orderId, offerId);
+  const change = (changeset?.changes as AddVariantChange[] | undefined)?.[0];
+  if (!changeset || !change) return null;
+  return formatShopifyRef({
+    referenceId: verified.referenceId,
+    variantId: change.variantId,
+    quantity: change.quantity,
+    signedAt: changeset.issued_at,
+  });
 }
 
 /**

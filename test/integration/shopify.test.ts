@@ -270,6 +270,25 @@ describe('sign → apply → outcome → undo', () => {
     expect(upsell.json().upsell.state).toBe('cancelled');
   });
 
+  it("partially_processed (order edited, payment failed): declined, and the worker takes Shopify's unpaid line out again", async () => {
+    const p = await purchase();
+    await post('/v1/shopify/offer', { token: p.token });
+    const signed = await post('/v1/shopify/sign-changeset', { token: p.token, referenceId: p.referenceId, offerId });
+    // The fake answers processed; Shopify's partial answer leaves the line on the order the same way.
+    await shopify.applyChangeset(p.referenceId, signed.json().token);
+    const result = {
+      status: 'partially_processed',
+      errors: [{ code: 'payment_required', message: 'Insufficient funds' }],
+      changesetApplicationsRemaining: 2,
+    };
+    const answer = await post('/v1/shopify/outcome', { token: p.token, referenceId: p.referenceId, offerId, status: 'declined', result });
+    expect(answer.json()).toEqual({ status: 'declined', reason: 'card_declined' });
+    expect(shopify.order(p.referenceId)?.lines.find((line) => line.variantId === filters.variantId)?.quantity).toBe(1);
+    await t.worker.runOnce();
+    expect(shopify.order(p.referenceId)?.lines.find((line) => line.variantId === filters.variantId)?.quantity).toBe(0);
+    expect(shopify.order(p.referenceId)?.refunds).toHaveLength(0);
+  });
+
   it('records a refusal as a declined upsell, and "No thanks" as a declined offer; both close the offer', async () => {
     const refused = await purchase();
     await post('/v1/shopify/offer', { token: refused.token });

@@ -1,6 +1,6 @@
 /**
  * Shopify as the gateway of an upsell it charged itself (the extension applied the signed changeset):
- * Plusone never authorizes, captures or voids there. The one money movement left is the undo, a refund of
+ * Plusone never authorizes or captures there. The one money movement left is the undo, a refund of
  * the changeset's charge plus an order edit that takes the added line out, both through the Admin API and
  * both safe to repeat: the refund carries the step key in its note and is not sent again once the order
  * shows it; the edit only runs while the line still has a quantity. A crash between the two leaves the
@@ -54,7 +54,21 @@ export function createShopifyGateway(admin: ShopifyAdmin): PaymentGateway {
     completeAction: () => notHere('complete a 3-D Secure step'),
     // The window closing makes Shopify's charge final: nothing to capture.
     capture: async () => ({ status: 'succeeded' }),
-    void: async () => ({ status: 'failed', code: 'not_voidable', message: 'Shopify captured the changeset; an undo refunds it' }),
+    /**
+     * Nothing was charged, but Shopify's order may hold the line (`partially_processed`: edited, payment
+     * failed): the release takes the line out, so the buyer owes nothing for an item they did not pay for.
+     */
+    async void(refText, idempotencyKey) {
+      const ref = parseShopifyRef(refText);
+      if (!ref) return { status: 'failed', code: 'invalid_reference', message: `${refText} is not a Shopify upsell reference` };
+      const upsellId = idempotencyKey.split(':')[0] ?? idempotencyKey;
+      try {
+        await admin.removeVariant(orderGid(ref.referenceId), `gid://shopify/ProductVariant/${ref.variantId}`, `plusone ${upsellId}:remove`);
+        return { status: 'succeeded' };
+      } catch (error) {
+        return fromError(error);
+      }
+    },
     async refund(refText, _amount, _currency, idempotencyKey) {
       const ref = parseShopifyRef(refText);
       if (!ref) return { status: 'failed', code: 'invalid_reference', message: `${refText} is not a Shopify upsell reference` };
