@@ -139,6 +139,7 @@ describe('stopping', () => {
     await until(() => (run.stdout().includes('Ctrl-C stops it.') ? true : null), 'the banner');
     const base = `http://127.0.0.1:${port}`;
     expect(run.stdout()).toContain(`demo shop:      ${base}/demo`);
+    expect(run.stdout()).toContain(`on Shopify:     ${base}/demo/shopify`);
     expect(run.stdout()).toContain(`docs:           ${base}/`);
     expect(run.stdout()).toContain(`API reference:  ${base}/v1/openapi.json`);
 
