@@ -217,10 +217,18 @@ const SHOPIFY_DECLINES: Readonly<Record<string, DeclineCode>> = {
 
 function outcomeOf(row: UpsellRow): OutcomeAnswer {
   if (row.state === 'declined') return { status: 'declined', reason: row.decline_code };
-  return {
-    status: 'accepted',
-    upsell: { id: row.id, state: row.state, amount: row.amount, currency: row.currency, undoUntil: row.undo_until?.toISOString() ?? null },
-  };
+  // No window (the store gave no Admin API access): no undo to offer.
+  const undoUntil = row.undo_window_seconds > 0 ? (row.undo_until?.toISOString() ?? null) : null;
+  return { status: 'accepted', upsell: { id: row.id, state: row.state, amount: row.amount, currency: row.currency, undoUntil } };
+}
+
+/**
+ * The undo window of a Shopify upsell: the shop's, when Plusone may refund and edit the store's orders
+ * (`settings.shopify.adminAccessToken`); none without it, so no undo is offered that could not be kept.
+ */
+async function shopifyUndoWindow(ctx: UpsellContext, shopId: string): Promise<number> {
+  const settings = await shopSettings(ctx, ctx.db, shopId);
+  return settings.shopify?.adminAccessToken ? settings.undoWindowSeconds : 0;
 }
 
 /** `POST /v1/shopify/outcome`. Whatever the status says, a `processed` result means Shopify charged: it is recorded. */
@@ -280,17 +288,9 @@ export async function chargedOnShopify(
   actor: 'buyer' | 'psp' = 'buyer',
 ): Promise<UpsellRow> {
   const { shopId } = verified;
-  const changeset = await changesetOf(ctx.db, shopId, orderId, decided.id);
-  const change = (changeset?.changes as AddVariantChange[] | undefined)?.[0];
-  if (!changeset || !change) throw new DomainError('offer_not_available', 'No changeset was signed for this offer');
-  const settings = await shopSettings(ctx, ctx.db, shopId);
-  const { row, event } = shopifyUpsellValues(ctx, shopId, orderId, decided, settings.undoWindowSeconds);
-  const ref = formatShopifyRef({
-    referenceId: verified.referenceId,
-    variantId: change.variantId,
-    quantity: change.quantity,
-    signedAt: changeset.issued_at,
-  });
+  const ref = await changesetRef(ctx, verified, orderId, decided.id);
+  if (!ref) throw new DomainError('offer_not_available', 'No changeset was signed for this offer');
+  const { row, event } = shopifyUpsellValues(ctx, shopId, orderId, decided, await shopifyUndoWindow(ctx, shopId));
   return ctx.db.transaction().execute(async (trx) => {
     const inserted = await insertPendingUpsell(trx, row, event);
     // Reported before (a retry of the outcome): the upsell as it stands.
@@ -314,8 +314,7 @@ async function refusedOnShopify(
 ): Promise<UpsellRow> {
   const { shopId } = verified;
   const code = result.errors?.[0]?.code ?? result.status;
-  const settings = await shopSettings(ctx, ctx.db, shopId);
-  const { row, event } = shopifyUpsellValues(ctx, shopId, orderId, decided, settings.undoWindowSeconds);
+  const { row, event } = shopifyUpsellValues(ctx, shopId, orderId, decided, 0);
   const inserted = await insertPendingUpsell(ctx.db, row, event);
   if (!inserted) return (await upsellOfOffer(ctx.db, shopId, orderId, decided.id)) as UpsellRow;
   const edited = result.status === 'partially_processed' ? await changesetRef(ctx, verified, orderId, decided.id) : null;
@@ -365,6 +364,12 @@ export async function undoOnShopify(ctx: UpsellContext, request: PurchaseRequest
   const { verified, orderId, purchase, decided } = await decidedPurchase(ctx, request);
   const upsell = await upsellOfOffer(ctx.db, verified.shopId, orderId, decided.id);
   if (!upsell || upsell.gateway !== 'shopify' || upsell.state === 'declined') throw notFound('Upsell');
+  if (upsell.undo_window_seconds === 0) {
+    throw new DomainError(
+      'undo_not_available',
+      'This store has not given Plusone access to refund and edit its orders (settings.shopify.adminAccessToken)',
+    );
+  }
   if (purchase.state !== 'on_hold' && upsell.state === 'authorized' && upsell.cancel_requested_at === null) {
     throw new DomainError('undo_window_closed', `Shopify reported the order ${purchase.state}: it can no longer be changed here`);
   }

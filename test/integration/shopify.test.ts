@@ -254,6 +254,33 @@ describe('sign → apply → outcome → undo', () => {
     expect(upsell.json().upsell.state).toBe('captured');
   });
 
+  it('offers no undo when the store gave no Admin API access (and refuses one)', async () => {
+    const domainWithout = `plusone-noadmin-${Date.now()}.myshopify.com`;
+    const store = new FakeShopify({ shopDomain: domainWithout, ...APP, currency: 'USD', products: DEMO_SHOPIFY_PRODUCTS, now: () => t.clock.now() });
+    const owner = await createShop(t.app, {
+      name: 'No admin',
+      settings: { shopify: { shopDomain: domainWithout, apiKey: APP.apiKey, apiSecret: APP.apiSecret } },
+    });
+    await putShopifyProducts(owner.secretKey);
+    const own = await createOffer(t.app, owner.secretKey, {
+      name: 'Filters',
+      variantId: String(filters.variantId),
+      discount: { type: 'percentage', value: 20 },
+    });
+    const placed = await store.placeOrder({ lines: [{ variantId: coffee.variantId, quantity: 1 }], destinationCountryCode: 'US' });
+    const body = { token: placed.inputData.token, referenceId: placed.referenceId, offerId: own.id };
+    expect((await post('/v1/shopify/offer', { token: body.token })).json().offer.id).toBe(own.id);
+    const signed = await post('/v1/shopify/sign-changeset', body);
+    const result = await store.applyChangeset(placed.referenceId, signed.json().token);
+    const outcome = await post('/v1/shopify/outcome', { ...body, status: 'accepted', result });
+    expect(outcome.json()).toMatchObject({ status: 'accepted', upsell: { state: 'authorized', undoUntil: null } });
+    const undo = await post('/v1/shopify/undo', body);
+    expect(undo.statusCode).toBe(409);
+    expect(undo.json().error.code).toBe('undo_not_available');
+    await t.worker.runOnce();
+    expect((await call(t.app, 'GET', `/v1/upsells/${outcome.json().upsell.id}`, owner.secretKey)).json().upsell.state).toBe('captured');
+  });
+
   it('a crash between the refund and the order edit is finished by the worker', async () => {
     const p = await purchase();
     const { outcome } = await acceptOnShopify(p);
