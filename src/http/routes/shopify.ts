@@ -17,8 +17,8 @@ export interface ShopifyRouteOptions {
 }
 
 const tags = ['shopify'];
-/** A JWT: three base64url parts (Shopify's input tokens are a few kilobytes). */
-const Token = Type.String({ minLength: 1, maxLength: 16_384, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*$' });
+/** A JWT: three base64url parts (Shopify's input tokens grow with the cart's lines and metafields). */
+const Token = Type.String({ minLength: 1, maxLength: 65_536, pattern: '^[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]*$' });
 const Id = Type.String({ minLength: 1, maxLength: 200 });
 const OfferBody = Type.Object({ token: Token });
 const PurchaseBody = Type.Object({ token: Token, referenceId: Id, offerId: Id });
