@@ -37,6 +37,8 @@ export const ERROR_CODES = [
   'csrf_token_invalid',
   'notification_not_processed',
   'shopify_domain_taken',
+  'upsell_not_refundable',
+  'refund_failed',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

@@ -24,3 +24,6 @@ export function isRealGateway(name: string): name is RealGatewayName {
  * only refunds through Shopify's Admin API on an undo).
  */
 export type UpsellGateway = GatewayName | 'shopify';
+
+/** Every value of `UpsellGateway`, for filters and schemas. */
+export const UPSELL_GATEWAYS: readonly UpsellGateway[] = [...GATEWAYS, 'shopify'];

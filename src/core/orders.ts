@@ -1,5 +1,13 @@
 /** The order as the shop's checkout reports it: who bought, and the PSP's reference to the card. */
 
+/**
+ * An order's status: `open` while its upsell may still change it, `finalized` once nothing can (the
+ * `order.finalized` webhook), `cancelled` for a linked order whose upsell was undone.
+ */
+export const ORDER_STATUSES = ['open', 'finalized', 'cancelled'] as const;
+
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
 export interface OrderCustomer {
   id?: string;
   email?: string;

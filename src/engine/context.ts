@@ -18,7 +18,8 @@ export interface EngineContext {
 }
 
 /** Crash points for fault-injection tests; a no-op in production. See `faultsFromEnv`. */
-export type FaultPoint = 'accept.after_authorize' | 'accept.after_order_change' | 'capture.after_claim' | 'capture.after_psp' | 'cancel.after_psp';
+export type FaultPoint =
+  'accept.after_authorize' | 'accept.after_order_change' | 'capture.after_claim' | 'capture.after_psp' | 'cancel.after_psp' | 'refund.after_psp';
 
 export interface Faults {
   reach(point: FaultPoint): void;

@@ -18,6 +18,7 @@ import type { OrderLineRow, OrderRow, StoredOrderFacts } from '../store/schema';
 import { hashSecret } from '../core/clock';
 import type { EngineContext } from './context';
 import type { OrderCustomer, OrderPayment } from '../core/orders';
+import type { UpsellState } from '../core/upsell-state';
 import { presentDecision, toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from '../core/decisions';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency';
 import { liveStock, loadShopOffers } from './offer-cache';
@@ -56,6 +57,11 @@ export interface OrderLineView {
   unitPrice: number;
   source: 'checkout' | 'upsell';
   upsellId?: string;
+  /**
+   * On an upsell's line: its money was refunded (`POST /v1/upsells/{id}/refund`). The line stays on the
+   * order, and in its totals, since the goods may have shipped; the refund is shown, not hidden.
+   */
+  refunded?: boolean;
 }
 
 export interface OrderView {
@@ -337,10 +343,14 @@ async function reopenSession(ctx: EngineContext, trx: Trx, shopId: string, store
   return { ...body, session: { token, expiresAt: body.session.expiresAt } };
 }
 
-/** A line as the API shows it (`upsellId` only on an upsell's line). */
-function lineView(
-  line: Pick<OrderLineRow, 'id' | 'product_id' | 'variant_id' | 'title' | 'quantity' | 'unit_price' | 'source'> & { upsell_id?: string | null },
-): OrderLineView {
+type StoredLine = Pick<OrderLineRow, 'id' | 'product_id' | 'variant_id' | 'title' | 'quantity' | 'unit_price' | 'source'> & {
+  upsell_id?: string | null;
+  /** The state of the line's upsell, when it was read with it. */
+  upsell_state?: UpsellState | null;
+};
+
+/** A line as the API shows it (`upsellId` and `refunded` only on an upsell's line). */
+function lineView(line: StoredLine): OrderLineView {
   return {
     id: line.id,
     productId: line.product_id,
@@ -349,11 +359,11 @@ function lineView(
     quantity: line.quantity,
     unitPrice: line.unit_price,
     source: line.source,
-    ...(line.upsell_id ? { upsellId: line.upsell_id } : {}),
+    ...(line.upsell_id ? { upsellId: line.upsell_id, refunded: line.upsell_state === 'refunded' } : {}),
   };
 }
 
-function orderView(row: OrderRow, lines: OrderLineRow[], linkedOrders: string[]): OrderView {
+function orderView(row: OrderRow, lines: readonly (StoredLine & Pick<OrderLineRow, 'position'>)[], linkedOrders: string[]): OrderView {
   return {
     id: row.id,
     externalId: row.external_id,

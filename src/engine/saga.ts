@@ -9,6 +9,10 @@
  *   finish 3-D Secure            completeAction `ups_…:complete`     (a decline releases as above)
  *   add the line                 —                                   removeFromOrder: revert line, give stock back
  *   capture (after the window)   capture       `ups_…:capture`       removeFromOrder + releaseAuthorization
+ *   merchant refund (captured)   refund        `ups_…:refund`        — (the line stays on the order, shown refunded)
+ *
+ * The refund key is shared by the immediate-mode undo's whole refund and the merchant's refund of a
+ * captured upsell; no upsell has both (an undone upsell is never captured).
  *
  * Every call runs under the gateway timeout; past it the outcome is `unknown`, never guessed, and the
  * worker asks again under the same key. `settleAuthorization` records whatever the PSP said about an
@@ -325,6 +329,24 @@ export async function releaseAuthorization(ctx: UpsellContext, upsell: UpsellRow
     ? gateway.refund(ref, upsell.amount, upsell.currency, stepKey(upsell, 'refund'), { whole: true })
     : gateway.void(ref, stepKey(upsell, 'void'));
   return withTimeout(ctx, call, UNKNOWN_MODIFICATION);
+}
+
+/**
+ * The merchant's refund of a captured upsell, in full: a refund of captured money (`whole: false`), key
+ * `ups_…:refund`, so a retry — after an `unknown`, or a crash before the answer was recorded — gets the
+ * PSP's first answer and never refunds twice. For gateway `shopify` it is the money only (the goods may
+ * have shipped; only the undo, `whole`, also edits the line out). A call that throws instead of answering may still have reached the PSP:
+ * its outcome is `unknown`, like a timeout.
+ */
+export async function refundCaptured(ctx: UpsellContext, gateway: PaymentGateway, upsell: UpsellRow): Promise<ModificationResult> {
+  const ref = upsell.authorization_ref;
+  if (!ref) return { status: 'failed', code: 'no_payment_reference', message: `Upsell ${upsell.id} has no payment at the PSP to refund` };
+  try {
+    const call = gateway.refund(ref, upsell.amount, upsell.currency, stepKey(upsell, 'refund'), { whole: false });
+    return await withTimeout(ctx, call, UNKNOWN_MODIFICATION);
+  } catch (error) {
+    return { status: 'unknown', reason: `the payment provider did not answer (${error instanceof Error ? error.name : 'Error'})` };
+  }
 }
 
 /**

@@ -25,6 +25,7 @@ const WEBHOOK_FOR_STATE: Partial<Record<UpsellState, string>> = {
   cancelled: 'upsell.cancelled',
   captured: 'upsell.captured',
   capture_failed: 'upsell.capture_failed',
+  refunded: 'upsell.refunded',
 };
 
 /** Thrown when the row moved on since it was read (another request or node got there first). */

@@ -40,6 +40,8 @@ const STATUS: Record<ErrorCode, number> = {
   csrf_token_invalid: 403,
   notification_not_processed: 503,
   shopify_domain_taken: 409,
+  upsell_not_refundable: 409,
+  refund_failed: 409,
 };
 
 export interface ErrorBody {

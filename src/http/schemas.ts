@@ -1,11 +1,14 @@
 /**
- * Request schemas (TypeBox → JSON Schema): validated at the edge and published as OpenAPI. Merchant write
- * bodies are strict (`additionalProperties: false` at every level → 400 invalid_request on an unknown
- * field); checkout bodies are lenient (unknown fields are ignored, prices are never read from them).
+ * Request schemas (TypeBox → JSON Schema; the answers' are in responses.ts): validated at the edge and
+ * published as OpenAPI. Merchant write bodies are strict (`additionalProperties: false` at every level →
+ * 400 invalid_request on an unknown field); checkout bodies are lenient (unknown fields are ignored,
+ * prices are never read from them).
  */
 import { Type, type Static, type TProperties } from 'typebox';
-import { GATEWAYS } from '../core/gateways';
+import { GATEWAYS, UPSELL_GATEWAYS } from '../core/gateways';
+import { ORDER_STATUSES } from '../core/orders';
 import { CAPTURE_MODES, ORDER_STRATEGIES } from '../core/settings';
+import { UPSELL_STATES } from '../core/upsell-state';
 
 /** Largest amount accepted, in minor units (far below 2^53, so sums of amounts stay exact). */
 export const MAX_AMOUNT = 999_999_999_999;
@@ -146,6 +149,45 @@ export const IdempotencyHeaders = Type.Object({
 });
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+
+/** Query values arrive as text; the engine reads the numbers and times (engine/pages) and answers 400 for bad ones. */
+const PageParams = {
+  limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: 'Page size, 1–100 (default 25)' })),
+  cursor: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9_-]{1,1000}$', description: "The previous page's `nextCursor`, unchanged" })),
+};
+const ListId = Type.String({ minLength: 1, maxLength: 200 });
+const Instant = (description: string) =>
+  Type.Optional(Type.String({ minLength: 10, maxLength: 40, description: `${description}: ISO 8601, a UTC day or a date-time with Z or an offset` }));
+
+export const OrderListQuerystring = Type.Object(
+  {
+    ...PageParams,
+    externalId: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'Exactly this externalId' })),
+    q: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'externalId starts with this text' })),
+    status: Type.Optional(Type.Enum(ORDER_STATUSES)),
+    createdFrom: Instant('Registered at or after'),
+    createdTo: Instant('Registered before'),
+    hasUpsell: Type.Optional(Type.Enum(['true', 'false'] as const)),
+  },
+  { additionalProperties: false },
+);
+
+export const UpsellListQuerystring = Type.Object(
+  {
+    ...PageParams,
+    state: Type.Optional(Type.Enum(UPSELL_STATES)),
+    orderId: Type.Optional(ListId),
+    offerId: Type.Optional(ListId),
+    gateway: Type.Optional(Type.Enum(UPSELL_GATEWAYS)),
+  },
+  { additionalProperties: false },
+);
+
+/** No body at all is the same as `{}`. */
+export const RefundBody = Type.Union([
+  Strict({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: "Kept on the upsell's event" })) }),
+  Type.Null(),
+]);
 export const ProductParams = Type.Object({ productId: MerchantId });
 
 export type CreateShopBody = Static<typeof CreateShopBody>;

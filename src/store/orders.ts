@@ -1,13 +1,14 @@
 /**
  * The orders' queries: registration's single statement (the order with its lines, decision and session),
- * the reads behind `GET /v1/orders/{id}`, the built-in order sink's line and totals changes (one upsell
- * line's row mapping and one totals formula for adding and taking back), linked orders, and the
- * worker's finalization claim.
+ * the reads behind `GET /v1/orders/{id}` and the pages of `GET /v1/orders`, the built-in order sink's
+ * line and totals changes (one upsell line's row mapping and one totals formula for adding and taking
+ * back), linked orders, and the worker's finalization claim.
  */
 import { sql, type Insertable } from 'kysely';
-import { lineSubtotal, type UpsellLine } from '../core/orders';
+import { lineSubtotal, type OrderStatus, type UpsellLine } from '../core/orders';
 import { UPSELL_STATES, isInProgress, type UpsellState } from '../core/upsell-state';
 import type { Db } from './database';
+import { after, positionOf, prefixPattern, type PageQuery } from './pages';
 import type { CheckoutSessionsTable, DecisionsTable, NewOrderLine, OrderLineRow, OrderRow, OrdersTable } from './schema';
 
 export interface Registration {
@@ -55,19 +56,79 @@ export async function orderIdOfExternalId(db: Db, shopId: string, externalId: st
   return row?.id;
 }
 
+/** A line with the state of its upsell (null for a checkout line), so a refunded upsell's line shows it. */
+export type OrderLineWithUpsell = OrderLineRow & { upsell_state: UpsellState | null };
+
 /** The order with its lines and the ids of its linked orders (oldest first); undefined when there is none. */
 export async function orderWithLines(
   db: Db,
   shopId: string,
   orderId: string,
-): Promise<{ row: OrderRow; lines: OrderLineRow[]; linkedOrderIds: string[] } | undefined> {
+): Promise<{ row: OrderRow; lines: OrderLineWithUpsell[]; linkedOrderIds: string[] } | undefined> {
   const row = await db.selectFrom('orders').selectAll().where('shop_id', '=', shopId).where('id', '=', orderId).executeTakeFirst();
   if (!row) return undefined;
   const [lines, linked] = await Promise.all([
-    db.selectFrom('order_lines').selectAll().where('shop_id', '=', shopId).where('order_id', '=', orderId).execute(),
+    db
+      .selectFrom('order_lines as l')
+      .leftJoin('upsells as u', (join) => join.onRef('u.shop_id', '=', 'l.shop_id').onRef('u.id', '=', 'l.upsell_id'))
+      .selectAll('l')
+      .select('u.state as upsell_state')
+      .where('l.shop_id', '=', shopId)
+      .where('l.order_id', '=', orderId)
+      .execute(),
     db.selectFrom('orders').select('id').where('shop_id', '=', shopId).where('parent_order_id', '=', orderId).orderBy('created_at').execute(),
   ]);
   return { row, lines, linkedOrderIds: linked.map((order) => order.id) };
+}
+
+/** What `GET /v1/orders` may filter on; every filter is optional and they all must hold. */
+export interface OrderListFilter {
+  readonly externalId?: string;
+  /** Orders whose `externalId` starts with this text. */
+  readonly externalIdPrefix?: string;
+  readonly status?: OrderStatus;
+  /** Inclusive. */
+  readonly createdFrom?: Date;
+  /** Exclusive. */
+  readonly createdTo?: Date;
+  /** With an upsell (in any state), or without one. */
+  readonly hasUpsell?: boolean;
+}
+
+/**
+ * A page of the shop's own orders (linked orders are reached through their parent), newest first, each
+ * with its decided offer and its upsell (the newest, should an order ever hold several): one statement,
+ * `limit` rows at most.
+ */
+export async function listOrderSummaries(db: Db, shopId: string, filter: OrderListFilter, page: PageQuery) {
+  let query = db
+    .selectFrom('orders as o')
+    .leftJoin('decisions as d', (join) => join.onRef('d.shop_id', '=', 'o.shop_id').onRef('d.order_id', '=', 'o.id'))
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom('upsells')
+          .select(['upsells.id', 'upsells.state', 'upsells.amount'])
+          .whereRef('upsells.shop_id', '=', 'o.shop_id')
+          .whereRef('upsells.order_id', '=', 'o.id')
+          .orderBy('upsells.created_at', 'desc')
+          .orderBy('upsells.id', 'desc')
+          .limit(1)
+          .as('u'),
+      (join) => join.onTrue(),
+    )
+    .select(['o.id', 'o.external_id', 'o.currency', 'o.total', 'o.status', 'o.created_at', 'd.offer_id'])
+    .select(['u.id as upsell_id', 'u.state as upsell_state', 'u.amount as upsell_amount', positionOf('o.created_at').as('position_at')])
+    .where('o.shop_id', '=', shopId)
+    .where('o.parent_order_id', 'is', null);
+  if (filter.externalId !== undefined) query = query.where('o.external_id', '=', filter.externalId);
+  if (filter.externalIdPrefix !== undefined) query = query.where('o.external_id', 'like', prefixPattern(filter.externalIdPrefix));
+  if (filter.status !== undefined) query = query.where('o.status', '=', filter.status);
+  if (filter.createdFrom !== undefined) query = query.where('o.created_at', '>=', filter.createdFrom);
+  if (filter.createdTo !== undefined) query = query.where('o.created_at', '<', filter.createdTo);
+  if (filter.hasUpsell !== undefined) query = query.where('u.id', filter.hasUpsell ? 'is not' : 'is', null);
+  if (page.after) query = query.where(after('o.created_at', 'o.id', page.after));
+  return query.orderBy('o.created_at', 'desc').orderBy('o.id', 'desc').limit(page.limit).execute();
 }
 
 /** The PSP's references to the order's card. */

@@ -1,20 +1,41 @@
 /**
- * The upsells' queries: the row and its event log, the accept's first read and its single-statement
- * insert, the guarded state change, the worker's claims (captures due, reconciliation sweeps, back-off),
- * and the reserved stock an upsell holds. What the states mean and which moves are allowed is the
- * engine's (engine/upsells `transition`); every statement here filters by `shop_id`, except the
- * worker's cross-shop claims, which return whole rows for the engine to act on.
+ * The upsells' queries: the row and its event log, the merchant's pages of them, the accept's first read
+ * and its single-statement insert, the guarded state change, the worker's claims (captures due,
+ * reconciliation sweeps, back-off), and the reserved stock an upsell holds. What the states mean and
+ * which moves are allowed is the engine's (engine/upsells `transition`); every statement here filters by
+ * `shop_id`, except the worker's cross-shop claims, which return whole rows for the engine to act on.
  */
 import { sql, type Insertable, type SelectQueryBuilder, type Updateable } from 'kysely';
+import type { UpsellGateway } from '../core/gateways';
 import type { UpsellState } from '../core/upsell-state';
 import type { Db } from './database';
 import { claimKeyQuery, type KeyClaim } from './idempotency';
+import { after, positionOf, type PageQuery } from './pages';
 import type { Database, UpsellEventsTable, UpsellRow, UpsellsTable } from './schema';
 
 type UpsellKey = Pick<UpsellRow, 'shop_id' | 'id'>;
 
 export async function findUpsell(db: Db, shopId: string, upsellId: string): Promise<UpsellRow | undefined> {
   return db.selectFrom('upsells').selectAll().where('shop_id', '=', shopId).where('id', '=', upsellId).executeTakeFirst();
+}
+
+/** What `GET /v1/upsells` may filter on; every filter is optional and they all must hold. */
+export interface UpsellListFilter {
+  readonly state?: UpsellState;
+  readonly orderId?: string;
+  readonly offerId?: string;
+  readonly gateway?: UpsellGateway;
+}
+
+/** A page of the shop's upsells, newest first, with each one's page position: one statement. */
+export async function listUpsellRows(db: Db, shopId: string, filter: UpsellListFilter, page: PageQuery) {
+  let query = db.selectFrom('upsells').selectAll().select(positionOf('upsells.created_at').as('position_at')).where('shop_id', '=', shopId);
+  if (filter.state !== undefined) query = query.where('state', '=', filter.state);
+  if (filter.orderId !== undefined) query = query.where('order_id', '=', filter.orderId);
+  if (filter.offerId !== undefined) query = query.where('offer_id', '=', filter.offerId);
+  if (filter.gateway !== undefined) query = query.where('gateway', '=', filter.gateway);
+  if (page.after) query = query.where(after('upsells.created_at', 'upsells.id', page.after));
+  return query.orderBy('created_at', 'desc').orderBy('id', 'desc').limit(page.limit).execute();
 }
 
 /** The row, locked for the rest of the transaction. */

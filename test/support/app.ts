@@ -88,6 +88,8 @@ export async function buildTestApp(
     onQuery?: (kind: string) => void;
     /** Shopify's Admin API: a fake's fetch per store domain, or another base URL. */
     shopify?: ServiceOptions['shopify'];
+    /** Faults injected into the sandbox PSP's writes (`PLUSONE_SANDBOX_FAULTS`; a subclass may choose them per call). */
+    sandboxFaults?: ServiceOptions['sandboxFaults'];
   } = {},
 ): Promise<TestApp> {
   const database = connectDatabase(inject('databaseUrl'), { maxConnections: 10 });
@@ -105,6 +107,7 @@ export async function buildTestApp(
     ...(options.allowPrivateWebhooks ? { allowPrivateWebhooks: true } : {}),
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     ...(options.shopify ? { shopify: options.shopify } : {}),
+    ...(options.sandboxFaults ? { sandboxFaults: options.sandboxFaults } : {}),
   });
   const metrics = createMetrics(ctx);
   const app = await createService(

@@ -16,6 +16,7 @@ import * as outboxOrder from './009_outbox_order';
 import * as releaseDue from './010_release_due';
 import * as upsellBuyer from './011_upsell_buyer';
 import * as shopify from './012_shopify';
+import * as lists from './013_lists';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '010_release_due': releaseDue,
   '011_upsell_buyer': upsellBuyer,
   '012_shopify': shopify,
+  '013_lists': lists,
 };
