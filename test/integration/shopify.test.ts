@@ -254,6 +254,27 @@ describe('sign → apply → outcome → undo', () => {
     expect(upsell.json().upsell.state).toBe('captured');
   });
 
+  it("a merchant's refund after the window gives the money back on Shopify and leaves the line (the goods may have shipped)", async () => {
+    const p = await purchase();
+    const { outcome } = await acceptOnShopify(p);
+    t.clock.advance(61);
+    await t.worker.runOnce();
+    const callsBefore = shopify.adminCalls.length;
+    const refunded = await call(
+      t.app,
+      'POST',
+      `/v1/upsells/${outcome.upsell.id}/refund`,
+      shop.secretKey,
+      {},
+      { 'idempotency-key': `refund-${p.referenceId}` },
+    );
+    expect(refunded.statusCode, refunded.body).toBe(200);
+    expect(refunded.json().upsell.state).toBe('refunded');
+    expect(shopify.adminCalls.slice(callsBefore).map((entry) => entry.operationName)).toEqual(['PlusoneOrder', 'PlusoneRefund']);
+    expect(shopify.order(p.referenceId)?.refunds).toEqual([expect.objectContaining({ note: `plusone ${outcome.upsell.id}:refund` })]);
+    expect(shopify.order(p.referenceId)?.lines.find((line) => line.variantId === filters.variantId)?.quantity).toBe(1);
+  });
+
   it('offers no undo when the store gave no Admin API access (and refuses one)', async () => {
     const domainWithout = `plusone-noadmin-${Date.now()}.myshopify.com`;
     const store = new FakeShopify({ shopDomain: domainWithout, ...APP, currency: 'USD', products: DEMO_SHOPIFY_PRODUCTS, now: () => t.clock.now() });

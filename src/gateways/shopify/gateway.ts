@@ -32,7 +32,8 @@ function fromError(error: unknown): ModificationResult {
 }
 
 export function createShopifyGateway(admin: ShopifyAdmin): PaymentGateway {
-  async function undo(ref: ShopifyUpsellRef, idempotencyKey: string): Promise<ModificationResult> {
+  /** The refund of the changeset's charge; with `removeLine` (an undo), then the order edit taking the line out. */
+  async function undo(ref: ShopifyUpsellRef, idempotencyKey: string, removeLine: boolean): Promise<ModificationResult> {
     const orderId = orderGid(ref.referenceId);
     const order = await admin.order(orderId);
     if (!order) return { status: 'failed', code: 'order_not_found', message: `Shopify has no order ${orderId}` };
@@ -43,6 +44,7 @@ export function createShopifyGateway(admin: ShopifyAdmin): PaymentGateway {
       if (!charge) return { status: 'unknown', reason: "the changeset's charge is not on the order yet" };
       await admin.refund({ orderId, parentId: charge.id, amount: charge.amountSet.shopMoney.amount, gateway: charge.gateway, note });
     }
+    if (!removeLine) return { status: 'succeeded' };
     const upsellId = idempotencyKey.split(':')[0] ?? idempotencyKey;
     await admin.removeVariant(orderId, `gid://shopify/ProductVariant/${ref.variantId}`, `plusone ${upsellId}:remove`);
     return { status: 'succeeded' };
@@ -69,11 +71,13 @@ export function createShopifyGateway(admin: ShopifyAdmin): PaymentGateway {
         return fromError(error);
       }
     },
-    async refund(refText, _amount, _currency, idempotencyKey) {
+    // `whole`: the undo (money back and the line out); without it, a merchant's refund after the window,
+    // when the goods may have shipped: the money only.
+    async refund(refText, _amount, _currency, idempotencyKey, options) {
       const ref = parseShopifyRef(refText);
       if (!ref) return { status: 'failed', code: 'invalid_reference', message: `${refText} is not a Shopify upsell reference` };
       try {
-        return await undo(ref, idempotencyKey);
+        return await undo(ref, idempotencyKey, options?.whole === true);
       } catch (error) {
         return fromError(error);
       }
