@@ -139,6 +139,7 @@ function printBanner(running: Running, operatorRoutes: boolean, storage: string)
     `  Plusone is running at ${running.url}`,
     ...(running.demo ? [`  demo shop:      ${running.url}/demo`] : []),
     ...(running.demo?.shopify ? [`  on Shopify:     ${running.url}/demo/shopify  (the post-purchase extension, on a local fake of Shopify)`] : []),
+    `  merchant admin: ${running.url}/admin  (sign in with a shop's secret key)`,
     `  docs:           ${running.url}/  (the README and docs/ at ${running.url}/docs/README.md)`,
     `  API reference:  ${running.url}/v1/openapi.json`,
     `  health:         ${running.url}/healthz`,

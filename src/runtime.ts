@@ -30,6 +30,7 @@ import { ensureDemoShop, type DemoShop } from './demo-seed';
 import { shopRow } from './engine/shops';
 import { injectClient } from './web/api-client';
 import { demoRoutes } from './web/demo/routes';
+import { adminRoutes } from './web/admin/routes';
 import { FakeShopify } from './web/demo/shopify/fake-shopify';
 import { shopifyDemoRoutes } from './web/demo/shopify/routes';
 import { buildExtension } from '../extensions/post-purchase/build';
@@ -269,6 +270,8 @@ export async function createService(options: HttpServiceOptions, deps: HttpServi
     // The extension as Shopify CLI would bundle it, calling this origin's /v1/shopify routes.
     extensionBundle: async () => (await buildExtension({ apiBase: '' })).code,
   });
+  // The merchant admin (`/admin`): calls the API like any client, with the signed-in merchant's key.
+  await app.register(adminRoutes, { api: injectClient(app) });
   await app.register(landingRoutes);
   return app;
 }
