@@ -11,6 +11,11 @@ export interface ApiRequest {
   readonly token?: string;
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The address of the browser this call is made for (the admin's sign-in): the API's per-address limits
+   * then count that browser, not this process's own loopback address.
+   */
+  readonly remoteAddress?: string;
 }
 
 export interface ApiResponse {
@@ -31,6 +36,7 @@ export function injectClient(app: FastifyInstance): ApiClient {
       method: request.method,
       url: request.url,
       headers,
+      ...(request.remoteAddress ? { remoteAddress: request.remoteAddress } : {}),
       ...(request.body === undefined ? {} : { payload: JSON.stringify(request.body) }),
     });
     return { statusCode: response.statusCode, text: response.body, json: () => response.json() };

@@ -269,7 +269,7 @@ describe('admin › offers', () => {
     expect(page.body).toContain('<select id="offer-variantId" name="variantId" required');
     expect(page.body).toContain('<option value="beans-500g">House Blend — Default (€17.00 · $18.00)</option>');
     expect(page.body).toContain('<option value="mug-black">Travel Mug — Default ($22.00)</option>');
-    expect(page.body).toContain('<button type="submit" class="button">Save offer</button>');
+    expect(page.body).toContain('<button type="submit" class="button" name="intent" value="save">Save offer</button>');
   });
 
   it('creates an offer through the form: it is in GET /v1/offers and listed by name', async () => {
@@ -286,7 +286,7 @@ describe('admin › offers', () => {
     ]);
     const list = await get(admin, String(response.headers.location), session.cookie);
     expect(list.body).toContain('“Mug for coffee buyers” was saved.');
-    expect(list.body).toContain('<th scope="row">Mug for coffee buyers</th>');
+    expect(list.body).toMatch(/<th scope="row"><a href="\/admin\/offers\/off_\w+">Mug for coffee buyers<\/a><\/th>/);
     expect(list.body).toContain('12.5% off');
   });
 
@@ -474,7 +474,7 @@ describe('admin › overview, experiments, settings', () => {
     expect(long.body).toContain('role="alert"');
   });
 
-  it('lists experiments with their verdict, and the settings with secrets masked, read-only', async () => {
+  it('lists experiments with their verdict, and the settings with secrets masked (read-only)', async () => {
     const session = await signIn(shop.shop.secretKey);
     const created = await call(t.app, 'POST', '/v1/experiments', shop.shop.secretKey, {
       name: 'Button copy',
@@ -484,9 +484,8 @@ describe('admin › overview, experiments, settings', () => {
     });
     expect(created.statusCode).toBe(201);
     const experiments = await get(admin, '/admin/experiments', session.cookie);
-    expect(experiments.body).toContain('<th scope="row">Button copy</th>');
+    expect(experiments.body).toContain(`<th scope="row"><a href="/admin/experiments/${created.json().experiment.id}">Button copy</a></th>`);
     expect(experiments.body).toContain('keep running (minimum sample)');
-    expect(experiments.body).toContain('read-only for now');
     const settings = await get(admin, '/admin/settings', session.cookie);
     expect(settings.body).toContain('Undo window (seconds)');
     expect(settings.body).toContain('One-click shop');

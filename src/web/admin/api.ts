@@ -13,14 +13,35 @@ const Price = Type.Object({ currency: Type.String(), amount: Type.Integer() });
 
 const Shop = Type.Object({ id: Type.String(), name: Type.String(), settings: Type.Record(Type.String(), Type.Unknown()), createdAt: Type.String() });
 
+const Strings = Type.Optional(Type.Array(Type.String()));
+
+const Rules = Type.Object({
+  anyProductIds: Strings,
+  excludeProductIds: Strings,
+  minSubtotal: Type.Optional(Type.Integer()),
+  maxSubtotal: Type.Optional(Type.Integer()),
+  countries: Strings,
+  customerTags: Strings,
+  firstOrderOnly: Type.Optional(Type.Boolean()),
+  currencies: Strings,
+});
+
+const Discount = Type.Union([
+  Type.Object({ type: Type.Literal('percentage'), value: Type.Number() }),
+  Type.Object({ type: Type.Literal('fixed'), value: Type.Integer(), amounts: Type.Optional(Type.Array(Price)) }),
+]);
+
 const Offer = Type.Object({
   id: Type.String(),
   name: Type.String(),
   variantId: Type.String(),
   quantity: Type.Integer(),
-  discount: Nullable(Type.Object({ type: Type.String(), value: Type.Number(), amounts: Type.Optional(Type.Array(Price)) })),
+  discount: Nullable(Discount),
   priority: Type.Integer(),
   active: Type.Boolean(),
+  rules: Rules,
+  buttonCopy: Type.Array(Type.Object({ id: Type.String(), text: Type.String() })),
+  shipping: Type.Array(Price),
   startsAt: Nullable(Type.String()),
   endsAt: Nullable(Type.String()),
 });
@@ -28,6 +49,7 @@ const Offer = Type.Object({
 const Product = Type.Object({
   id: Type.String(),
   title: Type.String(),
+  imageUrl: Type.Optional(Nullable(Type.String())),
   variants: Type.Array(Type.Object({ id: Type.String(), title: Type.String(), prices: Type.Array(Price), stock: Nullable(Type.Integer()) })),
 });
 
@@ -60,6 +82,7 @@ const Order = Type.Object({
       unitPrice: Type.Integer(),
       source: Type.String(),
       upsellId: Type.Optional(Type.String()),
+      refunded: Type.Optional(Type.Boolean()),
     }),
   ),
   subtotal: Type.Integer(),
@@ -92,11 +115,17 @@ const Decision = Type.Object({
   explanation: Type.Object({ computedOnRequest: Type.Boolean(), offersChangedSince: Type.Boolean() }),
 });
 
+const Card = Type.Object({ brand: Nullable(Type.String()), last4: Nullable(Type.String()) });
+
 const Upsell = Type.Object({
   id: Type.String(),
+  orderId: Type.String(),
   state: Type.String(),
   amount: Type.Integer(),
   currency: Type.String(),
+  card: Card,
+  gateway: Type.String(),
+  paymentRef: Type.Optional(Nullable(Type.String())),
   undoUntil: Nullable(Type.String()),
   events: Type.Array(Type.Object({ type: Type.String(), actor: Nullable(Type.String()), reason: Nullable(Type.String()), at: Type.String() })),
 });
@@ -129,17 +158,66 @@ const Experiment = Type.Object({
   status: Type.String(),
   holdoutPercent: Type.Number(),
   winnerArmId: Nullable(Type.String()),
-  arms: Type.Array(Type.Object({ id: Type.String(), name: Type.Optional(Nullable(Type.String())) })),
+  arms: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      name: Type.Optional(Nullable(Type.String())),
+      weight: Type.Optional(Type.Integer()),
+      copy: Type.Optional(Type.String()),
+      offerId: Type.Optional(Type.String()),
+    }),
+  ),
+  settings: Type.Optional(
+    Type.Object({ alpha: Type.Optional(Type.Number()), minViewsPerArm: Type.Optional(Type.Integer()), autoPromote: Type.Optional(Type.Boolean()) }),
+  ),
+  createdAt: Type.Optional(Type.String()),
+  endedAt: Type.Optional(Nullable(Type.String())),
+});
+
+/** An always-valid interval (a confidence sequence): the estimate and its bounds (null: no bound yet, too few views). */
+const Interval = Type.Object({ estimate: Type.Number(), lower: Nullable(Type.Number()), upper: Nullable(Type.Number()) });
+
+const ArmStatistics = Type.Object({
+  armId: Type.String(),
+  name: Type.String(),
+  orders: Count,
+  views: Count,
+  accepts: Count,
+  undos: Count,
+  declines: Count,
+  takeRate: Interval,
+  undoRate: Interval,
+  revenue: Type.Array(Type.Object({ currency: Type.String(), netRevenue: Type.Integer(), revenuePerView: Interval })),
+  guardrailBreached: Type.Boolean(),
 });
 
 const Statistics = Type.Object({
   verdict: Type.String(),
   reason: Type.String(),
   winnerArmId: Nullable(Type.String()),
+  alpha: Type.Optional(Type.Number()),
+  controlArmId: Type.Optional(Type.String()),
+  arms: Type.Optional(Type.Array(ArmStatistics)),
+  comparisons: Type.Optional(Type.Array(Type.Object({ armId: Type.String(), difference: Interval, alwaysValidPValue: Type.Number() }))),
   holdout: Nullable(
-    Type.Object({ orders: Count, incremental: Type.Array(Type.Object({ currency: Type.String(), aovLift: Nullable(Type.Number()) })) }),
+    Type.Object({
+      orders: Count,
+      incremental: Type.Array(
+        Type.Object({
+          currency: Type.String(),
+          treatmentOrders: Type.Optional(Count),
+          holdoutOrders: Type.Optional(Count),
+          incrementalRevenuePerOrder: Type.Optional(Interval),
+          aovLift: Nullable(Type.Number()),
+        }),
+      ),
+    }),
   ),
 });
+
+/** A refund's answer carries the upsell without its events. */
+const RefundedUpsell = Type.Object({ id: Type.String(), state: Type.String(), amount: Type.Integer(), currency: Type.String() });
+export type RefundedUpsellView = Static<typeof RefundedUpsell>;
 
 const ErrorAnswer = Type.Object({ error: Type.Object({ code: Type.String(), message: Type.String() }) });
 
@@ -155,6 +233,11 @@ export type MetricsView = Static<typeof Metrics>;
 export type MetricsRowView = Static<typeof MetricsRow>;
 export type ExperimentView = Static<typeof Experiment>;
 export type StatisticsView = Static<typeof Statistics>;
+export type ArmStatisticsView = Static<typeof ArmStatistics>;
+export type IntervalView = Static<typeof Interval>;
+export type RulesView = Static<typeof Rules>;
+export type DiscountView = Static<typeof Discount>;
+export type PriceView = Static<typeof Price>;
 
 /** The API refused the request (4xx), with its stable code and its human message. */
 export class ApiFailure extends Error {
@@ -170,12 +253,39 @@ export class ApiFailure extends Error {
 
 export type Outcome<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly failure: ApiFailure };
 
-/** The offer fields the admin's form sends (`POST /v1/offers`). */
-export interface OfferInput {
+/** Every field of an offer, as the admin's form sends it (`POST /v1/offers`, and whole to `PATCH /v1/offers/{id}`). */
+export interface OfferBody {
   readonly name: string;
   readonly variantId: string;
-  readonly discount: { readonly type: 'percentage'; readonly value: number } | null;
+  readonly quantity: number;
+  readonly discount: DiscountView | null;
   readonly priority: number;
+  readonly active: boolean;
+  readonly rules: RulesView;
+  readonly buttonCopy: ReadonlyArray<{ readonly id: string; readonly text: string }>;
+  readonly shipping: readonly PriceView[];
+  readonly startsAt: string | null;
+  readonly endsAt: string | null;
+}
+
+/** What `POST /v1/upsells/{id}/refund` answered: refunded, still pending at the PSP, or refused (with the API's words). */
+export type RefundOutcome =
+  | { readonly kind: 'refunded'; readonly upsell: RefundedUpsellView }
+  | { readonly kind: 'pending'; readonly upsell: RefundedUpsellView }
+  | { readonly kind: 'refused'; readonly failure: ApiFailure };
+
+/** The body of `POST /v1/experiments` as the admin's form builds it. */
+export interface ExperimentBody {
+  readonly name?: string;
+  readonly offerId: string;
+  readonly arms: ReadonlyArray<{ id: string; name?: string; weight?: number; copy?: string; offerId?: string }>;
+  readonly holdoutPercent: number;
+  readonly settings?: { readonly autoPromote: boolean };
+}
+
+export interface ExperimentReport {
+  readonly experiment: ExperimentView;
+  readonly statistics: StatisticsView;
 }
 
 export interface MetricsQuery {
@@ -245,9 +355,14 @@ export class ShopApi {
     return (await this.read('/v1/products', Type.Object({ products: Type.Array(Product) }))).products;
   }
 
-  async createOffer(input: OfferInput): Promise<Outcome<OfferView>> {
-    const body = { name: input.name, variantId: input.variantId, priority: input.priority, ...(input.discount ? { discount: input.discount } : {}) };
+  async createOffer(body: OfferBody): Promise<Outcome<OfferView>> {
     const outcome = await this.attempt({ method: 'POST', url: '/v1/offers', body }, Type.Object({ offer: Offer }), 201);
+    return outcome.ok ? { ok: true, value: outcome.value.offer } : outcome;
+  }
+
+  /** Sends every field: `rules`, `buttonCopy` and `shipping` replace the offer's own, so what the form shows is what is saved. */
+  async updateOffer(offerId: string, body: OfferBody): Promise<Outcome<OfferView>> {
+    const outcome = await this.attempt({ method: 'PATCH', url: `/v1/offers/${path(offerId)}`, body }, Type.Object({ offer: Offer }));
     return outcome.ok ? { ok: true, value: outcome.value.offer } : outcome;
   }
 
@@ -291,6 +406,20 @@ export class ShopApi {
     return (await this.read(`/v1/upsells/${path(upsellId)}`, Type.Object({ upsell: Upsell }))).upsell;
   }
 
+  /**
+   * Refunds a captured upsell in full. The same `idempotencyKey` (one per confirmation form) gets the same
+   * answer, so a form sent twice refunds once; a `202` is the PSP not having answered yet.
+   */
+  async refund(upsellId: string, idempotencyKey: string, reason: string | null): Promise<RefundOutcome> {
+    const url = `/v1/upsells/${path(upsellId)}/refund`;
+    const body = reason ? { reason } : {};
+    const response = await this.client({ method: 'POST', url, body, token: this.secretKey, headers: { 'idempotency-key': idempotencyKey } });
+    if (response.statusCode !== 200 && response.statusCode !== 202) return { kind: 'refused', failure: failureOf(response, `POST ${url}`) };
+    const answer: unknown = response.json();
+    if (!Value.Check(Type.Object({ upsell: RefundedUpsell }), answer)) throw new Error(`Unexpected answer from Plusone for POST ${url}`);
+    return { kind: response.statusCode === 200 ? 'refunded' : 'pending', upsell: answer.upsell };
+  }
+
   metrics(range: MetricsQuery): Promise<Outcome<MetricsView>> {
     return this.attempt({ method: 'GET', url: `/v1/analytics/metrics${query({ ...range })}` }, Metrics);
   }
@@ -307,6 +436,29 @@ export class ShopApi {
   }
 
   async experimentStatistics(experimentId: string): Promise<StatisticsView> {
-    return (await this.read(`/v1/experiments/${path(experimentId)}`, Type.Object({ statistics: Statistics }))).statistics;
+    return (await this.experiment(experimentId)).statistics;
+  }
+
+  experiment(experimentId: string): Promise<ExperimentReport> {
+    return this.read(`/v1/experiments/${path(experimentId)}`, Type.Object({ experiment: Experiment, statistics: Statistics }));
+  }
+
+  async createExperiment(body: ExperimentBody): Promise<Outcome<ExperimentView>> {
+    const outcome = await this.attempt({ method: 'POST', url: '/v1/experiments', body }, Type.Object({ experiment: Experiment }), 201);
+    return outcome.ok ? { ok: true, value: outcome.value.experiment } : outcome;
+  }
+
+  async stopExperiment(experimentId: string): Promise<Outcome<ExperimentView>> {
+    const outcome = await this.attempt(
+      { method: 'POST', url: `/v1/experiments/${path(experimentId)}/stop` },
+      Type.Object({ experiment: Experiment }),
+    );
+    return outcome.ok ? { ok: true, value: outcome.value.experiment } : outcome;
+  }
+
+  async promoteArm(experimentId: string, armId: string): Promise<Outcome<ExperimentView>> {
+    const request = { method: 'POST' as const, url: `/v1/experiments/${path(experimentId)}/promote`, body: { armId } };
+    const outcome = await this.attempt(request, Type.Object({ experiment: Experiment }));
+    return outcome.ok ? { ok: true, value: outcome.value.experiment } : outcome;
   }
 }

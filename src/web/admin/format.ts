@@ -3,7 +3,7 @@
  * minor units (and exact decimal text for averages), shares as percentages, times in UTC. Every result is
  * plain text: the pages escape it where they interpolate it.
  */
-import { currencyExponent, formatMoney, isCurrency, parseDecimal, decimalToString } from '../../core/money';
+import { currencyExponent, decimalToString, formatMoney, isCurrency, parseDecimal, toMajorUnitString } from '../../core/money';
 
 const LOCALE = 'en-US';
 
@@ -65,4 +65,33 @@ export function utcDay(date: Date): string {
 /** snake_case words of the API ("after_window", "keep_running") as words ("after window"). */
 export function words(code: string): string {
   return code.replaceAll('_', ' ');
+}
+
+/** The largest amount the API accepts, in minor units. */
+const MAX_MINOR_UNITS = 999_999_999_999n;
+const MONEY_TEXT = /^(\d{1,13})(?:\.(\d+))?$/;
+
+/** An amount as a money field shows it: 1999 USD → "19.99", 1999 JPY → "1999" (exact text, no float). */
+export function moneyInput(amount: number, currency: string): string {
+  return isCurrency(currency) ? toMajorUnitString(amount, currency) : String(amount);
+}
+
+/**
+ * What was typed in a money field, in minor units: "19.99" or "19.9" USD → 1999 or 1990, "1999" JPY → 1999.
+ * Read digit by digit (never through a float); null for anything else: a sign, separators, more decimals
+ * than the currency has, an amount beyond the API's limit.
+ */
+export function parseMoneyText(text: string, currency: string): number | null {
+  const match = MONEY_TEXT.exec(text.trim());
+  if (!match || !isCurrency(currency)) return null;
+  const exponent = currencyExponent(currency);
+  const fraction = match[2] ?? '';
+  if (fraction.length > exponent || (match[2] !== undefined && fraction.length === 0)) return null;
+  const units = BigInt(match[1] ?? '0') * 10n ** BigInt(exponent) + BigInt(fraction.padEnd(exponent, '0') || '0');
+  return units <= MAX_MINOR_UNITS ? Number(units) : null;
+}
+
+/** 25 in the currency's own digits, for examples: "25.00", JPY "25", KWD "25.000". */
+export function moneyExample(currency: string): string {
+  return moneyInput(isCurrency(currency) ? 25 * 10 ** currencyExponent(currency) : 25, currency);
 }

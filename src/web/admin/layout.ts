@@ -33,8 +33,11 @@ export interface Viewer {
   readonly csrfToken: string;
 }
 
-/** No script at all; forms post to this origin only; the one image is the empty `data:` favicon; nobody frames it. */
-export const ADMIN_PAGE_POLICY: PagePolicy = { framers: { kind: 'none' }, formAction: ["'self'"], imgSrc: ['data:'] };
+/**
+ * No script at all; forms post to this origin only; nobody frames it. Images: the empty `data:` favicon,
+ * and the product images the offer preview shows as the buyer sees them (this origin's or the shop's, over https).
+ */
+export const ADMIN_PAGE_POLICY: PagePolicy = { framers: { kind: 'none' }, formAction: ["'self'"], imgSrc: ['data:', "'self'", 'https:'] };
 
 const STYLE = `
 :root { --ink: #1f2328; --muted: #57606a; --paper: #f6f8fa; --surface: #fff; --line: #d0d7de; --accent: #0b57d0;
@@ -120,6 +123,48 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .chart__label { font: 15px var(--sans); fill: #1f2328; }
 .figure { margin: 0 0 1rem; }
 .pager { display: flex; flex-wrap: wrap; gap: 1rem; }
+.pending { padding: 0.75rem 1rem; margin-bottom: 1.25rem; border: 1px solid #d4a72c; border-left-width: 6px; border-radius: 6px; background: #fff8c5; }
+.pending p { margin: 0; }
+fieldset.group { min-width: 0; margin: 1.5rem 0 0; padding: 1rem 0 0; border: 0; border-top: 1px solid var(--line); }
+fieldset.group > legend { padding: 0; font-size: 1.125rem; font-weight: 700; }
+fieldset.group > .hint { margin-bottom: 0.75rem; }
+.columns { display: grid; grid-template-columns: repeat(auto-fit, minmax(12rem, 1fr)); gap: 0 1rem; }
+.field--check { grid-template-columns: auto minmax(0, 1fr); align-items: center; column-gap: 0.5rem; }
+.field--check input { width: 1.25rem; height: 1.25rem; min-height: 0; margin: 0; }
+.field--check .hint { grid-column: 1 / -1; }
+.choices { display: flex; flex-wrap: wrap; gap: 0.5rem 1.5rem; margin-bottom: 0.75rem; }
+.choice { display: inline-flex; align-items: center; gap: 0.5rem; min-height: 2.5rem; font-weight: 600; }
+.choice input { width: 1.25rem; height: 1.25rem; min-height: 0; margin: 0; }
+select[multiple] { min-height: 6rem; padding: 0.25rem; }
+.copy-row { display: grid; grid-template-columns: minmax(0, 2fr) minmax(0, 1fr) 6.5rem; gap: 0 1rem; align-items: end; }
+td.shows { min-width: 11rem; }
+.copy-row > .button { margin-bottom: 1rem; }
+@media (max-width: 40rem) { .copy-row { grid-template-columns: minmax(0, 1fr); } .copy-row > .button { justify-self: start; } }
+.editor { display: grid; gap: 1.5rem; align-items: start; }
+.editor__form { margin: 0; }
+.editor__preview h2 { margin-top: 0; }
+@media (min-width: 64rem) { .editor { grid-template-columns: minmax(0, 1fr) 24rem; } .editor__preview { position: sticky; top: 1rem; } }
+.preview-frame { padding: 1rem; background: var(--paper); border: 1px dashed #6e7781; border-radius: 8px; }
+.preview-empty { padding: 1rem; color: var(--muted); background: var(--paper); border: 1px dashed #6e7781; border-radius: 8px; }
+.arm { margin-top: 1rem; }
+.verdict__headline { font-size: 1.2rem; margin-bottom: 0.5rem; }
+/* The buyer's widget in the preview, in its default look (the widget's own stylesheet, src/web/widget/styles.ts). */
+.plusone-offer { box-sizing: border-box; max-width: 40rem; margin: 0; padding: 1rem; border: 1px solid #d1d5db; border-radius: 8px;
+  background: #fff; color: #1f2937; font-size: 1rem; line-height: 1.5; overflow-wrap: anywhere; }
+.plusone-offer :where(p, h2) { margin: 0; }
+.plusone-offer__heading { margin-bottom: 0.5rem; color: #4b5563; font-size: 0.875rem; font-weight: 600; }
+.plusone-offer__body { display: flex; gap: 0.75rem; align-items: flex-start; }
+.plusone-offer__image { flex: none; width: 96px; height: 96px; object-fit: cover; border-radius: 4px; }
+.plusone-offer__details { min-width: 0; }
+.plusone-offer__title { font-size: 1.125rem; font-weight: 700; line-height: 1.3; }
+.plusone-offer__variant, .plusone-offer__compare, .plusone-offer__card, .plusone-offer__breakdown { color: #4b5563; }
+.plusone-offer__card, .plusone-offer__breakdown, .plusone-offer__savings { font-size: 0.875rem; }
+.plusone-offer__price { font-weight: 700; }
+.plusone-offer__net { text-decoration: none; }
+.plusone-offer__savings { color: #166534; }
+.plusone-offer__accept { display: block; width: 100%; min-height: 44px; margin: 1rem 0 0.5rem; padding: 0.625rem 1rem; border: 2px solid #1d4ed8;
+  border-radius: 8px; background: #fff; color: #1d4ed8; font: inherit; font-weight: 700; max-width: none; }
+.plusone-offer__decline { min-height: 44px; padding: 0.5rem 0; border: 0; background: none; color: #4b5563; font: inherit; text-decoration: underline; }
 @media (max-width: 40rem) { dl.facts { grid-template-columns: minmax(0, 1fr); } dl.facts dd { margin-bottom: 0.5rem; } }
 `;
 

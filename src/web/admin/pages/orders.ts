@@ -6,7 +6,7 @@
 import { escapeHtml } from '../../../core/html';
 import type { DecisionView, OrderPageView, OrderSummaryView, OrderView, UpsellView } from '../api';
 import { count, money, time, words } from '../format';
-import { tableRegion, type AdminPage } from '../layout';
+import { doneBox, tableRegion, type AdminPage } from '../layout';
 
 const orderName = (order: { id: string; externalId: string | null }) => order.externalId ?? order.id;
 
@@ -78,7 +78,7 @@ function linesTable(order: OrderView): string {
         `<tr><th scope="row">${escapeHtml(line.title)}<br><span class="note">${escapeHtml(line.variantId)}</span></th>` +
         `<td class="num">${count(line.quantity)}</td><td class="num">${escapeHtml(money(line.unitPrice, order.currency))}</td>` +
         `<td class="num">${escapeHtml(money(line.unitPrice * line.quantity, order.currency))}</td>` +
-        `<td>${line.source === 'upsell' ? 'Upsell' : 'Checkout'}</td></tr>`,
+        `<td>${line.source === 'upsell' ? `Upsell${line.refunded ? ' <span class="badge badge--off">refunded</span>' : ''}` : 'Checkout'}</td></tr>`,
     )
     .join('');
   // Lines carry list prices; an offer's discount shows only in the order's subtotal.
@@ -141,6 +141,16 @@ function decisionSection(decision: DecisionView): string {
   return `<h2>${decision.offerId ? 'Why this offer' : 'Why no offer'}</h2><p class="note">Decided ${escapeHtml(time(decision.decidedAt))}.</p>${headline}${list}${changed}`;
 }
 
+/** A captured upsell can be refunded: the button opens the confirmation, which names the amount. */
+function refundAction(order: OrderView, upsell: UpsellView): string {
+  if (upsell.state !== 'captured') return '';
+  return (
+    `<form method="get" action="/admin/orders/${encodeURIComponent(order.id)}/refund" class="actions">` +
+    `<button type="submit" class="button button--danger">Refund</button>` +
+    `<span class="note">Gives the buyer back ${escapeHtml(money(upsell.amount, upsell.currency))}; you confirm on the next page.</span></form>`
+  );
+}
+
 function timelineSection(upsell: UpsellView | null): string {
   if (!upsell) return `<h2>Upsell timeline</h2><p>No upsell: the buyer did not accept an offer with this order.</p>`;
   const events = upsell.events
@@ -157,12 +167,13 @@ function timelineSection(upsell: UpsellView | null): string {
   );
 }
 
-export function orderPage(order: OrderView, decision: DecisionView, upsell: UpsellView | null): AdminPage {
+export function orderPage(order: OrderView, decision: DecisionView, upsell: UpsellView | null, done: string | null = null): AdminPage {
   return {
     title: `Order ${orderName(order)}`,
     nav: 'orders',
     body:
-      `<p><a href="/admin/orders">All orders</a></p><h1>Order ${escapeHtml(orderName(order))}</h1>` +
-      `<div class="panel">${facts(order)}</div>${linesTable(order)}${decisionSection(decision)}${timelineSection(upsell)}`,
+      `<p><a href="/admin/orders">All orders</a></p><h1>Order ${escapeHtml(orderName(order))}</h1>${doneBox(done)}` +
+      `<div class="panel">${facts(order)}</div>${linesTable(order)}${decisionSection(decision)}${timelineSection(upsell)}` +
+      (upsell ? refundAction(order, upsell) : ''),
   };
 }
