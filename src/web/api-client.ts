@@ -42,3 +42,8 @@ export function injectClient(app: FastifyInstance): ApiClient {
     return { statusCode: response.statusCode, text: response.body, json: () => response.json() };
   };
 }
+
+/** The same client, each call made for the browser at `remoteAddress` (the API's per-address limits count it). */
+export function onBehalfOf(client: ApiClient, remoteAddress: string): ApiClient {
+  return (request) => client({ ...request, remoteAddress });
+}

@@ -1,6 +1,6 @@
 /** What every admin route shares, and the helpers the shop pages use to reach the session and the API. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiClient } from '../api-client';
+import { onBehalfOf, type ApiClient } from '../api-client';
 import { ShopApi } from './api';
 import { sendAdminPage, type AdminPage, type Viewer } from './layout';
 import { sessionCookie, type AdminSession, type AdminSessions } from './sessions';
@@ -33,7 +33,7 @@ export function sessionOf(admin: Admin, request: FastifyRequest): AdminSession {
 }
 
 export function shopApi(admin: Admin, request: FastifyRequest): ShopApi {
-  return new ShopApi(admin.api, sessionOf(admin, request).secretKey);
+  return new ShopApi(onBehalfOf(admin.api, request.ip), sessionOf(admin, request).secretKey);
 }
 
 export function sendPage(admin: Admin, request: FastifyRequest, reply: FastifyReply, page: AdminPage): FastifyReply {

@@ -9,7 +9,7 @@ import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors';
 import { errorStatus } from '../../http/errors';
-import type { ApiClient } from '../api-client';
+import { onBehalfOf, type ApiClient } from '../api-client';
 import { ApiFailure, ShopApi } from './api';
 import { hidden, SessionEnded, sendPage, viewerOf, type Admin } from './context';
 import { fieldsOf, registerFormParser } from './forms';
@@ -103,7 +103,7 @@ function signInRoutes(app: FastifyInstance, admin: Admin): void {
     }
     const key = (fields.secretKey ?? '').trim();
     if (!key) return refuse(400, 'Enter your secret key.');
-    const outcome = KEY_TEXT.test(key) ? await new ShopApi(admin.api, key).shop() : null;
+    const outcome = KEY_TEXT.test(key) ? await new ShopApi(onBehalfOf(admin.api, request.ip), key).shop() : null;
     if (outcome?.ok) {
       // A new id at every sign-in; a session this browser still had ends.
       const previous = admin.sessions.find(sessionCookie(request));
