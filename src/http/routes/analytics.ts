@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { computeMetrics, GROUP_DIMENSIONS, metricsCsv, parseMetricsQuery, type ViewRecorder } from '../../engine/analytics';
 import type { EngineContext } from '../../engine/context';
 import { merchantAuth } from '../auth';
+import { errors, MetricsAnswer, TextAnswer } from '../responses';
 import { experimentRoutes } from './experiments';
 
 const secured = { tags: ['analytics'], security: [{ secretKey: [] }] };
@@ -39,6 +40,7 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<AnalyticsRouteOptions> =
         ...secured,
         summary: 'Views, accepts, undos, declines, take rate, net revenue… per currency, grouped by day, offer and arm',
         querystring: MetricsQuerystring,
+        response: { 200: MetricsAnswer, ...errors(400, 401) },
       },
     },
     async (request) => {
@@ -56,7 +58,12 @@ export const analyticsRoutes: FastifyPluginAsyncTypebox<AnalyticsRouteOptions> =
   app.get(
     '/v1/analytics/metrics.csv',
     {
-      schema: { ...secured, summary: 'The same metrics as CSV (one line per row)', querystring: MetricsQuerystring },
+      schema: {
+        ...secured,
+        summary: 'The same metrics as CSV (one line per row)',
+        querystring: MetricsQuerystring,
+        response: { 200: TextAnswer('text/csv', 'RFC 4180 CSV with a header line, sent as an attachment'), ...errors(400, 401) },
+      },
     },
     async (request, reply) => {
       const query = parseMetricsQuery(request.query, ctx.clock.now());

@@ -11,6 +11,19 @@ import { checkoutUpsellStatus, completeAction, declineOffer, undoUpsell } from '
 import { renderCheckoutFragment } from '../fragment';
 import { sessionAuth } from '../auth';
 import type { createCheckoutCors } from '../cors';
+import {
+  AcceptAnswer,
+  AcceptDeclined,
+  AcceptPending,
+  BODY_ERRORS,
+  CheckoutOfferAnswer,
+  CheckoutUpsellAnswer,
+  errors,
+  NoContent,
+  TextAnswer,
+  UndoAnswer,
+  UndoPending,
+} from '../responses';
 import { IdParams } from '../schemas';
 
 const secured = { tags: ['checkout'], security: [{ sessionToken: [] }] };
@@ -47,6 +60,7 @@ const AcceptBody = Type.Object({
   browserInfo: Type.Optional(BrowserInfoBody),
 });
 const AcceptHeaders = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 255 })) });
+const ACCEPT_ANSWERS = { 200: AcceptAnswer, 202: AcceptPending, 402: AcceptDeclined } as const;
 
 /** Checkout API for the buyer's page (`Authorization: Bearer ps_…`), CORS limited to the shop's origins. */
 export interface CheckoutRouteOptions {
@@ -90,6 +104,7 @@ function offerReads(scoped: SessionScope, { ctx, onOfferShown }: CheckoutRouteOp
           '`requires_action`, `accepted` (authorized; undo while `upsell.undoSecondsLeft` > 0), `captured`, `removed` (undone), ' +
           '`declined` (card declined), `capture_failed` (not charged, item taken out), `refunded`. `offer` is set only when `open`; ' +
           '`upsell` once the buyer accepted.',
+        response: { 200: CheckoutOfferAnswer, ...errors(400, 401, 403) },
       },
     },
     async (request, reply) => {
@@ -103,7 +118,15 @@ function offerReads(scoped: SessionScope, { ctx, onOfferShown }: CheckoutRouteOp
     '/v1/checkout/offer.html',
     {
       config: { sessionUse: 'undo' },
-      schema: { ...secured, summary: 'The offer, or what became of it, as a server-rendered HTML fragment (204 when there is nothing to show)' },
+      schema: {
+        ...secured,
+        summary: 'The offer, or what became of it, as a server-rendered HTML fragment (204 when there is nothing to show)',
+        response: {
+          200: TextAnswer('text/html', 'The fragment: readable without script, enhanced by the widget'),
+          204: NoContent('Nothing to show'),
+          ...errors(400, 401, 403),
+        },
+      },
     },
     async (request, reply) => {
       const answer = await checkoutOfferAnswer(ctx, request.checkoutSession);
@@ -119,7 +142,12 @@ function offerReads(scoped: SessionScope, { ctx, onOfferShown }: CheckoutRouteOp
     '/v1/checkout/upsells/:id',
     {
       config: { sessionUse: 'undo' },
-      schema: { ...secured, summary: 'The upsell, for polling pending and requires_action', params: IdParams },
+      schema: {
+        ...secured,
+        summary: 'The upsell, for polling pending and requires_action',
+        params: IdParams,
+        response: { 200: CheckoutUpsellAnswer, ...errors(400, 401, 403, 404) },
+      },
     },
     async (request) => ({ upsell: await checkoutUpsellStatus(ctx, request.checkoutSession, request.params.id) }),
   );
@@ -139,6 +167,7 @@ function buyerAnswers(scoped: SessionScope, { ctx, onAccept }: CheckoutRouteOpti
           'with the upsell only until its authorization is final.',
         headers: AcceptHeaders,
         body: AcceptBody,
+        response: { ...ACCEPT_ANSWERS, ...errors(...BODY_ERRORS, 401, 403, 404, 409, 422) },
       },
     },
     async (request, reply) => {
@@ -152,7 +181,12 @@ function buyerAnswers(scoped: SessionScope, { ctx, onAccept }: CheckoutRouteOpti
   scoped.post(
     '/v1/checkout/decline',
     {
-      schema: { ...secured, summary: '"No thanks": closes the offer for this order', body: OfferRef },
+      schema: {
+        ...secured,
+        summary: '"No thanks": closes the offer for this order',
+        body: OfferRef,
+        response: { 204: NoContent('Closed (also when it already was)'), ...errors(...BODY_ERRORS, 401, 403, 404, 409) },
+      },
     },
     async (request, reply) => {
       await declineOffer(ctx, request.checkoutSession, request.body.offerId);
@@ -164,7 +198,12 @@ function buyerAnswers(scoped: SessionScope, { ctx, onAccept }: CheckoutRouteOpti
     '/v1/checkout/cancel',
     {
       config: { sessionUse: 'undo' },
-      schema: { ...secured, summary: 'Undo within the window: void (or refund) and take the item out of the order', body: UpsellRef },
+      schema: {
+        ...secured,
+        summary: 'Undo within the window: void (or refund) and take the item out of the order',
+        body: UpsellRef,
+        response: { 200: UndoAnswer, 202: UndoPending, ...errors(...BODY_ERRORS, 401, 403, 404, 409) },
+      },
     },
     async (request, reply) => {
       const answer = await undoUpsell(ctx, request.checkoutSession, request.body.upsellId);
@@ -183,6 +222,7 @@ function buyerAnswers(scoped: SessionScope, { ctx, onAccept }: CheckoutRouteOpti
         description:
           "Body, optional: `{ details }`, what the PSP's browser component returned (Adyen `state.data.details`, " +
           'Braintree `{ threeDSecureAuthenticationId }`); Stripe and the sandbox need none.',
+        response: { ...ACCEPT_ANSWERS, ...errors(...BODY_ERRORS, 401, 403, 404, 409) },
       },
     },
     async (request, reply) => {

@@ -4,6 +4,7 @@ import type { ViewRecorder } from '../../engine/analytics';
 import { experimentReport } from '../../engine/experiment-report';
 import { createExperiment, listExperiments, promoteArm, stopExperiment } from '../../engine/experiments';
 import type { EngineContext } from '../../engine/context';
+import { BODY_ERRORS, errors, ExperimentAnswer, ExperimentList, ExperimentReport } from '../responses';
 import { IdParams } from '../schemas';
 
 const secured = { tags: ['experiments'], security: [{ secretKey: [] }] };
@@ -46,18 +47,41 @@ const ListQuery = Type.Object({ offerId: Type.Optional(Type.String({ minLength: 
 export const experimentRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; views: ViewRecorder }> = async (app, { ctx, views }) => {
   app.post(
     '/v1/experiments',
-    { schema: { ...secured, summary: 'Start an experiment on an offer', body: CreateExperimentBody } },
+    {
+      schema: {
+        ...secured,
+        summary: 'Start an experiment on an offer',
+        body: CreateExperimentBody,
+        response: { 201: ExperimentAnswer, ...errors(...BODY_ERRORS, 401, 404, 409) },
+      },
+    },
     async (request, reply) => reply.status(201).send({ experiment: await createExperiment(ctx, request.shopId, request.body) }),
   );
 
-  app.get('/v1/experiments', { schema: { ...secured, querystring: ListQuery } }, async (request) => ({
-    experiments: await listExperiments(ctx.db, request.shopId, request.query.offerId),
-  }));
+  app.get(
+    '/v1/experiments',
+    {
+      schema: {
+        ...secured,
+        summary: "The shop's experiments, or those of one offer",
+        querystring: ListQuery,
+        response: { 200: ExperimentList, ...errors(400, 401) },
+      },
+    },
+    async (request) => ({
+      experiments: await listExperiments(ctx.db, request.shopId, request.query.offerId),
+    }),
+  );
 
   app.get(
     '/v1/experiments/:id',
     {
-      schema: { ...secured, summary: 'The experiment with its statistics and verdict (keep_running, winner, no_difference)', params: IdParams },
+      schema: {
+        ...secured,
+        summary: 'The experiment with its statistics and verdict (keep_running, winner, no_difference)',
+        params: IdParams,
+        response: { 200: ExperimentReport, ...errors(400, 401, 404) },
+      },
     },
     async (request) => {
       await views.flush();
@@ -67,7 +91,14 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; v
 
   app.post(
     '/v1/experiments/:id/stop',
-    { schema: { ...secured, summary: 'Stop: the offer is shown as without an experiment', params: IdParams } },
+    {
+      schema: {
+        ...secured,
+        summary: 'Stop: the offer is shown as without an experiment',
+        params: IdParams,
+        response: { 200: ExperimentAnswer, ...errors(...BODY_ERRORS, 401, 404, 409) },
+      },
+    },
     async (request) => ({
       experiment: await stopExperiment(ctx, request.shopId, request.params.id),
     }),
@@ -76,7 +107,13 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; v
   app.post(
     '/v1/experiments/:id/promote',
     {
-      schema: { ...secured, summary: 'End the experiment and serve one arm to every order', params: IdParams, body: PromoteBody },
+      schema: {
+        ...secured,
+        summary: 'End the experiment and serve one arm to every order',
+        params: IdParams,
+        body: PromoteBody,
+        response: { 200: ExperimentAnswer, ...errors(...BODY_ERRORS, 401, 404, 409) },
+      },
     },
     async (request) => ({ experiment: await promoteArm(ctx, request.shopId, request.params.id, request.body.armId) }),
   );

@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { UpsellContext } from '../../engine/context';
 import { createShop } from '../../engine/shops';
 import { operatorAuth } from '../auth';
+import { BODY_ERRORS, CreatedShop, errors } from '../responses';
 import { CreateShopBody } from '../schemas';
 
 /** Operator routes (`Authorization: Bearer $PLUSONE_ADMIN_TOKEN`): create shops. */
@@ -20,6 +21,7 @@ export const operatorRoutes: FastifyPluginAsyncTypebox<{
         summary: 'Create a shop; its secret key and webhook secret are shown only in this answer',
         security: [{ operatorToken: [] }],
         body: CreateShopBody,
+        response: { 201: CreatedShop, ...errors(...BODY_ERRORS, 401, 403, 409) },
       },
     },
     async (request, reply) => {

@@ -13,11 +13,19 @@ import { shopExists } from '../../engine/shops';
 import { REAL_GATEWAYS, type RealGatewayName } from '../../core/gateways';
 import { handleNotifications } from '../../engine/notifications';
 import type { WorkerObserver } from '../../engine/observer';
+import { errors, PspWebhookAnswer } from '../responses';
 
 const Params = Type.Object({
   gateway: Type.Union(REAL_GATEWAYS.map((name) => Type.Literal(name))),
   shopId: Type.String({ pattern: '^[A-Za-z0-9_]{1,100}$' }),
 });
+
+const schema = {
+  tags: ['webhooks'],
+  summary: "A PSP's notifications for one shop, verified with that shop's credentials",
+  params: Params,
+  response: { 200: PspWebhookAnswer, ...errors(400, 404, 413, 503) },
+};
 
 export interface PspWebhookRouteOptions {
   ctx: UpsellContext;
@@ -32,7 +40,7 @@ export const pspWebhookRoutes: FastifyPluginAsyncTypebox<PspWebhookRouteOptions>
     done(null, typeof body === 'string' ? body : body.toString('utf8'));
   });
 
-  app.post('/v1/webhooks/:gateway/:shopId', { schema: { tags: ['webhooks'], params: Params } }, async (request, reply) => {
+  app.post('/v1/webhooks/:gateway/:shopId', { schema }, async (request, reply) => {
     const { shopId } = request.params;
     // The schema admits only REAL_GATEWAYS (TypeBox types a union built from an array loosely).
     const gateway = request.params.gateway as RealGatewayName;

@@ -9,6 +9,16 @@ import { Type } from 'typebox';
 import type { UpsellContext } from '../../engine/context';
 import { offerForPurchase, recordOutcome, signChangeset, undoOnShopify, type ShopifyOffer } from '../../engine/shopify-purchase';
 import { receiveShopifyWebhook } from '../../engine/shopify-webhooks';
+import {
+  BODY_ERRORS,
+  errors,
+  ShopifyOfferAnswer,
+  ShopifyOutcome,
+  ShopifyWebhookAnswer,
+  SignedChangeset,
+  UndoAnswer,
+  UndoPending,
+} from '../responses';
 
 export interface ShopifyRouteOptions {
   ctx: UpsellContext;
@@ -54,25 +64,55 @@ const extensionRoutes: FastifyPluginAsyncTypebox<ShopifyRouteOptions> = async (a
       .send(),
   );
 
-  app.post('/v1/shopify/offer', { schema: { tags, summary: "Register Shopify's purchase and answer its offer", body: OfferBody } }, async (request) =>
-    offerForPurchase(ctx, request.body.token, onOfferShown),
+  app.post(
+    '/v1/shopify/offer',
+    {
+      schema: {
+        tags,
+        summary: "Register Shopify's purchase and answer its offer",
+        body: OfferBody,
+        response: { 200: ShopifyOfferAnswer, ...errors(...BODY_ERRORS, 401, 409) },
+      },
+    },
+    async (request) => offerForPurchase(ctx, request.body.token, onOfferShown),
   );
 
   app.post(
     '/v1/shopify/sign-changeset',
-    { schema: { tags, summary: 'Sign the changeset of the decided offer', body: PurchaseBody } },
+    {
+      schema: {
+        tags,
+        summary: 'Sign the changeset of the decided offer',
+        body: PurchaseBody,
+        response: { 200: SignedChangeset, ...errors(...BODY_ERRORS, 401, 404, 409) },
+      },
+    },
     async (request) => signChangeset(ctx, request.body),
   );
 
   app.post(
     '/v1/shopify/outcome',
-    { schema: { tags, summary: "Record what Shopify's applyChangeset answered", body: OutcomeBody } },
+    {
+      schema: {
+        tags,
+        summary: "Record what Shopify's applyChangeset answered",
+        body: OutcomeBody,
+        response: { 200: ShopifyOutcome, ...errors(...BODY_ERRORS, 401, 404, 409) },
+      },
+    },
     async (request) => recordOutcome(ctx, request.body),
   );
 
   app.post(
     '/v1/shopify/undo',
-    { schema: { tags, summary: 'Undo an accepted offer within the window (refund and order edit)', body: PurchaseBody } },
+    {
+      schema: {
+        tags,
+        summary: 'Undo an accepted offer within the window (refund and order edit)',
+        body: PurchaseBody,
+        response: { 200: UndoAnswer, 202: UndoPending, ...errors(...BODY_ERRORS, 401, 404, 409) },
+      },
+    },
     async (request, reply) => {
       const answer = await undoOnShopify(ctx, request.body);
       return reply.status(answer.statusCode).send({ status: answer.body.status, upsell: answer.body.upsell });
@@ -88,7 +128,14 @@ const webhookRoutes: FastifyPluginAsyncTypebox<{ ctx: UpsellContext }> = async (
   });
   app.post(
     '/v1/webhooks/shopify',
-    { schema: { tags: ['webhooks'], summary: "Shopify's webhooks (app/uninstalled, orders/updated)" } },
+    {
+      schema: {
+        tags: ['webhooks'],
+        summary: "Shopify's webhooks (app/uninstalled, orders/updated)",
+        description: 'Verified by `X-Shopify-Hmac-Sha256` over the raw body with the app’s `apiSecret`, routed by `X-Shopify-Shop-Domain`.',
+        response: { 200: ShopifyWebhookAnswer, ...errors(400, 401, 413) },
+      },
+    },
     async (request) => {
       const headers: Record<string, string | undefined> = {};
       for (const [name, value] of Object.entries(request.headers)) headers[name] = Array.isArray(value) ? value.join(',') : value;
