@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { browserBundle } from '../bundle';
 import type { FastifyPluginAsync } from 'fastify';
 import { scriptHeaders } from '../../http/security-headers';
 
@@ -23,21 +23,8 @@ interface ServedWidget {
   etag: string;
 }
 
-async function bundleCode(): Promise<string> {
-  const result = await build({
-    entryPoints: [ENTRY],
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    target: 'es2020',
-    platform: 'browser',
-    legalComments: 'none',
-    write: false,
-    logLevel: 'silent',
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error('esbuild produced no output for the widget');
-  return output.text;
+function bundleCode(): Promise<string> {
+  return browserBundle(ENTRY, 'the widget');
 }
 
 /** The minified widget and its gzipped size, for tests and the storefront docs. */

@@ -7,29 +7,15 @@
 import { createHash } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
+import { browserBundle } from '../../bundle';
 import type { FastifyInstance } from 'fastify';
 import { scriptHeaders } from '../../../http/security-headers';
 
 const HOST_ENTRY = fileURLToPath(new URL('./host.ts', import.meta.url));
 
 /** The fake host's browser bundle (minified, React in production mode). */
-export async function hostBundle(): Promise<string> {
-  const result = await build({
-    entryPoints: [HOST_ENTRY],
-    bundle: true,
-    minify: true,
-    format: 'iife',
-    target: 'es2020',
-    platform: 'browser',
-    legalComments: 'none',
-    write: false,
-    logLevel: 'silent',
-    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
-  });
-  const [output] = result.outputFiles;
-  if (!output) throw new Error('esbuild produced no output for the Shopify host');
-  return output.text;
+export function hostBundle(): Promise<string> {
+  return browserBundle(HOST_ENTRY, 'the Shopify host', { 'process.env.NODE_ENV': JSON.stringify('production') });
 }
 
 interface Served {
