@@ -19,18 +19,19 @@ import { SandboxFaults, withFaults } from './gateways/sandbox/faults';
 import { SandboxGateway, type SandboxOptions } from './gateways/sandbox/sandbox';
 import { builtinOrderSinks } from './orders/builtin';
 import { createWorker, type Worker } from './worker/index';
-import { systemResolver } from './worker/webhooks';
+import { systemResolver } from './engine/webhook-sender';
 import { createApp, type App, type AppDeps, type AppOptions } from './http/app';
 
 export type { App };
 import { createMetrics } from './http/metrics';
+import { adminSessionStore } from './store/admin-sessions';
 import { connectDatabase, migrateToLatest, ping, type DatabaseHandle } from './store/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded';
 import { ensureDemoShop, type DemoShop } from './demo-seed';
 import { shopRow } from './engine/shops';
 import { injectClient } from './web/api-client';
 import { demoRoutes } from './web/demo/routes';
-import { adminRoutes } from './web/admin/routes';
+import { adminRoutes, type AdminRouteOptions } from './web/admin/routes';
 import { FakeShopify } from './web/demo/shopify/fake-shopify';
 import { shopifyDemoRoutes } from './web/demo/shopify/routes';
 import { buildExtension } from '../extensions/post-purchase/build';
@@ -174,6 +175,7 @@ export function composeServices(db: DatabaseHandle['db'], options: ServiceOption
   const ids = options.ids ?? randomIds;
   const sandbox = new SandboxGateway(db, { clock, ids, ...options.sandbox });
   const gatewayTimeoutMs = options.gatewayTimeoutMs ?? 8_000;
+  const secretBox = new SecretBox(options.secretKey ?? randomBytes(32).toString('hex'));
   const ctx: UpsellContext = {
     db,
     clock,
@@ -181,7 +183,7 @@ export function composeServices(db: DatabaseHandle['db'], options: ServiceOption
     gateways: createGateways(db, {
       // A timeout fault answers a second after the engine stopped waiting.
       sandbox: withFaults(sandbox, options.sandboxFaults ?? null, gatewayTimeoutMs + 1_000),
-      secretBox: new SecretBox(options.secretKey ?? randomBytes(32).toString('hex')),
+      secretBox,
       timeoutMs: gatewayTimeoutMs,
       ...(options.gatewayEndpoints ? { endpoints: options.gatewayEndpoints } : {}),
       ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),
@@ -193,6 +195,7 @@ export function composeServices(db: DatabaseHandle['db'], options: ServiceOption
     faults: options.faults ?? noFaults,
     caches: createEngineCaches(),
     outbound: { allowPrivate: options.allowPrivateWebhooks ?? false, resolve: options.resolveHost ?? systemResolver },
+    secretBox,
   };
   return { ctx, sandbox };
 }
@@ -270,10 +273,15 @@ export async function createService(options: HttpServiceOptions, deps: HttpServi
     // The extension as Shopify CLI would bundle it, calling this origin's /v1/shopify routes.
     extensionBundle: async () => (await buildExtension({ apiBase: '' })).code,
   });
-  // The merchant admin (`/admin`): calls the API like any client, with the signed-in merchant's key.
-  await app.register(adminRoutes, { api: injectClient(app) });
+  // The merchant admin (`/admin`): calls the API like any client, with the signed-in merchant's key; its sessions are in PostgreSQL.
+  await app.register(adminRoutes, { api: injectClient(app), ...adminSessionOptions(deps.ctx), now: () => deps.ctx.clock.now() });
   await app.register(landingRoutes);
   return app;
+}
+
+/** Where the admin keeps its sessions: the engine's database and secret box, so every node shares them. */
+export function adminSessionOptions(ctx: UpsellContext): Pick<AdminRouteOptions, 'sessionStore' | 'secretBox'> {
+  return { sessionStore: adminSessionStore(ctx.db), secretBox: ctx.secretBox };
 }
 
 export interface Running {

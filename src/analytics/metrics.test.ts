@@ -27,6 +27,7 @@ function row(counters: Partial<MetricsRow>): MetricsRow {
     offerShare: null,
     averageUpsellValue: null,
     aovLift: null,
+    holdout: null,
     ...counters,
   });
 }
@@ -90,5 +91,27 @@ describe('metrics › csv', () => {
     expect(header?.startsWith('offerId,currency,orders,views,')).toBe(true);
     expect(line?.startsWith(`"'=cmd,""x""",USD,0,2,1,`)).toBe(true);
     expect(csv.endsWith('\r\n')).toBe(true);
+  });
+
+  it('ends each line with the holdout comparison, empty cells when there is none', () => {
+    const holdout = {
+      heldOutOrders: 40,
+      exposedOrders: 160,
+      heldOutAov: 5000,
+      exposedAov: 5205,
+      aovLift: 0.041,
+      aovLiftLower: -0.008,
+      aovLiftUpper: 0.09,
+    };
+    const [header, measured, none] = metricsCsv([row({ orders: 200, holdout }), row({ currency: 'EUR' })], []).split('\r\n');
+    expect(
+      header?.endsWith(
+        ',aovLift,holdoutHeldOutOrders,holdoutExposedOrders,holdoutHeldOutAov,holdoutExposedAov,holdoutAovLift,holdoutAovLiftLower,holdoutAovLiftUpper',
+      ),
+    ).toBe(true);
+    expect(measured?.endsWith(',40,160,5000,5205,0.041,-0.008,0.09')).toBe(true);
+    expect(none?.startsWith('EUR,')).toBe(true);
+    expect(none?.split(',')).toHaveLength(header?.split(',').length ?? 0);
+    expect(none?.split(',').slice(-7)).toEqual(['', '', '', '', '', '', '']);
   });
 });

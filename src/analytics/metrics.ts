@@ -1,13 +1,15 @@
 /**
  * Metrics (definitions in docs/analytics.md), read from the daily rollup that triggers keep in step with
  * the event log and the orders. Counts and money are summed in SQL as exact integers, per currency —
- * amounts in different currencies are never added together; rates are divided once at the end.
+ * amounts in different currencies are never added together; rates are divided once at the end. Each row
+ * also compares, over the same rollup rows, the orders the experiments held out with those they exposed.
  */
 import { GROUP_DIMENSIONS, type GroupDimension, type MetricsQuery } from '../core/analytics';
 import { DomainError } from '../core/errors';
 import { ratioText } from '../core/money';
-import { metricsAggregates } from '../store/analytics';
+import { holdoutAggregates, metricsAggregates, type HoldoutAggregate } from '../store/analytics';
 import type { Db } from '../store/database';
+import { addGroups, compareWithHoldout, NO_ORDERS, type ExperimentGroups, type HoldoutComparison, type OrderGroupSums } from './holdout';
 
 export { GROUP_DIMENSIONS, type GroupDimension, type MetricsQuery } from '../core/analytics';
 
@@ -47,6 +49,8 @@ export interface MetricsRow extends Counters {
   averageUpsellValue: string | null;
   /** netRevenue ÷ checkoutTotal: how much upsells added to the average order value (not measured against a holdout). */
   aovLift: number | null;
+  /** The row's held-out orders against its exposed ones, over the experiments with a holdout; null when none was held out. */
+  holdout: HoldoutComparison | null;
 }
 
 const MAX_RANGE_DAYS = 731;
@@ -96,8 +100,38 @@ const integer = (text: string) => {
 };
 const noneAsNull = (key: string | undefined) => (key === undefined || key === '' ? null : key);
 
+/** The key of a row or of a holdout aggregate: its grouped dimensions and its currency. */
+function rowKey(aggregate: { day?: string; offer_id?: string; experiment_id?: string; arm_id?: string; currency: string }): string {
+  return JSON.stringify([aggregate.day, aggregate.offer_id, aggregate.experiment_id, aggregate.arm_id, aggregate.currency]);
+}
+
+function groupSums(aggregate: HoldoutAggregate): OrderGroupSums {
+  return {
+    orders: BigInt(aggregate.orders),
+    checkoutTotal: BigInt(aggregate.checkout_total),
+    checkoutSquares: BigInt(aggregate.checkout_squares),
+    kept: BigInt(aggregate.kept),
+    keptSquares: BigInt(aggregate.kept_squares),
+  };
+}
+
+/** The holdout comparison of each row key, from the held-out and exposed sums of each experiment under it. */
+function holdoutByRow(aggregates: readonly HoldoutAggregate[]): Map<string, HoldoutComparison | null> {
+  const experimentsByRow = new Map<string, Map<string, ExperimentGroups>>();
+  for (const aggregate of aggregates) {
+    const key = rowKey(aggregate);
+    const experiments = experimentsByRow.get(key) ?? new Map<string, ExperimentGroups>();
+    const groups = experiments.get(aggregate.stratum) ?? { heldOut: NO_ORDERS, exposed: NO_ORDERS };
+    const side = aggregate.held_out ? 'heldOut' : 'exposed';
+    experiments.set(aggregate.stratum, { ...groups, [side]: addGroups(groups[side], groupSums(aggregate)) });
+    experimentsByRow.set(key, experiments);
+  }
+  return new Map([...experimentsByRow].map(([key, experiments]) => [key, compareWithHoldout([...experiments.values()])]));
+}
+
 export async function computeMetrics(db: Db, shopId: string, query: MetricsQuery): Promise<MetricsRow[]> {
-  const aggregates = await metricsAggregates(db, shopId, query);
+  const [aggregates, holdouts] = await Promise.all([metricsAggregates(db, shopId, query), holdoutAggregates(db, shopId, query)]);
+  const holdout = holdoutByRow(holdouts);
   return aggregates.map((aggregate) =>
     withRates({
       ...(query.groupBy.includes('day') ? { day: aggregate.day ?? '' } : {}),
@@ -124,6 +158,7 @@ export async function computeMetrics(db: Db, shopId: string, query: MetricsQuery
       offerShare: null,
       averageUpsellValue: null,
       aovLift: null,
+      holdout: holdout.get(rowKey(aggregate)) ?? null,
     }),
   );
 }
@@ -146,7 +181,7 @@ export function withRates(row: MetricsRow): MetricsRow {
   };
 }
 
-const CSV_COLUMNS: readonly (keyof MetricsRow)[] = [
+const CSV_COLUMNS: readonly Exclude<keyof MetricsRow, 'holdout'>[] = [
   'day',
   'offerId',
   'experimentId',
@@ -174,7 +209,28 @@ const CSV_COLUMNS: readonly (keyof MetricsRow)[] = [
   'aovLift',
 ];
 
-/** RFC 4180 CSV, one line per row; the dimensions not grouped by are left out. */
+/** The holdout comparison's columns and their fields, after the others (a client reading columns by position keeps working). */
+const HOLDOUT_CSV_COLUMNS: readonly (readonly [header: string, field: keyof HoldoutComparison])[] = [
+  ['holdoutHeldOutOrders', 'heldOutOrders'],
+  ['holdoutExposedOrders', 'exposedOrders'],
+  ['holdoutHeldOutAov', 'heldOutAov'],
+  ['holdoutExposedAov', 'exposedAov'],
+  ['holdoutAovLift', 'aovLift'],
+  ['holdoutAovLiftLower', 'aovLiftLower'],
+  ['holdoutAovLiftUpper', 'aovLiftUpper'],
+];
+
+type CsvValue = string | number | null | undefined;
+
+/** A CSV cell: quoted when needed; a text starting with =, +, - or @ is prefixed so spreadsheets never run it as a formula. */
+function cell(value: CsvValue): string {
+  if (value === null || value === undefined) return '';
+  const text = String(value);
+  const safe = /^[=+\-@]/.test(text) && typeof value === 'string' ? `'${text}` : text;
+  return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+/** RFC 4180 CSV, one line per row; the dimensions not grouped by are left out; the holdout's columns come last (empty without one). */
 export function metricsCsv(rows: readonly MetricsRow[], groupBy: readonly GroupDimension[]): string {
   const columns = CSV_COLUMNS.filter((column) => {
     if (column === 'day') return groupBy.includes('day');
@@ -182,12 +238,10 @@ export function metricsCsv(rows: readonly MetricsRow[], groupBy: readonly GroupD
     if (column === 'experimentId' || column === 'armId') return groupBy.includes('arm');
     return true;
   });
-  const cell = (value: MetricsRow[keyof MetricsRow]) => {
-    if (value === null || value === undefined) return '';
-    const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
-    // Quote when needed; a leading =, +, - or @ is prefixed so spreadsheets never run it as a formula.
-    const safe = /^[=+\-@]/.test(text) && typeof value === 'string' ? `'${text}` : text;
-    return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-  };
-  return [columns.join(','), ...rows.map((row) => columns.map((column) => cell(row[column])).join(','))].join('\r\n') + '\r\n';
+  const header = [...columns, ...HOLDOUT_CSV_COLUMNS.map(([name]) => name)];
+  const line = (row: MetricsRow) =>
+    [...columns.map((column) => cell(row[column])), ...HOLDOUT_CSV_COLUMNS.map(([, field]) => cell(row.holdout ? row.holdout[field] : null))].join(
+      ',',
+    );
+  return [header.join(','), ...rows.map(line)].join('\r\n') + '\r\n';
 }

@@ -1,6 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { mulberry32 } from '../core/random';
-import { decideVerdict, differenceInterval, proportion, proportionInterval, type ArmOutcome, type StoppingRule } from './stats';
+import {
+  decideVerdict,
+  differenceInterval,
+  proportion,
+  proportionInterval,
+  relativeLiftInterval,
+  stratifiedMean,
+  Z_95,
+  type ArmOutcome,
+  type StoppingRule,
+} from './stats';
 
 const RULE: StoppingRule = { alpha: 0.05, minViewsPerArm: 100, equivalenceMargin: 0.01, maxViewsPerArm: null };
 
@@ -43,6 +53,32 @@ describe('stats › intervals', () => {
     expect(difference.estimate).toBeCloseTo(0.05);
     expect(difference.lower).toBeLessThan(0.05);
     expect(difference.upper).toBeGreaterThan(0.05);
+  });
+});
+
+describe('stats › the relative lift of two means (fixed-sample, delta method)', () => {
+  it('centres on T ÷ B − 1 with the delta method’s width', () => {
+    // Var ≈ 4 ÷ 100² + 105² · 1 ÷ 100⁴ = 0.0004 + 0.00011025.
+    const lift = relativeLiftInterval({ mean: 105, variance: 4 }, { mean: 100, variance: 1 });
+    expect(lift?.estimate).toBeCloseTo(0.05, 12);
+    expect(lift?.upper).toBeCloseTo(0.05 + Z_95 * Math.sqrt(0.00051025), 12);
+    expect(lift?.lower).toBeCloseTo(0.05 - Z_95 * Math.sqrt(0.00051025), 12);
+  });
+
+  it('has no lift over a baseline of zero or with an unknown variance', () => {
+    expect(relativeLiftInterval({ mean: 10, variance: 1 }, { mean: 0, variance: 1 })).toBeNull();
+    expect(relativeLiftInterval({ mean: 10, variance: Number.NaN }, { mean: 5, variance: 1 })).toBeNull();
+  });
+
+  it('weighs strata and adds their variances of the mean with the squared weights', () => {
+    const mean = stratifiedMean([
+      { weight: 3, sample: { mean: 10, variance: 8, n: 4 } },
+      { weight: 1, sample: { mean: 30, variance: 50, n: 5 } },
+    ]);
+    expect(mean?.mean).toBeCloseTo(15, 12); // (3·10 + 1·30) ÷ 4
+    expect(mean?.variance).toBeCloseTo((3 / 4) ** 2 * 2 + (1 / 4) ** 2 * 10, 12);
+    expect(stratifiedMean([])).toBeNull();
+    expect(stratifiedMean([{ weight: 1, sample: { mean: 0, variance: 0, n: 0 } }])).toBeNull();
   });
 });
 

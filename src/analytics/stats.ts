@@ -174,3 +174,47 @@ export function decideVerdict(arms: readonly ArmOutcome[], rule: StoppingRule): 
   }
   return result('keep_running', 'inconclusive');
 }
+
+/**
+ * The normal quantile of a two-sided 95 % interval. The metrics' holdout comparison is a fixed-range
+ * estimate, not a stopping rule, so it uses the ordinary interval; experiments decide on the confidence
+ * sequences above.
+ */
+export const Z_95 = 1.959963984540054;
+
+/** An estimated mean and the variance of that estimate (of the mean, not of one observation). */
+export interface MeanEstimate {
+  readonly mean: number;
+  readonly variance: number;
+}
+
+/**
+ * The post-stratified mean Σ wₛ·meanₛ ÷ Σ wₛ of independent strata, with its variance
+ * Σ (wₛ ÷ Σ w)² · varianceₛ ÷ nₛ (the weights are taken as fixed). Null without weight or with an empty stratum.
+ */
+export function stratifiedMean(strata: readonly { readonly weight: number; readonly sample: Sample }[]): MeanEstimate | null {
+  const total = strata.reduce((sum, stratum) => sum + stratum.weight, 0);
+  if (!(total > 0) || strata.some((stratum) => stratum.sample.n === 0)) return null;
+  return strata.reduce<MeanEstimate>(
+    (estimate, { weight, sample }) => ({
+      mean: estimate.mean + (weight / total) * sample.mean,
+      variance: estimate.variance + (weight / total) ** 2 * (sample.variance / sample.n),
+    }),
+    { mean: 0, variance: 0 },
+  );
+}
+
+/**
+ * The relative lift treatment ÷ baseline − 1 of two independent means, with the delta method's interval:
+ * Var ≈ Var(T) ÷ B² + T² · Var(B) ÷ B⁴, then estimate ± z·√Var. Null when the baseline mean is not
+ * positive (no lift to speak of) or a variance is unknown.
+ */
+export function relativeLiftInterval(treatment: MeanEstimate, baseline: MeanEstimate, z = Z_95): Interval | null {
+  const { mean: t } = treatment;
+  const { mean: b } = baseline;
+  if (!(b > 0) || !Number.isFinite(t) || !(treatment.variance >= 0) || !(baseline.variance >= 0)) return null;
+  const variance = treatment.variance / b ** 2 + (t ** 2 * baseline.variance) / b ** 4;
+  const estimate = t / b - 1;
+  const half = z * Math.sqrt(variance);
+  return { estimate, lower: estimate - half, upper: estimate + half };
+}

@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'idempotency_in_progress',
   'gateway_mismatch',
   'gateway_not_configured',
+  'gateway_credentials_invalid',
+  'gateway_unavailable',
   'webhook_signature_invalid',
   'idempotency_key_required',
   'offer_not_available',
@@ -39,6 +41,7 @@ export const ERROR_CODES = [
   'shopify_domain_taken',
   'upsell_not_refundable',
   'refund_failed',
+  'webhook_url_not_set',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

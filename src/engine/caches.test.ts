@@ -65,11 +65,11 @@ describe('ShopCache', () => {
   it('does not remember a key whose lookup raced its revocation', async () => {
     const cache = new ShopCache(1_000, () => 0);
     const { db, reads } = fakeDb();
-    const racing = cache.shopIdForKey(db, 'hash_1');
+    const racing = cache.keyFor(db, 'hash_1');
     cache.forget('shop_a');
-    reads[0]?.resolve({ shop_id: 'shop_a' });
-    expect(await racing).toBe('shop_a');
-    const again = cache.shopIdForKey(db, 'hash_1');
+    reads[0]?.resolve({ shop_id: 'shop_a', id: 'key_1', last4: 'abcd' });
+    expect((await racing)?.shopId).toBe('shop_a');
+    const again = cache.keyFor(db, 'hash_1');
     expect(reads).toHaveLength(2);
     reads[1]?.resolve(undefined);
     expect(await again).toBeNull();
@@ -89,29 +89,29 @@ describe('ShopCache', () => {
     const { db, reads } = fakeDb();
     let asked = 0;
     const beforeQuery = async () => void (asked += 1);
-    const first = cache.shopIdForKey(db, 'hash_unknown', beforeQuery);
+    const first = cache.keyFor(db, 'hash_unknown', beforeQuery);
     await Promise.resolve();
     reads[0]?.resolve(undefined);
     expect(await first).toBeNull();
-    expect(await cache.shopIdForKey(db, 'hash_unknown', beforeQuery)).toBeNull();
+    expect(await cache.keyFor(db, 'hash_unknown', beforeQuery)).toBeNull();
     expect({ reads: reads.length, asked }).toEqual({ reads: 1, asked: 1 });
     now = UNKNOWN_CREDENTIAL_MS;
-    const later = cache.shopIdForKey(db, 'hash_unknown', beforeQuery);
+    const later = cache.keyFor(db, 'hash_unknown', beforeQuery);
     await Promise.resolve();
     expect({ reads: reads.length, asked }).toEqual({ reads: 2, asked: 2 });
-    reads[1]?.resolve({ shop_id: 'shop_a' });
-    expect(await later).toBe('shop_a');
+    reads[1]?.resolve({ shop_id: 'shop_a', id: 'key_1', last4: 'abcd' });
+    expect((await later)?.shopId).toBe('shop_a');
   });
 
   it('forgets "unknown" for a key this node creates', async () => {
     const cache = new ShopCache(1_000, () => 0);
     const { db, reads } = fakeDb();
-    const first = cache.shopIdForKey(db, 'hash_new');
+    const first = cache.keyFor(db, 'hash_new');
     reads[0]?.resolve(undefined);
     expect(await first).toBeNull();
     cache.created('hash_new');
-    const again = cache.shopIdForKey(db, 'hash_new');
-    reads[1]?.resolve({ shop_id: 'shop_a' });
-    expect(await again).toBe('shop_a');
+    const again = cache.keyFor(db, 'hash_new');
+    reads[1]?.resolve({ shop_id: 'shop_a', id: 'key_1', last4: 'abcd' });
+    expect((await again)?.shopId).toBe('shop_a');
   });
 });

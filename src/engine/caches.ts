@@ -5,7 +5,7 @@
  */
 import type { Db } from '../store/database';
 import type { ShopRow } from '../store/schema';
-import { findShop, shopIdOfKeyHash } from '../store/shops';
+import { findShop, keyOfHash, type KeyIdentity } from '../store/shops';
 import type { CheckoutOffer, DecidedOffer } from '../core/decisions';
 import { OfferCache, type OfferCacheOptions } from './offer-cache';
 
@@ -84,11 +84,11 @@ export class SharedLookups<V> {
  */
 export class ShopCache {
   private readonly rows: TtlCache<ShopRow>;
-  /** Key hash → shop id. */
-  private readonly keys: TtlCache<string>;
+  /** Key hash → the key (its shop, id and last four). */
+  private readonly keys: TtlCache<KeyIdentity>;
   /** Hashes of keys the database did not know (or knew as revoked) a moment ago. */
   private readonly unknownKeys: TtlCache<true>;
-  private readonly keyLookups = new SharedLookups<string | null>();
+  private readonly keyLookups = new SharedLookups<KeyIdentity | null>();
   private readonly loading = new Map<string, Promise<ShopRow | undefined>>();
   /** Bumped by every forget/clear: a read that started before a change does not cache what it read. */
   private epoch = 0;
@@ -126,7 +126,7 @@ export class ShopCache {
   }
 
   /** `beforeQuery` runs only when the answer is not in memory (the HTTP layer's failure limit may refuse). */
-  async shopIdForKey(db: Db, keyHash: string, beforeQuery?: () => Promise<void>): Promise<string | null> {
+  async keyFor(db: Db, keyHash: string, beforeQuery?: () => Promise<void>): Promise<KeyIdentity | null> {
     const cached = this.keys.get(keyHash);
     if (cached) return cached;
     if (this.unknownKeys.get(keyHash)) return null;
@@ -135,11 +135,11 @@ export class ShopCache {
     const epoch = this.epoch;
     if (beforeQuery) await beforeQuery();
     return this.keyLookups.run(keyHash, async () => {
-      const shopId = await shopIdOfKeyHash(db, keyHash);
-      if (shopId === null) this.unknownKeys.set(keyHash, true);
+      const key = await keyOfHash(db, keyHash);
+      if (key === null) this.unknownKeys.set(keyHash, true);
       // A lookup that raced a revocation answers its own request, but is not remembered.
-      else if (epoch === this.epoch) this.keys.set(keyHash, shopId);
-      return shopId;
+      else if (epoch === this.epoch) this.keys.set(keyHash, Object.freeze(key));
+      return key;
     });
   }
 
@@ -200,6 +200,11 @@ export interface EngineCaches {
    * once per session deadline: the page asks again on every load and poll. Goes with its decided offer.
    */
   readonly offerAnswers: WeakMap<DecidedOffer, { readonly expiresAt: number; readonly offer: CheckoutOffer; readonly json: string }>;
+  /**
+   * By key id, when (epoch ms of the engine's clock) this node last wrote the key's `last_used_at`: a key
+   * is written at most once a minute per node, not on every request.
+   */
+  readonly keyUses: TtlCache<number>;
 }
 
 /** How long a session is kept after it was last loaded (a buyer may click "add" minutes after the page). */
@@ -215,5 +220,6 @@ export function createEngineCaches(options: OfferCacheOptions & { readonly shopT
     sessionLookups: new SharedLookups(),
     decisions: new TtlCache(10 * 60_000, 50_000),
     offerAnswers: new WeakMap(),
+    keyUses: new TtlCache(10 * 60_000, 50_000, options.monotonicNow),
   };
 }

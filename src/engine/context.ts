@@ -4,6 +4,7 @@
  */
 import type { Clock, IdGenerator } from '../core/clock';
 import type { OutboundTargets } from '../core/outbound-url';
+import type { SecretBox } from '../core/secret-box';
 import type { Gateways } from '../gateways/index';
 import type { OrderSinks } from '../orders/builtin';
 import type { Db } from '../store/database';
@@ -47,4 +48,6 @@ export interface UpsellContext extends EngineContext {
   readonly faults: Faults;
   /** Which hosts the server may call for a shop (webhooks), and how their names are resolved. */
   readonly outbound: OutboundTargets;
+  /** Seals secrets at rest with `PLUSONE_SECRET_KEY`: PSP credentials, and the admin's sessions beside the engine. */
+  readonly secretBox: SecretBox;
 }

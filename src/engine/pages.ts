@@ -11,7 +11,7 @@ import { hashSecret } from '../core/clock';
 import { DomainError } from '../core/errors';
 import type { PagePosition, PageQuery } from '../store/pages';
 
-export type ListName = 'orders' | 'upsells';
+export type ListName = 'orders' | 'upsells' | 'audit-log' | 'webhook-events';
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;

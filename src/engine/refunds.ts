@@ -34,6 +34,8 @@ export type RefundBody =
 export interface RefundAnswer {
   statusCode: 200 | 202 | 409;
   body: RefundBody;
+  /** The stored answer of an earlier request with the same key (the audit log has it already). */
+  replayed?: true;
 }
 
 const REFUND_SCOPE = 'refund';
@@ -98,7 +100,7 @@ async function replayedAnswer(ctx: UpsellContext, trx: UpsellContext['db'], clai
     return null;
   }
   if (record.status_code === RETRIED_STATUS) return null;
-  return { statusCode: record.status_code as RefundAnswer['statusCode'], body: record.response as RefundBody };
+  return { statusCode: record.status_code as RefundAnswer['statusCode'], body: record.response as RefundBody, replayed: true };
 }
 
 function notRefundable(upsell: UpsellRow): DomainError {

@@ -18,7 +18,9 @@ import {
   revokeApiKeyRow,
   saveShop,
   shopCount,
+  touchApiKey,
   type ApiKeyRow,
+  type KeyIdentity,
 } from '../store/shops';
 import { hashSecret } from '../core/clock';
 import type { EngineContext } from './context';
@@ -50,6 +52,8 @@ export interface ApiKeyView {
   last4: string;
   createdAt: string;
   revokedAt: string | null;
+  /** When the key last authenticated a request, to the minute; null if never. */
+  lastUsedAt: string | null;
 }
 
 function validSettings(outbound: OutboundPolicy, current: ShopSettings, update: Partial<ShopSettings>): ShopSettings {
@@ -116,6 +120,8 @@ export async function createShop(ctx: UpsellContext, input: { name: string; sett
   const settings = validSettings(ctx.outbound, DEFAULT_SETTINGS, settingsOnly(input.settings ?? {}));
   const id = ctx.ids.id('shop');
   const credentials = applyCredentials(ctx, id, null, settings, input.settings?.gatewayCredentials);
+  // New PSP credentials are checked with the PSP first: a refusal writes nothing, a slow PSP holds no transaction.
+  await ctx.gateways.verifyCredentials(input.settings?.gatewayCredentials ?? {});
   const secretKey = ctx.ids.secret('sk');
   const webhookSecret = ctx.ids.secret('whsec');
   const now = ctx.clock.now();
@@ -152,6 +158,8 @@ export async function getShop(ctx: EngineContext, shopId: string): Promise<ShopV
 }
 
 export async function updateShop(ctx: UpsellContext, shopId: string, update: { name?: string; settings?: SettingsUpdate }): Promise<ShopView> {
+  // New PSP credentials are checked with the PSP first: a refusal writes nothing, a slow PSP holds no lock.
+  await ctx.gateways.verifyCredentials(update.settings?.gatewayCredentials ?? {});
   const view = await ctx.db.transaction().execute(async (trx) => {
     const current = await lockShop(trx, shopId);
     if (!current) throw notFound('Shop');
@@ -175,12 +183,28 @@ export async function shopExists(ctx: EngineContext, shopId: string): Promise<bo
   return hasShop(ctx.db, shopId);
 }
 
+export type { KeyIdentity };
+
+/** How often a key's `last_used_at` is written (per node): "last used" is exact to this. */
+export const KEY_USE_RESOLUTION_MS = 60_000;
+
 /**
- * The shop a secret key belongs to, or null for an unknown or revoked key. `beforeQuery` runs only when
- * the database must be asked (known and recently unknown keys are answered from memory).
+ * The active key behind a secret key (its shop, id and last four), or null for an unknown or revoked key.
+ * `beforeQuery` runs only when the database must be asked (known and recently unknown keys are answered
+ * from memory). A key found records its use, at most once a minute per node.
  */
-export async function shopIdForKey(ctx: EngineContext, secretKey: string, beforeQuery?: () => Promise<void>): Promise<string | null> {
-  return ctx.caches.shops.shopIdForKey(ctx.db, hashSecret(secretKey), beforeQuery);
+export async function keyForSecret(ctx: EngineContext, secretKey: string, beforeQuery?: () => Promise<void>): Promise<KeyIdentity | null> {
+  const key = await ctx.caches.shops.keyFor(ctx.db, hashSecret(secretKey), beforeQuery);
+  if (key) await recordKeyUse(ctx, key.keyId);
+  return key;
+}
+
+async function recordKeyUse(ctx: EngineContext, keyId: string): Promise<void> {
+  const now = ctx.clock.now();
+  const written = ctx.caches.keyUses.get(keyId);
+  if (written !== undefined && now.getTime() - written < KEY_USE_RESOLUTION_MS) return;
+  ctx.caches.keyUses.set(keyId, now.getTime());
+  await touchApiKey(ctx.db, keyId, now);
 }
 
 export async function createApiKey(ctx: EngineContext, shopId: string): Promise<ApiKeyView & { secretKey: string }> {
@@ -217,7 +241,13 @@ export async function revokeApiKey(ctx: EngineContext, shopId: string, keyId: st
 }
 
 function keyView(row: ApiKeyRow): ApiKeyView {
-  return { id: row.id, last4: row.last4, createdAt: row.created_at.toISOString(), revokedAt: row.revoked_at?.toISOString() ?? null };
+  return {
+    id: row.id,
+    last4: row.last4,
+    createdAt: row.created_at.toISOString(),
+    revokedAt: row.revoked_at?.toISOString() ?? null,
+    lastUsedAt: row.last_used_at?.toISOString() ?? null,
+  };
 }
 
 /** Every origin any shop allows, for answering CORS preflights (which carry no credentials). */

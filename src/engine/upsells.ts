@@ -105,7 +105,7 @@ export async function enqueueWebhook(
     createdAt: now.toISOString(),
     data: { order, ...(subject.upsell ? { upsell: upsellView(subject.upsell) } : {}) },
   };
-  await insertWebhookEvent(trx, { shopId, id, type, payload, now });
+  await insertWebhookEvent(trx, { shopId, id, type, payload, now, orderId: subject.orderId, upsellId: subject.upsell?.id ?? null });
 }
 
 export interface UpsellView {

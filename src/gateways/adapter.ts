@@ -64,11 +64,23 @@ export interface StoredPayment {
   readonly customerRef: string | null;
 }
 
+/**
+ * What a PSP said of credentials it was asked about before they are saved (`verifyCredentials`).
+ * `valid`: it took them. `refused`: it refused them (the key, its permissions, the merchant account), and
+ * `message` says what it said in the merchant's words, never a secret. `unreachable`: it could not tell
+ * (no answer in time, a network error, 429, 5xx, an answer that says nothing of the keys): try again.
+ */
+export type CredentialsCheck =
+  | { readonly status: 'valid' }
+  | { readonly status: 'refused'; readonly message: string }
+  | { readonly status: 'unreachable'; readonly message: string };
+
 export interface GatewayAdapter<Credentials> {
   readonly name: RealGatewayName;
   /**
    * Checks merchant-supplied credentials by shape only (no network call) and returns them normalized.
    * Throws `DomainError('invalid_credentials', <which field and why>)` — never echoing a secret value.
+   * Whether the PSP takes them is `verifyCredentials`, asked once the shape passed.
    */
   parseCredentials(input: unknown): Credentials;
   /**
@@ -85,6 +97,16 @@ export interface GatewayAdapter<Credentials> {
   /** Values the buyer's page needs for a 3-D Secure step (e.g. Stripe's publishable key); {} if none. */
   clientConfig(credentials: Credentials): Record<string, string>;
   create(credentials: Credentials, options: AdapterOptions): PaymentGateway;
+  /**
+   * Asks the PSP, before the credentials are saved, whether they work: read-only calls that need them and
+   * change nothing at the PSP (Stripe lists one PaymentIntent, Braintree searches transactions and asks a
+   * client token per merchant account, Adyen asks `/paymentMethods` of the merchant account), with the
+   * adapter's timeout and its error table (`credentialsFailure` in `./errors.ts`). Never throws for a PSP
+   * answer. Example: `verifyCredentials({ secretKey: 'sk_test_…', … }, options)` → `{ status: 'valid' }`;
+   * with a rolled key → `{ status: 'refused', message: 'Stripe answered 401 authentication_error: the
+   * secret key is mistyped, expired or rolled' }`; with Stripe down → `{ status: 'unreachable', … }`.
+   */
+  verifyCredentials(credentials: Credentials, options: AdapterOptions): Promise<CredentialsCheck>;
   /**
    * Verifies an inbound webhook with the credentials' signing secret (Stripe `whsec_…`, Adyen HMAC key,
    * Braintree public/private key) and reads it. `rawBody` is the exact bytes received, as UTF-8 text.

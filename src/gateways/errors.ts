@@ -4,21 +4,24 @@
  * matching row winning, and every call turns a class into its result the same way (below), so a PSP
  * error cannot mean one thing to `authorize` and another to `capture`.
  *
- * | class           | meaning                                                  | authorize            | capture, void, refund |
- * |-----------------|----------------------------------------------------------|----------------------|-----------------------|
- * | `retryable`     | no answer, or a passing one (timeout, network, 429, 5xx) | `unknown`            | `unknown`             |
- * | `unknown`       | answered, but what happened is not known (the key is     | `unknown`            | `unknown`             |
- * |                 | still in progress, or was used with other parameters)    |                      |                       |
- * | `final`         | the PSP refused the request and did nothing (validation, | `declined`           | `failed`              |
- * |                 | an unknown stored card): never sent again                |                      |                       |
- * | `configuration` | the PSP refused the merchant's keys or permissions       | `declined`           | thrown                |
+ * | class           | meaning                                                  | authorize            | capture, void, refund | credentials check |
+ * |-----------------|----------------------------------------------------------|----------------------|-----------------------|-------------------|
+ * | `retryable`     | no answer, or a passing one (timeout, network, 429, 5xx) | `unknown`            | `unknown`             | `unreachable`     |
+ * | `unknown`       | answered, but what happened is not known (the key is     | `unknown`            | `unknown`             | `unreachable`     |
+ * |                 | still in progress, or was used with other parameters)    |                      |                       |                   |
+ * | `final`         | the PSP refused the request and did nothing (validation, | `declined`           | `failed`              | `refused`         |
+ * |                 | an unknown stored card): never sent again                |                      |                       |                   |
+ * | `configuration` | the PSP refused the merchant's keys or permissions       | `declined`           | thrown                | `refused`         |
  *
  * `unknown` results are resolved by the worker, which asks the PSP (`lookup`) before it sends the same
  * request again under the same key; `retryable` errors are the ones that resend is meant for. A refused
  * authorize is final because nothing was charged: the buyer gets a clear decline at once, never a 5xx and
  * an upsell left pending. A capture refused for the merchant's keys is thrown instead of failed: the money
  * is held, the row is retried (backed off) once the merchant fixes the keys, and the operator sees why.
+ * The check of new credentials (`verifyCredentials`) asks only what the keys, the merchant id or the
+ * merchant account decide, so a refusal of it, `final` or `configuration`, is a refusal of the credentials.
  */
+import type { CredentialsCheck } from './adapter';
 import type { AuthorizeResult, DeclineCode, ModificationResult } from './contract';
 
 export type PspErrorClass = 'retryable' | 'unknown' | 'final' | 'configuration';
@@ -110,6 +113,25 @@ export function modificationFailure(sorted: SortedError): ModificationResult {
       throw new GatewayConfigurationError(
         `The payment provider refused the shop's credentials (${sorted.rule}): check them in the shop's gateway settings`,
       );
+    default: {
+      const exhaustive: never = sorted.class;
+      return exhaustive;
+    }
+  }
+}
+
+/**
+ * A credentials check that got a PSP error, by its class (see the table above). `refusal` says in the
+ * merchant's words what the PSP refused; without it, the PSP's own message and the rule.
+ */
+export function credentialsFailure(sorted: SortedError, refusal?: string): CredentialsCheck {
+  switch (sorted.class) {
+    case 'retryable':
+    case 'unknown':
+      return { status: 'unreachable', message: `${sorted.rule}: ${sorted.message}` };
+    case 'final':
+    case 'configuration':
+      return { status: 'refused', message: refusal ?? `${sorted.message} (${sorted.rule})` };
     default: {
       const exhaustive: never = sorted.class;
       return exhaustive;

@@ -12,7 +12,7 @@ import { sealedCredentials } from '../store/shops';
 import { shopifyShopOf } from '../store/shopify';
 import { createShopifyAdmin } from './shopify/admin';
 import { createShopifyGateway } from './shopify/gateway';
-import type { CredentialsModule, GatewayAdapter, GatewayNotification } from './adapter';
+import type { AdapterOptions, CredentialsCheck, CredentialsModule, GatewayAdapter, GatewayNotification } from './adapter';
 import { adyenCredentials } from './adyen/credentials';
 import { braintreeCredentials } from './braintree/credentials';
 import type { PaymentGateway } from './contract';
@@ -51,6 +51,34 @@ export function loadAdapter(name: RealGatewayName): Promise<GatewayAdapter<unkno
 /** Credentials as a settings update carries them: per gateway, new fields, or null to remove them. */
 export type CredentialsUpdate = Partial<Record<RealGatewayName, Record<string, unknown> | null>>;
 
+/** How the PSPs are named to merchants. */
+const PSP_NAMES: Readonly<Record<RealGatewayName, string>> = { stripe: 'Stripe', braintree: 'Braintree', adyen: 'Adyen' };
+
+/** The error a credentials check that did not pass answers, naming the gateway (never a secret). */
+function checkError(name: RealGatewayName, check: Exclude<CredentialsCheck, { status: 'valid' }>): DomainError {
+  const psp = PSP_NAMES[name];
+  const said = check.message.replace(/\.+$/, '');
+  const details = { gateway: name };
+  switch (check.status) {
+    case 'refused':
+      return new DomainError(
+        'gateway_credentials_invalid',
+        `${psp} refused these credentials: ${said}. Nothing was saved; fix settings.gatewayCredentials.${name} (docs/gateways/${name}.md)`,
+        details,
+      );
+    case 'unreachable':
+      return new DomainError(
+        'gateway_unavailable',
+        `${psp} could not be asked whether these credentials work (${said}). Nothing was saved; try again`,
+        details,
+      );
+    default: {
+      const exhaustive: never = check;
+      return exhaustive;
+    }
+  }
+}
+
 export interface Gateways {
   /** The gateway `shopId` charges through as `name`. Throws `gateway_not_configured` without credentials. */
   forShop(shopId: string, name: UpsellGateway): Promise<PaymentGateway>;
@@ -63,6 +91,13 @@ export interface Gateways {
    * (`invalid_credentials`, nothing saved), and returns the new sealed value and its masked description.
    */
   updateCredentials(shopId: string, sealed: string | null, update: CredentialsUpdate): { sealed: string | null; view: GatewayCredentialsView };
+  /**
+   * Asks each PSP whose credentials the update sets whether they work, before anything is saved: their
+   * shape first (`invalid_credentials`, no call), then the adapter's read-only check, all PSPs at once.
+   * Throws `gateway_credentials_invalid` (400) when a PSP refused them, `gateway_unavailable` (503) when
+   * it could not tell; a removal (`null`) asks nothing. Setting the values already stored asks again.
+   */
+  verifyCredentials(update: CredentialsUpdate): Promise<void>;
   /** Verifies and reads a PSP webhook with the shop's credentials for that gateway. */
   readWebhook(
     shopId: string,
@@ -136,13 +171,7 @@ export function createGateways(db: Db, options: GatewayOptions): Gateways {
       }
       let gateway = entry.gateways.get(name);
       if (!gateway) {
-        const endpoint = options.endpoints?.[name];
-        gateway = (await loadAdapter(name)).create(credentials, {
-          timeoutMs: options.timeoutMs,
-          ...(endpoint ? { apiBaseUrl: endpoint } : {}),
-          ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),
-          ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
-        });
+        gateway = (await loadAdapter(name)).create(credentials, adapterOptions(options, name));
         entry.gateways.set(name, gateway);
       }
       return gateway;
@@ -163,11 +192,44 @@ export function createGateways(db: Db, options: GatewayOptions): Gateways {
       return { sealed: empty ? null : secretBox.seal(JSON.stringify(next), shopId), view };
     },
 
+    verifyCredentials: (update) => verifyCredentials(options, update),
+
     async readWebhook(shopId, name, rawBody, headers) {
       const { credentials } = await credentialsOf(shopId, name);
       return (await loadAdapter(name)).parseWebhook(rawBody, headers, credentials);
     },
   };
+}
+
+/** What an adapter is built with for `name`: the shared timeout, and this process's endpoints and URLs. */
+function adapterOptions(options: GatewayOptions, name: RealGatewayName): AdapterOptions {
+  const endpoint = options.endpoints?.[name];
+  return {
+    timeoutMs: options.timeoutMs,
+    ...(endpoint ? { apiBaseUrl: endpoint } : {}),
+    ...(options.stripeJsUrl ? { stripeJsUrl: options.stripeJsUrl } : {}),
+    ...(options.publicUrl ? { publicUrl: options.publicUrl } : {}),
+  };
+}
+
+/** `Gateways.verifyCredentials`: every shape first, then every PSP at once; the first PSP of the update that did not pass answers. */
+async function verifyCredentials(options: GatewayOptions, update: CredentialsUpdate): Promise<void> {
+  const checks = await Promise.all(
+    newCredentials(update).map(async ({ name, credentials }) => {
+      const adapter = await loadAdapter(name);
+      return { name, check: await adapter.verifyCredentials(credentials, adapterOptions(options, name)) };
+    }),
+  );
+  for (const { name, check } of checks) if (check.status !== 'valid') throw checkError(name, check);
+}
+
+/** The credentials an update sets, each checked by shape (`invalid_credentials` before any PSP is asked). */
+function newCredentials(update: CredentialsUpdate): { name: RealGatewayName; credentials: unknown }[] {
+  return (Object.keys(update) as RealGatewayName[]).flatMap((name) => {
+    const input = update[name];
+    if (!isRealGateway(name) || input === undefined || input === null) return [];
+    return [{ name, credentials: CREDENTIALS[name].parseCredentials(input) }];
+  });
 }
 
 /** Shopify's side of an undo per shop: its Admin API access, built per sealed value like the PSPs. */

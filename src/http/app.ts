@@ -24,6 +24,7 @@ import { analyticsRoutes } from './routes/analytics';
 import { checkoutRoutes } from './routes/checkout';
 import { healthRoutes } from './routes/health';
 import { merchantRoutes } from './routes/merchant';
+import { registerAudit } from './audit';
 import { operatorRoutes } from './routes/operator';
 
 export interface AppOptions {
@@ -98,6 +99,8 @@ export async function createApp(options: AppOptions, deps: AppDeps): Promise<App
   const { knownOrigins, forgetOrigins } = originCache(deps.ctx);
 
   await app.register(healthRoutes, { databaseReady: deps.databaseReady });
+  // Every route's change named in its `config.audit` is recorded once it answered 2xx.
+  registerAudit(app, deps.ctx);
   await app.register(operatorRoutes, { ctx: deps.ctx, adminToken: options.adminToken, onShopCreated: forgetOrigins });
   await app.register(merchantRoutes, { ctx: deps.ctx, onSettingsChanged: forgetOrigins });
   // Offer views are batched in memory and written every 250 ms; closing the app writes the rest.

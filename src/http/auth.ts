@@ -10,11 +10,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../core/errors';
 import { authenticateSession, type CheckoutSession, type SessionUse } from '../engine/checkout';
 import type { EngineContext } from '../engine/context';
-import { shopIdForKey } from '../engine/shops';
+import { keyForSecret, type KeyIdentity } from '../engine/shops';
 
 declare module 'fastify' {
   interface FastifyRequest {
     shopId: string;
+    /** The secret key that authenticated a merchant request (the audit log's "who"). */
+    apiKey: KeyIdentity;
     checkoutSession: CheckoutSession;
   }
 }
@@ -95,7 +97,9 @@ export function merchantAuth(ctx: EngineContext) {
   return async (request: FastifyRequest, reply: FastifyReply) => {
     const token = bearerToken(request);
     if (!token || !looksIssued(token, 'sk')) return refuse(request, reply, 'Send Authorization: Bearer sk_… with a secret key of your shop');
-    request.shopId = await lookUp(request, reply, 'Unknown or revoked secret key', (beforeQuery) => shopIdForKey(ctx, token, beforeQuery));
+    const key = await lookUp(request, reply, 'Unknown or revoked secret key', (beforeQuery) => keyForSecret(ctx, token, beforeQuery));
+    request.apiKey = key;
+    request.shopId = key.shopId;
   };
 }
 

@@ -15,6 +15,7 @@ const STATUS: Record<ErrorCode, number> = {
   variant_not_found: 400,
   gateway_mismatch: 400,
   gateway_not_configured: 400,
+  gateway_credentials_invalid: 400,
   webhook_signature_invalid: 400,
   idempotency_key_required: 400,
   offer_not_available: 404,
@@ -39,9 +40,11 @@ const STATUS: Record<ErrorCode, number> = {
   rate_limited: 429,
   csrf_token_invalid: 403,
   notification_not_processed: 503,
+  gateway_unavailable: 503,
   shopify_domain_taken: 409,
   upsell_not_refundable: 409,
   refund_failed: 409,
+  webhook_url_not_set: 409,
 };
 
 export interface ErrorBody {

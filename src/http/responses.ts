@@ -21,6 +21,7 @@ import { GATEWAYS, UPSELL_GATEWAYS } from '../core/gateways';
 import { REASON_CODES } from '../core/offers';
 import { CAPTURE_MODES, ORDER_STRATEGIES } from '../core/settings';
 import { UPSELL_STATES } from '../core/upsell-state';
+import { WEBHOOK_EVENT_STATUSES } from '../engine/webhook-events';
 
 const View = <T extends TProperties>(properties: T, description?: string) =>
   Type.Object(properties, { additionalProperties: true, ...(description ? { description } : {}) });
@@ -158,7 +159,7 @@ export const CreatedShop = View(
   'The new shop with its secret key and webhook secret',
 );
 
-const ApiKey = View({ id: Id, last4: Type.String(), createdAt: Time, revokedAt: Nullable(Time) });
+const ApiKey = View({ id: Id, last4: Type.String(), createdAt: Time, revokedAt: Nullable(Time), lastUsedAt: Nullable(Time) });
 
 export const ApiKeyAnswer = View({ apiKey: ApiKey }, 'The key (revoked now, when revoking)');
 export const CreatedApiKey = View({ apiKey: ApiKey, secretKey: Type.String({ description: 'sk_…: shown only in this answer' }) }, 'The new key');
@@ -380,6 +381,25 @@ export const RefundPending = View(
   "The PSP's answer did not come: still captured; repeat the request to send the same refund again",
 );
 
+// ——— Audit log
+
+const AuditActor = Type.Union(
+  [View({ type: Word(['api_key'] as const), apiKeyId: Id, last4: Type.String() }), View({ type: Word(['operator'] as const) })],
+  { description: 'Who: the secret key that made the change, or the operator' },
+);
+
+const AuditEntry = View({
+  id: Id,
+  at: Time,
+  actor: AuditActor,
+  via: Word(['api', 'admin'] as const, 'Through the API directly, or the merchant admin'),
+  action: Type.String({ description: '`<target>.<what was done>`, e.g. `offer.updated`' }),
+  target: View({ type: Type.String(), id: Id }),
+  changes: Open('What the request changed, as sent; secrets masked as •••'),
+});
+
+export const AuditLogPage = View({ auditLog: List(AuditEntry), nextCursor: NextCursor }, 'A page of the audit log, newest first');
+
 // ——— Checkout (buyer's page)
 
 const checkoutUpsellFields = { id: Id, state: Word(UPSELL_STATES), amount: Money, currency: Currency, card: Card, undoUntil: Nullable(Time) };
@@ -480,6 +500,20 @@ const MetricsRow = View({
   offerShare: Ratio('views ÷ orders'),
   averageUpsellValue: DecimalText('capturedAmount ÷ captures in minor units'),
   aovLift: Ratio('netRevenue ÷ checkoutTotal'),
+  holdout: Nullable(
+    View(
+      {
+        heldOutOrders: Count,
+        exposedOrders: Count,
+        heldOutAov: Nullable(Type.Integer({ description: 'Average order value of the held-out orders, integer minor units' })),
+        exposedAov: Nullable(Type.Integer({ description: 'Average order value of the exposed orders, upsell money kept included' })),
+        aovLift: Ratio('exposedAov ÷ heldOutAov − 1'),
+        aovLiftLower: Ratio('Lower end of the 95 % interval of aovLift'),
+        aovLiftUpper: Ratio('Upper end of the 95 % interval of aovLift'),
+      },
+      'Orders held out by the experiments with a holdout against those shown an offer; null when none was held out (docs/analytics.md)',
+    ),
+  ),
 });
 
 export const MetricsAnswer = View(
@@ -603,3 +637,43 @@ export const PspWebhookAnswer = {
     'text/plain': { schema: Type.String({ description: '[accepted]' }) },
   },
 };
+
+// ——— Webhook events (outbound, merchant)
+
+const WebhookDelivery = View({
+  attempt: Type.Integer({ minimum: 1 }),
+  at: Time,
+  statusCode: Nullable(Type.Integer({ description: "The receiver's HTTP status; null when no answer came (refused, timeout, connection)" })),
+  error: Nullable(Type.String({ description: 'Why it failed (`HTTP 500`, `refused: …`); null on a 2xx' })),
+  durationMs: Count,
+});
+
+const WebhookEvent = View({
+  id: Id,
+  type: Type.String({ description: '`upsell.accepted`, `upsell.captured`, `order.finalized`, …' }),
+  createdAt: Time,
+  orderId: Nullable(Id),
+  upsellId: Nullable(Id),
+  status: Word(WEBHOOK_EVENT_STATUSES, '`pending`, `retrying` (the last attempt failed), `delivered` or `dropped`'),
+  attempts: Count,
+  lastError: Nullable(Type.String()),
+  nextAttemptAt: Nullable(Type.String({ format: 'date-time', description: 'When it is sent next; null once delivered or dropped' })),
+  deliveredAt: Nullable(Type.String({ format: 'date-time', description: 'When a receiver took it; null unless delivered' })),
+  deliveries: List(WebhookDelivery, { description: 'The latest 20 attempts, newest first' }),
+});
+
+export const WebhookEventAnswer = View({ webhookEvent: WebhookEvent }, 'The event, where it stands and its latest attempts');
+export const WebhookEventPage = View({ webhookEvents: List(WebhookEvent), nextCursor: NextCursor }, 'A page of webhook events, newest first');
+
+export const WebhookTestAnswer = View(
+  {
+    delivery: View({
+      url: Type.String({ description: "The shop's webhookUrl" }),
+      ok: Type.Boolean({ description: 'The receiver answered 2xx' }),
+      statusCode: Nullable(Type.Integer({ description: 'null when no answer came' })),
+      error: Nullable(Type.String({ description: 'Why it failed; null on a 2xx' })),
+      durationMs: Count,
+    }),
+  },
+  'Sent (not queued, not retried): what the receiver answered, whatever it was',
+);

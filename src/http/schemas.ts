@@ -9,6 +9,7 @@ import { GATEWAYS, UPSELL_GATEWAYS } from '../core/gateways';
 import { ORDER_STATUSES } from '../core/orders';
 import { CAPTURE_MODES, ORDER_STRATEGIES } from '../core/settings';
 import { UPSELL_STATES } from '../core/upsell-state';
+import { WEBHOOK_EVENT_STATUSES } from '../engine/webhook-events';
 
 /** Largest amount accepted, in minor units (far below 2^53, so sums of amounts stay exact). */
 export const MAX_AMOUNT = 999_999_999_999;
@@ -183,12 +184,33 @@ export const UpsellListQuerystring = Type.Object(
   { additionalProperties: false },
 );
 
+export const AuditLogQuerystring = Type.Object(
+  {
+    ...PageParams,
+    targetId: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'Only changes to this offer, product, key, experiment, upsell or shop' }),
+    ),
+    action: Type.Optional(Type.String({ minLength: 3, maxLength: 81, description: 'Only this action, e.g. offer.updated' })),
+  },
+  { additionalProperties: false },
+);
+
 /** No body at all is the same as `{}`. */
 export const RefundBody = Type.Union([
   Strict({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500, description: "Kept on the upsell's event" })) }),
   Type.Null(),
 ]);
 export const ProductParams = Type.Object({ productId: MerchantId });
+
+export const WebhookEventListQuerystring = Type.Object(
+  {
+    ...PageParams,
+    orderId: Type.Optional(ListId),
+    upsellId: Type.Optional(ListId),
+    status: Type.Optional(Type.Enum(WEBHOOK_EVENT_STATUSES)),
+  },
+  { additionalProperties: false },
+);
 
 export type CreateShopBody = Static<typeof CreateShopBody>;
 export type OrderBody = Static<typeof OrderBody>;

@@ -39,6 +39,7 @@ export interface ApiKeysTable {
   last4: string;
   created_at: CreatedAt;
   revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
 }
 
 export interface ProductsTable {
@@ -145,6 +146,19 @@ export interface CheckoutSessionsTable {
   created_at: Timestamp;
 }
 
+/** The merchant admin's sessions (migration 016): keyed by the cookie id's SHA-256, key and form token sealed. */
+export interface AdminSessionsTable {
+  id_hash: string;
+  seq: Generated<number>;
+  shop_id: string;
+  shop_name: string;
+  secret_key_sealed: string;
+  csrf_token_sealed: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  idle_until: Timestamp;
+}
+
 /** `OrderFacts` as JSON: sets as arrays, the tax rate as exact decimal text. */
 export interface StoredOrderFacts {
   currency: string;
@@ -248,6 +262,23 @@ export interface WebhookOutboxTable {
   last_error: string | null;
   /** The queue's order: deliveries due at the same time leave in this order. */
   seq: Generated<string>;
+  /** The order and upsell the event reports (`data.order.id`, `data.upsell.id`; migration 015). */
+  order_id: string | null;
+  upsell_id: string | null;
+}
+
+/** One attempt to deliver an outbox event: one POST, or a target refused before connecting (migration 015). */
+export interface WebhookDeliveriesTable {
+  shop_id: string;
+  event_id: string;
+  /** The event's `attempts` after this one: 1 for the first. */
+  attempt: number;
+  at: Timestamp;
+  /** The receiver's HTTP status; null when no answer came (refused, timed out, connection failed). */
+  status_code: number | null;
+  /** Why it failed; null on a 2xx. */
+  error: string | null;
+  duration_ms: number;
 }
 
 /** A shop's Shopify app (migration 012); `secrets` sealed like PSP credentials. */
@@ -284,12 +315,30 @@ export interface ShopifyChangesetsTable {
   issued_at: Timestamp;
 }
 
+/** Who changed what (migration 014). */
+export interface AuditLogTable {
+  shop_id: string;
+  id: string;
+  /** bigserial (a number or decimal text, as the driver gives it): the order of entries written in one clock tick. */
+  seq: Generated<string | number>;
+  at: Timestamp;
+  actor_type: 'api_key' | 'operator';
+  api_key_id: string | null;
+  api_key_last4: string | null;
+  via: 'api' | 'admin';
+  action: string;
+  target_type: string;
+  target_id: string;
+  changes: Json<Record<string, unknown>>;
+}
+
 export interface Database {
   shops: ShopsTable;
   shopify_shops: ShopifyShopsTable;
   shopify_purchases: ShopifyPurchasesTable;
   shopify_changesets: ShopifyChangesetsTable;
   api_keys: ApiKeysTable;
+  audit_log: AuditLogTable;
   offer_versions: OfferVersionsTable;
   products: ProductsTable;
   variants: VariantsTable;
@@ -298,11 +347,13 @@ export interface Database {
   orders: OrdersTable;
   order_lines: OrderLinesTable;
   checkout_sessions: CheckoutSessionsTable;
+  admin_sessions: AdminSessionsTable;
   decisions: DecisionsTable;
   idempotency_keys: IdempotencyKeysTable;
   upsells: UpsellsTable;
   upsell_events: UpsellEventsTable;
   webhook_outbox: WebhookOutboxTable;
+  webhook_deliveries: WebhookDeliveriesTable;
   psp_events: PspEventsTable;
   analytics_events: AnalyticsEventsTable;
   experiments: ExperimentsTable;
@@ -376,4 +427,6 @@ export interface AnalyticsDailyTable {
   refunded_amount: Sum;
   captured_squares: Sum;
   refunded_squares: Sum;
+  /** Σ of each order's checkout total squared (migration 017): the spread of order values, for the holdout's interval. */
+  checkout_squares: Sum;
 }

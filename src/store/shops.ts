@@ -123,10 +123,32 @@ export async function sealedCredentials(db: Db, shopId: string): Promise<string 
   return row?.gateway_credentials ?? null;
 }
 
-/** The shop an active key (by its hash) belongs to; null for an unknown or revoked key. */
-export async function shopIdOfKeyHash(db: Db, keyHash: string): Promise<string | null> {
-  const row = await db.selectFrom('api_keys').select('shop_id').where('key_hash', '=', keyHash).where('revoked_at', 'is', null).executeTakeFirst();
-  return row?.shop_id ?? null;
+/** An active secret key as authentication needs it: its shop, its id and last four characters. */
+export interface KeyIdentity {
+  readonly shopId: string;
+  readonly keyId: string;
+  readonly last4: string;
+}
+
+/** The active key with this hash; null for an unknown or revoked key. */
+export async function keyOfHash(db: Db, keyHash: string): Promise<KeyIdentity | null> {
+  const row = await db
+    .selectFrom('api_keys')
+    .select(['shop_id', 'id', 'last4'])
+    .where('key_hash', '=', keyHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+  return row ? { shopId: row.shop_id, keyId: row.id, last4: row.last4 } : null;
+}
+
+/** Records that the key authenticated a request at `at` (never moving it back). */
+export async function touchApiKey(db: Db, keyId: string, at: Date): Promise<void> {
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: at })
+    .where('id', '=', keyId)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', at)]))
+    .execute();
 }
 
 function apiKeyValues(key: NewApiKey) {

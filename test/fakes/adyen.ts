@@ -4,6 +4,9 @@
  * same answer, other body → 422 errorCode 704); asynchronous modifications that answer `received` and
  * take effect on `settle()`, which also emits HMAC-signed standard notifications for the tests to post.
  *
+ * `POST /paymentMethods` (what Plusone's credentials check asks) answers the account's card methods; a wrong
+ * `x-api-key` is `401` and another merchant account `403` errorCode `901`, with Adyen's bodies, on every path.
+ *
  * Where it is simpler than Adyen: a replayed key is answered from the stored answer at once, even while
  * the first (slow) request is still answering, where Adyen may say 704 "in progress" until it is done.
  */
@@ -133,6 +136,7 @@ export interface FakeAdyenOptions {
 
 /** The Checkout v72 model each endpoint's body is read as. */
 const MODEL_OF: readonly (readonly [RegExp, string])[] = [
+  [/^\/v72\/paymentMethods$/, 'PaymentMethodsRequest'],
   [/^\/v72\/payments$/, 'PaymentRequest'],
   [/^\/v72\/payments\/details$/, 'PaymentDetailsRequest'],
   [/^\/v72\/payments\/[^/]+\/captures$/, 'PaymentCaptureRequest'],
@@ -152,6 +156,15 @@ function missingAnswer(path: string): Answer {
     return error(422, '15_002', `Required field ${path.slice('browserInfo.'.length)} missing for device channel browser`);
   return error(422, '158', `Required field '${path}' is not provided.`);
 }
+
+/**
+ * `/paymentMethods` of the fake's merchant account: cards only, as a test account starts (the fields of
+ * Checkout v72's `PaymentMethodsResponse`); the request's filters (amount, country, channel) change nothing.
+ */
+const PAYMENT_METHODS: Answer = {
+  status: 200,
+  body: { paymentMethods: [{ brands: ['visa', 'mc', 'amex'], name: 'Cards', type: 'scheme' }] },
+};
 
 /** The colour depths BrowserInfo accepts. */
 const COLOR_DEPTHS = [1, 4, 8, 15, 16, 24, 30, 32, 48];
@@ -421,6 +434,7 @@ export class FakeAdyen {
     if (body.merchantAccount !== this.options.merchantAccount && path !== '/v72/payments/details') {
       return error(403, '901', 'Invalid Merchant Account', 'security');
     }
+    if (path === '/v72/paymentMethods') return PAYMENT_METHODS;
     if (path === '/v72/payments') return this.createPayment(body);
     if (path === '/v72/payments/details') return this.paymentDetails(body);
     const modification = /^\/v72\/payments\/([^/]+)\/(captures|cancels|refunds|reversals)$/.exec(path);

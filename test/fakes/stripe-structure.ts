@@ -43,6 +43,7 @@ export interface Refusal {
 /** The endpoints the fake serves, each with its parameters and the object it answers, as the typings name them. */
 const ENDPOINTS = {
   'POST /v1/payment_intents': { file: 'PaymentIntents', params: 'PaymentIntentCreateParams', object: 'PaymentIntent', list: false },
+  'GET /v1/payment_intents': { file: 'PaymentIntents', params: 'PaymentIntentListParams', object: 'PaymentIntent', list: true },
   'GET /v1/payment_intents/:id': { file: 'PaymentIntents', params: 'PaymentIntentRetrieveParams', object: 'PaymentIntent', list: false },
   'GET /v1/payment_intents/search': { file: 'PaymentIntents', params: 'PaymentIntentSearchParams', object: 'PaymentIntent', list: true },
   'POST /v1/payment_intents/:id/capture': { file: 'PaymentIntents', params: 'PaymentIntentCaptureParams', object: 'PaymentIntent', list: false },
@@ -516,6 +517,15 @@ export function requestRefusal(endpoint: StripeEndpoint, form: Form): Refusal | 
   const declaration = topLevel(file, params);
   if (declaration.kind !== 'interface') throw new Error(`stripe-structure: ${params} is not an interface`);
   return first(checkObject(form, interfaceShape(declaration), '', false)) ?? expandRefusal(form.expand, file, object, list);
+}
+
+/**
+ * Reads the typings of every endpoint now (once per process; a few hundred milliseconds on a busy
+ * machine), so that no request pays for it: a first request slower than a test's gateway timeout would
+ * read as a PSP that did not answer.
+ */
+export function loadStructure(): void {
+  for (const endpoint of Object.keys(ENDPOINTS) as StripeEndpoint[]) requestRefusal(endpoint, {});
 }
 
 /** The `doc_url` Stripe puts on an error that has a code. */

@@ -4,6 +4,10 @@
  * the documented test PaymentMethods, Stripe-shaped errors, and idempotency keys (the first response is
  * replayed; the same key with other parameters is a 400 `idempotency_error`).
  *
+ * Authentication as Stripe answers it: a key that is not one of the account's (`secretKeys`; by default any
+ * `sk_…` or `rk_…` key, as stripe-mock takes any) is `401` with Stripe's body, "Invalid API Key provided:
+ * sk_test_****…4242". `GET /v1/payment_intents` (the list Plusone's credentials check reads) serves `limit`.
+ *
  * stripe-mock is stateless and ignores test cards, hence this fake. Test-only extras:
  * - `pm_card_fake_slow` records its PaymentIntent at once but answers its first create after `slowResponseMs`
  *   (a PSP that charged but whose answer was lost to a timeout);
@@ -28,7 +32,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
-import { docUrl, requestRefusal, type Form, type FormValue, type StripeEndpoint } from './stripe-structure';
+import { docUrl, loadStructure, requestRefusal, type Form, type FormValue, type StripeEndpoint } from './stripe-structure';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -186,6 +190,8 @@ function notFound(kind: string, id: string, param?: string): ApiError {
 }
 
 export interface FakeStripeOptions {
+  /** The account's secret and restricted keys; any other is refused `401`. Default: any `sk_…` or `rk_…` key. */
+  readonly secretKeys?: readonly string[];
   /** How long the first create with `pm_card_fake_slow` keeps its caller waiting. Default 2 000 ms. */
   readonly slowResponseMs?: number;
   /** PaymentIntents younger than this are not found by search, as Stripe's search lags writes. Default 0. */
@@ -216,6 +222,7 @@ export class FakeStripe {
   private readonly faults: Array<{ readonly status: number; readonly error: Record<string, string> }> = [];
   private readonly slowResponseMs: number;
   private readonly searchLagMs: number;
+  private readonly secretKeys: ReadonlySet<string> | null;
   private server: Server | null = null;
   private sequence = 0;
   baseUrl = '';
@@ -223,9 +230,11 @@ export class FakeStripe {
   constructor(options: FakeStripeOptions = {}) {
     this.slowResponseMs = options.slowResponseMs ?? 2_000;
     this.searchLagMs = options.searchLagMs ?? 0;
+    this.secretKeys = options.secretKeys ? new Set(options.secretKeys) : null;
   }
 
   async start(): Promise<this> {
+    loadStructure();
     const server = createServer((req, res) => {
       this.handle(req, res).catch((error: unknown) =>
         sendJson(res, 500, { error: { type: 'api_error', message: `fake Stripe bug: ${String(error)}` } }),
@@ -307,9 +316,8 @@ export class FakeStripe {
 
     const fault = this.faults.shift();
     if (fault !== undefined) return sendJson(res, fault.status, { error: fault.error });
-    if (!req.headers.authorization?.startsWith('Bearer sk_') && !req.headers.authorization?.startsWith('Bearer rk_')) {
-      return sendJson(res, 401, { error: { type: 'invalid_request_error', message: 'Invalid API Key provided.' } });
-    }
+    const refused = this.authenticationRefusal(req.headers.authorization);
+    if (refused) return sendJson(res, 401, { error: { type: 'invalid_request_error', message: refused } });
 
     const key = req.method === 'POST' ? header(req, 'idempotency-key') : undefined;
     if (key !== undefined && (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY)) {
@@ -351,6 +359,16 @@ export class FakeStripe {
     if (!res.destroyed) sendJson(res, response.status, response.body);
   }
 
+  /** Stripe's 401 message for the `Authorization` header, or null when it names one of the account's keys. */
+  private authenticationRefusal(authorization: string | undefined): string | null {
+    if (!authorization?.startsWith('Bearer ')) {
+      return "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.";
+    }
+    const key = authorization.slice('Bearer '.length);
+    const known = this.secretKeys ? this.secretKeys.has(key) : /^(sk|rk)_/.test(key);
+    return known ? null : `Invalid API Key provided: ${maskedKey(key)}`;
+  }
+
   private route(method: string, path: string, form: Form): { body: unknown; slow: boolean } {
     const parts = path.split('/').filter(Boolean);
     const endpoint = endpointOf(method, parts);
@@ -366,6 +384,8 @@ export class FakeStripe {
         return this.createIntent(form, expand);
       case 'GET /v1/payment_intents/search':
         return { body: this.search(form, expand), slow: false };
+      case 'GET /v1/payment_intents':
+        return { body: this.list(form, expand), slow: false };
       case 'POST /v1/refunds':
         return { body: this.refund(form), slow: false };
       case 'GET /v1/payment_intents/:id':
@@ -561,6 +581,20 @@ export class FakeStripe {
     };
   }
 
+  /** The newest PaymentIntents first, `limit` of them (1–100, default 10); the list's filters and cursors are not modelled. */
+  private list(form: Form, expand: readonly string[]): unknown {
+    const limit = form.limit === undefined ? 10 : positiveInteger(form.limit, 'limit');
+    if (limit > 100) throw invalidRequest('This value must be less than or equal to 100.', { code: 'parameter_invalid_integer', param: 'limit' });
+    const newest = [...this.intents.values()].reverse();
+    const nested = expand.filter((path) => path.startsWith('data.')).map((path) => path.slice(5));
+    return {
+      object: 'list',
+      data: newest.slice(0, limit).map((intent) => this.intentJson(intent, nested)),
+      has_more: newest.length > limit,
+      url: '/v1/payment_intents',
+    };
+  }
+
   /** Stripe's search query language, as far as Plusone uses it: `field:'value'` clauses joined by AND. */
   private search(form: Form, expand: readonly string[]): unknown {
     const query = typeof form.query === 'string' ? form.query : '';
@@ -679,6 +713,13 @@ export function signedStripeEvent(
   return { payload, headers: { 'stripe-signature': signature, 'content-type': 'application/json' } };
 }
 
+/** A key as Stripe's 401 shows it: its kind and mode, stars, its last four (`sk_test_****…4242`). */
+function maskedKey(key: string): string {
+  const prefix = /^[a-z]+_(?:(?:test|live)_)?/.exec(key)?.[0] ?? '';
+  const hidden = Math.max(0, key.length - prefix.length - 4);
+  return `${prefix}${'*'.repeat(hidden)}${key.slice(prefix.length + hidden)}`;
+}
+
 function unexpectedState(intent: Intent, verb: string, allowed: string, json: unknown): ApiError {
   return invalidRequest(
     `This PaymentIntent could not be ${verb} because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be ${verb}: ${allowed}.`,
@@ -738,7 +779,7 @@ function endpointOf(method: string, parts: readonly string[]): StripeEndpoint | 
   if (version !== 'v1' || rest.length > 0) return null;
   if (resource === 'refunds') return method === 'POST' && id === undefined ? 'POST /v1/refunds' : null;
   if (resource !== 'payment_intents') return null;
-  if (id === undefined) return method === 'POST' ? 'POST /v1/payment_intents' : null;
+  if (id === undefined) return method === 'POST' ? 'POST /v1/payment_intents' : method === 'GET' ? 'GET /v1/payment_intents' : null;
   if (id === 'search') return method === 'GET' && action === undefined ? 'GET /v1/payment_intents/search' : null;
   if (action === undefined) return method === 'GET' ? 'GET /v1/payment_intents/:id' : null;
   if (method !== 'POST') return null;

@@ -9,7 +9,7 @@ import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SandboxFaults, type FaultedOperation, type FaultKind } from '../../src/gateways/sandbox/faults';
 import { sandboxStats } from '../../src/gateways/sandbox/sandbox';
-import type { App } from '../../src/runtime';
+import { adminSessionOptions, type App } from '../../src/runtime';
 import { injectClient } from '../../src/web/api-client';
 import { adminRoutes } from '../../src/web/admin/routes';
 import { buildTestApp, call, createOffer, createShop, putProduct, registerOrder, type Shop, type TestApp } from '../support/app';
@@ -41,7 +41,7 @@ let admin: App;
 beforeAll(async () => {
   t = await buildTestApp({ sandboxFaults: faults });
   admin = Fastify();
-  await admin.register(adminRoutes, { api: injectClient(t.app), now: () => t.clock.now() });
+  await admin.register(adminRoutes, { api: injectClient(t.app), ...adminSessionOptions(t.ctx), now: () => t.clock.now() });
   await admin.ready();
 });
 
@@ -294,6 +294,16 @@ function everyField(csrf: string): Record<string, string | string[]> {
 }
 
 describe('admin › offer editor', () => {
+  it('lists each offer with its take rate and net revenue of the last 30 days', async () => {
+    const captured = await capturedUpsell();
+    const list = (await get('/admin/offers', captured.session.cookie)).body;
+    const row = list.slice(list.indexOf(`href="/admin/offers/${captured.setup.offerId}"`));
+    const cells = row.slice(0, row.indexOf('</tr>'));
+    expect(list).toContain('Take rate, 30 days');
+    expect(cells).toContain(`$${(ADDON_TOTAL / 100).toFixed(2)}`);
+    expect(cells).toMatch(/<td class="num">(\d+(\.\d)?%|—)<\/td>/);
+  });
+
   it('saves every field and every targeting rule, and shows them again as saved', async () => {
     const { shop, session, offerId } = await editorShop();
     const saved = await post(`/admin/offers/${offerId}`, everyField(session.csrf), session.cookie);

@@ -6,9 +6,10 @@
  */
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../../src/runtime';
+import { adminSessionOptions, type App } from '../../src/runtime';
 import { injectClient } from '../../src/web/api-client';
 import { adminRoutes } from '../../src/web/admin/routes';
+import { assignArm } from '../../src/analytics/experiments/assignment';
 import { buildTestApp, call, createOffer, createShop, FakeClock, putProduct, registerOrder, type Shop, type TestApp } from '../support/app';
 import { accept, offerShop, paidOrder, type OfferShop } from '../support/upsell';
 
@@ -19,7 +20,7 @@ const apps: App[] = [];
 
 async function adminApp(options: { now?: () => Date; sessionTtlMs?: number; trustProxy?: boolean } = {}): Promise<App> {
   const app = Fastify({ trustProxy: options.trustProxy ?? false });
-  await app.register(adminRoutes, { api: injectClient(t.app), ...options });
+  await app.register(adminRoutes, { api: injectClient(t.app), ...adminSessionOptions(t.ctx), ...options });
   await app.ready();
   apps.push(app);
   return app;
@@ -474,7 +475,52 @@ describe('admin › overview, experiments, settings', () => {
     expect(long.body).toContain('role="alert"');
   });
 
-  it('lists experiments with their verdict, and the settings with secrets masked (read-only)', async () => {
+  it('shows the AOV lift against the holdout with its interval in words, and says how to measure it when nothing was held out', async () => {
+    const setup = await offerShop(t.app);
+    const key = setup.shop.secretKey;
+    const session = await signIn(key);
+    const overview = async () => (await get(admin, '/admin/overview?from=2026-11-01&to=2026-11-30', session.cookie)).body;
+    await registerOrder(t.app, key);
+    const before = await overview();
+    expect(before).toContain('<a href="/admin/experiments/new">Start an experiment with a holdout</a> to measure the real lift.');
+    expect(before).not.toContain('Held-out orders');
+    expect(before).toContain('AOV lift, assumed (every upsell counted as extra)');
+
+    const created = await call(t.app, 'POST', '/v1/experiments', key, {
+      offerId: setup.offerId,
+      arms: [{ id: 'a' }, { id: 'b' }],
+      holdoutPercent: 50,
+    });
+    const experiment = { ...created.json().experiment, holdoutBasisPoints: 5000 };
+    let serial = 0;
+    /** An order of `total` that the experiment holds out or shows the offer, by its external id's hash. */
+    const orderIn = async (group: 'holdout' | 'arm', total: number) => {
+      let externalId = '';
+      do externalId = `holdout-page-${setup.shop.id}-${(serial += 1)}`;
+      while (assignArm(experiment, externalId).kind !== group);
+      const registered = await registerOrder(t.app, key, { externalId, subtotal: total, shippingTotal: 0, taxTotal: 0, total });
+      return { orderId: registered.order.id, token: registered.session.token, offerId: setup.offerId };
+    };
+    await orderIn('holdout', 5000);
+    await orderIn('holdout', 7000);
+    expect((await accept(t.app, await orderIn('arm', 6000))).statusCode).toBe(200); // + 19.47 kept
+    await orderIn('arm', 6500);
+    t.clock.advance(61);
+    await t.worker.runOnce();
+
+    const page = await overview();
+    // A cell's text as a screen reader reads it (the lift is written on three lines).
+    const row = (label: string) => new RegExp(`<th scope="row">${label}</th><td class="num">(.*?)</td>`).exec(page)?.[1]?.replaceAll(' <br>', ' ');
+    expect(row('Held-out orders')).toBe('2');
+    expect(row('AOV, held out')).toBe('$60.00');
+    expect(row('AOV, shown offers')).toBe('$72.24'); // (6,000 + 19.47 + 6,500) ÷ 2, rounded half away from zero
+    // 72.235 ÷ 60 − 1, with the delta method's interval on 2 orders a side.
+    expect(row('AOV lift against the holdout')).toBe('+20.4\u00a0% (95\u00a0% interval \u221235.7\u00a0% to +76.5\u00a0%)');
+    expect(page).toContain('so the lift is measured, not assumed');
+    expect(page).not.toContain('Start an experiment with a holdout');
+  });
+
+  it('lists experiments with their verdict, and the settings without any secret', async () => {
     const session = await signIn(shop.shop.secretKey);
     const created = await call(t.app, 'POST', '/v1/experiments', shop.shop.secretKey, {
       name: 'Button copy',
@@ -489,7 +535,7 @@ describe('admin › overview, experiments, settings', () => {
     const settings = await get(admin, '/admin/settings', session.cookie);
     expect(settings.body).toContain('Undo window (seconds)');
     expect(settings.body).toContain('One-click shop');
-    expect(settings.body).toContain('read-only for now');
+    expect(settings.body).toContain('Save settings');
     expect(settings.body).not.toContain(shop.shop.secretKey);
   });
 });

@@ -3,8 +3,10 @@
  * including undos, refunds, a failed capture and three currencies that are never added together.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { assignArm } from '../../src/analytics/experiments/assignment';
 import type { AnalyticsEventType } from '../../src/core/analytics';
-import { buildTestApp, call, createOffer, createShop, putProduct, type Shop, type TestApp } from '../support/app';
+import type { ExperimentArm } from '../../src/core/experiments';
+import { buildTestApp, call, createOffer, createShop, putProduct, registerOrder, type Shop, type TestApp } from '../support/app';
 
 let t: TestApp;
 let shop: Shop;
@@ -182,8 +184,9 @@ describe('analytics › metric definitions on a hand-built event set', () => {
     expect(response.headers['content-disposition']).toBe('attachment; filename="plusone-metrics-2026-11-01-2026-11-03.csv"');
     const [header, ...lines] = response.body.trim().split('\r\n');
     expect(header?.startsWith('day,offerId,currency,orders,views,accepts,declines,undos,captures,')).toBe(true);
-    expect(lines).toContain('2026-11-01,offA,USD,0,6,4,1,1,3,0,0,0,7788,5841,0,5841,0,0.5,0.25,973.5,,1947,');
-    expect(lines).toContain('2026-11-02,offA,USD,0,0,0,0,0,0,0,1,0,0,0,1947,-1947,0,,,,,,');
+    // The holdout comparison's seven columns come last, empty: no experiment of this shop holds orders out.
+    expect(lines).toContain('2026-11-01,offA,USD,0,6,4,1,1,3,0,0,0,7788,5841,0,5841,0,0.5,0.25,973.5,,1947,,,,,,,,');
+    expect(lines).toContain('2026-11-02,offA,USD,0,0,0,0,0,0,0,1,0,0,0,1947,-1947,0,,,,,,,,,,,,,');
   });
 });
 
@@ -297,5 +300,201 @@ describe('analytics › experiment verdict on a hand-built event set', () => {
     const { statistics } = (await call(t.app, 'GET', `/v1/experiments/${experiment.id}`, owner.secretKey)).json();
     expect(statistics).toMatchObject({ verdict: 'keep_running', reason: 'undo_guardrail' });
     expect(statistics.arms.find((arm: { armId: string }) => arm.armId === 'pushy').guardrailBreached).toBe(true);
+  });
+});
+
+describe('analytics › AOV lift against the holdout', () => {
+  const DAY_MS = 86_400_000;
+  const day = (offset: number) => new Date(start + offset * DAY_MS).toISOString().slice(0, 10);
+  let start = 0;
+  let owner: Shop;
+  let offerId: string;
+  let experiment: { id: string; arms: ExperimentArm[] };
+  let nextId = 0;
+
+  /** Moves the clock to 09:00 UTC of day `offset` (counted from the first day of this story). */
+  function onDay(offset: number) {
+    t.clock.advance((start + offset * DAY_MS + 9 * 3_600_000 - t.clock.now().getTime()) / 1000);
+  }
+
+  /** Registers an order the experiment assigns as asked: the external id is picked so its hash lands there. */
+  async function placeOrder(group: 'holdout' | 'exposed', total: number, currency = 'USD') {
+    let externalId = '';
+    do {
+      nextId += 1;
+      externalId = `lift-${owner.id}-${nextId}`;
+    } while ((assignArm({ ...experiment, holdoutBasisPoints: 5000 }, externalId).kind === 'holdout') !== (group === 'holdout'));
+    const registered = await registerOrder(t.app, owner.secretKey, {
+      externalId,
+      currency,
+      lines: [{ productId: 'main', variantId: 'main-v', title: 'Main product', quantity: 1, unitPrice: total }],
+      subtotal: total,
+      shippingTotal: 0,
+      taxTotal: 0,
+      total,
+      taxRate: 0,
+    });
+    expect(registered.offer?.id ?? null).toBe(group === 'holdout' ? null : offerId);
+    return registered.session.token as string;
+  }
+
+  async function acceptOn(token: string): Promise<{ id: string; amount: number }> {
+    const response = await call(t.app, 'POST', '/v1/checkout/accept', token, { offerId }, { 'idempotency-key': `accept-${token.slice(-12)}` });
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json().upsell;
+  }
+
+  async function captureDue() {
+    t.clock.advance(61);
+    await t.worker.runOnce();
+  }
+
+  async function metricsOf(query: string, key = owner.secretKey) {
+    const response = await call(t.app, 'GET', `/v1/analytics/metrics?${query}`, key);
+    expect(response.statusCode, response.body).toBe(200);
+    return response.json().rows as { day?: string; currency: string; armId?: string; orders: number; aovLift: number | null; holdout: unknown }[];
+  }
+
+  let usdUpsell = 0;
+  let eurUpsell = 0;
+
+  beforeAll(async () => {
+    // The story starts on the UTC day after tomorrow, so the clock only moves forward.
+    start = Math.floor(t.clock.now().getTime() / DAY_MS) * DAY_MS + 2 * DAY_MS;
+    owner = await createShop(t.app, { name: 'Holdout lift' });
+    await putProduct(t.app, owner.secretKey, 'main', { prices: { USD: 5000, EUR: 4000 } });
+    await putProduct(t.app, owner.secretKey, 'addon', { prices: { USD: 2000, EUR: 1500 } });
+    offerId = (await createOffer(t.app, owner.secretKey, { variantId: 'addon-v' })).id;
+    const created = await call(t.app, 'POST', '/v1/experiments', owner.secretKey, {
+      offerId,
+      arms: [{ id: 'control' }, { id: 'short', copy: 'Add it' }],
+      holdoutPercent: 50,
+    });
+    expect(created.statusCode, created.body).toBe(201);
+    experiment = created.json().experiment;
+
+    // Day 0, before the range: one order each side, an upsell kept.
+    onDay(0);
+    await placeOrder('holdout', 9000);
+    await acceptOn(await placeOrder('exposed', 9000));
+    await captureDue();
+
+    // Day 1. USD held out: 4,000 and 6,000. Exposed: 5,000 with an upsell kept, 5,000 with an upsell undone,
+    // 7,000 with an upsell captured (refunded on day 2), 3,000 without one.
+    onDay(1);
+    await placeOrder('holdout', 4000);
+    await placeOrder('holdout', 6000);
+    const kept = await acceptOn(await placeOrder('exposed', 5000));
+    usdUpsell = kept.amount;
+    const undoneToken = await placeOrder('exposed', 5000);
+    const undone = await acceptOn(undoneToken);
+    expect((await call(t.app, 'POST', '/v1/checkout/cancel', undoneToken, { upsellId: undone.id })).statusCode).toBe(200);
+    const refunded = await acceptOn(await placeOrder('exposed', 7000));
+    await placeOrder('exposed', 3000);
+    // EUR, never mixed in: held out 3,000 and 5,000; exposed 4,000 and 4,000, one with an upsell kept.
+    await placeOrder('holdout', 3000, 'EUR');
+    await placeOrder('holdout', 5000, 'EUR');
+    eurUpsell = (await acceptOn(await placeOrder('exposed', 4000, 'EUR'))).amount;
+    await placeOrder('exposed', 4000, 'EUR');
+    await captureDue();
+
+    // Day 2: one order each side; the day-1 upsell is refunded.
+    onDay(2);
+    await placeOrder('holdout', 5000);
+    await placeOrder('exposed', 5000);
+    const refund = await call(t.app, 'POST', `/v1/upsells/${refunded.id}/refund`, owner.secretKey, {}, { 'idempotency-key': 'lift-refund' });
+    expect(refund.statusCode, refund.body).toBe(200);
+
+    // Day 3, after the range: exposed orders only.
+    onDay(3);
+    await acceptOn(await placeOrder('exposed', 8000));
+    await captureDue();
+  });
+
+  it('compares the range’s held-out and exposed orders per currency, upsell money kept included, undos and refunds netted', async () => {
+    expect(usdUpsell).toBe(2000);
+    const [eur, usd] = await metricsOf(`from=${day(1)}&to=${day(2)}`);
+    // USD held out: 4,000, 6,000 and 5,000. Exposed: 25,000 of checkout + 2,000 kept (+2,000 captured, −2,000 refunded).
+    expect(usd?.holdout).toMatchObject({ heldOutOrders: 3, exposedOrders: 5, heldOutAov: 5000, exposedAov: 5400, aovLift: 0.08 });
+    // The old measure is kept as it was: net upsell revenue ÷ every order's checkout total.
+    expect(usd?.aovLift).toBeCloseTo(2000 / 40_000, 6);
+    const { aovLiftLower, aovLiftUpper } = usd?.holdout as { aovLiftLower: number; aovLiftUpper: number };
+    expect(aovLiftLower).toBeLessThan(0.08);
+    expect(aovLiftUpper).toBeGreaterThan(0.08);
+    expect(eur?.holdout).toMatchObject({
+      heldOutOrders: 2,
+      exposedOrders: 2,
+      heldOutAov: 4000,
+      exposedAov: Math.round((8000 + eurUpsell) / 2),
+      aovLift: Number(((8000 + eurUpsell) / 2 / 4000 - 1).toFixed(6)),
+    });
+  });
+
+  it('counts an order on its registration day and upsell money on the day it moved (groupBy=day)', async () => {
+    const rows = await metricsOf(`from=${day(0)}&to=${day(3)}&groupBy=day`);
+    const usdOn = (offset: number) => rows.find((row) => row.day === day(offset) && row.currency === 'USD')?.holdout;
+    expect(usdOn(0)).toMatchObject({ heldOutOrders: 1, exposedOrders: 1, heldOutAov: 9000, exposedAov: 11_000, aovLift: 0.222222 });
+    // Day 1: 20,000 of checkout and 4,000 captured over 4 exposed orders.
+    expect(usdOn(1)).toMatchObject({ heldOutOrders: 2, exposedOrders: 4, heldOutAov: 5000, exposedAov: 6000, aovLift: 0.2 });
+    // Day 2: the refund of a day-1 upsell lowers day 2; one order a side has no interval.
+    expect(usdOn(2)).toEqual({
+      heldOutOrders: 1,
+      exposedOrders: 1,
+      heldOutAov: 5000,
+      exposedAov: 3000,
+      aovLift: -0.4,
+      aovLiftLower: null,
+      aovLiftUpper: null,
+    });
+    // Day 3 held nobody out.
+    expect(usdOn(3)).toBeNull();
+    expect(rows.find((row) => row.day === day(3) && row.currency === 'USD')?.orders).toBe(1);
+  });
+
+  it('is null without held-out orders in the range, or without an experiment that holds out', async () => {
+    const [onlyExposed] = await metricsOf(`from=${day(3)}&to=${day(3)}`);
+    expect(onlyExposed).toMatchObject({ currency: 'USD', orders: 1, holdout: null });
+
+    const plain = await createShop(t.app, { name: 'No holdout' });
+    await putProduct(t.app, plain.secretKey, 'main', { prices: { USD: 5000 } });
+    await putProduct(t.app, plain.secretKey, 'addon', { prices: { USD: 2000 } });
+    const offer = await createOffer(t.app, plain.secretKey, { variantId: 'addon-v' });
+    await call(t.app, 'POST', '/v1/experiments', plain.secretKey, { offerId: offer.id, arms: [{ id: 'a' }, { id: 'b', copy: 'B' }] });
+    await registerOrder(t.app, plain.secretKey);
+    const [row] = await metricsOf(`from=${day(3)}&to=${day(3)}`, plain.secretKey);
+    expect(row).toMatchObject({ orders: 1, holdout: null });
+  });
+
+  it('splits with the rows: per arm, only the holdout row holds orders out, and it exposes none', async () => {
+    const rows = await metricsOf(`from=${day(1)}&to=${day(2)}&groupBy=arm`);
+    const usd = rows.filter((row) => row.currency === 'USD');
+    expect(usd.find((row) => row.armId === 'holdout')?.holdout).toMatchObject({
+      heldOutOrders: 3,
+      exposedOrders: 0,
+      heldOutAov: 5000,
+      aovLift: null,
+    });
+    for (const row of usd.filter((row) => row.armId !== 'holdout')) expect(row.holdout).toBeNull();
+  });
+
+  it('writes the comparison in the last seven CSV columns, the same numbers as the JSON', async () => {
+    const query = `from=${day(1)}&to=${day(2)}`;
+    const [, usd] = await metricsOf(query);
+    const { aovLiftLower, aovLiftUpper } = usd?.holdout as { aovLiftLower: number; aovLiftUpper: number };
+    const response = await call(t.app, 'GET', `/v1/analytics/metrics.csv?${query}`, owner.secretKey);
+    expect(response.statusCode).toBe(200);
+    const [header, ...lines] = response.body.trim().split('\r\n');
+    expect(header?.split(',').slice(-8)).toEqual([
+      'aovLift',
+      'holdoutHeldOutOrders',
+      'holdoutExposedOrders',
+      'holdoutHeldOutAov',
+      'holdoutExposedAov',
+      'holdoutAovLift',
+      'holdoutAovLiftLower',
+      'holdoutAovLiftUpper',
+    ]);
+    const usdLine = lines.find((line) => line.startsWith('USD,'));
+    expect(usdLine?.split(',').slice(-7)).toEqual(['3', '5', '5000', '5400', '0.08', String(aovLiftLower), String(aovLiftUpper)]);
   });
 });

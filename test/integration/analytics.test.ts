@@ -153,7 +153,8 @@ describe('analytics › metrics through HTTP', () => {
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.trim().split('\r\n');
     expect(lines[0]).toBe(
-      'offerId,currency,orders,views,accepts,declines,undos,captures,captureFailures,refunds,paymentDeclines,acceptedAmount,capturedAmount,refundedAmount,netRevenue,checkoutTotal,takeRate,undoRate,revenuePerView,offerShare,averageUpsellValue,aovLift',
+      'offerId,currency,orders,views,accepts,declines,undos,captures,captureFailures,refunds,paymentDeclines,acceptedAmount,capturedAmount,refundedAmount,netRevenue,checkoutTotal,takeRate,undoRate,revenuePerView,offerShare,averageUpsellValue,aovLift,' +
+        'holdoutHeldOutOrders,holdoutExposedOrders,holdoutHeldOutAov,holdoutExposedAov,holdoutAovLift,holdoutAovLiftLower,holdoutAovLiftUpper',
     );
     expect(lines).toHaveLength(3);
     expect(lines.find((line) => line.startsWith(`${offerId},USD,5,4,3,1,1,1,1,0,`))).toBeTruthy();

@@ -36,6 +36,9 @@ interface Psp {
   /** The secret strings that must never appear in a response or a log line. */
   secrets(): string[];
   readonly payment: { customerRef: string; paymentMethodRef: string; brand: string; last4: string };
+  /** The fake's requests so far, and the path of the read that checks new credentials (docs/gateways/*.md). */
+  requests(): readonly { method: string; path: string }[];
+  readonly checkPath: RegExp;
   stateOf(ref: string): Promise<{ state: Held; amount: number }>;
   settle(): Promise<void>;
 }
@@ -52,6 +55,8 @@ const PSPS: Psp[] = [
     credentials: () => STRIPE,
     secrets: () => [STRIPE.secretKey, STRIPE.webhookSecret],
     payment: { customerRef: 'cus_e2e', paymentMethodRef: 'pm_card_visa', brand: 'visa', last4: '4242' },
+    requests: () => stripe.requests,
+    checkPath: /^GET \/v1\/payment_intents$/,
     async stateOf(ref) {
       const intent = stripe.intent(ref);
       if (!intent) throw new Error(`no Stripe PaymentIntent ${ref}`);
@@ -78,6 +83,8 @@ const PSPS: Psp[] = [
     }),
     secrets: () => [braintree.privateKey],
     payment: { customerRef: 'bt_customer_e2e', paymentMethodRef: 'bt_visa', brand: 'visa', last4: '1111' },
+    requests: () => braintree.requests,
+    checkPath: /^POST \/merchants\/\w+\/transactions\/advanced_search_ids$/,
     async stateOf(ref) {
       const view = braintree.paymentView(ref);
       const state: Held =
@@ -91,6 +98,8 @@ const PSPS: Psp[] = [
     credentials: () => ADYEN,
     secrets: () => [ADYEN.apiKey, ADYEN.hmacKey],
     payment: { customerRef: FAKE_SHOPPER, paymentMethodRef: FAKE_ADYEN_METHODS.success, brand: 'visa', last4: '1111' },
+    requests: () => adyen.requests,
+    checkPath: /^POST \/v72\/paymentMethods$/,
     async stateOf(ref) {
       const payment = adyen.payment(ref);
       if (!payment) throw new Error(`no Adyen payment ${ref}`);
@@ -148,12 +157,23 @@ async function pspOrder(psp: Psp, shop: Shop, offerId: string): Promise<PaidOrde
 describe.each(PSPS)('$name end to end', (psp) => {
   let shop: Shop;
   let offerId: string;
+  let sentAtCreation: string[];
 
   beforeAll(async () => {
+    const before = psp.requests().length;
     const created = await pspShop(psp);
+    sentAtCreation = psp
+      .requests()
+      .slice(before)
+      .map((recorded) => `${recorded.method} ${recorded.path}`);
     shop = created.shop;
     offerId = created.offerId;
     for (const secret of psp.secrets()) expect(created.body).not.toContain(secret);
+  });
+
+  it('asked the PSP whether the credentials work before saving them, with a read only', () => {
+    expect(sentAtCreation.some((request) => psp.checkPath.test(request))).toBe(true);
+    expect(sentAtCreation.every((request) => psp.checkPath.test(request) || request.endsWith('/client_token'))).toBe(true);
   });
 
   it('shows the credentials masked, never in clear', async () => {

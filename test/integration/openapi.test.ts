@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_SHOPIFY_PRODUCTS } from '../../src/core/demo';
 import { FakeShopify } from '../../src/web/demo/shopify/fake-shopify';
 import { ADMIN_TOKEN, buildTestApp, call, createOffer, createShop, putProduct, registerOrder, type TestApp } from '../support/app';
-import { signedNotification } from '../fakes/adyen';
+import { signedNotification, startFakeAdyen, type FakeAdyen } from '../fakes/adyen';
+import { startFakeStripe, type FakeStripe } from '../fakes/stripe';
 import { accept, offerShop, paidOrder, type OfferShop } from '../support/upsell';
 
 type JsonSchema = Record<string, unknown>;
@@ -68,6 +69,9 @@ let t: TestApp;
 let spec: Spec;
 let shopify: FakeShopify;
 let shopifyDomain: string;
+/** New PSP credentials are checked with the PSP when saved: these answer the check. */
+let stripe: FakeStripe;
+let adyen: FakeAdyen;
 /** Every `METHOD /path` whose real answer was checked against the document. */
 const checked = new Set<string>();
 
@@ -82,13 +86,21 @@ beforeAll(async () => {
     taxRate: '0.08',
     now: () => clockNow(),
   });
-  t = await buildTestApp({ shopify: { fetchFor: (name) => (name === shopifyDomain ? shopify.fetch : undefined) } });
+  stripe = await startFakeStripe();
+  adyen = await startFakeAdyen({ apiKey: ADYEN.apiKey, merchantAccount: ADYEN.merchantAccount, hmacKey: ADYEN.hmacKey });
+  t = await buildTestApp({
+    shopify: { fetchFor: (name) => (name === shopifyDomain ? shopify.fetch : undefined) },
+    gatewayEndpoints: { stripe: stripe.baseUrl, adyen: adyen.url },
+  });
   clockNow = () => t.clock.now();
   const response = await call(t.app, 'GET', '/v1/openapi.json', null);
   expect(response.statusCode).toBe(200);
   spec = response.json();
 });
-afterAll(() => t.close());
+afterAll(async () => {
+  await t?.close();
+  await Promise.all([stripe?.close(), adyen?.close()]);
+});
 
 function operations(): { route: string; operation: Operation }[] {
   return Object.entries(spec.paths).flatMap(([path, methods]) =>
@@ -408,6 +420,20 @@ describe('openapi › real answers validate against the document', () => {
     expectDocumented('GET /v1/experiments/{id}', await call(t.app, 'GET', `/v1/experiments/${id}`, key));
   });
 
+  it('audit log, API keys and webhook events', async () => {
+    const key = setup.shop.secretKey;
+    const created = await call(t.app, 'POST', '/v1/api-keys', key);
+    expectDocumented('POST /v1/api-keys', created);
+    expectDocumented('GET /v1/api-keys', await call(t.app, 'GET', '/v1/api-keys', key));
+    expectDocumented('DELETE /v1/api-keys/{id}', await call(t.app, 'DELETE', `/v1/api-keys/${created.json().apiKey.id}`, key));
+    expectDocumented('GET /v1/audit-log', await call(t.app, 'GET', '/v1/audit-log?limit=3', key));
+    expectDocumented('GET /v1/audit-log', await call(t.app, 'GET', '/v1/audit-log?cursor=nope', key));
+    const events = await call(t.app, 'GET', '/v1/webhook-events', key);
+    expectDocumented('GET /v1/webhook-events', events);
+    expectDocumented('POST /v1/webhook-events/test', await call(t.app, 'POST', '/v1/webhook-events/test', key));
+    expectDocumented('GET /v1/webhook-events/{id}', await call(t.app, 'GET', '/v1/webhook-events/evt_missing', key));
+  });
+
   it('Shopify post-purchase: offer, sign, outcome and undo', async () => {
     await shopifyShop();
     const placed = await shopify.placeOrder({ lines: [{ variantId: coffee.variantId, quantity: 1 }], destinationCountryCode: 'US' });
@@ -483,6 +509,9 @@ describe('openapi › real answers validate against the document', () => {
       'GET /v1/analytics/metrics',
       'GET /v1/experiments/{id}',
       'POST /v1/shopify/offer',
+      'GET /v1/audit-log',
+      'GET /v1/api-keys',
+      'GET /v1/webhook-events',
     ]) {
       expect(checked, route).toContain(route);
     }

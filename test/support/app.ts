@@ -90,6 +90,8 @@ export async function buildTestApp(
     shopify?: ServiceOptions['shopify'];
     /** Faults injected into the sandbox PSP's writes (`PLUSONE_SANDBOX_FAULTS`; a subclass may choose them per call). */
     sandboxFaults?: ServiceOptions['sandboxFaults'];
+    /** `PLUSONE_SECRET_KEY`: two apps given the same one are two nodes of one deployment (admin sessions). */
+    secretKey?: string;
   } = {},
 ): Promise<TestApp> {
   const database = connectDatabase(inject('databaseUrl'), { maxConnections: 10 });
@@ -108,6 +110,7 @@ export async function buildTestApp(
     ...(options.resolveHost ? { resolveHost: options.resolveHost } : {}),
     ...(options.shopify ? { shopify: options.shopify } : {}),
     ...(options.sandboxFaults ? { sandboxFaults: options.sandboxFaults } : {}),
+    ...(options.secretKey ? { secretKey: options.secretKey } : {}),
   });
   const metrics = createMetrics(ctx);
   const app = await createService(

@@ -6,7 +6,7 @@
  */
 import adyen from '@adyen/api-library';
 import type { CheckoutAPI as CheckoutService, Types } from '@adyen/api-library';
-import type { AdapterOptions } from '../adapter';
+import type { AdapterOptions, CredentialsCheck } from '../adapter';
 import type {
   ActionDetails,
   AuthorizeRequest,
@@ -28,12 +28,12 @@ import {
   toAdyenAmount,
 } from './mapping';
 import { AdyenHttpError, AdyenTransport, AdyenTransportError } from './transport';
-import { authorizeFailure, modificationFailure, sortError, type ErrorRule, type SortedError } from '../errors';
+import { authorizeFailure, credentialsFailure, modificationFailure, sortError, type ErrorRule, type SortedError } from '../errors';
 
 type PaymentRequest = Types.checkout.PaymentRequest;
 
 const { CheckoutAPI, Client, Config, EnvironmentEnum } = adyen;
-const { BrowserInfo, CardDetails, PaymentRequest, ThreeDSRequestData } = adyen.Types.checkout;
+const { BrowserInfo, CardDetails, PaymentMethodsRequest, PaymentRequest, ThreeDSRequestData } = adyen.Types.checkout;
 
 /** The shop's Adyen settings cannot make a valid payment (no returnUrl anywhere): thrown at construction. */
 export class AdyenConfigurationError extends Error {
@@ -73,6 +73,54 @@ function sortAdyen(error: AdyenError): SortedError {
     message: failure.message,
     code: failure instanceof AdyenHttpError ? `adyen_${failure.errorCode ?? failure.statusCode}` : `adyen_${failure.reason}`,
   }));
+}
+
+/** Checkout API v72 through the SDK, with the shop's key and environment, on Plusone's transport (`./transport.ts`). */
+function checkoutOf(credentials: AdyenCredentials, options: AdapterOptions): CheckoutService {
+  const config = new Config({
+    apiKey: credentials.apiKey,
+    environment: credentials.environment === 'live' ? EnvironmentEnum.LIVE : EnvironmentEnum.TEST,
+    ...(credentials.liveEndpointUrlPrefix !== null ? { liveEndpointUrlPrefix: credentials.liveEndpointUrlPrefix } : {}),
+    connectionTimeoutMillis: options.timeoutMs,
+    applicationName: 'plusone',
+  });
+  return new CheckoutAPI(new Client(config, new AdyenTransport(options.apiBaseUrl, options.timeoutMs)));
+}
+
+/** What Adyen refused of the credentials being checked, in the merchant's words. */
+function adyenRefusal(error: AdyenError, credentials: AdyenCredentials): string {
+  if (!(error instanceof AdyenHttpError)) return error.message;
+  const said = `Adyen answered ${error.statusCode}${error.errorCode ? ` errorCode ${error.errorCode}` : ''} (${error.adyenMessage})`;
+  switch (error.statusCode) {
+    case 401:
+      return `${said}: the API key is not a key of Adyen's ${credentials.environment} environment`;
+    case 403:
+      return `${said}: merchant account ${credentials.merchantAccount} is not one this API key may use, or the key lacks the Checkout webservice role`;
+    default:
+      return said;
+  }
+}
+
+/**
+ * Whether Adyen takes the credentials: the payment methods of the merchant account (`POST
+ * /paymentMethods` with `merchantAccount` only), a read that needs the API key, its Checkout webservice
+ * role and the merchant account, as every payment does, and changes nothing. On a live account it also
+ * proves `liveEndpointUrlPrefix`: a wrong prefix is a host that does not answer.
+ */
+export async function verifyAdyenCredentials(credentials: AdyenCredentials, options: AdapterOptions): Promise<CredentialsCheck> {
+  const payments = checkoutOf(credentials, options).PaymentsApi;
+  try {
+    await payments.paymentMethods(Object.assign(new PaymentMethodsRequest(), { merchantAccount: credentials.merchantAccount }));
+    return { status: 'valid' };
+  } catch (error) {
+    if (!(error instanceof AdyenHttpError || error instanceof AdyenTransportError)) throw error;
+    const check = credentialsFailure(sortAdyen(error), adyenRefusal(error, credentials));
+    const live = credentials.liveEndpointUrlPrefix !== null;
+    if (check.status === 'unreachable' && live && error instanceof AdyenTransportError && error.reason === 'network') {
+      return { ...check, message: `${check.message} (if it lasts, check liveEndpointUrlPrefix)` };
+    }
+    return check;
+  }
 }
 
 /** The `details` fields Adyen's components post back after an action. */
@@ -155,14 +203,7 @@ export class AdyenGateway implements PaymentGateway {
     const returnUrl = credentials.returnUrl ?? options.publicUrl;
     if (!returnUrl) throw new AdyenConfigurationError("Adyen needs a returnUrl: set it in the shop's Adyen credentials, or PLUSONE_PUBLIC_URL");
     this.returnUrl = returnUrl;
-    const config = new Config({
-      apiKey: credentials.apiKey,
-      environment: credentials.environment === 'live' ? EnvironmentEnum.LIVE : EnvironmentEnum.TEST,
-      ...(credentials.liveEndpointUrlPrefix !== null ? { liveEndpointUrlPrefix: credentials.liveEndpointUrlPrefix } : {}),
-      connectionTimeoutMillis: options.timeoutMs,
-      applicationName: 'plusone',
-    });
-    const checkout = new CheckoutAPI(new Client(config, new AdyenTransport(options.apiBaseUrl, options.timeoutMs)));
+    const checkout = checkoutOf(credentials, options);
     this.payments = checkout.PaymentsApi;
     this.modifications = checkout.ModificationsApi;
   }

@@ -20,9 +20,17 @@
  */
 import braintree from 'braintree';
 import { toMajorUnitString } from '../../core/money';
-import type { GatewayAdapter } from '../adapter';
+import type { AdapterOptions, CredentialsCheck, GatewayAdapter } from '../adapter';
 import type { ActionDetails, AuthorizeRequest, AuthorizeResult, DeclineCode, LookupResult, ModificationResult, PaymentGateway } from '../contract';
-import { authorizeFailure, GatewayConfigurationError, modificationFailure, sortError, type ErrorRule, type SortedError } from '../errors';
+import {
+  authorizeFailure,
+  credentialsFailure,
+  GatewayConfigurationError,
+  modificationFailure,
+  sortError,
+  type ErrorRule,
+  type SortedError,
+} from '../errors';
 import { braintreeCredentials, type BraintreeCredentials } from './credentials';
 import { parseBraintreeWebhook } from './webhook';
 
@@ -100,9 +108,14 @@ function sortBraintree(error: BraintreeError, ref: string | null = null): Sorted
   }));
 }
 
+/** A thrown SDK error in the one shape. */
+function thrownError(error: unknown): BraintreeError {
+  return { type: errorType(error), codes: [], message: error instanceof Error ? error.message : 'unexpected error' };
+}
+
 /** A thrown SDK error, sorted. */
 function sortThrown(error: unknown): SortedError {
-  return sortBraintree({ type: errorType(error), codes: [], message: error instanceof Error ? error.message : 'unexpected error' });
+  return sortBraintree(thrownError(error));
 }
 
 /** A validation answer (422), sorted; `ref` is the transaction the refusal belongs to, if any. */
@@ -232,6 +245,18 @@ function validationCodes<T>(response: braintree.ValidatedResponse<T>): string[] 
 function transactionOf(response: braintree.ValidatedResponse<Transaction>): Transaction | undefined {
   const transaction: Transaction | undefined = response.transaction;
   return transaction;
+}
+
+/** The transactions whose `orderId` is `key` (Plusone's idempotency key), through the SDK's search stream. */
+function searchByOrderId(client: braintree.BraintreeGateway, key: string): Promise<Transaction[]> {
+  if (key === '') return Promise.resolve([]);
+  return new Promise((resolve, reject) => {
+    const found: Transaction[] = [];
+    const stream = client.transaction.search((search) => search.orderId().is(key));
+    stream.on('data', (transaction: Transaction) => found.push(transaction));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(found));
+  });
 }
 
 function environmentFor(credentials: BraintreeCredentials, apiBaseUrl: string | undefined): braintree.Environment {
@@ -474,14 +499,7 @@ class BraintreeGateway implements PaymentGateway {
   }
 
   private searchByKey(key: string): Promise<Transaction[]> {
-    if (key === '') return Promise.resolve([]);
-    return new Promise((resolve, reject) => {
-      const found: Transaction[] = [];
-      const stream = this.client.transaction.search((search) => search.orderId().is(key));
-      stream.on('data', (transaction: Transaction) => found.push(transaction));
-      stream.on('error', reject);
-      stream.on('end', () => resolve(found));
-    });
+    return searchByOrderId(this.client, key);
   }
 
   private modification(response: braintree.ValidatedResponse<Transaction>): ModificationResult {
@@ -493,19 +511,88 @@ class BraintreeGateway implements PaymentGateway {
   }
 }
 
+/** An `orderId` no sale carries (Plusone's are `ups_…:authorize`): the credentials check's search finds nothing. */
+const CHECK_ORDER_ID = 'plusone:credentials-check';
+
+/** What Braintree refused of the credentials being checked, in the merchant's words; `account` is the merchant account asked about. */
+function braintreeRefusal(error: BraintreeError, credentials: BraintreeCredentials, account: string | null): string {
+  const subject = account === null ? 'the keys' : `merchant account ${account}`;
+  switch (error.type) {
+    case 'authenticationError':
+      return `Braintree answered 401 authenticationError: the public and private key are not an API key of merchant ${credentials.merchantId} in the ${credentials.environment} environment`;
+    case 'authorizationError':
+      return account === null
+        ? "Braintree answered 403 authorizationError: the API key's role may not search transactions (docs/gateways/braintree.md lists what it needs)"
+        : `Braintree answered 403 authorizationError for merchant account ${account}: it is not one of this merchant's accounts, or the key's role may not use it`;
+    case 'notFoundError':
+      return `Braintree answered 404 notFoundError: there is no merchant ${credentials.merchantId} in the ${credentials.environment} environment`;
+    case 'validation':
+      return `Braintree refused ${subject} (${error.codes.join(', ') || 'validation error'}): ${error.message}`;
+    default:
+      return `Braintree refused ${subject} (${error.type ?? 'error'}): ${error.message}`;
+  }
+}
+
+/** One credentials check's call: what it answered, or what Braintree refused, sorted by `BRAINTREE_ERRORS`. */
+async function checked(call: () => Promise<CredentialsCheck>, credentials: BraintreeCredentials, account: string | null): Promise<CredentialsCheck> {
+  try {
+    return await call();
+  } catch (thrown) {
+    const error = thrownError(thrown);
+    return credentialsFailure(sortBraintree(error), braintreeRefusal(error, credentials, account));
+  }
+}
+
+/** A client token for the merchant account: Braintree refuses one that is not the merchant's (92807). */
+async function accountCheck(client: braintree.BraintreeGateway, credentials: BraintreeCredentials, account: string): Promise<CredentialsCheck> {
+  return checked(
+    async () => {
+      const response = await client.clientToken.generate({ merchantAccountId: account });
+      if (response.success) return { status: 'valid' };
+      const error: BraintreeError = { type: 'validation', codes: validationCodes(response), message: response.message };
+      return credentialsFailure(sortBraintree(error), braintreeRefusal(error, credentials, account));
+    },
+    credentials,
+    account,
+  );
+}
+
+/**
+ * Whether Braintree takes the credentials: the search Plusone runs before every sale, by an `orderId`
+ * no sale carries (`POST …/transactions/advanced_search_ids`: the keys, the merchant id and the
+ * environment), then a client token for each merchant account they name, as the 3-D Secure step asks
+ * for one. Each reads, none changes anything, and each needs only what charging through Plusone needs.
+ */
+async function verifyBraintree(client: braintree.BraintreeGateway, credentials: BraintreeCredentials): Promise<CredentialsCheck> {
+  const search = async (): Promise<CredentialsCheck> => {
+    await searchByOrderId(client, CHECK_ORDER_ID);
+    return { status: 'valid' };
+  };
+  const keys = await checked(search, credentials, null);
+  if (keys.status !== 'valid') return keys;
+  const named = [credentials.merchantAccountId, ...Object.values(credentials.merchantAccountIds)];
+  const accounts = [...new Set(named.filter((account): account is string => account !== null))];
+  const answers = await Promise.all(accounts.map((account) => accountCheck(client, credentials, account)));
+  return answers.find((answer) => answer.status !== 'valid') ?? keys;
+}
+
+/** The SDK pointed at Braintree's environment, or at `apiBaseUrl` (a fake), with the adapter's timeout. */
+function braintreeClient(credentials: BraintreeCredentials, options: AdapterOptions): braintree.BraintreeGateway {
+  const client = new braintree.BraintreeGateway({
+    environment: environmentFor(credentials, options.apiBaseUrl),
+    merchantId: credentials.merchantId,
+    publicKey: credentials.publicKey,
+    privateKey: credentials.privateKey,
+  });
+  // The SDK's Config fixes a 60 s timeout at construction; it reads this field on every request.
+  const config = client.config as { timeout: number };
+  config.timeout = options.timeoutMs;
+  return client;
+}
+
 export const braintreeAdapter: GatewayAdapter<BraintreeCredentials> = {
   ...braintreeCredentials,
-  create(credentials, options) {
-    const client = new braintree.BraintreeGateway({
-      environment: environmentFor(credentials, options.apiBaseUrl),
-      merchantId: credentials.merchantId,
-      publicKey: credentials.publicKey,
-      privateKey: credentials.privateKey,
-    });
-    // The SDK's Config fixes a 60 s timeout at construction; it reads this field on every request.
-    const config = client.config as { timeout: number };
-    config.timeout = options.timeoutMs;
-    return new BraintreeGateway(client, credentials);
-  },
+  create: (credentials, options) => new BraintreeGateway(braintreeClient(credentials, options), credentials),
+  verifyCredentials: (credentials, options) => verifyBraintree(braintreeClient(credentials, options), credentials),
   parseWebhook: (rawBody, _headers, credentials) => parseBraintreeWebhook(rawBody, credentials),
 };

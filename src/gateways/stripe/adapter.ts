@@ -1,7 +1,7 @@
 /** The Stripe adapter module: credentials, the gateway built from them, and webhooks. See docs/gateways/stripe.md. */
 import type { GatewayAdapter } from '../adapter';
 import { stripeCredentials, type StripeCredentials } from './credentials';
-import { StripeGateway, stripeClient } from './stripe';
+import { StripeGateway, stripeClient, verifyStripeKey } from './stripe';
 import { parseStripeWebhook } from './webhooks';
 
 export type { StripeCredentials } from './credentials';
@@ -12,5 +12,6 @@ export const stripeAdapter: GatewayAdapter<StripeCredentials> = {
     // Null: the widget loads Stripe's own Stripe.js.
     return new StripeGateway(stripeClient(credentials.secretKey, options), credentials.publishableKey, options.stripeJsUrl ?? null);
   },
+  verifyCredentials: (credentials, options) => verifyStripeKey(stripeClient(credentials.secretKey, options)),
   parseWebhook: parseStripeWebhook,
 };

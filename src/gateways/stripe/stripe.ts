@@ -7,7 +7,7 @@
 import Stripe from 'stripe';
 import { currencyExponent } from '../../core/money';
 import { DomainError } from '../../core/errors';
-import type { AdapterOptions } from '../adapter';
+import type { AdapterOptions, CredentialsCheck } from '../adapter';
 import type {
   ActionDetails,
   AuthorizeRequest,
@@ -19,7 +19,15 @@ import type {
   PaymentGateway,
   ThreeDSecureAction,
 } from '../contract';
-import { authorizeFailure, GatewayConfigurationError, modificationFailure, sortError, type ErrorRule, type SortedError } from '../errors';
+import {
+  authorizeFailure,
+  credentialsFailure,
+  GatewayConfigurationError,
+  modificationFailure,
+  sortError,
+  type ErrorRule,
+  type SortedError,
+} from '../errors';
 
 /** The metadata key holding our authorize idempotency key, so `lookup` can find the PaymentIntent. */
 export const IDEMPOTENCY_METADATA_KEY = 'plusone_idempotency_key';
@@ -157,6 +165,33 @@ function lookupFailure({ sorted }: { readonly sorted: SortedError }, what: strin
       const exhaustive: never = sorted.class;
       return exhaustive;
     }
+  }
+}
+
+/** What Stripe refused of the credentials being checked, in the merchant's words (its 401 names the key, so is not quoted). */
+function stripeRefusal(error: StripeError): string {
+  if (error instanceof Stripe.errors.StripeAuthenticationError) {
+    return 'Stripe answered 401 authentication_error: the secret key is mistyped, expired or rolled';
+  }
+  if (error instanceof Stripe.errors.StripePermissionError) {
+    return 'Stripe answered 403 permission_error: the restricted key may not read PaymentIntents (docs/gateways/stripe.md lists what it needs)';
+  }
+  return `Stripe answered ${error.statusCode ?? 'an error'} ${error.code ?? error.type}: ${error.message}`;
+}
+
+/**
+ * Whether Stripe takes the secret key: a list of one PaymentIntent (`GET /v1/payment_intents?limit=1`),
+ * a read that changes nothing and that any key Plusone can charge with may make (write access implies
+ * read). Not the balance or the account: a restricted key needs neither for Plusone, and Stripe grants
+ * no restricted key `GET /v1/account`, so either would refuse a key that works.
+ */
+export async function verifyStripeKey(stripe: Stripe): Promise<CredentialsCheck> {
+  try {
+    await stripe.paymentIntents.list({ limit: 1 });
+    return { status: 'valid' };
+  } catch (thrown) {
+    const { sorted, error } = sortStripe(thrown);
+    return credentialsFailure(sorted, stripeRefusal(error));
   }
 }
 

@@ -3,6 +3,7 @@ import { deleteProduct, getProduct, listProducts, putProduct } from '../../engin
 import type { EngineContext } from '../../engine/context';
 import { BODY_ERRORS, errors, NoContent, ProductAnswer, ProductList } from '../responses';
 import { ProductBody, ProductParams } from '../schemas';
+import { audited, fromParam } from '../audit';
 
 const secured = { tags: ['catalog'], security: [{ secretKey: [] }] };
 
@@ -26,9 +27,13 @@ const schemas = {
 
 /** Products with variants, per-currency prices and optional stock. */
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext }> = async (app, { ctx }) => {
-  app.put('/v1/products/:productId', { schema: schemas.put }, async (request) => ({
-    product: await putProduct(ctx, request.shopId, request.params.productId, request.body),
-  }));
+  app.put(
+    '/v1/products/:productId',
+    { schema: schemas.put, config: audited('product.saved', 'product', fromParam('productId')) },
+    async (request) => ({
+      product: await putProduct(ctx, request.shopId, request.params.productId, request.body),
+    }),
+  );
 
   app.get('/v1/products', { schema: schemas.list }, async (request) => ({ products: await listProducts(ctx.db, request.shopId) }));
 
@@ -36,8 +41,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext }> = 
     product: await getProduct(ctx.db, request.shopId, request.params.productId),
   }));
 
-  app.delete('/v1/products/:productId', { schema: schemas.delete }, async (request, reply) => {
-    await deleteProduct(ctx, request.shopId, request.params.productId);
-    return reply.status(204).send();
-  });
+  app.delete(
+    '/v1/products/:productId',
+    { schema: schemas.delete, config: audited('product.deleted', 'product', fromParam('productId')) },
+    async (request, reply) => {
+      await deleteProduct(ctx, request.shopId, request.params.productId);
+      return reply.status(204).send();
+    },
+  );
 };

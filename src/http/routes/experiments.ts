@@ -6,6 +6,7 @@ import { createExperiment, listExperiments, promoteArm, stopExperiment } from '.
 import type { EngineContext } from '../../engine/context';
 import { BODY_ERRORS, errors, ExperimentAnswer, ExperimentList, ExperimentReport } from '../responses';
 import { IdParams } from '../schemas';
+import { audited, fromAnswer, fromParam } from '../audit';
 
 const secured = { tags: ['experiments'], security: [{ secretKey: [] }] };
 const Strict = <T extends Parameters<typeof Type.Object>[0]>(properties: T) => Type.Object(properties, { additionalProperties: false });
@@ -54,6 +55,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; v
         body: CreateExperimentBody,
         response: { 201: ExperimentAnswer, ...errors(...BODY_ERRORS, 401, 404, 409) },
       },
+      config: audited('experiment.created', 'experiment', fromAnswer('experiment')),
     },
     async (request, reply) => reply.status(201).send({ experiment: await createExperiment(ctx, request.shopId, request.body) }),
   );
@@ -98,6 +100,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; v
         params: IdParams,
         response: { 200: ExperimentAnswer, ...errors(...BODY_ERRORS, 401, 404, 409) },
       },
+      config: audited('experiment.stopped', 'experiment', fromParam('id')),
     },
     async (request) => ({
       experiment: await stopExperiment(ctx, request.shopId, request.params.id),
@@ -114,6 +117,7 @@ export const experimentRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext; v
         body: PromoteBody,
         response: { 200: ExperimentAnswer, ...errors(...BODY_ERRORS, 401, 404, 409) },
       },
+      config: audited('experiment.promoted', 'experiment', fromParam('id')),
     },
     async (request) => ({ experiment: await promoteArm(ctx, request.shopId, request.params.id, request.body.armId) }),
   );

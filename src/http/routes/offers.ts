@@ -3,6 +3,7 @@ import type { EngineContext } from '../../engine/context';
 import { createOffer, deleteOffer, getOffer, listOffers, updateOffer } from '../../engine/offers';
 import { BODY_ERRORS, errors, NoContent, OfferAnswer, OfferList } from '../responses';
 import { CreateOfferBody, IdParams, UpdateOfferBody } from '../schemas';
+import { audited, fromAnswer, fromParam } from '../audit';
 
 const secured = { tags: ['offers'], security: [{ secretKey: [] }] };
 
@@ -32,7 +33,7 @@ const schemas = {
 
 /** Offers: variant, quantity, discount, priority, targeting rules, button copy, schedule. */
 export const offerRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext }> = async (app, { ctx }) => {
-  app.post('/v1/offers', { schema: schemas.create }, async (request, reply) =>
+  app.post('/v1/offers', { schema: schemas.create, config: audited('offer.created', 'offer', fromAnswer('offer')) }, async (request, reply) =>
     reply.status(201).send({ offer: await createOffer(ctx, request.shopId, request.body) }),
   );
 
@@ -42,11 +43,11 @@ export const offerRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext }> = as
     offer: await getOffer(ctx.db, request.shopId, request.params.id),
   }));
 
-  app.patch('/v1/offers/:id', { schema: schemas.update }, async (request) => ({
+  app.patch('/v1/offers/:id', { schema: schemas.update, config: audited('offer.updated', 'offer', fromParam('id')) }, async (request) => ({
     offer: await updateOffer(ctx, request.shopId, request.params.id, request.body),
   }));
 
-  app.delete('/v1/offers/:id', { schema: schemas.delete }, async (request, reply) => {
+  app.delete('/v1/offers/:id', { schema: schemas.delete, config: audited('offer.deleted', 'offer', fromParam('id')) }, async (request, reply) => {
     await deleteOffer(ctx, request.shopId, request.params.id);
     return reply.status(204).send();
   });

@@ -17,6 +17,7 @@ import {
   UpsellAnswer,
   UpsellPage,
 } from '../responses';
+import { audited, fromParam } from '../audit';
 import { IdempotencyHeaders, IdParams, OrderBody, OrderListQuerystring, RefundBody, UpsellListQuerystring } from '../schemas';
 
 const secured = { tags: ['orders'], security: [{ secretKey: [] }] };
@@ -98,8 +99,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ ctx: UpsellContext }> = as
     upsell: await getUpsellWithEvents(ctx.db, request.shopId, request.params.id),
   }));
 
-  app.post('/v1/upsells/:id/refund', { schema: schemas.refund }, async (request, reply) => {
+  const refundAudit = audited('upsell.refunded', 'upsell', fromParam('id'), (request, answer) => ({
+    ...(typeof request.body === 'object' && request.body !== null ? request.body : {}),
+    outcome: answer.status === 'pending' ? 'pending' : 'refunded',
+  }));
+  app.post('/v1/upsells/:id/refund', { schema: schemas.refund, config: refundAudit }, async (request, reply) => {
     const answer = await refundUpsell(ctx, request.shopId, request.params.id, request.body ?? {}, request.headers['idempotency-key'] ?? null);
+    request.auditSkip = answer.replayed === true;
     return reply.status(answer.statusCode).send(answer.body);
   });
 };

@@ -17,6 +17,10 @@ import * as releaseDue from './010_release_due';
 import * as upsellBuyer from './011_upsell_buyer';
 import * as shopify from './012_shopify';
 import * as lists from './013_lists';
+import * as auditLog from './014_audit_log';
+import * as webhookDeliveries from './015_webhook_deliveries';
+import * as adminSessions from './016_admin_sessions';
+import * as holdoutMetrics from './017_holdout_metrics';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -32,4 +36,8 @@ export const migrations: Record<string, Migration> = {
   '011_upsell_buyer': upsellBuyer,
   '012_shopify': shopify,
   '013_lists': lists,
+  '014_audit_log': auditLog,
+  '015_webhook_deliveries': webhookDeliveries,
+  '016_admin_sessions': adminSessions,
+  '017_holdout_metrics': holdoutMetrics,
 };

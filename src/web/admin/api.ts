@@ -6,6 +6,7 @@
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
+import { viaHeaders } from '../../http/internal-caller';
 import type { ApiClient, ApiRequest, ApiResponse } from '../api-client';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -130,9 +131,56 @@ const Upsell = Type.Object({
   events: Type.Array(Type.Object({ type: Type.String(), actor: Nullable(Type.String()), reason: Nullable(Type.String()), at: Type.String() })),
 });
 
+const WebhookDelivery = Type.Object({
+  attempt: Type.Integer(),
+  at: Type.String(),
+  statusCode: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  durationMs: Type.Integer(),
+});
+
+const WebhookEvent = Type.Object({
+  id: Type.String(),
+  type: Type.String(),
+  createdAt: Type.String(),
+  orderId: Nullable(Type.String()),
+  upsellId: Nullable(Type.String()),
+  status: Type.String(),
+  attempts: Type.Integer(),
+  lastError: Nullable(Type.String()),
+  nextAttemptAt: Nullable(Type.String()),
+  deliveredAt: Nullable(Type.String()),
+  deliveries: Type.Array(WebhookDelivery),
+});
+
+const WebhookEventPage = Type.Object({ webhookEvents: Type.Array(WebhookEvent), nextCursor: Nullable(Type.String()) });
+
+/** What `POST /v1/webhook-events/test` answers: what the receiver did, whatever it was. */
+const WebhookTest = Type.Object({
+  url: Type.String(),
+  ok: Type.Boolean(),
+  statusCode: Nullable(Type.Integer()),
+  error: Nullable(Type.String()),
+  durationMs: Type.Integer(),
+});
+
+export type WebhookEventView = Static<typeof WebhookEvent>;
+export type WebhookEventPageView = Static<typeof WebhookEventPage>;
+export type WebhookTestView = Static<typeof WebhookTest>;
+
+/** The filters of `GET /v1/webhook-events`, all optional. */
+export interface WebhookEventQuery {
+  readonly orderId?: string;
+  readonly upsellId?: string;
+  readonly status?: 'pending' | 'retrying' | 'delivered' | 'dropped';
+  readonly limit?: number;
+  readonly cursor?: string;
+}
+
 const Count = Type.Integer();
 const MetricsRow = Type.Object({
   day: Type.Optional(Type.String()),
+  offerId: Type.Optional(Nullable(Type.String())),
   currency: Type.String(),
   orders: Count,
   checkoutTotal: Count,
@@ -147,6 +195,17 @@ const MetricsRow = Type.Object({
   takeRate: Nullable(Type.Number()),
   revenuePerView: Nullable(Type.String()),
   aovLift: Nullable(Type.Number()),
+  holdout: Nullable(
+    Type.Object({
+      heldOutOrders: Count,
+      exposedOrders: Count,
+      heldOutAov: Nullable(Type.Integer()),
+      exposedAov: Nullable(Type.Integer()),
+      aovLift: Nullable(Type.Number()),
+      aovLiftLower: Nullable(Type.Number()),
+      aovLiftUpper: Nullable(Type.Number()),
+    }),
+  ),
 });
 
 const Metrics = Type.Object({ from: Type.String(), to: Type.String(), rows: Type.Array(MetricsRow) });
@@ -214,6 +273,31 @@ const Statistics = Type.Object({
     }),
   ),
 });
+
+const ApiKey = Type.Object({
+  id: Type.String(),
+  last4: Type.String(),
+  createdAt: Type.String(),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+  lastUsedAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type ApiKeyView = Static<typeof ApiKey>;
+
+const AuditEntry = Type.Object({
+  id: Type.String(),
+  at: Type.String(),
+  actor: Type.Union([
+    Type.Object({ type: Type.Literal('api_key'), apiKeyId: Type.String(), last4: Type.String() }),
+    Type.Object({ type: Type.Literal('operator') }),
+  ]),
+  via: Type.Union([Type.Literal('api'), Type.Literal('admin')]),
+  action: Type.String(),
+  target: Type.Object({ type: Type.String(), id: Type.String() }),
+  changes: Type.Record(Type.String(), Type.Unknown()),
+});
+const AuditPage = Type.Object({ auditLog: Type.Array(AuditEntry), nextCursor: Type.Union([Type.String(), Type.Null()]) });
+export type AuditEntryView = Static<typeof AuditEntry>;
+export type AuditPageView = Static<typeof AuditPage>;
 
 /** A refund's answer carries the upsell without its events. */
 const RefundedUpsell = Type.Object({ id: Type.String(), state: Type.String(), amount: Type.Integer(), currency: Type.String() });
@@ -291,7 +375,7 @@ export interface ExperimentReport {
 export interface MetricsQuery {
   readonly from: string;
   readonly to: string;
-  readonly groupBy?: 'day';
+  readonly groupBy?: 'day' | 'offer';
 }
 
 /** A CSV answer passed through to the browser. */
@@ -301,7 +385,9 @@ export interface CsvFile {
 }
 
 function failureOf(response: ApiResponse, what: string): ApiFailure {
-  if (response.statusCode >= 500) throw new Error(`Plusone answered ${response.statusCode} for ${what}`);
+  // 502/503 with an error body are a PSP's or a dependency's answer the page can explain; any other 5xx is ours.
+  if (response.statusCode >= 500 && response.statusCode !== 502 && response.statusCode !== 503)
+    throw new Error(`Plusone answered ${response.statusCode} for ${what}`);
   let body: unknown = null;
   try {
     body = response.json();
@@ -328,7 +414,8 @@ export class ShopApi {
   /** The answer's body when the API answered `status`, else the refusal. */
   private async attempt<T extends TSchema>(request: Omit<ApiRequest, 'token'>, schema: T, status = 200): Promise<Outcome<Static<T>>> {
     const what = `${request.method} ${request.url.split('?')[0] ?? ''}`;
-    const response = await this.client({ ...request, token: this.secretKey });
+    // Marked as the admin's call (in process only), so the audit log says the change came through the admin.
+    const response = await this.client({ ...request, token: this.secretKey, headers: { ...request.headers, ...viaHeaders('admin') } });
     if (response.statusCode !== status) return { ok: false, failure: failureOf(response, what) };
     const body: unknown = status === 204 ? null : response.json();
     if (!Value.Check(schema, body)) throw new Error(`Unexpected answer from Plusone for ${what}`);
@@ -406,6 +493,25 @@ export class ShopApi {
     return (await this.read(`/v1/upsells/${path(upsellId)}`, Type.Object({ upsell: Upsell }))).upsell;
   }
 
+  /** The shop's outbound webhook events, newest first, each with its latest attempts. */
+  webhookEvents(filter: WebhookEventQuery = {}): Promise<WebhookEventPageView> {
+    const { limit, ...words } = filter;
+    return this.read(`/v1/webhook-events${query({ ...words, limit: limit === undefined ? undefined : String(limit) })}`, WebhookEventPage);
+  }
+
+  /** Makes the event due now, with the same id and body; refused (`webhook_url_not_set`) while the shop has no webhookUrl. */
+  async resendWebhookEvent(eventId: string): Promise<Outcome<WebhookEventView>> {
+    const request = { method: 'POST' as const, url: `/v1/webhook-events/${path(eventId)}/resend` };
+    const outcome = await this.attempt(request, Type.Object({ webhookEvent: WebhookEvent }));
+    return outcome.ok ? { ok: true, value: outcome.value.webhookEvent } : outcome;
+  }
+
+  /** Sends a signed `webhook.test` event to the shop's webhookUrl now; refused (`webhook_url_not_set`) without one. */
+  async testWebhook(): Promise<Outcome<WebhookTestView>> {
+    const outcome = await this.attempt({ method: 'POST', url: '/v1/webhook-events/test' }, Type.Object({ delivery: WebhookTest }));
+    return outcome.ok ? { ok: true, value: outcome.value.delivery } : outcome;
+  }
+
   /**
    * Refunds a captured upsell in full. The same `idempotencyKey` (one per confirmation form) gets the same
    * answer, so a form sent twice refunds once; a `202` is the PSP not having answered yet.
@@ -413,7 +519,13 @@ export class ShopApi {
   async refund(upsellId: string, idempotencyKey: string, reason: string | null): Promise<RefundOutcome> {
     const url = `/v1/upsells/${path(upsellId)}/refund`;
     const body = reason ? { reason } : {};
-    const response = await this.client({ method: 'POST', url, body, token: this.secretKey, headers: { 'idempotency-key': idempotencyKey } });
+    const response = await this.client({
+      method: 'POST',
+      url,
+      body,
+      token: this.secretKey,
+      headers: { 'idempotency-key': idempotencyKey, ...viaHeaders('admin') },
+    });
     if (response.statusCode !== 200 && response.statusCode !== 202) return { kind: 'refused', failure: failureOf(response, `POST ${url}`) };
     const answer: unknown = response.json();
     if (!Value.Check(Type.Object({ upsell: RefundedUpsell }), answer)) throw new Error(`Unexpected answer from Plusone for POST ${url}`);
@@ -429,6 +541,30 @@ export class ShopApi {
     const response = await this.client({ method: 'GET', url, token: this.secretKey });
     if (response.statusCode !== 200) return { ok: false, failure: failureOf(response, 'GET /v1/analytics/metrics.csv') };
     return { ok: true, value: { text: response.text, disposition: `attachment; filename="plusone-metrics-${range.from}-${range.to}.csv"` } };
+  }
+
+  /** `PATCH /v1/shop`: only the fields sent change; a refusal comes back with the API's words. */
+  async updateShop(body: { name?: string; settings?: Record<string, unknown> }): Promise<Outcome<ShopView>> {
+    const outcome = await this.attempt({ method: 'PATCH', url: '/v1/shop', body }, Type.Object({ shop: Shop }));
+    return outcome.ok ? { ok: true, value: outcome.value.shop } : outcome;
+  }
+
+  async apiKeys(): Promise<ApiKeyView[]> {
+    return (await this.read('/v1/api-keys', Type.Object({ apiKeys: Type.Array(ApiKey) }))).apiKeys;
+  }
+
+  /** A new secret key: `secretKey` is in this answer only. */
+  async createApiKey(): Promise<Outcome<{ apiKey: ApiKeyView; secretKey: string }>> {
+    return this.attempt({ method: 'POST', url: '/v1/api-keys' }, Type.Object({ apiKey: ApiKey, secretKey: Type.String() }), 201);
+  }
+
+  async revokeApiKey(keyId: string): Promise<Outcome<ApiKeyView>> {
+    const outcome = await this.attempt({ method: 'DELETE', url: `/v1/api-keys/${path(keyId)}` }, Type.Object({ apiKey: ApiKey }));
+    return outcome.ok ? { ok: true, value: outcome.value.apiKey } : outcome;
+  }
+
+  auditLog(page: { cursor?: string; targetId?: string; limit?: string }): Promise<Outcome<AuditPageView>> {
+    return this.attempt({ method: 'GET', url: `/v1/audit-log${query({ ...page })}` }, AuditPage);
   }
 
   async experiments(): Promise<ExperimentView[]> {

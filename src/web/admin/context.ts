@@ -20,9 +20,21 @@ export class SessionEnded extends Error {}
 
 export const hidden = { schema: { hide: true } };
 
-/** Who is signed in on this request, for the page header (null on public pages and for nobody). */
+/**
+ * The browser's live session, read once per request (by the shop pages' hook, the sign-in routes and the
+ * not-found page) and kept on the request for `viewerOf` and `sessionOf`; null without one.
+ */
+export async function loadSession(admin: Admin, request: FastifyRequest): Promise<AdminSession | null> {
+  const known = admin.signedIn.get(request);
+  if (known) return known;
+  const session = await admin.sessions.find(sessionCookie(request));
+  if (session) admin.signedIn.set(request, session);
+  return session;
+}
+
+/** Who is signed in on this request, for the page header: the session `loadSession` found, else null. */
 export function viewerOf(admin: Admin, request: FastifyRequest): Viewer | null {
-  const session = admin.signedIn.get(request) ?? admin.sessions.find(sessionCookie(request));
+  const session = admin.signedIn.get(request);
   return session ? { shopName: session.shopName, csrfToken: session.csrfToken } : null;
 }
 

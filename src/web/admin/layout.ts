@@ -80,6 +80,12 @@ main:focus { outline: none; }
 .field label { font-weight: 600; }
 .hint { color: var(--muted); font-size: 0.875rem; margin: 0; }
 .error { color: var(--bad); font-weight: 600; font-size: 0.9375rem; margin: 0; }
+textarea { font: inherit; color: inherit; background: #fff; border: 1px solid #6e7781; border-radius: 6px; padding: 0.45rem 0.6rem; width: 100%; max-width: 40rem; }
+textarea[aria-invalid="true"] { border: 2px solid var(--bad); }
+.subnav ul { display: flex; flex-wrap: wrap; gap: 0.25rem 1.25rem; margin: 0 0 1.25rem; padding: 0; list-style: none; }
+.subnav a[aria-current="page"] { font-weight: 700; color: var(--ink); }
+details.credentials { margin-top: 1rem; padding: 0.75rem 1rem; border: 1px solid var(--line); border-radius: 6px; }
+details.credentials > summary { cursor: pointer; font-weight: 600; min-height: 1.5rem; }
 input, select { font: inherit; color: inherit; background: #fff; border: 1px solid #6e7781; border-radius: 6px; padding: 0.45rem 0.6rem; min-height: 2.5rem; width: 100%; max-width: 28rem; }
 select { max-width: 40rem; }
 input[aria-invalid="true"], select[aria-invalid="true"] { border: 2px solid var(--bad); }

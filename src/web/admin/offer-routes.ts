@@ -5,9 +5,10 @@
  * or `preview`, `addCopy`, `removeCopy-N`, which only draw the form again and save nothing.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { OfferBody, OfferView, OrderSummaryView, ProductView, ShopApi } from './api';
+import type { MetricsRowView, OfferBody, OfferView, OrderSummaryView, ProductView, ShopApi } from './api';
 import { hidden, sendPage, sessionOf, shopApi, type Admin } from './context';
 import { fieldsOf } from './forms';
+import { utcDay } from './format';
 import {
   copyRowsOf,
   emptyOfferForm,
@@ -20,7 +21,7 @@ import {
   type OfferProblems,
 } from './offer-form';
 import { offerEditorPage, previewLocales, type EditorPage, type EditorPreview } from './pages/offer-editor';
-import { deleteOfferPage, offersPage, variantChoices } from './pages/offers';
+import { deleteOfferPage, offersPage, variantChoices, type OfferResults } from './pages/offers';
 import { buyerPreview, offerVariant, sampleCurrency, type PreviewedOffer } from './preview';
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
@@ -33,6 +34,19 @@ function byUse(currencies: Iterable<string>): string[] {
 }
 
 /** The catalog's currencies, the most used first. */
+/** The offers list's results cover the last 30 days (UTC), as the overview does by default. */
+const RESULTS_DAYS = 30;
+
+/** Each offer's rows of `groupBy=offer` metrics (one per currency). */
+function resultsByOffer(rows: readonly MetricsRowView[]): OfferResults {
+  const byOffer = new Map<string, MetricsRowView[]>();
+  for (const row of rows) {
+    if (!row.offerId) continue;
+    byOffer.set(row.offerId, [...(byOffer.get(row.offerId) ?? []), row]);
+  }
+  return byOffer;
+}
+
 export function catalogCurrencies(products: readonly ProductView[]): string[] {
   return byUse(products.flatMap((product) => product.variants.flatMap((variant) => variant.prices.map((price) => price.currency))));
 }
@@ -169,9 +183,13 @@ function doneMessage(query: Record<string, string>, names: ReadonlyMap<string, s
 function listRoutes(app: FastifyInstance, admin: Admin): void {
   app.get('/offers', hidden, async (request, reply) => {
     const api = shopApi(admin, request);
-    const [offers, products] = await Promise.all([api.offers(), api.products()]);
+    const today = admin.now();
+    const range = { from: utcDay(new Date(today.getTime() - (RESULTS_DAYS - 1) * 86_400_000)), to: utcDay(today), groupBy: 'offer' as const };
+    const [offers, products, metrics] = await Promise.all([api.offers(), api.products(), api.metrics(range)]);
     const done = doneMessage(fieldsOf(request.query), new Map(offers.map((offer) => [offer.id, offer.name])));
-    return sendPage(admin, request, reply, offersPage(offers, variantChoices(products), sessionOf(admin, request).csrfToken, done));
+    // Without numbers (the API refused them) the list still shows, its results column saying so.
+    const results = metrics.ok ? resultsByOffer(metrics.value.rows) : null;
+    return sendPage(admin, request, reply, offersPage(offers, variantChoices(products), sessionOf(admin, request).csrfToken, done, results));
   });
 }
 

@@ -1,8 +1,9 @@
 /**
- * Orders: the list (newest first, search, pages), one order with its decision and its upsell's timeline,
- * and the refund of a captured upsell — a confirmation naming the amount, whose form carries an
- * idempotency key of its own (`POST /v1/upsells/{id}/refund` with `Idempotency-Key`), so a form sent twice
- * refunds once; then refunded, pending (send it again: the same key) or refused (the PSP's words).
+ * Orders: the list (newest first, search, pages), one order with its decision, its upsell's timeline and
+ * the webhooks sent about it (each with **Resend**: `POST /v1/webhook-events/{id}/resend`, then back to the
+ * order with a notice), and the refund of a captured upsell — a confirmation naming the amount, whose form
+ * carries an idempotency key of its own (`POST /v1/upsells/{id}/refund` with `Idempotency-Key`), so a form
+ * sent twice refunds once; then refunded, pending (send it again: the same key) or refused (the PSP's words).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { OrderView, ShopApi, UpsellView } from './api';
@@ -15,10 +16,13 @@ import { cardName, refundConfirmPage, refundPendingPage, refundRefusedPage, type
 import { newToken } from './sessions';
 
 const ORDERS_PER_PAGE = 25;
+/** Webhook events shown on an order's page (an order has a handful: accepted, captured, finalized …). */
+const WEBHOOK_EVENTS_PER_ORDER = 100;
 /** The keys this admin's confirmation forms carry. */
 const REFUND_KEY = /^refund-[A-Za-z0-9_-]{43}$/;
 
 type IdRequest = FastifyRequest<{ Params: { id: string } }>;
+type ResendRequest = FastifyRequest<{ Params: { orderId: string; eventId: string } }>;
 
 export function orderRoutes(app: FastifyInstance, admin: Admin): void {
   app.get('/orders', hidden, async (request, reply) => {
@@ -31,19 +35,44 @@ export function orderRoutes(app: FastifyInstance, admin: Admin): void {
 
   app.get('/orders/:id', hidden, async (request: IdRequest, reply) => {
     const api = shopApi(admin, request);
-    const [order, decision, upsell] = await Promise.all([
+    const [order, decision, upsell, webhooks] = await Promise.all([
       api.order(request.params.id),
       api.decision(request.params.id),
       api.upsellOfOrder(request.params.id),
+      api.webhookEvents({ orderId: request.params.id, limit: WEBHOOK_EVENTS_PER_ORDER }),
     ]);
+    const query = fieldsOf(request.query);
+    // Notices name only what the API answered (never the query's own text).
+    const resent = query.resent ? webhooks.webhookEvents.find((event) => event.id === query.resent) : undefined;
     const done =
-      fieldsOf(request.query).refunded === '1' && upsell?.state === 'refunded'
+      query.refunded === '1' && upsell?.state === 'refunded'
         ? `Refunded: ${money(upsell.amount, upsell.currency)} goes back to the buyer’s ${cardName(upsell.card)}.`
-        : null;
-    return sendPage(admin, request, reply, orderPage(order, decision, upsell, done));
+        : resent
+          ? `Sent again: ${resent.type} (${resent.id}) is due now, with the same id and body; the worker sends it within seconds.`
+          : null;
+    const csrf = sessionOf(admin, request).csrfToken;
+    return sendPage(admin, request, reply, orderPage(order, decision, upsell, { events: webhooks.webhookEvents, csrf }, done));
   });
 
+  webhookRoutes(app, admin);
   refundRoutes(app, admin);
+}
+
+/** **Resend** of one webhook event: the API makes it due now; back to the order with a notice. */
+function webhookRoutes(app: FastifyInstance, admin: Admin): void {
+  app.post('/orders/:orderId/webhook-events/:eventId/resend', hidden, async (request: ResendRequest, reply) => {
+    const { orderId, eventId } = request.params;
+    const outcome = await shopApi(admin, request).resendWebhookEvent(eventId);
+    if (!outcome.ok) {
+      if (outcome.failure.code !== 'webhook_url_not_set') throw outcome.failure;
+      const back = { href: `/admin/orders/${encodeURIComponent(orderId)}`, label: 'Back to the order' };
+      const message = 'This shop has no webhook URL, so there is nowhere to send it. Set the shop’s webhook URL, then resend.';
+      return sendPage(admin, request, reply, problemPage(409, 'Nothing to send it to', message, back));
+    }
+    // Back to the order the event reports (the form's, unless it was sent for another).
+    const order = outcome.value.orderId ?? orderId;
+    return reply.redirect(`/admin/orders/${encodeURIComponent(order)}?resent=${encodeURIComponent(outcome.value.id)}`, 303);
+  });
 }
 
 /** The order and its upsell, which must be captured (or, once sent, refunded) to be refunded. */

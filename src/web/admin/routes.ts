@@ -3,15 +3,16 @@
  * shop's secret key, like any client of it (`ApiClient`). Sign in with the secret key (checked by
  * `GET /v1/shop`), a server-side session in an `HttpOnly`, `SameSite=Strict` cookie scoped to `/admin`,
  * a CSRF token on every post, sign out. The pages themselves are in `pages/`, the API calls in `api.ts`,
- * the sessions in `sessions.ts`; docs/admin.md is the merchant's guide.
+ * the sessions (in PostgreSQL, shared by every node) in `sessions.ts`; docs/admin.md is the merchant's guide.
  */
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError } from '../../core/errors';
+import type { SecretBox } from '../../core/secret-box';
 import { errorStatus } from '../../http/errors';
 import { onBehalfOf, type ApiClient } from '../api-client';
 import { ApiFailure, ShopApi } from './api';
-import { hidden, SessionEnded, sendPage, viewerOf, type Admin } from './context';
+import { hidden, loadSession, SessionEnded, sendPage, viewerOf, type Admin } from './context';
 import { fieldsOf, registerFormParser } from './forms';
 import { sendAdminPage } from './layout';
 import { INVALID_KEY, problemPage, signInPage } from './pages/sign-in';
@@ -20,8 +21,8 @@ import {
   checkFormToken,
   clearSessionCookie,
   CSRF_FIELD,
+  type AdminSessionStore,
   DEFAULT_SESSION_TTL_MS,
-  sessionCookie,
   setSessionCookie,
   signInCookie,
   signInToken,
@@ -34,8 +35,14 @@ export interface AdminRouteOptions {
   readonly api: ApiClient;
   /** The clock of sessions, sign-in limits and the default date range. Default: the system clock. */
   readonly now?: () => Date;
+  /** Where sessions are kept, shared by every node: `adminSessionStore(db)` of store/admin-sessions.ts. */
+  readonly sessionStore: AdminSessionStore;
+  /** Seals each session's secret key and form token in that store: the server's (`PLUSONE_SECRET_KEY`). */
+  readonly secretBox: SecretBox;
   /** A session's lifetime however active it is. Default 8 hours; it also ends after an idle hour. */
   readonly sessionTtlMs?: number;
+  /** Live sessions per shop; a new one beyond it ends the shop's oldest. Default 1,000. */
+  readonly maxSessionsPerShop?: number;
 }
 
 export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, options) => {
@@ -43,7 +50,13 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, op
   const admin: Admin = {
     api: options.api,
     now,
-    sessions: new AdminSessions({ now, ttlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS }),
+    sessions: new AdminSessions({
+      store: options.sessionStore,
+      box: options.secretBox,
+      now,
+      ttlMs: options.sessionTtlMs ?? DEFAULT_SESSION_TTL_MS,
+      ...(options.maxSessionsPerShop === undefined ? {} : { maxPerShop: options.maxSessionsPerShop }),
+    }),
     throttle: new FailureThrottle({ now }),
     signedIn: new WeakMap(),
   };
@@ -52,13 +65,14 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, op
       registerFormParser(scope);
       await scope.register(cookie);
       scope.setErrorHandler((error, request, reply) => errorPage(admin, error, request, reply));
-      scope.setNotFoundHandler((request, reply) =>
-        sendAdminPage(
+      scope.setNotFoundHandler(async (request, reply) => {
+        await loadSession(admin, request);
+        return sendAdminPage(
           reply,
           problemPage(404, 'Page not found', 'There is no admin page at this address.', { href: '/admin', label: 'Go to the admin' }),
           viewerOf(admin, request),
-        ),
-      );
+        );
+      });
       signInRoutes(scope, admin);
       await scope.register(async (shopScope) => {
         shopScope.addHook('preHandler', async (request, reply) => requireSession(admin, request, reply));
@@ -71,13 +85,12 @@ export const adminRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, op
 
 /** Shop pages need a live session; a post also needs its form token (checked before anything is done). */
 async function requireSession(admin: Admin, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply | undefined> {
-  const session = admin.sessions.find(sessionCookie(request));
+  const session = await loadSession(admin, request);
   if (!session) {
     if (request.method === 'GET' || request.method === 'HEAD') return reply.redirect('/admin', 303);
     throw new SessionEnded('post without a session');
   }
   if (request.method === 'POST') checkFormToken(request, session.csrfToken, fieldsOf(request.body)[CSRF_FIELD]);
-  admin.signedIn.set(request, session);
   return undefined;
 }
 
@@ -86,7 +99,7 @@ const KEY_TEXT = /^[\x21-\x7e]{1,300}$/;
 
 function signInRoutes(app: FastifyInstance, admin: Admin): void {
   app.get('/', hidden, async (request, reply) => {
-    if (admin.sessions.find(sessionCookie(request))) return reply.redirect('/admin/overview', 303);
+    if (await loadSession(admin, request)) return reply.redirect('/admin/overview', 303);
     const notice = fieldsOf(request.query).signedOut === '1' ? 'You are signed out.' : undefined;
     return sendAdminPage(reply, signInPage({ token: signInToken(request, reply), ...(notice ? { notice } : {}) }), null);
   });
@@ -106,9 +119,10 @@ function signInRoutes(app: FastifyInstance, admin: Admin): void {
     const outcome = KEY_TEXT.test(key) ? await new ShopApi(onBehalfOf(admin.api, request.ip), key).shop() : null;
     if (outcome?.ok) {
       // A new id at every sign-in; a session this browser still had ends.
-      const previous = admin.sessions.find(sessionCookie(request));
-      if (previous) admin.sessions.end(previous.id);
-      setSessionCookie(request, reply, admin.sessions.create(outcome.value, key));
+      const previous = await loadSession(admin, request);
+      if (previous) await admin.sessions.end(previous.id);
+      admin.signedIn.delete(request);
+      setSessionCookie(request, reply, await admin.sessions.create(outcome.value, key));
       return reply.redirect('/admin/overview', 303);
     }
     if (outcome?.failure.status === 429) return refuse(429, 'Too many sign-in attempts. Try again in a minute.');
@@ -119,22 +133,23 @@ function signInRoutes(app: FastifyInstance, admin: Admin): void {
 
   app.post('/sign-out', hidden, async (request, reply) => {
     // Without a live session there is nothing to end (and a cross-site post, which carries no cookie, changes nothing).
-    const session = admin.sessions.find(sessionCookie(request));
+    const session = await loadSession(admin, request);
     if (session) {
       checkFormToken(request, session.csrfToken, fieldsOf(request.body)[CSRF_FIELD]);
-      admin.sessions.end(session.id);
+      await admin.sessions.end(session.id);
+      admin.signedIn.delete(request);
       clearSessionCookie(request, reply);
     }
     return reply.redirect('/admin?signedOut=1', 303);
   });
 }
 
-function apiFailurePage(admin: Admin, failure: ApiFailure, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+async function apiFailurePage(admin: Admin, failure: ApiFailure, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   const back = { href: '/admin/overview', label: 'Back to the overview' };
   if (failure.status === 401) {
     // The key stopped working (revoked): this session cannot do anything any more.
     const session = admin.signedIn.get(request);
-    if (session) admin.sessions.end(session.id);
+    if (session) await admin.sessions.end(session.id);
     admin.signedIn.delete(request);
     clearSessionCookie(request, reply);
     const notice = 'Your secret key no longer works (it may have been revoked). Sign in with a current key.';
@@ -147,7 +162,7 @@ function apiFailurePage(admin: Admin, failure: ApiFailure, request: FastifyReque
 }
 
 /** Every failure answers a page: a forged or stale form, card data, an API refusal, and the rest by status. */
-function errorPage(admin: Admin, error: unknown, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+async function errorPage(admin: Admin, error: unknown, request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
   if (error instanceof ApiFailure) return apiFailurePage(admin, error, request, reply);
   const signIn = { href: '/admin', label: 'Sign in' };
   if (error instanceof SessionEnded) {

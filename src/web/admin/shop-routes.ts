@@ -1,6 +1,7 @@
 /**
- * The signed-in pages: Overview (metrics and their CSV) and Settings (read-only) here; Offers
- * (`offer-routes.ts`), Orders with refunds (`order-routes.ts`) and Experiments (`experiment-routes.ts`).
+ * The signed-in pages: Overview (metrics and their CSV) here; Offers (`offer-routes.ts`), Orders with
+ * refunds (`order-routes.ts`), Experiments (`experiment-routes.ts`) and Settings with the API keys and the
+ * audit log (`settings-routes.ts`).
  * Each reads the API with the session's key; a post's form token was checked before its handler runs
  * (routes.ts).
  */
@@ -12,7 +13,7 @@ import { utcDay } from './format';
 import { offerRoutes } from './offer-routes';
 import { orderRoutes } from './order-routes';
 import { overviewPage, type DayRange } from './pages/overview';
-import { settingsPage } from './pages/settings';
+import { settingsRoutes } from './settings-routes';
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 const DEFAULT_RANGE_DAYS = 30;
@@ -59,13 +60,5 @@ function overviewRoutes(app: FastifyInstance, admin: Admin): void {
       .header('content-disposition', csv.value.disposition)
       .header('cache-control', 'no-store')
       .send(csv.value.text);
-  });
-}
-
-function settingsRoutes(app: FastifyInstance, admin: Admin): void {
-  app.get('/settings', hidden, async (request, reply) => {
-    const shop = await shopApi(admin, request).shop();
-    if (!shop.ok) throw shop.failure;
-    return sendPage(admin, request, reply, settingsPage(shop.value));
   });
 }

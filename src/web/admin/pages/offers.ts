@@ -1,7 +1,7 @@
 /** Offers: the list with pause/activate and delete, and the delete confirmation (the editor is `offer-editor.ts`). */
 import { escapeHtml } from '../../../core/html';
-import type { OfferView, ProductView } from '../api';
-import { money, time } from '../format';
+import type { MetricsRowView, OfferView, ProductView } from '../api';
+import { money, percent, time } from '../format';
 import { csrfField, doneBox, tableRegion, type AdminPage } from '../layout';
 
 export interface VariantChoice {
@@ -49,7 +49,35 @@ function rowActions(offer: OfferView, csrf: string): string {
   );
 }
 
-export function offersPage(offers: readonly OfferView[], variants: readonly VariantChoice[], csrf: string, done: string | null): AdminPage {
+/** Per offer, its metrics rows of the last 30 days (one per currency); null when they could not be read. */
+export type OfferResults = ReadonlyMap<string, readonly MetricsRowView[]> | null;
+
+/** Kept (accepts − undos) ÷ views across the offer's currencies: counts add up, money does not. */
+function takeRateText(rows: readonly MetricsRowView[]): string {
+  const views = rows.reduce((sum, row) => sum + row.views, 0);
+  const kept = rows.reduce((sum, row) => sum + row.accepts - row.undos, 0);
+  return views === 0 ? '—' : percent(kept / views);
+}
+
+/** Net upsell revenue per currency, never added across currencies. */
+function revenueText(rows: readonly MetricsRowView[]): string {
+  const amounts = rows.filter((row) => row.netRevenue !== 0).map((row) => money(row.netRevenue, row.currency));
+  return amounts.length === 0 ? '—' : amounts.join(', ');
+}
+
+function resultCells(results: OfferResults, offerId: string): string {
+  if (results === null) return '<td>Not available</td><td>Not available</td>';
+  const rows = results.get(offerId) ?? [];
+  return `<td class="num">${escapeHtml(takeRateText(rows))}</td><td class="num">${escapeHtml(revenueText(rows))}</td>`;
+}
+
+export function offersPage(
+  offers: readonly OfferView[],
+  variants: readonly VariantChoice[],
+  csrf: string,
+  done: string | null,
+  results: OfferResults = null,
+): AdminPage {
   const variantLabel = new Map(variants.map((variant) => [variant.id, variant.label]));
   const rows = offers
     .map(
@@ -57,7 +85,8 @@ export function offersPage(offers: readonly OfferView[], variants: readonly Vari
         `<tr><th scope="row"><a href="/admin/offers/${encodeURIComponent(offer.id)}">${escapeHtml(offer.name)}</a></th>` +
         `<td>${statusBadge(offer)}</td><td class="num">${offer.priority}</td>` +
         `<td>${escapeHtml(variantLabel.get(offer.variantId) ?? offer.variantId)}${offer.quantity > 1 ? ` × ${offer.quantity}` : ''}</td>` +
-        `<td>${escapeHtml(discountText(offer.discount))}</td><td>${escapeHtml(scheduleText(offer))}</td><td>${rowActions(offer, csrf)}</td></tr>`,
+        `<td>${escapeHtml(discountText(offer.discount))}</td><td>${escapeHtml(scheduleText(offer))}</td>${resultCells(results, offer.id)}` +
+        `<td>${rowActions(offer, csrf)}</td></tr>`,
     )
     .join('');
   const table =
@@ -67,7 +96,8 @@ export function offersPage(offers: readonly OfferView[], variants: readonly Vari
           'Offers',
           `<table><caption>Offers, highest priority first</caption><thead><tr><th scope="col">Name</th><th scope="col">Status</th>` +
             `<th scope="col" class="num">Priority</th><th scope="col">Product variant</th><th scope="col">Discount</th>` +
-            `<th scope="col">Schedule</th><th scope="col">Actions</th></tr></thead><tbody>${rows}</tbody></table>`,
+            `<th scope="col">Schedule</th><th scope="col" class="num">Take rate, 30 days</th><th scope="col" class="num">Net revenue, 30 days</th>` +
+            `<th scope="col">Actions</th></tr></thead><tbody>${rows}</tbody></table>`,
         );
   return {
     title: 'Offers',

@@ -1,12 +1,13 @@
 /**
  * Orders: newest first, found by the merchant's own order number (`externalId`), paged by the API's
- * cursor; an order's page with its lines and totals, why it got its offer (or none), and the upsell's
- * timeline.
+ * cursor; an order's page with its lines and totals, why it got its offer (or none), the upsell's
+ * timeline, and the webhooks sent about the order — each event with where it stands, every attempt
+ * shown (time, HTTP status, error) and a **Resend** form.
  */
 import { escapeHtml } from '../../../core/html';
-import type { DecisionView, OrderPageView, OrderSummaryView, OrderView, UpsellView } from '../api';
+import type { DecisionView, OrderPageView, OrderSummaryView, OrderView, UpsellView, WebhookEventView } from '../api';
 import { count, money, time, words } from '../format';
-import { doneBox, tableRegion, type AdminPage } from '../layout';
+import { csrfField, doneBox, tableRegion, type AdminPage } from '../layout';
 
 const orderName = (order: { id: string; externalId: string | null }) => order.externalId ?? order.id;
 
@@ -18,6 +19,9 @@ const BADGES: Readonly<Record<string, string>> = {
   refunded: 'badge--off',
   declined: 'badge--bad',
   capture_failed: 'badge--bad',
+  delivered: 'badge--good',
+  retrying: 'badge--bad',
+  dropped: 'badge--off',
 };
 
 function badge(state: string): string {
@@ -167,13 +171,78 @@ function timelineSection(upsell: UpsellView | null): string {
   );
 }
 
-export function orderPage(order: OrderView, decision: DecisionView, upsell: UpsellView | null, done: string | null = null): AdminPage {
+function deliveriesTable(event: WebhookEventView, label: string): string {
+  if (event.deliveries.length === 0) return '<p class="note">Not sent yet.</p>';
+  const rows = event.deliveries
+    .map(
+      (delivery) =>
+        `<tr><th scope="row" class="num">${count(delivery.attempt)}</th>` +
+        `<td><time datetime="${escapeHtml(delivery.at)}">${escapeHtml(time(delivery.at))}</time></td>` +
+        `<td>${delivery.statusCode === null ? 'no answer' : `HTTP ${delivery.statusCode}`}</td>` +
+        `<td>${delivery.error ? escapeHtml(delivery.error) : 'accepted'}</td><td class="num">${count(delivery.durationMs)} ms</td></tr>`,
+    )
+    .join('');
+  return tableRegion(
+    label,
+    `<table><caption>${escapeHtml(label)}, newest first</caption><thead><tr><th scope="col" class="num">Attempt</th><th scope="col">Sent</th>` +
+      `<th scope="col">HTTP status</th><th scope="col">Outcome</th><th scope="col" class="num">Took</th></tr></thead><tbody>${rows}</tbody></table>`,
+  );
+}
+
+/** One event: its type and status, attempts, what went wrong last, every attempt, and **Resend**. */
+function webhookEventItem(order: OrderView, event: WebhookEventView, csrf: string): string {
+  const heading = `webhook-${escapeHtml(event.id)}`;
+  const attempts = event.attempts === 1 ? '1 attempt' : `${count(event.attempts)} attempts`;
+  const when = [
+    `Queued ${escapeHtml(time(event.createdAt))}`,
+    event.deliveredAt ? `delivered ${escapeHtml(time(event.deliveredAt))}` : null,
+    event.nextAttemptAt ? `next attempt ${escapeHtml(time(event.nextAttemptAt))}` : null,
+  ].filter((fact): fact is string => fact !== null);
+  const action = `/admin/orders/${encodeURIComponent(order.id)}/webhook-events/${encodeURIComponent(event.id)}/resend`;
+  return (
+    `<li><p id="${heading}"><strong>${escapeHtml(event.type)}</strong> ${badge(event.status)} ${attempts} ` +
+    `<span class="note">(<code>${escapeHtml(event.id)}</code>)</span></p>` +
+    `<p class="note">${when.join(', ')}.</p>` +
+    (event.lastError ? `<p>Last error: ${escapeHtml(event.lastError)}</p>` : '') +
+    deliveriesTable(event, `Deliveries of ${event.type}`) +
+    `<form method="post" action="${escapeHtml(action)}" class="actions">${csrfField(csrf)}` +
+    `<button type="submit" class="button button--small button--quiet" aria-describedby="${heading}">Resend</button>` +
+    `<span class="note">Sends it again now, with the same id and body.</span></form></li>`
+  );
+}
+
+/** What Plusone told the shop's webhook receiver about this order, oldest first like the timeline. */
+function webhooksSection(order: OrderView, events: readonly WebhookEventView[], csrf: string): string {
+  const intro =
+    events.length === 0
+      ? '<p>No webhook was queued for this order (none is while the shop has no webhook URL).</p>'
+      : `<ol class="timeline">${[...events]
+          .reverse()
+          .map((event) => webhookEventItem(order, event, csrf))
+          .join('')}</ol>`;
+  return `<h3>Webhooks sent</h3>${intro}`;
+}
+
+/** What the order page shows of its webhooks: the events (newest first, as the API lists them) and the form token. */
+export interface OrderWebhooks {
+  readonly events: readonly WebhookEventView[];
+  readonly csrf: string;
+}
+
+export function orderPage(
+  order: OrderView,
+  decision: DecisionView,
+  upsell: UpsellView | null,
+  webhooks: OrderWebhooks,
+  done: string | null = null,
+): AdminPage {
   return {
     title: `Order ${orderName(order)}`,
     nav: 'orders',
     body:
       `<p><a href="/admin/orders">All orders</a></p><h1>Order ${escapeHtml(orderName(order))}</h1>${doneBox(done)}` +
       `<div class="panel">${facts(order)}</div>${linesTable(order)}${decisionSection(decision)}${timelineSection(upsell)}` +
+      webhooksSection(order, webhooks.events, webhooks.csrf) +
       (upsell ? refundAction(order, upsell) : ''),
   };
 }

@@ -1,6 +1,7 @@
 /**
  * Overview: the metrics API's numbers for a range of UTC days, per currency (amounts are never added
- * across currencies), with the CSV of the same numbers and one bar chart of net upsell revenue per day.
+ * across currencies), the AOV lift measured against the experiments' holdout with its interval, the CSV
+ * of the same numbers and one bar chart of net upsell revenue per day.
  */
 import { escapeHtml } from '../../../core/html';
 import type { MetricsRowView } from '../api';
@@ -23,7 +24,8 @@ export interface OverviewData {
 
 interface MetricLine {
   readonly label: string;
-  readonly value: (row: MetricsRowView) => string;
+  /** The cell's text; several lines for a long one, so a narrow screen keeps every currency's column in view. */
+  readonly value: (row: MetricsRowView) => string | readonly string[];
 }
 
 const METRICS: readonly MetricLine[] = [
@@ -37,7 +39,42 @@ const METRICS: readonly MetricLine[] = [
   { label: 'Refunds', value: (row) => count(row.refunds) },
   { label: 'Net upsell revenue', value: (row) => money(row.netRevenue, row.currency) },
   { label: 'Revenue per view', value: (row) => moneyFromMinorText(row.revenuePerView, row.currency) },
-  { label: 'AOV lift (if every upsell is incremental)', value: (row) => percent(row.aovLift) },
+  { label: 'AOV lift, assumed (every upsell counted as extra)', value: (row) => percent(row.aovLift) },
+];
+
+type Holdout = NonNullable<MetricsRowView['holdout']>;
+
+const liftFormat = new Intl.NumberFormat('en-US', {
+  style: 'percent',
+  minimumFractionDigits: 1,
+  maximumFractionDigits: 1,
+  signDisplay: 'exceptZero',
+});
+
+/** A lift as "+4.1 %" or "−0.8 %": a real minus sign, and a no-break space so the number and its % never wrap apart. */
+function signedPercent(share: number): string {
+  return liftFormat.format(share).replace('-', '\u2212').replace('%', '\u00a0%');
+}
+
+/** "+4.1 % (95 % interval −0.8 % to +9.0 %)" in three lines, or what is missing for it. */
+export function liftText(holdout: Holdout): readonly string[] {
+  if (holdout.aovLift === null) return holdout.exposedOrders === 0 ? ['No orders shown', 'offers yet'] : ['—'];
+  const lift = signedPercent(holdout.aovLift);
+  if (holdout.aovLiftLower === null || holdout.aovLiftUpper === null) return [lift, '(too few orders', 'for an interval)'];
+  return [lift, '(95\u00a0% interval', `${signedPercent(holdout.aovLiftLower)} to ${signedPercent(holdout.aovLiftUpper)})`];
+}
+
+function averageOrderValue(row: MetricsRowView, group: 'heldOutAov' | 'exposedAov'): string {
+  const amount = row.holdout?.[group] ?? null;
+  return amount === null ? '—' : money(amount, row.currency);
+}
+
+/** The rows measured against the holdout; a currency without held-out orders shows "—" and says so. */
+const HOLDOUT_METRICS: readonly MetricLine[] = [
+  { label: 'Held-out orders', value: (row) => (row.holdout ? count(row.holdout.heldOutOrders) : '—') },
+  { label: 'AOV, held out', value: (row) => averageOrderValue(row, 'heldOutAov') },
+  { label: 'AOV, shown offers', value: (row) => averageOrderValue(row, 'exposedAov') },
+  { label: 'AOV lift against the holdout', value: (row) => (row.holdout ? liftText(row.holdout) : 'No orders held out') },
 ];
 
 function rangeForm(range: DayRange): string {
@@ -54,12 +91,15 @@ function rangeForm(range: DayRange): string {
 
 function totalsTable(rows: readonly MetricsRowView[], range: DayRange): string {
   const head = rows.map((row) => `<th scope="col" class="num">${escapeHtml(row.currency)}</th>`).join('');
-  const body = METRICS.map(
-    (metric) =>
-      `<tr><th scope="row">${escapeHtml(metric.label)}</th>` +
-      rows.map((row) => `<td class="num">${escapeHtml(metric.value(row))}</td>`).join('') +
-      `</tr>`,
-  ).join('');
+  const metrics = rows.some((row) => row.holdout) ? [...METRICS, ...HOLDOUT_METRICS] : METRICS;
+  const body = metrics
+    .map(
+      (metric) =>
+        `<tr><th scope="row">${escapeHtml(metric.label)}</th>` +
+        rows.map((row) => `<td class="num">${[metric.value(row)].flat().map(escapeHtml).join(' <br>')}</td>`).join('') +
+        `</tr>`,
+    )
+    .join('');
   const caption = `Totals per currency, ${day(range.from)} to ${day(range.to)}`;
   return tableRegion(
     'Totals per currency',
@@ -131,8 +171,18 @@ function dailyTable(byDay: ReadonlyMap<string, MetricsRowView>, currency: string
 
 const DEFINITIONS =
   `<p class="note">Take rate counts the accepts the buyer kept (accepts minus undos) per offer view. Net upsell revenue is what was ` +
-  `captured minus what was refunded: undone upsells and failed captures add nothing. AOV lift here assumes every upsell is ` +
-  `incremental; an experiment with a holdout measures it instead (see Experiments). Days are UTC.</p>`;
+  `captured minus what was refunded: undone upsells and failed captures add nothing. The assumed AOV lift counts every upsell as ` +
+  `money the order would not have had. Days are UTC.</p>`;
+
+const HOLDOUT_DEFINITION =
+  `<p class="note">AOV against the holdout: your experiments with a holdout showed no offer to some orders picked at random. ` +
+  `Their average order value is compared with that of the orders shown offers (upsell money kept included, after undos and ` +
+  `refunds), experiment by experiment, so the lift is measured, not assumed. The interval is where the true lift lies with ` +
+  `95&nbsp;% confidence: one that includes 0 means the range cannot tell a lift from chance yet.</p>`;
+
+const NO_HOLDOUT =
+  `<p>No order was held out in this range. <a href="/admin/experiments/new">Start an experiment with a holdout</a> ` +
+  `to measure the real lift.</p>`;
 
 export function overviewPage(data: OverviewData): AdminPage {
   const { range, totals } = data;
@@ -144,6 +194,7 @@ export function overviewPage(data: OverviewData): AdminPage {
     const currency = chartCurrency(totals);
     numbers =
       totalsTable(totals, range) +
+      (totals.some((row) => row.holdout) ? HOLDOUT_DEFINITION : NO_HOLDOUT) +
       `<p><a href="${escapeHtml(csv)}" download>Download these numbers as CSV</a></p>` +
       DEFINITIONS +
       (currency ? revenueChart(data, currency) : '');
