@@ -299,7 +299,7 @@ describe('admin › offer editor', () => {
     const list = (await get('/admin/offers', captured.session.cookie)).body;
     const row = list.slice(list.indexOf(`href="/admin/offers/${captured.setup.offerId}"`));
     const cells = row.slice(0, row.indexOf('</tr>'));
-    expect(list).toContain('Take rate, 30 days');
+    expect(list).toContain('take rate and net revenue of the last 30 days');
     expect(cells).toContain(`$${(ADDON_TOTAL / 100).toFixed(2)}`);
     expect(cells).toMatch(/<td class="num">(\d+(\.\d)?%|—)<\/td>/);
   });

@@ -94,9 +94,9 @@ export function offersPage(
       ? `<p>No offers yet. Create the first one with <strong>New offer</strong>.</p>`
       : tableRegion(
           'Offers',
-          `<table><caption>Offers, highest priority first</caption><thead><tr><th scope="col">Name</th><th scope="col">Status</th>` +
+          `<table><caption>Offers, highest priority first; take rate and net revenue of the last 30 days</caption><thead><tr><th scope="col">Name</th><th scope="col">Status</th>` +
             `<th scope="col" class="num">Priority</th><th scope="col">Product variant</th><th scope="col">Discount</th>` +
-            `<th scope="col">Schedule</th><th scope="col" class="num">Take rate, 30 days</th><th scope="col" class="num">Net revenue, 30 days</th>` +
+            `<th scope="col">Schedule</th><th scope="col" class="num">Take rate</th><th scope="col" class="num">Revenue</th>` +
             `<th scope="col">Actions</th></tr></thead><tbody>${rows}</tbody></table>`,
         );
   return {
