@@ -1,6 +1,6 @@
 /**
  * Analytics benchmark: seeds 1,000,000 events for one shop with one INSERT … SELECT generate_series (90
- * days, 20 offers, 3 arms, 3 currencies, the real mix of event types) — the rollup trigger folds them into
+ * days, 20 offers, 3 arms, 3 currencies, the real mix of event types: `seedAnalyticsEvents` of seed.ts) — the rollup trigger folds them into
  * the daily table as it would in production — then times the metrics queries a dashboard makes. Target:
  * each under 1 s. Call from bench/run.ts:
  *
@@ -15,6 +15,7 @@ import { experimentStatistics } from '../src/engine/experiment-report';
 import { findExperiment } from '../src/engine/experiments';
 import { connectDatabase, migrateToLatest } from '../src/store/database';
 import type { ScenarioResult } from './report';
+import { seedAnalyticsEvents } from './seed';
 
 export interface AnalyticsBenchOptions {
   readonly databaseUrl: string;
@@ -40,7 +41,7 @@ export async function runAnalyticsBenchmark(options: AnalyticsBenchOptions): Pro
     const end = new Date(Math.floor(Date.now() / DAY_MS) * DAY_MS);
     const start = new Date(end.getTime() - 90 * DAY_MS);
     const seedStart = Date.now();
-    await seedEvents(db, shopId, events, start);
+    await seedEvents(db, options.databaseUrl, shopId, events, start);
     log(`analytics: seeded ${events} events in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
 
     const day = (time: number) => new Date(time).toISOString().slice(0, 10);
@@ -89,12 +90,14 @@ export async function runAnalyticsBenchmark(options: AnalyticsBenchOptions): Pro
   }
 }
 
-/**
- * One INSERT … SELECT: each of `count` rows gets a type from the funnel mix (per 100 events: 70 views,
- * 12 accepts, 2 undos, 6 declines, 8 captures, 1 failed capture, 1 refund), a day, an offer, an arm and a
- * currency from the row number, so the log looks like a busy shop's quarter.
- */
-async function seedEvents(db: ReturnType<typeof connectDatabase>['db'], shopId: string, count: number, start: Date): Promise<void> {
+/** The shop and its experiment, then the events (`seedAnalyticsEvents` of seed.ts): 20 offers, 3 arms, 3 currencies, one writer. */
+async function seedEvents(
+  db: ReturnType<typeof connectDatabase>['db'],
+  databaseUrl: string,
+  shopId: string,
+  count: number,
+  start: Date,
+): Promise<void> {
   const now = new Date();
   await sql`INSERT INTO shops (id, name, settings, webhook_secret, created_at, updated_at)
             VALUES (${shopId}, 'Analytics bench', '{}'::jsonb, 'whsec_bench', ${now}, ${now})`.execute(db);
@@ -103,25 +106,17 @@ async function seedEvents(db: ReturnType<typeof connectDatabase>['db'], shopId: 
               '[{"id":"a","name":"a","weight":1},{"id":"b","name":"b","weight":1},{"id":"c","name":"c","weight":1}]'::jsonb, 0,
               '{"alpha":0.05,"minViewsPerArm":100,"equivalenceMargin":0.01,"maxViewsPerArm":null,"autoPromote":false}'::jsonb,
               ${now}, ${now})`.execute(db);
-  await sql`
-    INSERT INTO analytics_events (shop_id, type, order_id, offer_id, upsell_id, experiment_id, arm_id, amount, currency, occurred_at)
-    SELECT ${shopId},
-      kind.type,
-      'ord_' || g,
-      'off_' || (g % 20),
-      CASE WHEN kind.type IN ('offer_viewed', 'offer_declined') THEN NULL ELSE 'ups_' || g END,
-      CASE WHEN g % 20 = 0 THEN ${`${shopId}_exp`} END,
-      CASE WHEN g % 20 = 0 THEN (ARRAY['a', 'b', 'c'])[1 + (g / 20) % 3] END,
-      500 + (g * 7919) % 8500,
-      (ARRAY['USD', 'EUR', 'JPY'])[1 + (g / 7) % 3],
-      ${start}::timestamptz + make_interval(secs => (g::double precision / ${count}) * 90 * 86400)
-    FROM generate_series(1, ${count}::bigint) AS g
-    CROSS JOIN LATERAL (SELECT CASE
-      WHEN g % 100 < 70 THEN 'offer_viewed' WHEN g % 100 < 82 THEN 'offer_accepted' WHEN g % 100 < 84 THEN 'upsell_undone'
-      WHEN g % 100 < 90 THEN 'offer_declined' WHEN g % 100 < 98 THEN 'upsell_captured' WHEN g % 100 < 99 THEN 'upsell_capture_failed'
-      ELSE 'upsell_refunded' END AS type) AS kind
-  `.execute(db);
-  await sql`ANALYZE analytics_daily`.execute(db);
+  await seedAnalyticsEvents(databaseUrl, {
+    shopId,
+    count,
+    start,
+    days: 90,
+    offerIds: Array.from({ length: 20 }, (_, index) => `off_${index}`),
+    currencies: ['USD', 'EUR', 'JPY'],
+    experiment: { id: `${shopId}_exp`, armIds: ['a', 'b', 'c'] },
+    writers: 1,
+    orders: false,
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

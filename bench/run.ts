@@ -1,11 +1,18 @@
 /**
  * `npm run bench [-- --json]`: the whole benchmark in one run. Starts the database and Plusone (three
  * times: PSP at 0 ms, PSP at 150 ms, worker on), seeds through the API, drives each scenario with the load
- * generator in its own process, prints a table, rewrites docs/benchmarks.md and, with --json, prints one
- * JSON summary line last. Every process and temp folder is cleaned up, on failure and on SIGINT too.
+ * generator in its own process, then the in-process views and analytics runs and the merchant admin's
+ * pages (a fourth Plusone, bench/admin.ts), prints a table, rewrites docs/benchmarks.md and, with --json,
+ * prints one JSON summary line last. Every process and temp folder is cleaned up, on failure and on SIGINT too.
+ *
+ * `--admin`: only the merchant admin's pages (about two minutes, for iterating on them): the table, the
+ * "Merchant admin pages" section of docs/benchmarks.md replaced (every other section left as the last
+ * full run wrote it), the JSON line with --json; with `--keep-admin-shop` (and DATABASE_URL) its shop stays in
+ * the database, to EXPLAIN the pages' queries against it. `--scale-out`: two nodes (docs/benchmarks-scale-out.md).
  */
 import path from 'node:path';
 import pg from 'pg';
+import { runAdminBenchmark } from './admin';
 import { runAnalyticsBenchmark } from './analytics';
 import { runDecisionBenchmark } from './decision';
 import { runViewsBenchmark } from './views';
@@ -15,6 +22,7 @@ import {
   DOC_FILE,
   jsonSummary,
   SCALE_OUT_DOC_FILE,
+  writeAdminSection,
   writeMarkdown,
   writeScaleOutMarkdown,
   type ScenarioResult,
@@ -56,6 +64,7 @@ function poolSizes(ordersPerSecond: number) {
 
 const json = process.argv.includes('--json');
 const scaleOut = process.argv.includes('--scale-out');
+const adminOnly = process.argv.includes('--admin');
 const log = (message: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
 async function timed<T>(what: string, task: () => Promise<T>): Promise<T> {
@@ -227,6 +236,7 @@ async function main(tempDir: string, database: Database): Promise<void> {
 
   results.push(await timed('checkout offer with and without view recording', () => runViewsBenchmark({ databaseUrl: database.url, log })));
   results.push(await timed('analytics (1,000,000 events, metrics queries)', () => runAnalyticsBenchmark({ databaseUrl: database.url, log })));
+  results.push(await timed('merchant admin pages', () => runAdminBenchmark({ databaseUrl: database.url, dataDir: dataDir('plusone-admin'), log })));
 
   const machine = describeMachine(
     await postgresVersion(database.url),
@@ -251,11 +261,33 @@ async function mainScaleOut(tempDir: string, database: Database): Promise<void> 
   if (json) process.stdout.write(`${jsonSummary(machine, results)}\n`);
 }
 
+/** `--admin`: the merchant admin's pages alone; only their section of docs/benchmarks.md is rewritten. */
+async function mainAdmin(tempDir: string, database: Database): Promise<void> {
+  const result = await timed('merchant admin pages', () =>
+    runAdminBenchmark({
+      databaseUrl: database.url,
+      dataDir: path.join(tempDir, 'plusone-admin'),
+      log,
+      keepShop: process.argv.includes('--keep-admin-shop'),
+    }),
+  );
+  const machine = describeMachine(
+    await postgresVersion(database.url),
+    database.embedded ? 'embedded PostgreSQL (temp folder, durable)' : 'DATABASE_URL',
+  );
+  process.stdout.write(`\n${consoleTable([result])}\n\n`);
+  if (result.adminPages) await writeAdminSection(DOC_FILE, result.adminPages, machine.date);
+  log(`wrote the admin section of ${path.relative(process.cwd(), DOC_FILE)}`);
+  if (json) process.stdout.write(`${jsonSummary(machine, [result])}\n`);
+}
+
 async function run(): Promise<number> {
   return inTempRun('bench', log, async (tempDir, onStop) => {
     const database = await timed('starting PostgreSQL', () => startDatabase(tempDir));
     onStop(() => database.stop());
-    await (scaleOut ? mainScaleOut(tempDir, database) : main(tempDir, database));
+    if (scaleOut) await mainScaleOut(tempDir, database);
+    else if (adminOnly) await mainAdmin(tempDir, database);
+    else await main(tempDir, database);
     return 0;
   });
 }
