@@ -12,6 +12,8 @@ import pg from 'pg';
 import type { AdminPagesReport, PageTiming, ScenarioResult } from './report';
 import { api, createShop, inParallel, registerOrders, seedAnalyticsEvents, seedCatalog, type RegisteredOrder, type Shop } from './seed';
 import { startPlusone } from './server';
+import { daysToFold, foldClosedDay } from '../src/store/analytics';
+import { connectDatabase } from '../src/store/database';
 
 export interface AdminBenchOptions {
   readonly databaseUrl: string;
@@ -104,7 +106,30 @@ async function seedShop(baseUrl: string, options: AdminBenchOptions): Promise<Se
   await settle(options.databaseUrl, shop.id);
   const refunded = await refundSome(baseUrl, options.databaseUrl, shop);
   log(`admin: upsells captured, ${refunded.length} refunded`);
+  const folded = await foldClosedDays(options.databaseUrl);
+  log(`admin: ${folded} closed days of the rollup folded`);
   return { shop, offerId, experimentId, orderId: refunded[0] ?? orderId };
+}
+
+/**
+ * What the worker's fold (worker/rollup) has done by the time a shop has been running a day: every day
+ * before today, out of the writers' slots. The worker folds every 10 minutes; the benchmark does not wait
+ * for it and runs the same statement itself.
+ */
+async function foldClosedDays(databaseUrl: string): Promise<number> {
+  const database = connectDatabase(databaseUrl, { maxConnections: 2 });
+  try {
+    let folded = 0;
+    const today = new Date().toISOString().slice(0, 10);
+    for (;;) {
+      const days = await daysToFold(database.db, today, 100);
+      if (days.length === 0) return folded;
+      for (const day of days) await foldClosedDay(database.db, day.shop_id, day.day);
+      folded += days.length;
+    }
+  } finally {
+    await database.close();
+  }
 }
 
 async function startExperiment(baseUrl: string, shop: Shop, offerId: string): Promise<string> {
@@ -222,6 +247,7 @@ async function describeData(databaseUrl: string, shopId: string, seededEvents: n
        (SELECT count(*) FROM offers WHERE shop_id = $1 AND deleted_at IS NULL) AS offers,
        (SELECT count(*) FROM analytics_events WHERE shop_id = $1) AS events,
        (SELECT count(*) FROM analytics_daily WHERE shop_id = $1) AS rollup_rows,
+       (SELECT count(*) FROM analytics_shop_daily WHERE shop_id = $1) AS shop_days,
        (SELECT coalesce(sum(orders), 0) FROM analytics_daily WHERE shop_id = $1) AS rollup_orders,
        (SELECT count(*) FROM orders WHERE shop_id = $1) AS orders,
        (SELECT string_agg(state || ' ' || n, ', ' ORDER BY n DESC)
@@ -235,7 +261,7 @@ async function describeData(databaseUrl: string, shopId: string, seededEvents: n
   const n = (key: string) => Number(counts?.[key] ?? 0).toLocaleString('en-US');
   return [
     `${n('products')} products, ${n('offers')} offers (bench/fixtures.ts), created through the API`,
-    `${n('events')} analytics events: ${seededEvents.toLocaleString('en-US')} over the last ${EVENT_DAYS} days across those offers, written straight into PostgreSQL (the funnel mix of bench/analytics.ts, USD, from 8 connections, so each day and offer spreads over the rollup's 8 slots as a pool of writers spreads it), and those of the buyers' clicks below: ${n('rollup_rows')} rows in \`analytics_daily\``,
+    `${n('events')} analytics events: ${seededEvents.toLocaleString('en-US')} over the last ${EVENT_DAYS} days across those offers, written straight into PostgreSQL (the funnel mix of bench/analytics.ts, USD, from 8 connections, so each day and offer spreads over the rollup's 8 slots as a pool of writers spreads it), and those of the buyers' clicks below: ${n('rollup_rows')} rows in \`analytics_daily\` once the days before today are folded (worker/rollup: one row per offer and day), and ${n('shop_days')} in \`analytics_shop_daily\``,
     `${n('rollup_orders')} orders counted in the rollup: the ${n('orders')} orders registered through the API (1–3 lines each) and, for the seeded events, the rollup rows the decision trigger would have written (one order per view, the experiment's held-out orders, orders shown nothing), without rows in \`orders\``,
     `upsells of the registered orders, through the buyer's API and the worker: ${counts?.upsells ?? 'none'}`,
     `${n('experiments')} experiment (2 arms, 10 % holdout) on one offer, ${n('keys')} API keys (one revoked), ${n('audit')} audit-log entries`,

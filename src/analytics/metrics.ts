@@ -58,7 +58,7 @@ const DAY_MS = 86_400_000;
 
 /** Parses the query string of the metrics routes; bad input is a 400 `invalid_request`. */
 export function parseMetricsQuery(
-  input: { from?: string; to?: string; groupBy?: string; offerId?: string; experimentId?: string },
+  input: { from?: string; to?: string; groupBy?: string; offerId?: string | readonly string[]; experimentId?: string },
   now: Date,
 ): MetricsQuery {
   // Default: the 30 UTC days up to and including today.
@@ -76,7 +76,7 @@ export function parseMetricsQuery(
     from: dayText(from),
     to: dayText(to),
     groupBy: GROUP_DIMENSIONS.filter((dimension) => groupBy.includes(dimension)),
-    ...(input.offerId ? { offerId: input.offerId } : {}),
+    ...(input.offerId ? { offerIds: typeof input.offerId === 'string' ? [input.offerId] : [...new Set(input.offerId)] } : {}),
     ...(input.experimentId ? { experimentId: input.experimentId } : {}),
   };
 }

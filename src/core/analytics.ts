@@ -72,6 +72,7 @@ export interface MetricsQuery {
   /** Last UTC day, inclusive (YYYY-MM-DD). */
   readonly to: string;
   readonly groupBy: readonly GroupDimension[];
-  readonly offerId?: string;
+  /** Only these offers' rows (one or more). */
+  readonly offerIds?: readonly string[];
   readonly experimentId?: string;
 }

@@ -2,7 +2,7 @@
 import type { ProductInput, ProductView } from '../core/catalog';
 import { DomainError, notFound } from '../core/errors';
 import { isCurrency } from '../core/money';
-import { deleteProductRow, findProducts, replaceProduct, variantOfOtherProduct } from '../store/catalog';
+import { deleteProductRow, findProducts, productIdsOfVariants, replaceProduct, variantOfOtherProduct } from '../store/catalog';
 import type { Db } from '../store/database';
 import type { EngineContext } from './context';
 import { bumpOffersVersion } from '../store/offers';
@@ -51,8 +51,11 @@ export async function getProduct(db: Db, shopId: string, productId: string): Pro
   return product;
 }
 
-export async function listProducts(db: Db, shopId: string): Promise<ProductView[]> {
-  return findProducts(db, shopId, null);
+/** The shop's products, or only those holding one of `variantIds` (the admin's list of offers names their variants). */
+export async function listProducts(db: Db, shopId: string, variantIds?: string | readonly string[]): Promise<ProductView[]> {
+  if (variantIds === undefined) return findProducts(db, shopId, null);
+  const productIds = await productIdsOfVariants(db, shopId, typeof variantIds === 'string' ? [variantIds] : variantIds);
+  return productIds.length === 0 ? [] : findProducts(db, shopId, productIds);
 }
 
 export async function deleteProduct(ctx: EngineContext, shopId: string, productId: string): Promise<void> {

@@ -22,6 +22,7 @@ export const SWEEPS = [
   'finalize_orders',
   'deliver_webhooks',
   'promote_winners',
+  'fold_rollup',
   'psp_notification',
 ] as const;
 

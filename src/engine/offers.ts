@@ -6,7 +6,8 @@ import { variantExists, variantPrices } from '../store/catalog';
 import type { Db } from '../store/database';
 import type { OfferRow } from '../store/schema';
 import type { EngineContext } from './context';
-import { bumpOffersVersion, findOffer, insertOffer, liveOffers, saveOffer, softDeleteOffer, toOffer } from '../store/offers';
+import { bumpOffersVersion, findOffer, insertOffer, liveOfferPage, liveOffers, saveOffer, softDeleteOffer, toOffer } from '../store/offers';
+import { pageOf, pageQuery } from './pages';
 
 export type { OfferInput } from '../core/offers';
 
@@ -158,9 +159,27 @@ export async function getOffer(db: Db, shopId: string, offerId: string): Promise
   return toView(row);
 }
 
-export async function listOffers(db: Db, shopId: string): Promise<OfferView[]> {
-  const rows = await liveOffers(db, shopId);
-  return rows.map(toView);
+/**
+ * The shop's live offers, highest priority first: all of them, or with `limit` a page of them and the
+ * cursor of the next (keyset on priority, creation time and id, so an offer saved meanwhile never makes
+ * a later page repeat or skip one).
+ */
+export async function listOffers(
+  db: Db,
+  shopId: string,
+  input: { limit?: string; cursor?: string } = {},
+): Promise<{ offers: OfferView[]; nextCursor: string | null }> {
+  if (input.limit === undefined && input.cursor === undefined) return { offers: (await liveOffers(db, shopId)).map(toView), nextCursor: null };
+  const page = pageQuery('offers', shopId, input);
+  // One row more than the page: whether it comes tells whether there is a next page.
+  const rows = await liveOfferPage(db, shopId, { limit: page.limit + 1, after: page.after });
+  const shown = pageOf(
+    'offers',
+    shopId,
+    rows.map((row) => ({ ...row, position_rank: row.priority })),
+    page.limit,
+  );
+  return { offers: shown.rows.map(toView), nextCursor: shown.nextCursor };
 }
 
 /** Soft delete: decisions and upsells keep pointing at the offer they were made with. */

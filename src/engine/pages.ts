@@ -1,5 +1,5 @@
 /**
- * The merchant's paged lists (`GET /v1/orders`, `GET /v1/upsells`): the page size, the opaque cursor and
+ * The merchant's paged lists (`GET /v1/orders`, `GET /v1/upsells`, `GET /v1/offers` with a `limit`, …): the page size, the opaque cursor and
  * the time filters, checked here so a bad value is a `400 invalid_request` before any query runs.
  *
  * A cursor is the position of a page's last row (store/pages), with the list's name and a tag of the
@@ -11,7 +11,7 @@ import { hashSecret } from '../core/clock';
 import { DomainError } from '../core/errors';
 import type { PagePosition, PageQuery } from '../store/pages';
 
-export type ListName = 'orders' | 'upsells' | 'audit-log' | 'webhook-events';
+export type ListName = 'orders' | 'upsells' | 'audit-log' | 'webhook-events' | 'offers';
 
 export const DEFAULT_PAGE_SIZE = 25;
 export const MAX_PAGE_SIZE = 100;
@@ -25,12 +25,20 @@ interface CursorBody {
   readonly s: string;
   readonly t: string;
   readonly i: string;
+  /** The rank of a list ordered by rank first (the offers' priority). */
+  readonly r?: number;
 }
 
 const shopTag = (shopId: string) => hashSecret(`cursor:${shopId}`).slice(0, 16);
 
 export function encodeCursor(list: ListName, shopId: string, position: PagePosition): string {
-  const body: CursorBody = { l: list, s: shopTag(shopId), t: position.createdAt, i: position.id };
+  const body: CursorBody = {
+    l: list,
+    s: shopTag(shopId),
+    t: position.createdAt,
+    i: position.id,
+    ...(position.rank !== undefined ? { r: position.rank } : {}),
+  };
   return Buffer.from(JSON.stringify(body), 'utf8').toString('base64url');
 }
 
@@ -40,8 +48,10 @@ function invalidCursor(): DomainError {
 
 function isCursorBody(value: unknown): value is CursorBody {
   if (typeof value !== 'object' || value === null) return false;
-  const { l, s, t, i } = value as Record<string, unknown>;
-  return typeof l === 'string' && typeof s === 'string' && typeof t === 'string' && typeof i === 'string';
+  const { l, s, t, i, r } = value as Record<string, unknown>;
+  return (
+    typeof l === 'string' && typeof s === 'string' && typeof t === 'string' && typeof i === 'string' && (r === undefined || Number.isSafeInteger(r))
+  );
 }
 
 export function decodeCursor(list: ListName, shopId: string, cursor: string): PagePosition {
@@ -53,7 +63,7 @@ export function decodeCursor(list: ListName, shopId: string, cursor: string): Pa
   }
   if (!isCursorBody(body) || body.l !== list || body.s !== shopTag(shopId)) throw invalidCursor();
   if (!POSITION_TIME.test(body.t) || Number.isNaN(Date.parse(body.t)) || body.i.length === 0 || body.i.length > 200) throw invalidCursor();
-  return { createdAt: body.t, id: body.i };
+  return { createdAt: body.t, id: body.i, ...(body.r !== undefined ? { rank: body.r } : {}) };
 }
 
 /** `?limit` (1–100, default 25) and `?cursor`, as a page to read. */
@@ -69,7 +79,7 @@ export function pageQuery(list: ListName, shopId: string, query: { limit?: strin
  * The page's rows and the cursor of the next page. The store was asked for one row more than `limit`:
  * when it came, there is a next page, which starts after the last row shown.
  */
-export function pageOf<T extends { id: string; position_at: string }>(
+export function pageOf<T extends { id: string; position_at: string; position_rank?: number }>(
   list: ListName,
   shopId: string,
   rows: readonly T[],
@@ -78,7 +88,8 @@ export function pageOf<T extends { id: string; position_at: string }>(
   if (rows.length <= limit) return { rows, nextCursor: null };
   const shown = rows.slice(0, limit);
   const last = shown[shown.length - 1];
-  return { rows: shown, nextCursor: last ? encodeCursor(list, shopId, { createdAt: last.position_at, id: last.id }) : null };
+  const position = last && { createdAt: last.position_at, id: last.id, ...(last.position_rank !== undefined ? { rank: last.position_rank } : {}) };
+  return { rows: shown, nextCursor: position ? encodeCursor(list, shopId, position) : null };
 }
 
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:\d{2}))?$/;

@@ -220,7 +220,10 @@ const Offer = View({
 });
 
 export const OfferAnswer = View({ offer: Offer }, 'The offer');
-export const OfferList = View({ offers: List(Offer) }, "The shop's offers (deleted ones are not listed)");
+export const OfferList = View(
+  { offers: List(Offer), nextCursor: NextCursor },
+  "The shop's offers, highest priority first (deleted ones are not listed); with `limit`, a page of them",
+);
 
 /** The priced, worded offer of a decision (core/decisions `DecidedOffer`). */
 const decidedOfferFields = {

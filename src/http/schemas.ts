@@ -160,6 +160,23 @@ const ListId = Type.String({ minLength: 1, maxLength: 200 });
 const Instant = (description: string) =>
   Type.Optional(Type.String({ minLength: 10, maxLength: 40, description: `${description}: ISO 8601, a UTC day or a date-time with Z or an offset` }));
 
+export const OfferListQuerystring = Type.Object(
+  {
+    limit: Type.Optional(Type.String({ pattern: '^[0-9]{1,3}$', description: 'Page size, 1–100 (default: every offer, on one page)' })),
+    cursor: PageParams.cursor,
+  },
+  { additionalProperties: false },
+);
+
+/** One id, or the parameter repeated (`?variantId=a&variantId=b`), at most 100. */
+export const IdList = (description: string) =>
+  Type.Optional(Type.Union([MerchantId, Type.Array(MerchantId, { minItems: 1, maxItems: 100 })], { description }));
+
+export const ProductListQuerystring = Type.Object(
+  { variantId: IdList('Only the products with one of these variants (repeat the parameter for several, at most 100)') },
+  { additionalProperties: false },
+);
+
 export const OrderListQuerystring = Type.Object(
   {
     ...PageParams,

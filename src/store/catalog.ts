@@ -65,42 +65,61 @@ export async function findProducts(db: Db, shopId: string, productIds: readonly 
   if (productIds) productQuery = productQuery.where('id', 'in', [...productIds]);
   const products = await productQuery.orderBy('id').execute();
   if (products.length === 0) return [];
-  const ids = products.map((product) => product.id);
-  const variants = await db
-    .selectFrom('variants')
-    .selectAll()
-    .where('shop_id', '=', shopId)
-    .where('product_id', 'in', ids)
-    .orderBy('position')
-    .execute();
-  const prices =
-    variants.length === 0
-      ? []
-      : await db
-          .selectFrom('variant_prices')
-          .selectAll()
-          .where('shop_id', '=', shopId)
-          .where(
-            'variant_id',
-            'in',
-            variants.map((variant) => variant.id),
-          )
-          .orderBy('currency')
-          .execute();
+  // The whole catalog (the admin's picker) is read by shop, not by a list of a thousand ids.
+  let variantQuery = db.selectFrom('variants').selectAll().where('shop_id', '=', shopId);
+  if (productIds)
+    variantQuery = variantQuery.where(
+      'product_id',
+      'in',
+      products.map((product) => product.id),
+    );
+  const variants = await variantQuery.orderBy('position').execute();
+  let priceQuery = db.selectFrom('variant_prices').selectAll().where('shop_id', '=', shopId);
+  if (productIds && variants.length > 0)
+    priceQuery = priceQuery.where(
+      'variant_id',
+      'in',
+      variants.map((variant) => variant.id),
+    );
+  const prices = variants.length === 0 ? [] : await priceQuery.orderBy('currency').execute();
+  // Grouped once, in their query's order: not filtered again for every product and every variant.
+  const pricesOf = groupBy(prices, (price) => price.variant_id);
+  const variantsOf = groupBy(variants, (variant) => variant.product_id);
   return products.map((product) => ({
     id: product.id,
     title: product.title,
     imageUrl: product.image_url,
     updatedAt: product.updated_at.toISOString(),
-    variants: variants
-      .filter((variant) => variant.product_id === product.id)
-      .map((variant) => ({
-        id: variant.id,
-        title: variant.title,
-        stock: variant.stock,
-        prices: prices.filter((price) => price.variant_id === variant.id).map((price) => ({ currency: price.currency, amount: price.amount })),
-      })),
+    variants: (variantsOf.get(product.id) ?? []).map((variant) => ({
+      id: variant.id,
+      title: variant.title,
+      stock: variant.stock,
+      prices: (pricesOf.get(variant.id) ?? []).map((price) => ({ currency: price.currency, amount: price.amount })),
+    })),
   }));
+}
+
+function groupBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(key(row));
+    if (group) group.push(row);
+    else groups.set(key(row), [row]);
+  }
+  return groups;
+}
+
+/** The products (ids) holding any of these variants. */
+export async function productIdsOfVariants(db: Db, shopId: string, variantIds: readonly string[]): Promise<string[]> {
+  if (variantIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('variants')
+    .select('product_id')
+    .distinct()
+    .where('shop_id', '=', shopId)
+    .where('id', 'in', [...variantIds])
+    .execute();
+  return rows.map((row) => row.product_id);
 }
 
 export async function variantExists(db: Db, shopId: string, variantId: string): Promise<boolean> {

@@ -7,6 +7,7 @@
 import { sql } from 'kysely';
 import type { Candidate, Offer, OfferInput, OfferVariant } from '../core/offers';
 import type { Db } from './database';
+import { positionOf, type PageQuery } from './pages';
 import type { OfferRow } from './schema';
 
 /** Where a committed change to a shop's offers or catalog is announced: `'<shopId>:<version>'`. */
@@ -89,7 +90,29 @@ export async function liveOffers(db: Db, shopId: string): Promise<OfferRow[]> {
     .where('deleted_at', 'is', null)
     .orderBy('priority', 'desc')
     .orderBy('created_at')
+    .orderBy('id')
     .execute();
+}
+
+/**
+ * A page of the shop's live offers in `liveOffers`' order (priority, highest first, then oldest first),
+ * each with its position (`position_at`, to the microsecond) for the next page's cursor.
+ */
+export async function liveOfferPage(db: Db, shopId: string, page: PageQuery): Promise<(OfferRow & { position_at: string })[]> {
+  let query = db
+    .selectFrom('offers')
+    .selectAll()
+    .select(positionOf('created_at').as('position_at'))
+    .where('shop_id', '=', shopId)
+    .where('deleted_at', 'is', null);
+  const position = page.after;
+  if (position) {
+    const rank = position.rank ?? 0;
+    query = query.where(
+      sql<boolean>`(priority < ${rank} OR (priority = ${rank} AND (created_at, id) > (${position.createdAt}::timestamptz, ${position.id}::text)))`,
+    );
+  }
+  return query.orderBy('priority', 'desc').orderBy('created_at').orderBy('id').limit(page.limit).execute();
 }
 
 /**

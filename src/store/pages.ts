@@ -6,10 +6,14 @@
  */
 import { sql } from 'kysely';
 
-/** Where a page ends: the last row's `created_at` as exact UTC text (microseconds) and its id. */
+/**
+ * Where a page ends: the last row's `created_at` as exact UTC text (microseconds) and its id, and for a
+ * list ranked before its time (the offers, highest priority first) the last row's rank.
+ */
 export interface PagePosition {
   readonly createdAt: string;
   readonly id: string;
+  readonly rank?: number;
 }
 
 /** A page to read: at most `limit` rows after `after` (the first page without it). */

@@ -358,6 +358,7 @@ export interface Database {
   analytics_events: AnalyticsEventsTable;
   experiments: ExperimentsTable;
   analytics_daily: AnalyticsDailyTable;
+  analytics_shop_daily: AnalyticsShopDailyTable;
 }
 
 export type UpsellRow = Selectable<UpsellsTable>;
@@ -430,3 +431,6 @@ export interface AnalyticsDailyTable {
   /** Σ of each order's checkout total squared (migration 017): the spread of order values, for the holdout's interval. */
   checkout_squares: Sum;
 }
+
+/** The folded days of `analytics_daily` summed over the offers (migration 018). */
+export type AnalyticsShopDailyTable = Omit<AnalyticsDailyTable, 'offer_id' | 'slot'>;

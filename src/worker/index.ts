@@ -1,6 +1,7 @@
 /**
  * The worker: capture after the window, reconciliation, order finalization, webhook delivery and the
- * promotion of experiment winners (`autoPromote`), driven only by database state. It runs inside
+ * promotion of experiment winners (`autoPromote`), and the folding of the analytics rollup's closed days,
+ * driven only by database state. It runs inside
  * `npm start` by default and alone as `plusone worker`; any number of workers can share one database.
  */
 import type { Logger } from 'pino';
@@ -11,6 +12,7 @@ import { finalizeOrders } from './orders';
 import { reconcile } from './reconcile';
 import { loggingObserver, type SweepName, type WorkerObserver } from '../engine/observer';
 import { deliverWebhooks } from './webhooks';
+import { rollupFolder } from './rollup';
 
 export interface WorkerRound {
   captured: number;
@@ -18,6 +20,8 @@ export interface WorkerRound {
   finalizedOrders: number;
   webhooks: number;
   promotedExperiments: number;
+  /** Shop-days of the analytics rollup folded (worker/rollup). */
+  foldedDays: number;
 }
 
 export interface Worker {
@@ -62,6 +66,7 @@ export function createWorker(ctx: UpsellContext, options: WorkerOptions = {}): W
   };
 
   const observer = options.observer ?? loggingObserver(options.logger);
+  const foldRollup = rollupFolder(ctx, observer);
   /** A sweep that throws as a whole (its claim query, say) is reported; the round goes on with the next. */
   const sweep = async (name: SweepName, run: () => Promise<number>): Promise<number> => {
     try {
@@ -81,6 +86,7 @@ export function createWorker(ctx: UpsellContext, options: WorkerOptions = {}): W
       promotedExperiments: await sweep('promote_winners', () =>
         promoteWinners(ctx, statisticsDue, (experiment, error) => observer.rowFailed('promote_winners', error, experiment)),
       ),
+      foldedDays: await sweep('fold_rollup', foldRollup),
     };
   }
 

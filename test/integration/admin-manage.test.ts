@@ -304,6 +304,34 @@ describe('admin › offer editor', () => {
     expect(cells).toMatch(/<td class="num">(\d+(\.\d)?%|—)<\/td>/);
   });
 
+  it('pages a long list 50 offers at a time, highest priority first, each page naming its own variants', async () => {
+    const shop = await createShop(t.app, { name: 'Many offers' });
+    for (let index = 0; index < 55; index += 1) {
+      await putProduct(t.app, shop.secretKey, `p${index}`, { prices: { USD: 1000 + index }, title: `Product ${index}`, variantId: `v${index}` });
+      await createOffer(t.app, shop.secretKey, { name: `Offer ${String(index).padStart(2, '0')}`, variantId: `v${index}`, priority: index % 3 });
+    }
+    const session = await signIn(shop.secretKey);
+    const first = (await get('/admin/offers', session.cookie)).body;
+    const rowsOf = (html: string) =>
+      [...html.matchAll(/<th scope="row"><a href="\/admin\/offers\/[^"]+">(Offer \d+)<\/a>/g)].map((match) => match[1]);
+    const firstRows = rowsOf(first);
+    expect(firstRows).toHaveLength(50);
+    expect(first).toContain('Product 2 — Default');
+    const next = /<a href="\/admin\/offers\?cursor=([^"]+)" rel="next">Next page<\/a>/.exec(first)?.[1];
+    expect(next).toBeTruthy();
+    const second = (await get(`/admin/offers?cursor=${next}`, session.cookie)).body;
+    const secondRows = rowsOf(second);
+    expect(secondRows).toHaveLength(5);
+    expect(second).toContain('<a href="/admin/offers">First page</a>');
+    expect(second).not.toContain('rel="next"');
+    // Every offer once, in the API's order (priority, highest first, then oldest first).
+    const all = (await call(t.app, 'GET', '/v1/offers', shop.secretKey)).json().offers.map((offer: { name: string }) => offer.name);
+    expect([...firstRows, ...secondRows]).toEqual(all);
+    // The saved message names an offer that is not on the first page.
+    const last = (await call(t.app, 'GET', '/v1/offers', shop.secretKey)).json().offers.at(-1);
+    expect((await get(`/admin/offers?saved=${last.id}`, session.cookie)).body).toContain(`“${last.name}” was saved.`);
+  });
+
   it('saves every field and every targeting rule, and shows them again as saved', async () => {
     const { shop, session, offerId } = await editorShop();
     const saved = await post(`/admin/offers/${offerId}`, everyField(session.csrf), session.cookie);

@@ -8,6 +8,8 @@ import { experimentRoutes } from './experiments';
 
 const secured = { tags: ['analytics'], security: [{ secretKey: [] }] };
 
+const OfferId = Type.String({ minLength: 1, maxLength: 200 });
+
 const MetricsQuerystring = Type.Object(
   {
     from: Type.Optional(
@@ -17,7 +19,11 @@ const MetricsQuerystring = Type.Object(
     groupBy: Type.Optional(
       Type.String({ maxLength: 40, description: `Comma-separated subset of ${GROUP_DIMENSIONS.join(', ')}; rows are always per currency` }),
     ),
-    offerId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    offerId: Type.Optional(
+      Type.Union([OfferId, Type.Array(OfferId, { minItems: 1, maxItems: 100 })], {
+        description: "Only this offer's rows; repeat the parameter for several offers (at most 100)",
+      }),
+    ),
     experimentId: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
   },
   { additionalProperties: false },

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { deleteProduct, getProduct, listProducts, putProduct } from '../../engine/catalog';
 import type { EngineContext } from '../../engine/context';
 import { BODY_ERRORS, errors, NoContent, ProductAnswer, ProductList } from '../responses';
-import { ProductBody, ProductParams } from '../schemas';
+import { ProductBody, ProductListQuerystring, ProductParams } from '../schemas';
 import { audited, fromParam } from '../audit';
 
 const secured = { tags: ['catalog'], security: [{ secretKey: [] }] };
@@ -15,7 +15,12 @@ const schemas = {
     body: ProductBody,
     response: { 200: ProductAnswer, ...errors(...BODY_ERRORS, 401) },
   },
-  list: { ...secured, summary: "The shop's products", response: { 200: ProductList, ...errors(400, 401) } },
+  list: {
+    ...secured,
+    summary: "The shop's products, or those holding given variants",
+    querystring: ProductListQuerystring,
+    response: { 200: ProductList, ...errors(400, 401) },
+  },
   get: { ...secured, summary: 'A product with its variants', params: ProductParams, response: { 200: ProductAnswer, ...errors(400, 401, 404) } },
   delete: {
     ...secured,
@@ -35,7 +40,9 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext }> = 
     }),
   );
 
-  app.get('/v1/products', { schema: schemas.list }, async (request) => ({ products: await listProducts(ctx.db, request.shopId) }));
+  app.get('/v1/products', { schema: schemas.list }, async (request) => ({
+    products: await listProducts(ctx.db, request.shopId, request.query.variantId),
+  }));
 
   app.get('/v1/products/:productId', { schema: schemas.get }, async (request) => ({
     product: await getProduct(ctx.db, request.shopId, request.params.productId),

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { EngineContext } from '../../engine/context';
 import { createOffer, deleteOffer, getOffer, listOffers, updateOffer } from '../../engine/offers';
 import { BODY_ERRORS, errors, NoContent, OfferAnswer, OfferList } from '../responses';
-import { CreateOfferBody, IdParams, UpdateOfferBody } from '../schemas';
+import { CreateOfferBody, IdParams, OfferListQuerystring, UpdateOfferBody } from '../schemas';
 import { audited, fromAnswer, fromParam } from '../audit';
 
 const secured = { tags: ['offers'], security: [{ secretKey: [] }] };
@@ -14,7 +14,12 @@ const schemas = {
     body: CreateOfferBody,
     response: { 201: OfferAnswer, ...errors(...BODY_ERRORS, 401) },
   },
-  list: { ...secured, summary: "The shop's offers", response: { 200: OfferList, ...errors(400, 401) } },
+  list: {
+    ...secured,
+    summary: "The shop's offers, all or a page",
+    querystring: OfferListQuerystring,
+    response: { 200: OfferList, ...errors(400, 401) },
+  },
   get: { ...secured, summary: 'An offer', params: IdParams, response: { 200: OfferAnswer, ...errors(400, 401, 404) } },
   update: {
     ...secured,
@@ -37,7 +42,7 @@ export const offerRoutes: FastifyPluginAsyncTypebox<{ ctx: EngineContext }> = as
     reply.status(201).send({ offer: await createOffer(ctx, request.shopId, request.body) }),
   );
 
-  app.get('/v1/offers', { schema: schemas.list }, async (request) => ({ offers: await listOffers(ctx.db, request.shopId) }));
+  app.get('/v1/offers', { schema: schemas.list }, async (request) => listOffers(ctx.db, request.shopId, request.query));
 
   app.get('/v1/offers/:id', { schema: schemas.get }, async (request) => ({
     offer: await getOffer(ctx.db, request.shopId, request.params.id),

@@ -21,6 +21,7 @@ import * as auditLog from './014_audit_log';
 import * as webhookDeliveries from './015_webhook_deliveries';
 import * as adminSessions from './016_admin_sessions';
 import * as holdoutMetrics from './017_holdout_metrics';
+import * as rollupFolding from './018_rollup_folding';
 
 export const migrations: Record<string, Migration> = {
   '001_foundation': foundation,
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   '015_webhook_deliveries': webhookDeliveries,
   '016_admin_sessions': adminSessions,
   '017_holdout_metrics': holdoutMetrics,
+  '018_rollup_folding': rollupFolding,
 };

@@ -5,7 +5,7 @@
  * code and human message, which the pages show as it is (escaped) and never as raw JSON.
  */
 import { Type, type Static, type TSchema } from 'typebox';
-import { Value } from 'typebox/value';
+import { Compile, type Validator } from 'typebox/compile';
 import { viaHeaders } from '../../http/internal-caller';
 import type { ApiClient, ApiRequest, ApiResponse } from '../api-client';
 
@@ -376,12 +376,57 @@ export interface MetricsQuery {
   readonly from: string;
   readonly to: string;
   readonly groupBy?: 'day' | 'offer';
+  /** Only these offers' rows (sent as `offerId` repeated). */
+  readonly offerIds?: readonly string[];
+}
+
+/** A page of the offers list: at most `limit` after the position `cursor` names. */
+export interface OfferPage {
+  readonly offers: OfferView[];
+  readonly nextCursor: string | null;
 }
 
 /** A CSV answer passed through to the browser. */
 export interface CsvFile {
   readonly text: string;
   readonly disposition: string;
+}
+
+/** The answers the pages read, each one schema object, so each is compiled once (`checker`). */
+const Answers = {
+  upsellIds: Type.Object({ upsells: Type.Array(Type.Object({ id: Type.String() })) }),
+  createdKey: Type.Object({ apiKey: ApiKey, secretKey: Type.String() }),
+  experimentReport: Type.Object({ experiment: Experiment, statistics: Statistics }),
+  shop: Type.Object({ shop: Shop }),
+  offers: Type.Object({ offers: Type.Array(Offer) }),
+  offerPage: Type.Object({ offers: Type.Array(Offer), nextCursor: Nullable(Type.String()) }),
+  offer: Type.Object({ offer: Offer }),
+  products: Type.Object({ products: Type.Array(Product) }),
+  order: Type.Object({ order: Order }),
+  decision: Type.Object({ decision: Decision }),
+  upsell: Type.Object({ upsell: Upsell }),
+  refunded: Type.Object({ upsell: RefundedUpsell }),
+  webhookEvent: Type.Object({ webhookEvent: WebhookEvent }),
+  delivery: Type.Object({ delivery: WebhookTest }),
+  apiKeys: Type.Object({ apiKeys: Type.Array(ApiKey) }),
+  apiKey: Type.Object({ apiKey: ApiKey }),
+  experiments: Type.Object({ experiments: Type.Array(Experiment) }),
+  experiment: Type.Object({ experiment: Experiment }),
+  none: Type.Null(),
+};
+
+/**
+ * A compiled validator per schema object: an offers list of 1,000 offers is checked in a fraction of the
+ * time the interpreting `Value.Check` takes (issue #15's page budget; docs/benchmarks.md).
+ */
+const validators = new WeakMap<TSchema, Validator>();
+function checker<T extends TSchema>(schema: T): Validator<Record<never, never>, T> {
+  let validator = validators.get(schema);
+  if (!validator) {
+    validator = Compile(schema);
+    validators.set(schema, validator);
+  }
+  return validator as Validator<Record<never, never>, T>;
 }
 
 function failureOf(response: ApiResponse, what: string): ApiFailure {
@@ -394,16 +439,21 @@ function failureOf(response: ApiResponse, what: string): ApiFailure {
   } catch {
     body = null;
   }
-  if (Value.Check(ErrorAnswer, body)) return new ApiFailure(response.statusCode, body.error.code, body.error.message);
+  if (checker(ErrorAnswer).Check(body)) return new ApiFailure(response.statusCode, body.error.code, body.error.message);
   return new ApiFailure(response.statusCode, 'unexpected_answer', `Plusone answered ${response.statusCode} for ${what}.`);
 }
 
-function query(fields: Record<string, string | undefined>): string {
-  const entries = Object.entries(fields).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '');
+/** A query string; a list is sent as the parameter repeated. */
+function query(fields: Record<string, string | readonly string[] | undefined>): string {
+  const entries = Object.entries(fields).flatMap(([name, value]) =>
+    (typeof value === 'string' ? [value] : (value ?? [])).filter((text) => text !== '').map((text): [string, string] => [name, text]),
+  );
   return entries.length > 0 ? `?${new URLSearchParams(entries).toString()}` : '';
 }
 
 const path = (id: string) => encodeURIComponent(id);
+
+const metricsQuery = (range: MetricsQuery) => query({ from: range.from, to: range.to, groupBy: range.groupBy, offerId: range.offerIds });
 
 export class ShopApi {
   constructor(
@@ -418,7 +468,7 @@ export class ShopApi {
     const response = await this.client({ ...request, token: this.secretKey, headers: { ...request.headers, ...viaHeaders('admin') } });
     if (response.statusCode !== status) return { ok: false, failure: failureOf(response, what) };
     const body: unknown = status === 204 ? null : response.json();
-    if (!Value.Check(schema, body)) throw new Error(`Unexpected answer from Plusone for ${what}`);
+    if (!checker(schema).Check(body)) throw new Error(`Unexpected answer from Plusone for ${what}`);
     return { ok: true, value: body };
   }
 
@@ -429,42 +479,48 @@ export class ShopApi {
   }
 
   shop(): Promise<Outcome<ShopView>> {
-    return this.attempt({ method: 'GET', url: '/v1/shop' }, Type.Object({ shop: Shop })).then((outcome) =>
+    return this.attempt({ method: 'GET', url: '/v1/shop' }, Answers.shop).then((outcome) =>
       outcome.ok ? { ok: true, value: outcome.value.shop } : outcome,
     );
   }
 
   async offers(): Promise<OfferView[]> {
-    return (await this.read('/v1/offers', Type.Object({ offers: Type.Array(Offer) }))).offers;
+    return (await this.read('/v1/offers', Answers.offers)).offers;
   }
 
-  async products(): Promise<ProductView[]> {
-    return (await this.read('/v1/products', Type.Object({ products: Type.Array(Product) }))).products;
+  /** A page of the offers, highest priority first. */
+  offerPage(page: { limit: number; cursor?: string }): Promise<OfferPage> {
+    return this.read(`/v1/offers${query({ limit: String(page.limit), cursor: page.cursor })}`, Answers.offerPage);
+  }
+
+  /** The catalog, or only the products holding `variantIds`. */
+  async products(variantIds?: readonly string[]): Promise<ProductView[]> {
+    return (await this.read(`/v1/products${query({ variantId: variantIds })}`, Answers.products)).products;
   }
 
   async createOffer(body: OfferBody): Promise<Outcome<OfferView>> {
-    const outcome = await this.attempt({ method: 'POST', url: '/v1/offers', body }, Type.Object({ offer: Offer }), 201);
+    const outcome = await this.attempt({ method: 'POST', url: '/v1/offers', body }, Answers.offer, 201);
     return outcome.ok ? { ok: true, value: outcome.value.offer } : outcome;
   }
 
   /** Sends every field: `rules`, `buttonCopy` and `shipping` replace the offer's own, so what the form shows is what is saved. */
   async updateOffer(offerId: string, body: OfferBody): Promise<Outcome<OfferView>> {
-    const outcome = await this.attempt({ method: 'PATCH', url: `/v1/offers/${path(offerId)}`, body }, Type.Object({ offer: Offer }));
+    const outcome = await this.attempt({ method: 'PATCH', url: `/v1/offers/${path(offerId)}`, body }, Answers.offer);
     return outcome.ok ? { ok: true, value: outcome.value.offer } : outcome;
   }
 
   async setOfferActive(offerId: string, active: boolean): Promise<void> {
-    const outcome = await this.attempt({ method: 'PATCH', url: `/v1/offers/${path(offerId)}`, body: { active } }, Type.Object({ offer: Offer }));
+    const outcome = await this.attempt({ method: 'PATCH', url: `/v1/offers/${path(offerId)}`, body: { active } }, Answers.offer);
     if (!outcome.ok) throw outcome.failure;
   }
 
   async deleteOffer(offerId: string): Promise<void> {
-    const outcome = await this.attempt({ method: 'DELETE', url: `/v1/offers/${path(offerId)}` }, Type.Null(), 204);
+    const outcome = await this.attempt({ method: 'DELETE', url: `/v1/offers/${path(offerId)}` }, Answers.none, 204);
     if (!outcome.ok) throw outcome.failure;
   }
 
   async offer(offerId: string): Promise<OfferView> {
-    return (await this.read(`/v1/offers/${path(offerId)}`, Type.Object({ offer: Offer }))).offer;
+    return (await this.read(`/v1/offers/${path(offerId)}`, Answers.offer)).offer;
   }
 
   orders(page: { limit: number; cursor?: string; q?: string }): Promise<OrderPageView> {
@@ -472,25 +528,22 @@ export class ShopApi {
   }
 
   async order(orderId: string): Promise<OrderView> {
-    return (await this.read(`/v1/orders/${path(orderId)}`, Type.Object({ order: Order }))).order;
+    return (await this.read(`/v1/orders/${path(orderId)}`, Answers.order)).order;
   }
 
   async decision(orderId: string): Promise<DecisionView> {
-    return (await this.read(`/v1/orders/${path(orderId)}/decision`, Type.Object({ decision: Decision }))).decision;
+    return (await this.read(`/v1/orders/${path(orderId)}/decision`, Answers.decision)).decision;
   }
 
   /** The order's upsell with its events, or null when the buyer accepted nothing. */
   async upsellOfOrder(orderId: string): Promise<UpsellView | null> {
-    const page = await this.read(
-      `/v1/upsells${query({ orderId, limit: '1' })}`,
-      Type.Object({ upsells: Type.Array(Type.Object({ id: Type.String() })) }),
-    );
+    const page = await this.read(`/v1/upsells${query({ orderId, limit: '1' })}`, Answers.upsellIds);
     const first = page.upsells[0];
     return first ? this.upsell(first.id) : null;
   }
 
   async upsell(upsellId: string): Promise<UpsellView> {
-    return (await this.read(`/v1/upsells/${path(upsellId)}`, Type.Object({ upsell: Upsell }))).upsell;
+    return (await this.read(`/v1/upsells/${path(upsellId)}`, Answers.upsell)).upsell;
   }
 
   /** The shop's outbound webhook events, newest first, each with its latest attempts. */
@@ -502,13 +555,13 @@ export class ShopApi {
   /** Makes the event due now, with the same id and body; refused (`webhook_url_not_set`) while the shop has no webhookUrl. */
   async resendWebhookEvent(eventId: string): Promise<Outcome<WebhookEventView>> {
     const request = { method: 'POST' as const, url: `/v1/webhook-events/${path(eventId)}/resend` };
-    const outcome = await this.attempt(request, Type.Object({ webhookEvent: WebhookEvent }));
+    const outcome = await this.attempt(request, Answers.webhookEvent);
     return outcome.ok ? { ok: true, value: outcome.value.webhookEvent } : outcome;
   }
 
   /** Sends a signed `webhook.test` event to the shop's webhookUrl now; refused (`webhook_url_not_set`) without one. */
   async testWebhook(): Promise<Outcome<WebhookTestView>> {
-    const outcome = await this.attempt({ method: 'POST', url: '/v1/webhook-events/test' }, Type.Object({ delivery: WebhookTest }));
+    const outcome = await this.attempt({ method: 'POST', url: '/v1/webhook-events/test' }, Answers.delivery);
     return outcome.ok ? { ok: true, value: outcome.value.delivery } : outcome;
   }
 
@@ -528,16 +581,16 @@ export class ShopApi {
     });
     if (response.statusCode !== 200 && response.statusCode !== 202) return { kind: 'refused', failure: failureOf(response, `POST ${url}`) };
     const answer: unknown = response.json();
-    if (!Value.Check(Type.Object({ upsell: RefundedUpsell }), answer)) throw new Error(`Unexpected answer from Plusone for POST ${url}`);
+    if (!checker(Answers.refunded).Check(answer)) throw new Error(`Unexpected answer from Plusone for POST ${url}`);
     return { kind: response.statusCode === 200 ? 'refunded' : 'pending', upsell: answer.upsell };
   }
 
   metrics(range: MetricsQuery): Promise<Outcome<MetricsView>> {
-    return this.attempt({ method: 'GET', url: `/v1/analytics/metrics${query({ ...range })}` }, Metrics);
+    return this.attempt({ method: 'GET', url: `/v1/analytics/metrics${metricsQuery(range)}` }, Metrics);
   }
 
   async metricsCsv(range: MetricsQuery): Promise<Outcome<CsvFile>> {
-    const url = `/v1/analytics/metrics.csv${query({ ...range })}`;
+    const url = `/v1/analytics/metrics.csv${metricsQuery(range)}`;
     const response = await this.client({ method: 'GET', url, token: this.secretKey });
     if (response.statusCode !== 200) return { ok: false, failure: failureOf(response, 'GET /v1/analytics/metrics.csv') };
     return { ok: true, value: { text: response.text, disposition: `attachment; filename="plusone-metrics-${range.from}-${range.to}.csv"` } };
@@ -545,21 +598,21 @@ export class ShopApi {
 
   /** `PATCH /v1/shop`: only the fields sent change; a refusal comes back with the API's words. */
   async updateShop(body: { name?: string; settings?: Record<string, unknown> }): Promise<Outcome<ShopView>> {
-    const outcome = await this.attempt({ method: 'PATCH', url: '/v1/shop', body }, Type.Object({ shop: Shop }));
+    const outcome = await this.attempt({ method: 'PATCH', url: '/v1/shop', body }, Answers.shop);
     return outcome.ok ? { ok: true, value: outcome.value.shop } : outcome;
   }
 
   async apiKeys(): Promise<ApiKeyView[]> {
-    return (await this.read('/v1/api-keys', Type.Object({ apiKeys: Type.Array(ApiKey) }))).apiKeys;
+    return (await this.read('/v1/api-keys', Answers.apiKeys)).apiKeys;
   }
 
   /** A new secret key: `secretKey` is in this answer only. */
   async createApiKey(): Promise<Outcome<{ apiKey: ApiKeyView; secretKey: string }>> {
-    return this.attempt({ method: 'POST', url: '/v1/api-keys' }, Type.Object({ apiKey: ApiKey, secretKey: Type.String() }), 201);
+    return this.attempt({ method: 'POST', url: '/v1/api-keys' }, Answers.createdKey, 201);
   }
 
   async revokeApiKey(keyId: string): Promise<Outcome<ApiKeyView>> {
-    const outcome = await this.attempt({ method: 'DELETE', url: `/v1/api-keys/${path(keyId)}` }, Type.Object({ apiKey: ApiKey }));
+    const outcome = await this.attempt({ method: 'DELETE', url: `/v1/api-keys/${path(keyId)}` }, Answers.apiKey);
     return outcome.ok ? { ok: true, value: outcome.value.apiKey } : outcome;
   }
 
@@ -568,7 +621,7 @@ export class ShopApi {
   }
 
   async experiments(): Promise<ExperimentView[]> {
-    return (await this.read('/v1/experiments', Type.Object({ experiments: Type.Array(Experiment) }))).experiments;
+    return (await this.read('/v1/experiments', Answers.experiments)).experiments;
   }
 
   async experimentStatistics(experimentId: string): Promise<StatisticsView> {
@@ -576,25 +629,22 @@ export class ShopApi {
   }
 
   experiment(experimentId: string): Promise<ExperimentReport> {
-    return this.read(`/v1/experiments/${path(experimentId)}`, Type.Object({ experiment: Experiment, statistics: Statistics }));
+    return this.read(`/v1/experiments/${path(experimentId)}`, Answers.experimentReport);
   }
 
   async createExperiment(body: ExperimentBody): Promise<Outcome<ExperimentView>> {
-    const outcome = await this.attempt({ method: 'POST', url: '/v1/experiments', body }, Type.Object({ experiment: Experiment }), 201);
+    const outcome = await this.attempt({ method: 'POST', url: '/v1/experiments', body }, Answers.experiment, 201);
     return outcome.ok ? { ok: true, value: outcome.value.experiment } : outcome;
   }
 
   async stopExperiment(experimentId: string): Promise<Outcome<ExperimentView>> {
-    const outcome = await this.attempt(
-      { method: 'POST', url: `/v1/experiments/${path(experimentId)}/stop` },
-      Type.Object({ experiment: Experiment }),
-    );
+    const outcome = await this.attempt({ method: 'POST', url: `/v1/experiments/${path(experimentId)}/stop` }, Answers.experiment);
     return outcome.ok ? { ok: true, value: outcome.value.experiment } : outcome;
   }
 
   async promoteArm(experimentId: string, armId: string): Promise<Outcome<ExperimentView>> {
     const request = { method: 'POST' as const, url: `/v1/experiments/${path(experimentId)}/promote`, body: { armId } };
-    const outcome = await this.attempt(request, Type.Object({ experiment: Experiment }));
+    const outcome = await this.attempt(request, Answers.experiment);
     return outcome.ok ? { ok: true, value: outcome.value.experiment } : outcome;
   }
 }

@@ -180,17 +180,51 @@ function doneMessage(query: Record<string, string>, names: ReadonlyMap<string, s
   return null;
 }
 
+/** Offers per page of the list: a shop with 1,000 offers pages through them (docs/admin.md). */
+export const OFFERS_PER_PAGE = 50;
+
 function listRoutes(app: FastifyInstance, admin: Admin): void {
   app.get('/offers', hidden, async (request, reply) => {
     const api = shopApi(admin, request);
+    const fields = fieldsOf(request.query);
+    const page = await api.offerPage({ limit: OFFERS_PER_PAGE, ...(fields.cursor ? { cursor: fields.cursor } : {}) });
     const today = admin.now();
-    const range = { from: utcDay(new Date(today.getTime() - (RESULTS_DAYS - 1) * 86_400_000)), to: utcDay(today), groupBy: 'offer' as const };
-    const [offers, products, metrics] = await Promise.all([api.offers(), api.products(), api.metrics(range)]);
-    const done = doneMessage(fieldsOf(request.query), new Map(offers.map((offer) => [offer.id, offer.name])));
+    // The numbers and the variants' names of this page's offers only.
+    const offerIds = page.offers.map((offer) => offer.id);
+    const range = {
+      from: utcDay(new Date(today.getTime() - (RESULTS_DAYS - 1) * 86_400_000)),
+      to: utcDay(today),
+      groupBy: 'offer' as const,
+      offerIds,
+    };
+    const variantIds = [...new Set(page.offers.map((offer) => offer.variantId))];
+    const [products, metrics, names] = await Promise.all([
+      variantIds.length > 0 ? api.products(variantIds) : Promise.resolve([]),
+      offerIds.length > 0 ? api.metrics(range) : Promise.resolve(null),
+      offerNames(api, page.offers, fields),
+    ]);
+    const done = doneMessage(fields, names);
     // Without numbers (the API refused them) the list still shows, its results column saying so.
-    const results = metrics.ok ? resultsByOffer(metrics.value.rows) : null;
-    return sendPage(admin, request, reply, offersPage(offers, variantChoices(products), sessionOf(admin, request).csrfToken, done, results));
+    const results = metrics === null ? new Map() : metrics.ok ? resultsByOffer(metrics.value.rows) : null;
+    const pages = { nextCursor: page.nextCursor, paged: Boolean(fields.cursor) };
+    return sendPage(
+      admin,
+      request,
+      reply,
+      offersPage(page.offers, variantChoices(products), sessionOf(admin, request).csrfToken, done, results, pages),
+    );
   });
+}
+
+/** The names `doneMessage` may need: the page's offers, and the offer just saved or changed when it is on another page. */
+async function offerNames(api: ShopApi, offers: readonly OfferView[], fields: Record<string, string>): Promise<Map<string, string>> {
+  const names = new Map(offers.map((offer) => [offer.id, offer.name]));
+  const changed = fields.saved ?? fields.paused ?? fields.activated;
+  if (changed && !names.has(changed)) {
+    const offer = await api.offer(changed).catch(() => null);
+    if (offer) names.set(offer.id, offer.name);
+  }
+  return names;
 }
 
 function newOfferRoutes(app: FastifyInstance, admin: Admin): void {

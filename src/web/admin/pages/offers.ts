@@ -71,12 +71,27 @@ function resultCells(results: OfferResults, offerId: string): string {
   return `<td class="num">${escapeHtml(takeRateText(rows))}</td><td class="num">${escapeHtml(revenueText(rows))}</td>`;
 }
 
+/** Where a page of the list stands: the next page's cursor, and whether this is a later page. */
+export interface OfferListPages {
+  readonly nextCursor: string | null;
+  readonly paged: boolean;
+}
+
+function pager(pages: OfferListPages): string {
+  const links: string[] = [];
+  if (pages.paged) links.push('<a href="/admin/offers">First page</a>');
+  if (pages.nextCursor)
+    links.push(`<a href="/admin/offers?${escapeHtml(new URLSearchParams({ cursor: pages.nextCursor }).toString())}" rel="next">Next page</a>`);
+  return links.length > 0 ? `<nav class="pager" aria-label="Pages of offers">${links.join('')}</nav>` : '';
+}
+
 export function offersPage(
   offers: readonly OfferView[],
   variants: readonly VariantChoice[],
   csrf: string,
   done: string | null,
   results: OfferResults = null,
+  pages: OfferListPages = { nextCursor: null, paged: false },
 ): AdminPage {
   const variantLabel = new Map(variants.map((variant) => [variant.id, variant.label]));
   const rows = offers
@@ -91,7 +106,9 @@ export function offersPage(
     .join('');
   const table =
     offers.length === 0
-      ? `<p>No offers yet. Create the first one with <strong>New offer</strong>.</p>`
+      ? pages.paged
+        ? '<p>No more offers.</p>'
+        : `<p>No offers yet. Create the first one with <strong>New offer</strong>.</p>`
       : tableRegion(
           'Offers',
           `<table><caption>Offers, highest priority first; take rate and net revenue of the last 30 days</caption><thead><tr><th scope="col">Name</th><th scope="col">Status</th>` +
@@ -106,7 +123,7 @@ export function offersPage(
       `<h1>Offers</h1>${doneBox(done)}` +
       `<p class="lead">After checkout, each order gets the eligible offer with the highest priority. A paused offer is shown to nobody. ` +
       `Open an offer by its name to edit it, see its preview or duplicate it.</p>` +
-      `<p class="actions"><a class="button" href="/admin/offers/new">New offer</a></p>${table}`,
+      `<p class="actions"><a class="button" href="/admin/offers/new">New offer</a></p>${table}${pager(pages)}`,
   };
 }
 
