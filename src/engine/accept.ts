@@ -93,6 +93,9 @@ export async function acceptOffer(
   if (!idempotencyKey) throw keyRequired();
   const start = await beginAccept(ctx, session, offerId, idempotencyKey, click);
   if (start.kind === 'answer') return start.answer;
+  // Committed: this node's pages see the upsell and the units gone now, the other nodes' within 1 s.
+  ctx.caches.progress.forget(session.shopId, session.orderId);
+  if (start.stockLeft !== null) ctx.caches.stock.reserved(session.shopId, start.upsell.offer.variantId, start.stockLeft);
 
   const upsell = start.upsell;
   let gateway: PaymentGateway;
@@ -103,6 +106,7 @@ export async function acceptOffer(
     // decline and the merchant the reason, instead of an upsell left pending.
     if (!(error instanceof DomainError)) throw error;
     const declined = await recordDeclined(ctx, upsell, 'processing_error', 'system', { detail: error.message });
+    forgetReleasedStock(ctx, declined);
     return remember(ctx.db, session.shopId, idempotencyKey, answerFor(declined));
   }
   const result = await authorizeAtPsp(ctx, gateway, upsell, start.payment);
@@ -116,9 +120,18 @@ export async function acceptOffer(
     stored = answer !== null;
   };
   const settled = await settleAuthorization(ctx, upsell, result, 'buyer', storeAnswer);
+  forgetReleasedStock(ctx, settled);
   ctx.faults.reach('accept.after_order_change');
   const answer = answerFor(settled);
   return stored ? answer : remember(ctx.db, session.shopId, idempotencyKey, answer);
+}
+
+/**
+ * After the commit that ended an upsell holding units (declined, undone): they are back in the variant,
+ * and this node's stock cache reads them again rather than show them gone until its next re-read.
+ */
+export function forgetReleasedStock(ctx: UpsellContext, row: UpsellRow): void {
+  if (row.reserved_quantity > 0 && (row.state === 'declined' || row.state === 'cancelled')) ctx.caches.stock.forget(row.shop_id);
 }
 
 /** `answerFor`, or null for an upsell that has closed (its answer is an error, raised by the caller). */
@@ -142,7 +155,8 @@ async function remember(db: Db, shopId: string, key: string, answer: AcceptAnswe
 }
 
 type BeginResult =
-  { kind: 'answer'; answer: AcceptAnswer } | { kind: 'authorize'; upsell: UpsellRow; payment: { paymentMethodRef: string; customerRef?: string } };
+  | { kind: 'answer'; answer: AcceptAnswer }
+  | { kind: 'authorize'; upsell: UpsellRow; payment: { paymentMethodRef: string; customerRef?: string }; stockLeft: number | null };
 
 /** Step 1: key, upsell and stock in one short transaction. */
 async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId: string, key: string, click: ClickContext): Promise<BeginResult> {
@@ -198,8 +212,9 @@ async function beginAccept(ctx: UpsellContext, session: CheckoutSession, offerId
       if (!winner) throw new Error(`upsell of offer ${offerId} on order ${orderId} neither inserted nor found`);
       return { kind: 'answer', answer: await remember(trx, shopId, key, answerFor(winner)) };
     }
-    const reserved = facts.stock === null ? inserted : await reserveStock(trx, inserted);
-    return { kind: 'authorize', upsell: reserved, payment };
+    if (facts.stock === null) return { kind: 'authorize', upsell: inserted, payment, stockLeft: null };
+    const { upsell, stockLeft } = await reserveStock(trx, inserted);
+    return { kind: 'authorize', upsell, payment, stockLeft };
   });
 }
 
@@ -222,7 +237,7 @@ async function replay(ctx: UpsellContext, trx: Db, session: CheckoutSession, off
  * written) when they are gone. The caller read the stock without a lock: a FOR UPDATE made every accept
  * of the same variant wait for the previous one's commit. The units are taken by one guarded update.
  */
-async function reserveStock(trx: Db, upsell: UpsellRow): Promise<UpsellRow> {
+async function reserveStock(trx: Db, upsell: UpsellRow): Promise<{ upsell: UpsellRow; stockLeft: number }> {
   const reserved = await reserveUnits(trx, upsell, upsell.offer.variantId, upsell.offer.quantity);
   if (!reserved) throw new DomainError('out_of_stock', 'This item just sold out. You have not been charged.');
   return reserved;

@@ -4,12 +4,15 @@
  * capture or its failure), so `GET /v1/checkout/offer`, the fragment and the widget all start from this
  * one answer instead of from the decision alone.
  */
-import type { UpsellState } from '../core/upsell-state';
+import { isFinal, type UpsellState } from '../core/upsell-state';
 import type { Db } from '../store/database';
 import type { UpsellRow } from '../store/schema';
 import { decisionProgress } from '../store/decisions';
 import { findUpsell } from '../store/upsells';
 import { upsellView } from './upsells';
+import type { EngineCaches, OrderProgress, ProgressKeep } from './caches';
+
+export type { OrderProgress } from './caches';
 
 /**
  * `open`: the offer can be accepted; `none`: there is no offer; `dismissed`: the buyer said "No thanks";
@@ -94,14 +97,35 @@ export function buyerUpsell(row: UpsellRow, now: Date): BuyerUpsell {
   };
 }
 
-/** What the buyer did with the order's offer: its upsell (the latest, if ever more than one), or a "No thanks". */
-export interface OrderProgress {
-  readonly upsell: UpsellRow | null;
-  readonly dismissed: boolean;
+/**
+ * The order's progress, from memory while it is worth keeping (`keepOf`). The steady state of the page —
+ * an offer nobody answered yet, loaded and polled again and again — then costs no query: that answer is
+ * kept 1 s (`recheckMs`). It only changes when the buyer answers, and the node that takes an accept or a
+ * "No thanks" forgets it as soon as that commits, so a buyer who answered sees the outcome at once on
+ * that node. Another node sees it within the 1 s: a page loaded there meanwhile may still offer what was
+ * answered, and a click on it is settled by the accept's own database guards (one upsell per order and
+ * offer: the first upsell is returned, never a second charge; after "No thanks", `offer_closed`).
+ * The answer is not announced by NOTIFY: that would make every accept's and decline's commit wait for a
+ * database-wide lock (see engine/stock-cache). A "No thanks" and an upsell in a final state never change
+ * again: kept 10 minutes (memory only). An upsell still moving (pending, requires_action, authorized,
+ * capturing, captured) is read on every load: the worker, PSP webhooks and other nodes move it while the
+ * buyer watches.
+ */
+export async function orderProgress(db: Db, caches: EngineCaches, shopId: string, orderId: string): Promise<OrderProgress> {
+  return caches.progress.get(shopId, orderId, async () => {
+    const value = await readProgress(db, shopId, orderId);
+    return { value, keep: keepOf(value) };
+  });
+}
+
+/** How long the page may show this progress from memory. */
+function keepOf(progress: OrderProgress): ProgressKeep {
+  if (progress.upsell) return isFinal(progress.upsell.state) ? 'settled' : null;
+  return progress.dismissed ? 'settled' : 'open';
 }
 
 /** One indexed read while the offer is untouched; a second for the upsell once there is one. */
-export async function orderProgress(db: Db, shopId: string, orderId: string): Promise<OrderProgress> {
+async function readProgress(db: Db, shopId: string, orderId: string): Promise<OrderProgress> {
   const row = await decisionProgress(db, shopId, orderId);
   if (!row) return { upsell: null, dismissed: false };
   const upsell = row.upsell_id ? ((await findUpsell(db, shopId, row.upsell_id)) ?? null) : null;

@@ -4,10 +4,11 @@
  * by shop id, sessions by the token's hash (which names its shop), decisions by shop id and order id.
  */
 import type { Db } from '../store/database';
-import type { ShopRow } from '../store/schema';
+import type { ShopRow, UpsellRow } from '../store/schema';
 import { findShop, keyOfHash, type KeyIdentity } from '../store/shops';
 import type { CheckoutOffer, DecidedOffer } from '../core/decisions';
 import { OfferCache, type OfferCacheOptions } from './offer-cache';
+import { StockCache } from './stock-cache';
 
 export { announceShopChange } from '../store/shops';
 
@@ -166,6 +167,87 @@ export class ShopCache {
   }
 }
 
+/** What the buyer did with the order's offer: its upsell (the latest, if ever more than one), or a "No thanks". */
+export interface OrderProgress {
+  readonly upsell: UpsellRow | null;
+  readonly dismissed: boolean;
+}
+
+/** How long `ProgressCache` keeps a value: `open` (may still change), `settled` (never changes again), or not at all. */
+export type ProgressKeep = 'open' | 'settled' | null;
+
+/**
+ * What became of each order's offer, by shop and order, for the buyer's page (engine/buyer-state decides
+ * what to keep and for how long). A change is forgotten by the node that made it when it commits
+ * (`forget`); other nodes' changes are seen once an `open` value is `openMs` old (1 s). A read that
+ * started before a change answers its own request but is not kept. Requests for the same order that miss
+ * together share one read. Bounded; the least recently read is dropped first.
+ */
+export class ProgressCache<V> {
+  private readonly entries = new Map<string, { readonly value: V; readonly until: number }>();
+  private readonly loading = new Map<string, { readonly promise: Promise<V>; readonly state: { voided: boolean } }>();
+
+  constructor(
+    private readonly openMs: number,
+    private readonly settledMs: number,
+    private readonly maxEntries: number,
+    private readonly monotonicNow: () => number = () => performance.now(),
+  ) {}
+
+  get(shopId: string, orderId: string, read: () => Promise<{ value: V; keep: ProgressKeep }>): Promise<V> {
+    const key = progressKey(shopId, orderId);
+    const entry = this.entries.get(key);
+    if (entry && entry.until > this.monotonicNow()) return Promise.resolve(entry.value);
+    if (entry) this.entries.delete(key);
+    const running = this.loading.get(key);
+    if (running) return running.promise;
+    const state = { voided: false };
+    const promise = this.load(key, state, read);
+    this.loading.set(key, { promise, state });
+    return promise;
+  }
+
+  /** The order's progress changed (committed): read it again. */
+  forget(shopId: string, orderId: string): void {
+    const key = progressKey(shopId, orderId);
+    this.entries.delete(key);
+    this.void(key);
+  }
+
+  private void(key: string): void {
+    const load = this.loading.get(key);
+    if (!load) return;
+    load.state.voided = true;
+    this.loading.delete(key);
+  }
+
+  private async load(key: string, state: { voided: boolean }, read: () => Promise<{ value: V; keep: ProgressKeep }>): Promise<V> {
+    // The bound counts from before the read: what it saw is at least that old.
+    const startedAt = this.monotonicNow();
+    try {
+      const { value, keep } = await read();
+      if (!state.voided && keep !== null) this.keep(key, value, startedAt + (keep === 'open' ? this.openMs : this.settledMs));
+      return value;
+    } finally {
+      if (this.loading.get(key)?.state === state) this.loading.delete(key);
+    }
+  }
+
+  private keep(key: string, value: V, until: number): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, until });
+    if (this.entries.size > this.maxEntries) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest !== undefined) this.entries.delete(oldest);
+    }
+  }
+}
+
+/** Shop ids are ours and never hold a colon, so `shop:order` names one shop's order only. */
+function progressKey(shopId: string, orderId: string): string {
+  return `${shopId}:${orderId}`;
+}
+
 /** How long a credential the database did not know is answered "unknown" from memory, and how many are kept. */
 export const UNKNOWN_CREDENTIAL_MS = 5_000;
 const UNKNOWN_CREDENTIALS_KEPT = 20_000;
@@ -180,6 +262,8 @@ export interface CachedSession {
 
 export interface EngineCaches {
   readonly offers: OfferCache;
+  /** Tracked variants' stock per shop: this node's sales and releases at once, other nodes' within 1 s. */
+  readonly stock: StockCache;
   readonly shops: ShopCache;
   /** By token hash. Immutable rows: the TTL only bounds memory; the shop's origins come from `shops`. */
   readonly sessions: TtlCache<CachedSession>;
@@ -193,6 +277,8 @@ export interface EngineCaches {
   readonly unknownSessions: TtlCache<true>;
   /** Session lookups in progress, by token hash. */
   readonly sessionLookups: SharedLookups<CachedSession>;
+  /** What became of each order's offer, by shop and order (engine/buyer-state `orderProgress`). */
+  readonly progress: ProgressCache<OrderProgress>;
   /** The decided offer by `shopId:orderId`; it never changes after registration. */
   readonly decisions: TtlCache<DecidedOffer | null>;
   /**
@@ -207,13 +293,23 @@ export interface EngineCaches {
   readonly keyUses: TtlCache<number>;
 }
 
+/** How long an order's settled progress ("No thanks", an upsell in a final state) is kept: it never changes again. */
+export const SETTLED_PROGRESS_MS = 10 * 60_000;
+
 /** How long a session is kept after it was last loaded (a buyer may click "add" minutes after the page). */
 export const SESSION_CACHE_MS = 10 * 60_000;
 
 export function createEngineCaches(options: OfferCacheOptions & { readonly shopTtlMs?: number } = {}): EngineCaches {
   const shops = new ShopCache(options.shopTtlMs ?? 1_000, options.monotonicNow);
+  const stock = new StockCache({
+    ...(options.recheckMs !== undefined ? { recheckMs: options.recheckMs } : {}),
+    ...(options.monotonicNow ? { monotonicNow: options.monotonicNow } : {}),
+  });
+  const progress = new ProgressCache<OrderProgress>(options.recheckMs ?? 1_000, SETTLED_PROGRESS_MS, 50_000, options.monotonicNow);
   return {
     offers: new OfferCache({ ...options, shops }),
+    progress,
+    stock,
     shops,
     sessions: new TtlCache(SESSION_CACHE_MS, 50_000),
     unknownSessions: new TtlCache(UNKNOWN_CREDENTIAL_MS, UNKNOWN_CREDENTIALS_KEPT, options.monotonicNow),

@@ -14,7 +14,6 @@ import type { CachedSession, EngineCaches } from './caches';
 import { hashSecret } from '../core/clock';
 import type { EngineContext } from './context';
 import { toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from '../core/decisions';
-import { liveStock } from './offer-cache';
 
 export interface CheckoutSession {
   readonly id: string;
@@ -122,7 +121,7 @@ const DISMISSED: CheckoutOfferAnswer = { ...NO_OFFER, status: 'dismissed', json:
  */
 export async function checkoutOfferAnswer(ctx: EngineContext, session: CheckoutSession): Promise<CheckoutOfferAnswer> {
   const now = ctx.clock.now();
-  const progress = await orderProgress(ctx.db, session.shopId, session.orderId);
+  const progress = await orderProgress(ctx.db, ctx.caches, session.shopId, session.orderId);
   if (progress.upsell) {
     const status = checkoutStatusOf(progress.upsell.state);
     return { status, offer: null, upsell: progress.upsell, json: JSON.stringify({ offer: null, status, upsell: buyerUpsell(progress.upsell, now) }) };
@@ -141,7 +140,8 @@ export async function checkoutOfferAnswer(ctx: EngineContext, session: CheckoutS
 
 /**
  * The decided offer while it can still be bought, from memory: the decision (it never changes after
- * registration) re-checked against the shop's compiled offers; only a variant that tracks stock costs a read.
+ * registration) re-checked against the shop's compiled offers and, for a variant that tracks stock, the
+ * stock cache (at most its `recheckMs` behind; the accept re-checks the real stock).
  */
 async function availableDecidedOffer(db: Db, caches: EngineCaches, shopId: string, orderId: string, now: Date): Promise<DecidedOffer | null> {
   const key = `${shopId}:${orderId}`;
@@ -152,7 +152,8 @@ async function availableDecidedOffer(db: Db, caches: EngineCaches, shopId: strin
   }
   if (!decided) return null;
   // Deleted offers are not among the compiled ones: absent means withdrawn.
-  const current = (await caches.offers.get(db, shopId)).byId.get(decided.id);
+  const offers = await caches.offers.get(db, shopId);
+  const current = offers.byId.get(decided.id);
   if (!current) return null;
   const { offer, variant } = current;
   const state: DecidedOfferState = {
@@ -165,9 +166,9 @@ async function availableDecidedOffer(db: Db, caches: EngineCaches, shopId: strin
     stock: null,
   };
   const available = stillAvailable(state, now);
-  // Only a variant that tracks stock costs a read, and only while the offer is otherwise available.
+  // Only a variant that tracks stock is looked up, and only while the offer is otherwise available.
   if (!available || !variant || variant.stock === null) return available;
-  const stock = (await liveStock(db, shopId, [variant.id])).get(variant.id);
+  const stock = (await caches.stock.get(db, offers)).get(variant.id);
   return stillAvailable({ ...state, variant_id: stock === undefined ? null : variant.id, stock: stock ?? null }, now);
 }
 

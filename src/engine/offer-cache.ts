@@ -12,7 +12,8 @@
  * change even when every notification is lost, and within the NOTIFY delivery delay otherwise.
  *
  * Stock is not part of the version (every accept changes it): for the few variants that track stock, the
- * decision reads their current stock (`liveStock`) instead of the compiled value.
+ * decision and the confirmation page use the stock cache (engine/stock-cache) instead of the compiled
+ * value. Stock changes are deliberately not announced here: see there why.
  */
 import pg from 'pg';
 import { compileOffers, type Candidate, type CompiledOffers, type Offer, type OfferVariant } from '../core/offers';
@@ -21,8 +22,6 @@ import { liveExperiments, type LiveExperiment } from '../analytics/experiments/d
 import { loadCandidates, offersVersion, OFFERS_CHANNEL } from '../store/offers';
 import { SHOPS_CHANNEL } from '../store/shops';
 
-export { liveStock } from '../store/catalog';
-
 /** One shop's live offers at one version, compiled for `decideCompiled`. */
 export interface ShopOffers {
   readonly shopId: string;
@@ -30,7 +29,7 @@ export interface ShopOffers {
   readonly candidates: readonly Candidate[];
   readonly compiled: CompiledOffers;
   readonly byId: ReadonlyMap<string, { readonly offer: Offer; readonly variant: OfferVariant | null }>;
-  /** Variants of these offers whose stock is tracked: their stock is read live at decision time. */
+  /** Variants of these offers whose stock is tracked: their stock comes from the stock cache at decision time. */
   readonly trackedVariantIds: readonly string[];
   /** The live (running or promoted) experiment of each offer that has one. */
   readonly experiments: ReadonlyMap<string, LiveExperiment>;

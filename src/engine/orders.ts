@@ -21,7 +21,7 @@ import type { OrderCustomer, OrderPayment } from '../core/orders';
 import type { UpsellState } from '../core/upsell-state';
 import { presentDecision, toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from '../core/decisions';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency';
-import { liveStock, loadShopOffers } from './offer-cache';
+import { loadShopOffers } from './offer-cache';
 import { getShop } from './shops';
 
 export interface OrderLineInput {
@@ -152,7 +152,7 @@ export async function registerOrder(
   const locale = parseLocale(input.locale, shop.settings.defaultLocale);
   const now = ctx.clock.now();
 
-  // The shop's offers compiled in memory; only tracked stock is read live. The per-offer explanation is
+  // The shop's offers compiled in memory, tracked stock from the stock cache. The per-offer explanation is
   // not built here: GET /v1/orders/{id}/decision computes it from the stored facts when asked.
   const offers = await ctx.caches.offers.get(ctx.db, shopId);
   const { candidates } = offers;
@@ -167,7 +167,7 @@ export async function registerOrder(
     firstOrder: offers.needsFirstOrder || input.customer.orderCount !== undefined ? await isFirstOrder(ctx.db, shopId, input.customer) : null,
     channel,
   };
-  const stock = offers.trackedVariantIds.length > 0 ? await liveStock(ctx.db, shopId, offers.trackedVariantIds) : null;
+  const stock = offers.trackedVariantIds.length > 0 ? await ctx.caches.stock.get(ctx.db, offers) : null;
   const chosen = decideCompiled(offers.compiled, facts, now, stock && ((variantId) => stock.get(variantId)));
   // A live experiment on the chosen offer may swap the offer, its button copy, or hide it (holdout).
   const experimental = applyExperiment(offers.experiments, chosen, { candidates, facts, orderKey: input.externalId, now });

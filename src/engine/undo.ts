@@ -9,7 +9,7 @@ import type { ActionDetails } from '../gateways/contract';
 import { lockDecision } from '../store/decisions';
 import type { UpsellRow } from '../store/schema';
 import { markForUndo, upsellOfOffer } from '../store/upsells';
-import { answerFor, type AcceptAnswer } from './accept';
+import { answerFor, forgetReleasedStock, type AcceptAnswer } from './accept';
 import { checkoutUpsell, type CheckoutUpsell } from './buyer-state';
 import type { CheckoutSession } from './checkout';
 import { completeAtPsp, releaseAuthorization, removeFromOrder, settleAuthorization } from './saga';
@@ -62,7 +62,7 @@ export async function completeUndo(ctx: UpsellContext, upsell: UpsellRow, actor:
   const released = await releaseAuthorization(ctx, upsell, ref, upsell.captured_at_authorization);
   ctx.faults.reach('cancel.after_psp');
   const method = upsell.captured_at_authorization ? 'refund' : 'void';
-  return withLockedUpsell(ctx, upsell, async (trx, current) => {
+  const settled = await withLockedUpsell(ctx, upsell, async (trx, current) => {
     if (current.state !== 'authorized') return current;
     if (released.status !== 'succeeded' && released.status !== 'received') {
       // Still marked for undo: the finalizer never captures it, and the worker releases it again.
@@ -72,13 +72,16 @@ export async function completeUndo(ctx: UpsellContext, upsell: UpsellRow, actor:
     }
     return removeFromOrder(ctx, trx, current, 'cancelled', { actor, reason: `undo (${method})`, data: { method } });
   });
+  forgetReleasedStock(ctx, settled);
+  return settled;
 }
 
 /**
  * "No thanks": recorded on the decision; the offer is closed for this order from then on. The decision
  * row is locked first, as an accept's first step locks it: a decline and an accept sent at the same
  * instant are serialized on it, so exactly one wins (the accept then answers `offer_closed`, or the
- * decline `offer_already_accepted`).
+ * decline `offer_already_accepted`). This node's pages show "dismissed" at once, the others' within 1 s
+ * (engine/buyer-state `orderProgress`).
  */
 export async function declineOffer(ctx: UpsellContext, session: Pick<CheckoutSession, 'shopId' | 'orderId'>, offerId: string): Promise<void> {
   await ctx.db.transaction().execute(async (trx) => {
@@ -92,6 +95,7 @@ export async function declineOffer(ctx: UpsellContext, session: Pick<CheckoutSes
     // Sets declined_at and records the analytics event `offer_declined` in one statement.
     await declineDecision(trx, session.shopId, session.orderId, ctx.clock.now());
   });
+  ctx.caches.progress.forget(session.shopId, session.orderId);
 }
 
 /** After the 3-D Secure challenge: asks the PSP for the outcome and finishes the accept. */
@@ -99,7 +103,9 @@ export async function completeAction(ctx: UpsellContext, session: CheckoutSessio
   const upsell = await sessionUpsell(ctx, session, upsellId);
   if (upsell.state !== 'requires_action' || !upsell.authorization_ref) return answerFor(upsell);
   const result = await completeAtPsp(ctx, { ...upsell, authorization_ref: upsell.authorization_ref }, details);
-  return answerFor(await settleAuthorization(ctx, upsell, result, 'buyer'));
+  const settled = await settleAuthorization(ctx, upsell, result, 'buyer');
+  forgetReleasedStock(ctx, settled);
+  return answerFor(settled);
 }
 
 export async function checkoutUpsellStatus(ctx: UpsellContext, session: CheckoutSession, upsellId: string): Promise<CheckoutUpsell> {

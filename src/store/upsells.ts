@@ -206,10 +206,15 @@ export async function insertPendingUpsell(
 
 /**
  * Takes `quantity` units of the variant for the upsell by one guarded update (no lock held across
- * accepts of the same variant) and records them on the upsell; undefined, and nothing written, when
- * they are gone.
+ * accepts of the same variant) and records them on the upsell, with the units the variant has left;
+ * undefined, and nothing written, when they are gone.
  */
-export async function reserveUnits(trx: Db, upsell: UpsellKey, variantId: string, quantity: number): Promise<UpsellRow | undefined> {
+export async function reserveUnits(
+  trx: Db,
+  upsell: UpsellKey,
+  variantId: string,
+  quantity: number,
+): Promise<{ upsell: UpsellRow; stockLeft: number } | undefined> {
   const taken = await trx
     .updateTable('variants')
     .set((eb) => ({ stock: eb('stock', '-', quantity) }))
@@ -218,8 +223,8 @@ export async function reserveUnits(trx: Db, upsell: UpsellKey, variantId: string
     .where('stock', '>=', quantity)
     .returning('stock')
     .executeTakeFirst();
-  if (!taken) return undefined;
-  return updateUpsell(trx, upsell, { reserved_quantity: quantity });
+  if (!taken || taken.stock === null) return undefined;
+  return { upsell: await updateUpsell(trx, upsell, { reserved_quantity: quantity }), stockLeft: taken.stock };
 }
 
 /** Gives the upsell's reserved units back to its variant (a variant that still tracks stock). */
