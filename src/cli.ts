@@ -7,19 +7,25 @@
  * SIGINT and SIGTERM stop the process in order — requests in flight are answered, the worker finishes its
  * round, the pool closes, the embedded PostgreSQL stops and the data folder's lock is removed — and it exits
  * 0. Ctrl-C reaches the whole foreground process group (and npm forwards it once more), so every signal
- * after the first joins the stop already under way.
+ * after the first joins the stop already under way. With several HTTP processes (PLUSONE_HTTP_PROCESSES)
+ * the primary does the stopping: its HTTP processes first, then the worker and the database.
  */
 import { readFileSync } from 'node:fs';
-import { ConfigError, loadConfig } from './config';
+import cluster from 'node:cluster';
+import { ConfigError, loadConfig, type Config } from './config';
 import {
   createLogger,
   DatabaseUnreachableError,
   ensurePortFree,
+  HttpProcessError,
   openDatabase,
   PortInUseError,
+  serveHttpProcess,
+  startHttpProcesses,
   startServer,
   startWorkerOnly,
-  type Running,
+  toPrimary,
+  type Started,
 } from './runtime';
 import { DataDirError } from './store/embedded';
 
@@ -52,6 +58,7 @@ environment:
   PLUSONE_PUBLIC_URL   base URL printed and used in links
   PLUSONE_DEMO=0       do not create the demo shop
   PLUSONE_WORKER=0     run no worker in this process
+  PLUSONE_HTTP_PROCESSES  HTTP processes sharing the port (1, no cluster); auto: the cores
   LOG_LEVEL            fatal … trace, silent (info); JSON lines on stderr
 
 ${SETTINGS_NOTE}`,
@@ -112,9 +119,26 @@ async function start(shutdown: Shutdown): Promise<void> {
   // Before anything is created: a busy port is one line, not a new database and a stack.
   await ensurePortFree(config.host, config.port);
   const logger = createLogger(config);
-  const running = await startServer(config, logger);
-  printBanner(running, config.adminToken !== null, config.databaseUrl === null ? config.dataDir : 'DATABASE_URL');
+  const running = config.httpProcesses > 1 ? await startHttpProcesses(config, logger) : await startServer(config, logger);
+  printBanner(running, config, config.databaseUrl === null ? config.dataDir : 'DATABASE_URL');
   shutdown.ready(() => running.stop(), logger);
+}
+
+/**
+ * `start` inside one of the HTTP processes of `PLUSONE_HTTP_PROCESSES` > 1 (a cluster worker, forked by
+ * the primary above with the same command). The primary stops it, so the signals a terminal or a service
+ * manager sends the whole group are not this process's to act on; a startup error goes to the primary.
+ */
+async function httpProcess(): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => undefined);
+  try {
+    const config = loadConfig();
+    await serveHttpProcess(config, createLogger(config));
+  } catch (error) {
+    await toPrimary({ plusone: 'failed', message: error instanceof Error ? error.message : String(error), operator: isOperatorError(error) });
+    if (!isOperatorError(error) && error instanceof Error && error.stack) process.stderr.write(`${error.stack}\n`);
+    process.exit(1);
+  }
 }
 
 async function worker(shutdown: Shutdown): Promise<void> {
@@ -133,7 +157,8 @@ async function migrate(): Promise<void> {
   process.stdout.write('migrations are up to date\n');
 }
 
-function printBanner(running: Running, operatorRoutes: boolean, storage: string): void {
+function printBanner(running: Started, config: Config, storage: string): void {
+  const operatorRoutes = config.adminToken !== null;
   const lines = [
     '',
     `  Plusone is running at ${running.url}`,
@@ -144,6 +169,11 @@ function printBanner(running: Running, operatorRoutes: boolean, storage: string)
     `  API reference:  ${running.url}/v1/openapi.json`,
     `  health:         ${running.url}/healthz`,
     `  storage:        ${storage}`,
+    ...(config.httpProcesses > 1
+      ? [
+          `  processes:      ${config.httpProcesses} HTTP processes on port ${new URL(running.url).port || config.port}, the worker in the primary (PLUSONE_HTTP_PROCESSES)`,
+        ]
+      : []),
     `  operator routes ${operatorRoutes ? 'on (PLUSONE_ADMIN_TOKEN)' : 'off: set PLUSONE_ADMIN_TOKEN to create shops'}`,
   ];
   if (running.demo) {
@@ -244,6 +274,7 @@ function misuse(message: string): never {
 }
 
 async function main(args: readonly string[]): Promise<void> {
+  if (cluster.isWorker) return httpProcess();
   const [first, ...rest] = args;
   if (first === undefined) return run('start', []);
   if (HELP_FLAGS.has(first)) return void process.stdout.write(`${usage()}\n`);
@@ -272,7 +303,11 @@ async function run(name: string, args: readonly string[]): Promise<void> {
 /** Errors an operator can act on from their message alone. */
 function isOperatorError(error: unknown): boolean {
   return (
-    error instanceof ConfigError || error instanceof DataDirError || error instanceof PortInUseError || error instanceof DatabaseUnreachableError
+    error instanceof ConfigError ||
+    error instanceof DataDirError ||
+    error instanceof PortInUseError ||
+    error instanceof DatabaseUnreachableError ||
+    (error instanceof HttpProcessError && error.operator)
   );
 }
 

@@ -1,4 +1,5 @@
 /** Configuration, read and checked once at start from the environment (API.md "Running"). */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { REAL_GATEWAYS, type RealGatewayName } from './core/gateways';
 import type { SandboxFaultSettings } from './gateways/sandbox/faults';
@@ -29,7 +30,12 @@ export interface Config {
   readonly sandboxFaults: SandboxFaultSettings | null;
   /** `PLUSONE_3DS_TIMEOUT_SECONDS`: a 3-D Secure step the buyer has not finished by then is abandoned (default 900). */
   readonly actionTimeoutSeconds: number;
-  /** PostgreSQL connections per process (`PLUSONE_DB_POOL_SIZE`); see docs/scaling.md for sizing. */
+  /**
+   * `PLUSONE_HTTP_PROCESSES`: HTTP processes `start` runs on this node, sharing its port (default 1, a
+   * single process with no cluster; `auto`: the available cores); docs/processes.md.
+   */
+  readonly httpProcesses: number;
+  /** PostgreSQL connections per process (`PLUSONE_DB_POOL_SIZE`); each HTTP process and the worker's has its own (docs/processes.md). */
   readonly databasePoolSize: number;
   /** PSP API base URLs replacing the SDKs' own hosts (`PLUSONE_STRIPE_API_BASE`, …): mocks and fakes. */
   readonly gatewayEndpoints: Partial<Record<RealGatewayName, string>>;
@@ -75,6 +81,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const databasePoolSize = Number(env.PLUSONE_DB_POOL_SIZE ?? String(DEFAULT_POOL_SIZE));
   if (!Number.isInteger(databasePoolSize) || databasePoolSize < 2 || databasePoolSize > 500)
     throw new ConfigError('PLUSONE_DB_POOL_SIZE must be an integer from 2 to 500');
+  const httpProcesses = httpProcessCount(env.PLUSONE_HTTP_PROCESSES);
   const secretKey = env.PLUSONE_SECRET_KEY?.trim() || null;
   if (secretKey !== null && secretKey.length < 32)
     throw new ConfigError('PLUSONE_SECRET_KEY must be at least 32 characters (e.g. `openssl rand -hex 32`)');
@@ -118,6 +125,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxLatencyMs,
     sandboxFaults,
     actionTimeoutSeconds,
+    httpProcesses,
     databasePoolSize,
     gatewayEndpoints,
     stripeJsUrl,
@@ -126,6 +134,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     rateLimits,
     trustProxy: trustProxy(env.PLUSONE_TRUST_PROXY?.trim() ?? ''),
   };
+}
+
+/** Most HTTP processes a node may run: far past any core count, low enough that a typo is caught. */
+export const MAX_HTTP_PROCESSES = 256;
+
+/**
+ * `PLUSONE_HTTP_PROCESSES`: a whole number from 1 to 256, or `auto` for the cores node may use; unset or
+ * empty, 1. Not the cores by default: what is kept per process (rate limits, `/metrics`, the buyer's page
+ * seeing another process's accept only within 1 s) would change answers a client sees from one
+ * `npm start` (docs/processes.md).
+ */
+function httpProcessCount(text: string | undefined): number {
+  const value = text?.trim();
+  if (!value) return 1;
+  if (value === 'auto') return availableParallelism();
+  const count = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(count) || count < 1 || count > MAX_HTTP_PROCESSES)
+    throw new ConfigError(
+      `PLUSONE_HTTP_PROCESSES must be a whole number from 1 to ${MAX_HTTP_PROCESSES} or auto (the cores; 1: one process, no cluster), got ${value}`,
+    );
+  return count;
 }
 
 /** Off unless `PLUSONE_SANDBOX_FAULTS` is a rate above 0 (at most 1); the seed defaults to 1. */

@@ -1,10 +1,12 @@
 /**
  * Starting and stopping the whole process: the database (embedded unless DATABASE_URL), migrations, the
  * demo shop, the HTTP app. Shutdown runs in reverse order: stop taking requests, then close the pool,
- * then stop the embedded PostgreSQL.
+ * then stop the embedded PostgreSQL. With `PLUSONE_HTTP_PROCESSES` > 1 the same parts are split between a
+ * primary and its HTTP processes (`startHttpProcesses`, below; docs/processes.md).
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import pino, { type Logger } from 'pino';
@@ -23,7 +25,7 @@ import { systemResolver } from './engine/webhook-sender';
 import { createApp, type App, type AppDeps, type AppOptions } from './http/app';
 
 export type { App };
-import { createMetrics } from './http/metrics';
+import { createMetrics, type Metrics } from './http/metrics';
 import { adminSessionStore } from './store/admin-sessions';
 import { connectDatabase, migrateToLatest, ping, type DatabaseHandle } from './store/database';
 import { startEmbeddedPostgres, type EmbeddedDatabase } from './store/embedded';
@@ -99,10 +101,14 @@ function portError(error: unknown, host: string, port: number): Error {
   return error instanceof Error ? error : new Error(`could not listen on ${host}:${port}`, { cause: error });
 }
 
-/** Opens the configured database and applies pending migrations. */
+/**
+ * Opens the configured database and applies pending migrations (`migrate: false`: the HTTP processes of a
+ * cluster, whose primary applied them before starting any).
+ */
 export async function openDatabase(
   config: Pick<Config, 'databaseUrl' | 'dataDir'> & Partial<Pick<Config, 'databasePoolSize'>>,
   logger: Logger,
+  options: { readonly migrate?: boolean } = {},
 ): Promise<Database> {
   const embedded = config.databaseUrl
     ? null
@@ -115,7 +121,7 @@ export async function openDatabase(
         logger.warn({ code: Reflect.get(error, 'code') }, 'a pooled database connection was lost; the next query opens a new one'),
     });
     if (config.databaseUrl) await reachable(handle, config.databaseUrl);
-    const applied = await migrateToLatest(handle.db);
+    const applied = options.migrate === false ? [] : await migrateToLatest(handle.db);
     if (applied.length > 0) logger.info({ migrations: applied }, 'migrations applied');
     return {
       handle,
@@ -296,56 +302,20 @@ export interface Running {
 export async function startServer(config: Config, logger: Logger): Promise<Running> {
   const database = await openDatabase(config, logger);
   try {
-    const services = await serviceOptions(config, logger);
-    // The demo's Shopify store lives in this process: its Admin API calls go to the fake, never the network.
-    let fakeShopify: FakeShopify | null = null;
-    const shopify = {
-      ...services.shopify,
-      fetchFor: (domain: string) => (fakeShopify && domain === DEMO_SHOPIFY_DOMAIN ? fakeShopify.fetch : undefined),
-    };
-    const { ctx, sandbox } = composeServices(database.handle.db, { ...services, shopify });
-    // Other nodes' offer changes arrive by NOTIFY; without the listener the version re-check still bounds staleness.
-    await ctx.caches.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
-    let demo: DemoShop | null = null;
-    const metrics = createMetrics(ctx, { sandboxFaults: services.sandboxFaults ?? null });
-    const app = await createService(
-      {
-        adminToken: config.adminToken,
-        logger: logger.child({ component: 'http' }),
-        demoShop: () => demo,
-        fakeShopify: () => fakeShopify,
-        rateLimits: config.rateLimits,
-        trustProxy: config.trustProxy,
-      },
-      { ctx, sandbox, metrics, databaseReady: () => ping(ctx.db) },
-    );
-    await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
-      throw portError(error, config.host, config.port);
-    });
-    const address = app.server.address();
-    const port = typeof address === 'object' && address ? address.port : config.port;
-    const url = config.port === port ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
-    demo = config.seedDemo ? await ensureDemoShop(ctx, config.dataDir, url) : null;
-    fakeShopify = demo?.shopify ? demoFakeShopify(demo.shopify) : null;
-    const workerLogger = logger.child({ component: 'worker' });
-    const worker = config.runWorker
-      ? createWorker(ctx, {
-          logger: workerLogger,
-          observer: metrics.workerObserver(workerLogger),
-          actionTimeoutMs: config.actionTimeoutSeconds * 1000,
-        })
-      : null;
-    worker?.start();
+    const http = await serveHttp(config, logger, database, { processHeader: false });
+    const demo = config.seedDemo ? await ensureDemoShop(http.ctx, config.dataDir, http.url) : null;
+    http.showDemo(demo);
+    const worker = config.runWorker ? startWorker(http.ctx, config, logger, http.metrics) : null;
     return {
-      app,
-      url,
+      app: http.app,
+      url: http.url,
       demo,
       database,
       worker,
       async stop() {
-        await app.close();
+        await http.app.close();
         await worker?.stop();
-        await ctx.caches.offers.close();
+        await http.ctx.caches.offers.close();
         await database.close();
       },
     };
@@ -353,6 +323,75 @@ export async function startServer(config: Config, logger: Logger): Promise<Runni
     await database.close();
     throw error;
   }
+}
+
+/** One process's HTTP service, listening: its engine context (caches kept current by NOTIFY) and metrics. */
+interface HttpPart {
+  readonly app: App;
+  readonly url: string;
+  readonly ctx: UpsellContext;
+  readonly metrics: Metrics;
+  /** The demo shop for the `/demo` pages, once known (seeded here, or by the primary of a cluster). */
+  showDemo(demo: DemoShop | null): void;
+}
+
+/**
+ * Response header naming the process that answered (its pid), only when a node runs several HTTP
+ * processes: operators and tests can see the spread, and which process to look at.
+ */
+export const PROCESS_HEADER = 'x-plusone-process';
+
+async function serveHttp(config: Config, logger: Logger, database: Database, options: { readonly processHeader: boolean }): Promise<HttpPart> {
+  const services = await serviceOptions(config, logger);
+  // The demo's Shopify store lives in this process: its Admin API calls go to the fake, never the network.
+  let fakeShopify: FakeShopify | null = null;
+  let demo: DemoShop | null = null;
+  const shopify = {
+    ...services.shopify,
+    fetchFor: (domain: string) => (fakeShopify && domain === DEMO_SHOPIFY_DOMAIN ? fakeShopify.fetch : undefined),
+  };
+  const { ctx, sandbox } = composeServices(database.handle.db, { ...services, shopify });
+  // Other processes' and nodes' offer changes arrive by NOTIFY; without the listener the version re-check still bounds staleness.
+  await ctx.caches.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
+  const metrics = createMetrics(ctx, { sandboxFaults: services.sandboxFaults ?? null });
+  const app = await createService(
+    {
+      adminToken: config.adminToken,
+      logger: logger.child({ component: 'http' }),
+      demoShop: () => demo,
+      fakeShopify: () => fakeShopify,
+      rateLimits: config.rateLimits,
+      trustProxy: config.trustProxy,
+    },
+    { ctx, sandbox, metrics, databaseReady: () => ping(ctx.db) },
+  );
+  if (options.processHeader) app.server.prependListener('request', (_request, response) => response.setHeader(PROCESS_HEADER, String(process.pid)));
+  await app.listen({ port: config.port, host: config.host }).catch((error: unknown) => {
+    throw portError(error, config.host, config.port);
+  });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    app,
+    url: config.port === port ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`),
+    ctx,
+    metrics,
+    showDemo(shop) {
+      demo = shop;
+      fakeShopify = shop?.shopify ? demoFakeShopify(shop.shopify) : null;
+    },
+  };
+}
+
+function startWorker(ctx: UpsellContext, config: Config, logger: Logger, metrics: Metrics): Worker {
+  const workerLogger = logger.child({ component: 'worker' });
+  const worker = createWorker(ctx, {
+    logger: workerLogger,
+    observer: metrics.workerObserver(workerLogger),
+    actionTimeoutMs: config.actionTimeoutSeconds * 1000,
+  });
+  worker.start();
+  return worker;
 }
 
 /** The demo's fake Shopify, signing with the demo store's app credentials (docs/shopify.md "The demo"). */
@@ -380,4 +419,272 @@ export async function startWorkerOnly(config: Config, logger: Logger): Promise<{
       await database.close();
     },
   };
+}
+
+/*
+ * Several HTTP processes on one node (`PLUSONE_HTTP_PROCESSES` > 1, docs/processes.md), with node's
+ * cluster module sharing the port. The primary owns everything there must be one of per node: the embedded
+ * PostgreSQL, the migrations, the demo shop's seeding, the worker and the banner. Each HTTP process
+ * connects by URL with its own pool, caches and offer listener (NOTIFY keeps its caches current, as it
+ * does across nodes), its own in-process admin token and its own rate-limit counters.
+ *
+ * The primary and its HTTP processes talk over the cluster's IPC channel: a new process asks (`hello`)
+ * and is told the demo shop (`start`); it answers `ready` once listening, or `failed` with the reason; the
+ * primary asks it to `stop`. HTTP processes ignore SIGINT and SIGTERM (a terminal's Ctrl-C or a service
+ * manager reaches the whole group): the primary stops them first, then the worker, then the database. A
+ * process whose primary is gone exits (the cluster module's own rule).
+ */
+
+type PrimaryMessage = { readonly plusone: 'start'; readonly demo: DemoShop | null } | { readonly plusone: 'stop' };
+type ChildMessage =
+  | { readonly plusone: 'hello' }
+  | { readonly plusone: 'ready' }
+  | { readonly plusone: 'failed'; readonly message: string; readonly operator: boolean };
+
+function messageKind(message: unknown): string | null {
+  const kind: unknown = Reflect.get(Object(message), 'plusone');
+  return typeof kind === 'string' ? kind : null;
+}
+
+/** An HTTP process of the cluster could not start (its own reason when it gave one). */
+export class HttpProcessError extends Error {
+  constructor(
+    message: string,
+    /** The reason is an operator's to fix (a setting, the port, the database), printed without a stack. */
+    readonly operator: boolean,
+  ) {
+    super(message);
+  }
+}
+
+export interface Started {
+  readonly url: string;
+  readonly demo: DemoShop | null;
+  stop(): Promise<void>;
+}
+
+/**
+ * The primary of a node with several HTTP processes: database and migrations, the demo shop, then the
+ * HTTP processes (all listening before this returns), then the worker. Stops in reverse order.
+ */
+export async function startHttpProcesses(config: Config, logger: Logger): Promise<Started> {
+  const port = config.port === 0 ? await anyFreePort(config.host) : config.port;
+  const url = config.port === port ? config.publicUrl : config.publicUrl.replace(/:\d+$/, `:${port}`);
+  const database = await openDatabase(config, logger);
+  try {
+    const services = await serviceOptions(config, logger);
+    const { ctx } = composeServices(database.handle.db, services);
+    await ctx.caches.offers.listen(database.handle.url).catch((error: unknown) => logger.warn({ err: error }, 'offer cache listener not started'));
+    const demo = config.seedDemo ? await ensureDemoShop(ctx, config.dataDir, url) : null;
+    // Settled here once for all: the port (0 means one chosen now), the links, and the database they share.
+    const env = { PORT: String(port), PLUSONE_PUBLIC_URL: url, DATABASE_URL: database.handle.url };
+    const group = new HttpProcessGroup(config.httpProcesses, env, demo, logger.child({ component: 'processes' }));
+    try {
+      await group.start();
+    } catch (error) {
+      await ctx.caches.offers.close();
+      throw error;
+    }
+    const worker = config.runWorker ? startWorker(ctx, config, logger, createMetrics(ctx, { sandboxFaults: services.sandboxFaults ?? null })) : null;
+    return {
+      url,
+      demo,
+      async stop() {
+        await group.stop();
+        await worker?.stop();
+        await ctx.caches.offers.close();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+}
+
+function anyFreePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', (error) => reject(portError(error, host, 0)));
+    probe.listen({ port: 0, host }, () => {
+      const address = probe.address();
+      probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+/** The first restart of a crashed HTTP process waits this long, doubling per crash in a row up to the most. */
+const RESTART_FIRST_MS = 500;
+const RESTART_MOST_MS = 30_000;
+/** A process that ran this long before it crashed starts its count of crashes in a row afresh. */
+const RESTART_STABLE_MS = 30_000;
+/** How long an HTTP process may take to answer its requests in flight and close before it is killed. */
+const CHILD_STOP_MS = 20_000;
+
+/** The pause before the restart after `crashes` crashes in a row: 0.5 s, 1 s, 2 s … 30 s. */
+export function restartDelayMs(crashes: number): number {
+  return Math.min(RESTART_MOST_MS, RESTART_FIRST_MS * 2 ** Math.max(0, crashes - 1));
+}
+
+interface Slot {
+  /** 1 … N, for the log lines. */
+  readonly number: number;
+  process: ClusterWorker | null;
+  startedAt: number;
+  crashes: number;
+  restart: NodeJS.Timeout | null;
+}
+
+/** N HTTP processes kept running: each one that exits is replaced after a pause, until `stop`. */
+class HttpProcessGroup {
+  private readonly slots: Slot[];
+  private running = false;
+  private stopping = false;
+
+  constructor(
+    count: number,
+    private readonly env: Readonly<Record<string, string>>,
+    private readonly demo: DemoShop | null,
+    private readonly logger: Logger,
+  ) {
+    this.slots = Array.from({ length: count }, (_, index) => ({ number: index + 1, process: null, startedAt: 0, crashes: 0, restart: null }));
+  }
+
+  /** All N listening, or the first one's failure (after the others are stopped). */
+  async start(): Promise<void> {
+    try {
+      await Promise.all(this.slots.map((slot) => this.launch(slot)));
+    } catch (error) {
+      await this.stop();
+      throw error;
+    }
+    this.running = true;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const slot of this.slots) if (slot.restart) clearTimeout(slot.restart);
+    await Promise.all(this.slots.map((slot) => (slot.process ? stopChild(slot.process) : Promise.resolve())));
+  }
+
+  private launch(slot: Slot): Promise<void> {
+    const child = cluster.fork(this.env);
+    slot.process = child;
+    slot.startedAt = performance.now();
+    return new Promise((resolve, reject) => {
+      let ready = false;
+      let failure: HttpProcessError | null = null;
+      child.on('message', (message: unknown) => {
+        const kind = messageKind(message);
+        if (kind === 'hello') tell(child, this.stopping ? { plusone: 'stop' } : { plusone: 'start', demo: this.demo });
+        else if (kind === 'ready') {
+          ready = true;
+          resolve();
+        } else if (kind === 'failed') {
+          const { message: reason, operator } = message as Extract<ChildMessage, { plusone: 'failed' }>;
+          failure = new HttpProcessError(String(reason), operator === true);
+        }
+      });
+      child.once('exit', (code, signal) => {
+        if (slot.process === child) slot.process = null;
+        if (!ready) reject(failure ?? new HttpProcessError(`an HTTP process exited before it was listening (${exitOf(code, signal)})`, false));
+        this.exited(slot, child, exitOf(code, signal));
+      });
+    });
+  }
+
+  /** A process that exits while the group runs (crashed, killed, or failed to start again) is replaced after a pause. */
+  private exited(slot: Slot, child: ClusterWorker, how: string): void {
+    if (!this.running || this.stopping) return;
+    const ranMs = performance.now() - slot.startedAt;
+    slot.crashes = ranMs >= RESTART_STABLE_MS ? 1 : slot.crashes + 1;
+    const restartInMs = restartDelayMs(slot.crashes);
+    this.logger.error(
+      { process: slot.number, processPid: child.process.pid, exit: how, crashesInARow: slot.crashes, restartInMs },
+      'an HTTP process exited; starting another in its place',
+    );
+    slot.restart = setTimeout(() => {
+      slot.restart = null;
+      if (this.stopping) return;
+      this.launch(slot).then(
+        () => this.logger.info({ process: slot.number, processPid: slot.process?.process.pid }, 'HTTP process replaced'),
+        // Its exit is logged and retried by `exited`.
+        () => undefined,
+      );
+    }, restartInMs);
+  }
+}
+
+function exitOf(code: number | null, signal: string | null): string {
+  return signal ? `signal ${signal}` : `exit code ${code ?? 'unknown'}`;
+}
+
+function tell(child: ClusterWorker, message: PrimaryMessage): void {
+  if (child.isConnected()) child.send(message);
+}
+
+/** Asks one HTTP process to stop; kills it if it has not exited after `CHILD_STOP_MS`. */
+function stopChild(child: ClusterWorker): Promise<void> {
+  if (child.isDead()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.process.kill('SIGKILL'), CHILD_STOP_MS);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    if (child.isConnected()) child.send({ plusone: 'stop' } satisfies PrimaryMessage);
+    else child.process.kill('SIGKILL');
+  });
+}
+
+/**
+ * One HTTP process of a cluster (the code `start` runs in a cluster worker): no migrations, no seeding, no
+ * worker, no banner; it serves until the primary says stop. Startup errors go to the primary, which
+ * reports them once.
+ */
+export async function serveHttpProcess(config: Config, logger: Logger): Promise<void> {
+  let stop: (() => Promise<void>) | null = null;
+  const started = new Promise<DemoShop | null>((resolve) =>
+    process.on('message', (message: unknown) => {
+      const kind = messageKind(message);
+      if (kind === 'start') resolve((message as Extract<PrimaryMessage, { plusone: 'start' }>).demo);
+      if (kind !== 'stop') return;
+      // Told to stop before it is listening (another one failed, or a signal): nothing to answer yet.
+      if (!stop) process.exit(0);
+      const stopping = stop;
+      stop = async () => undefined;
+      stopping().then(
+        () => process.exit(0),
+        (error: unknown) => {
+          logger.error({ err: error }, 'an HTTP process did not stop cleanly');
+          process.exit(1);
+        },
+      );
+    }),
+  );
+  await toPrimary({ plusone: 'hello' });
+  const demo = await started;
+  const database = await openDatabase(config, logger, { migrate: false });
+  let http: HttpPart;
+  try {
+    http = await serveHttp(config, logger, database, { processHeader: true });
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  http.showDemo(demo);
+  stop = async () => {
+    await http.app.close();
+    await http.ctx.caches.offers.close();
+    await database.close();
+  };
+  await toPrimary({ plusone: 'ready' });
+}
+
+/** What an HTTP process tells its primary; settles once sent (so a process may exit after it), or at once without one. */
+export function toPrimary(message: ChildMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (process.send && process.connected) process.send(message, undefined, undefined, () => resolve());
+    else resolve();
+  });
 }
