@@ -8,6 +8,10 @@ import type { OrderInput } from '../src/engine/orders';
 
 export const PRODUCTS_PER_SHOP = 1000;
 export const OFFERS_PER_SHOP = 1000;
+/** The stock-tracked shop of issue #16: 300 offers, every variant tracking stock. */
+export const STOCK_OFFERS_PER_SHOP = 300;
+/** Units per tracked variant: far more than any run sells (the checkout scenario sells none). */
+export const STOCK_PER_VARIANT = 10_000_000;
 const COUNTRIES = ['US', 'CA', 'DE', 'GB', 'FR'] as const;
 
 /** mulberry32 (src/core/random.ts): small, fast, seedable. */
@@ -24,16 +28,24 @@ export interface ProductInput {
   readonly id: string;
   readonly body: {
     title: string;
-    variants: { id: string; title: string; prices: { currency: string; amount: number }[] }[];
+    variants: { id: string; title: string; stock?: number; prices: { currency: string; amount: number }[] }[];
   };
 }
 
-export function productInputs(): ProductInput[] {
+/** The catalog; with `stock`, every variant tracks that many units (without, stock is not tracked). */
+export function productInputs(stock?: number): ProductInput[] {
   return Array.from({ length: PRODUCTS_PER_SHOP }, (_, index) => ({
     id: productId(index),
     body: {
       title: `Bench product ${index}`,
-      variants: [{ id: variantId(index), title: 'Default', prices: [{ currency: 'USD', amount: unitPriceOf(index) }] }],
+      variants: [
+        {
+          id: variantId(index),
+          title: 'Default',
+          ...(stock === undefined ? {} : { stock }),
+          prices: [{ currency: 'USD', amount: unitPriceOf(index) }],
+        },
+      ],
     },
   }));
 }
@@ -55,10 +67,10 @@ export interface OfferInput {
   rules?: OfferRulesInput;
 }
 
-/** 1,000 offers: a quarter targeted by product, a quarter by country, a quarter by subtotal, a quarter open. */
-export function offerInputs(seed = 42): OfferInput[] {
+/** `count` (1,000) offers: a quarter targeted by product, a quarter by country, a quarter by subtotal, a quarter open. */
+export function offerInputs(seed = 42, count = OFFERS_PER_SHOP): OfferInput[] {
   const rand = random(seed);
-  return Array.from({ length: OFFERS_PER_SHOP }, (_, index) => {
+  return Array.from({ length: count }, (_, index) => {
     const product = (index * 7 + 3) % PRODUCTS_PER_SHOP;
     const offer: OfferInput = { name: `Bench offer ${index}`, variantId: variantId(product), quantity: 1, priority: intBetween(rand, 0, 9) };
     const kind = index % 4;

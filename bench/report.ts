@@ -134,25 +134,29 @@ function adminConsoleTable(report: AdminPagesReport): string {
 const ADMIN_HEADING = '## Merchant admin pages';
 
 /** Where the admin pages' time went, found on 2026-12-03 with EXPLAIN and CPU profiles against the seeded shop. */
-const ADMIN_ANALYSIS = `Where the time goes (EXPLAIN ANALYZE and CPU profiles against the seeded shop, 2026-12-03):
+const ADMIN_ANALYSIS = `What bounded the slow pages and what changed (EXPLAIN ANALYZE, CPU profiles and the server's request log against the seeded shop, 2026-12-03 and 2026-12-04):
 
-- **Overview, its CSV and Offers** read \`GET /v1/analytics/metrics\` (the Overview twice: totals and per day;
-  Offers per offer), and each metrics answer runs two aggregates over \`analytics_daily\` (the sums, and the
-  holdout comparison). The default 30 days are about 184,000 rollup rows for this shop: 1,000 offers × 30
-  days × the 6 of 8 slots that each day and offer fills (the slot is the writing connection's
-  \`pg_backend_pid() % 8\`). PostgreSQL takes 150–200 ms to read and sum them (a parallel sequential scan;
-  the primary key's range scan is no faster, the cost is the rows, not finding them), so one metrics call
-  answers in 160–310 ms and no index changes that. With each closed day's slots folded into one row (91,000
-  rows for the 90 days) the same aggregates take 20–40 ms, measured on a folded copy; a rollup per shop and
-  day without the offer would serve the Overview's totals and days from 30 rows. Either is a change to the
-  analytics store and the worker, not made by the benchmark.
-- **Offers** also checks the API's 1,000 offers and 1,000 products against their TypeBox schemas with the
-  interpreting \`Value.Check\` (about 20 and 16 ms per page here; compiling each schema once is the usual cure, not
-  measured) and draws an 844 KB page.
+- **Overview and its CSV** (590 and 250 ms p95 before) read \`GET /v1/analytics/metrics\`, whose sums ran
+  over every rollup row of the range: 1,000 offers × 30 days × the 6 of 8 writers' slots each day and offer
+  fills, about 184,000 rows, 150–200 ms in PostgreSQL whatever the index. The worker now folds each closed
+  day (\`fold_rollup\`, src/worker/rollup.ts, migration 018): one row per key instead of a row per slot, and
+  the same sums without the offer in \`analytics_shop_daily\`. A query that neither groups nor filters by
+  offer (the Overview's totals and days) reads that table plus today's unfolded rows: 5–15 ms. The
+  benchmark folds the seeded days itself, as the worker would have by the time a shop has run a day, and
+  the \`analytics_daily\` row count above is after that.
+- **Offers** (400 ms p95 before) drew all 1,000 offers on one 844 KB page, and read all 1,000 offers, the
+  whole catalog and 1,000 offers' metrics to do it. The list now shows 50 offers a page
+  (\`GET /v1/offers?limit=50\`, keyset cursor), asks for the products of those offers' variants only
+  (\`GET /v1/products?variantId=…\`) and for those offers' metrics only (\`offerId\` repeated), which an index
+  by offer (\`analytics_daily_offer\`) finds without reading the range. Two more causes were found on the way:
+  the named prepared statements the pool uses settled, after five runs, on a generic plan for the metrics
+  sums that took 56 ms where the plan for the call's values took 14 (metrics queries are now planned per
+  call: \`PLANNED_PER_CALL\` in src/store/database.ts), and \`findProducts\` filtered every variant and price
+  list once per product (1,000 × 2,000 comparisons; now grouped once). The admin's answers are checked
+  with compiled TypeBox validators instead of the interpreting \`Value.Check\`.
 - **An order's page** took about 280 ms: naming offers in the decision's 1,000 reasons ran two
   \`replaceAll\` per offer on every reason, a million per page. One pass per reason (\`withNames\` in
-  src/web/admin/pages/orders.ts) brought it to 40–60 ms; the page still draws all 1,000 evaluations.
-`;
+  src/web/admin/pages/orders.ts) brought it to 40–60 ms; the page still draws all 1,000 evaluations.`;
 
 /** The "Merchant admin pages" section of docs/benchmarks.md: the data, a row per page, which pages pass. */
 export function adminMarkdown(report: AdminPagesReport, date: string): string {
@@ -199,6 +203,90 @@ export async function writeAdminSection(file: string, report: AdminPagesReport, 
   await writeFile(file, before >= 0 ? `${text.slice(0, before)}${section}\n${text.slice(before)}` : `${text.trimEnd()}\n\n${section}`);
 }
 
+const PROCESSES_HEADING = '## One node, 1 vs 2 HTTP processes';
+
+/** `processes_<n>_<scenario>` rows of the 1-vs-N run (bench/scenarios.ts `processesResults`), by n. */
+function processRows(results: readonly ScenarioResult[]): { processes: number; checkout?: ScenarioResult; register?: ScenarioResult }[] {
+  const byCount = new Map<number, { processes: number; checkout?: ScenarioResult; register?: ScenarioResult }>();
+  for (const result of results) {
+    const match = /^processes_(\d+)_(checkout_offer|register_order)$/.exec(result.id);
+    if (!match) continue;
+    const processes = Number(match[1]);
+    const row = byCount.get(processes) ?? { processes };
+    if (match[2] === 'checkout_offer') row.checkout = result;
+    else row.register = result;
+    byCount.set(processes, row);
+  }
+  return [...byCount.values()].sort((a, b) => a.processes - b.processes);
+}
+
+/**
+ * The section on `PLUSONE_HTTP_PROCESSES`: the same node with 1 and 2 HTTP processes, checkout offer and
+ * register order at 50 connections, and each rate against the single process's. Empty without those runs.
+ */
+export function processesMarkdown(results: readonly ScenarioResult[]): string {
+  const runs = processRows(results);
+  if (runs.length === 0) return '';
+  const one = runs.find((run) => run.processes === 1);
+  const times = (result: ScenarioResult | undefined, base: ScenarioResult | undefined) =>
+    result?.rps && base?.rps ? `${(result.rps / base.rps).toFixed(2)}×` : '—';
+  const lines = runs.map(
+    (run) =>
+      `| ${run.processes} | ${num(run.checkout?.rps ?? null, 0)} | ${num(run.checkout?.p99Ms ?? null, 2)} | ${times(run.checkout, one?.checkout)} | ` +
+      `${num(run.register?.rps ?? null, 0)} | ${num(run.register?.p99Ms ?? null, 2)} | ${times(run.register, one?.register)} | ${num(run.register?.rssMb ?? null, 0)} |`,
+  );
+  return `${PROCESSES_HEADING}
+
+The same Plusone node started with \`PLUSONE_HTTP_PROCESSES=1\` (one process, no cluster) and then \`=2\`
+(two HTTP processes sharing the port, the primary holding the worker — off here — and nothing else; see
+docs/processes.md), on shop A's 1,000 offers and the session tokens of the runs above, each warmed for 2 s
+per route before 6 s measured at 50 connections. RSS is the primary and its HTTP processes together.
+
+| HTTP processes | checkout offer rps | p99 ms | vs 1 | register order rps | p99 ms | vs 1 | RSS MB |
+|---:|---:|---:|---:|---:|---:|---:|---:|
+${lines.join('\n')}
+
+What it shows depends on the cores to spare. On a 2-core machine the load generator (one process) and
+PostgreSQL share the cores with the HTTP processes: checkout offer, which does no database work, is bound
+by the CPU the load generator and the server split, so a second server process mostly takes CPU from the
+load generator and can measure slower than one; register order, which waits on PostgreSQL for most of its
+time, gains from a second process filling those waits. On a machine whose cores are not all taken, each
+process adds about a core's worth until PostgreSQL, or \`max_connections\` (processes ×
+\`PLUSONE_DB_POOL_SIZE\`, docs/processes.md), is the limit.
+
+`;
+}
+
+const SCALE_HEADING = '## With 1,000,000 orders and 10,000 shops stored';
+
+/**
+ * The section on stored data at scale (bench/scale-data.ts): each route's rate and p99 without and with
+ * the data, measured back to back on the same server. Empty without those runs.
+ */
+export function scaleMarkdown(results: readonly ScenarioResult[]): string {
+  const runs = results.filter((result) => result.id.startsWith('scale_'));
+  if (runs.length === 0) return '';
+  const lines = runs.map((result) => {
+    const within = result.checks.find((check) => check.label.startsWith('rps within'));
+    return `| ${result.name.replace(/, with 1,000,000 orders stored$/, '')} | ${num(result.rps, 0)} | ${num(result.p99Ms, 2)} | ${result.notes[0] ?? ''} | ${within ? (within.pass ? 'PASS' : 'MISS') : '—'} |`;
+  });
+  return `${SCALE_HEADING}
+
+Issue #16's target: the checkout read and registration within 10 % of their figures without the data, with
+1,000,000 orders and 10,000 shops already stored. The harness inserts them straight into PostgreSQL with
+generate_series (bench/scale-data.ts: 10,000 shops, 1,000,000 orders of one line each, their 1,000,000 decision
+rows, and the rollup rows the decision trigger would have written), on the 0 ms server of the runs above,
+then measures each route for 6 s at 50 connections, and removes the rows again. The figures without the data
+are measured right before the seed, so that the ratio compares two runs a minute apart, not several
+minutes of a shared machine's drift. ${runs[0]?.notes[1] ?? ''}.
+
+| Route | rps with the data | p99 ms | against the run without | within 10 % |
+|---|---:|---:|---|---|
+${lines.join('\n')}
+
+`;
+}
+
 export function markdownTable(results: readonly ScenarioResult[]): string {
   const escape = (cell: string) => cell.replaceAll('|', '\\|');
   return [
@@ -233,7 +321,7 @@ The load generator (autocannon, in its own process), Plusone and PostgreSQL shar
 ## How to run
 
 \`\`\`sh
-npm run bench              # ~6 minutes: table on stdout, rewrites docs/benchmarks.md
+npm run bench              # ~9 minutes: table on stdout, rewrites docs/benchmarks.md
 npm run bench -- --json    # the same, plus one JSON summary line at the end
 npm run bench -- --scale-out   # two Plusone nodes on one PostgreSQL: docs/benchmarks-scale-out.md
 npm run bench -- --admin   # only the merchant admin's pages (~2 minutes): rewrites that section here
@@ -246,7 +334,10 @@ The harness starts a PostgreSQL (embedded, in a temp folder, durable settings as
 (and a fourth time, worker on, for the merchant admin's pages, with a shop of their own: see below). It
 seeds two shops through the API, each with 1,000 products (one USD variant) and 1,000 offers (priorities
 0–9; a quarter targeted by product, a quarter by country, a quarter by minimum subtotal, a quarter open;
-percentage, fixed or no discount), and registers paid orders of 1–3 lines.
+percentage, fixed or no discount), and a third shop, as issue #16 measures it, of 1,000 products whose
+variants track stock and 300 offers on them, with 500 live sessions each decided for one of those offers;
+it registers paid orders of 1–3 lines. With the same server it then stores 10,000 more shops and
+1,000,000 orders straight into PostgreSQL and measures the checkout read and registration again.
 
 ## Results
 
@@ -256,17 +347,24 @@ ${notes.join('\n')}
 
 ${misses.length === 0 ? 'Every target was met.' : `**Missed targets:** ${misses.join(', ')}.`}
 
-${admin.join('')}## What the numbers mean
+${processesMarkdown(results)}${scaleMarkdown(results)}${admin.join('')}## What the numbers mean
 
 - **rps** is completed requests per second over the timed run (for the finalizer: captures per second from
   the first undo window closing until every upsell is \`captured\`). **p50/p99/p99.9** are exact response
   times measured by the load generator (for the finalizer: how long after its own window closed each upsell
   was captured). **RSS** is the peak resident memory of the Plusone process, sampled every 100 ms from
   \`/proc/<pid>/status\`; PostgreSQL's memory is not included.
-- **vs baseline** divides by a bare Fastify JSON route in its own process under the same load: the ceiling
-  of this machine for Node HTTP with the load generator competing for the same two cores. Plusone's numbers
-  include real PostgreSQL round trips (with fsync on commit for writes).
-- Targets (2-core machine): checkout offer ≥ 40 % of baseline rps and p99 ≤ 5 ms at 50 connections;
+- **vs baseline** divides by a bare Fastify JSON route in its own process under the same load, warmed for
+  2 s before its 6 s: the ceiling of this machine for Node HTTP with the load generator competing for the
+  same two cores. Plusone's numbers include real PostgreSQL round trips (with fsync on commit for writes).
+- The load generator sends prebuilt requests wherever it can: each connection cycles through the scenario's
+  requests (the session tokens), built into bytes once, as a bare \`autocannon\` run does. Only requests that
+  must differ every time (register order's unique external id, accept's one use per order) are built per
+  request; that work in the load generator, which shares the two cores, used to be done for every scenario
+  and the baseline too, and cost the baseline 30–45 % of its rate (38k against 56k measured alone).
+- Targets (2-core machine): checkout offer, on 1,000 offers and on 300 offers of stock-tracked variants,
+  ≥ 50 % of baseline rps and p99 ≤ max(5 ms, 3 × baseline p99) at 50 connections; with 1,000,000 orders
+  and 10,000 shops stored, checkout offer and register order within 10 % of their rates without;
   register order ≥ 2,000/s and p99 ≤ 15 ms; accept (0 ms PSP) ≥ 500/s and p99 ≤ 25 ms; with a 150 ms PSP
   the server's own p99 overhead (p99 − 150 ms) ≤ 10 ms; \`decide\` over 1,000 offers ≤ 50 µs p99; RSS under
   load ≤ ${RSS_TARGET_MB} MB; every merchant admin page p95 ≤ 100 ms (one request at a time). MISS means the measured

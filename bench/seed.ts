@@ -59,14 +59,21 @@ export async function createShop(baseUrl: string, name: string, undoWindowSecond
   return { id: created.id, secretKey: created.secretKey };
 }
 
-export async function seedCatalog(baseUrl: string, shop: Shop, seed: number): Promise<void> {
-  const products = productInputs();
+export interface CatalogShape {
+  /** Offers (default 1,000). */
+  readonly offers?: number;
+  /** Units of stock on every variant; absent, stock is not tracked. */
+  readonly stock?: number;
+}
+
+export async function seedCatalog(baseUrl: string, shop: Shop, seed: number, shape: CatalogShape = {}): Promise<void> {
+  const products = productInputs(shape.stock);
   await inParallel(products.length, (index) => {
     const product = products[index];
     if (!product) throw new Error('product index out of range');
     return api(baseUrl, 'PUT', `/v1/products/${product.id}`, shop.secretKey, product.body);
   });
-  const offers = offerInputs(seed);
+  const offers = offerInputs(seed, shape.offers);
   await inParallel(offers.length, (index) => api(baseUrl, 'POST', '/v1/offers', shop.secretKey, offers[index]));
 }
 
@@ -87,6 +94,20 @@ export async function registerOrders(baseUrl: string, shop: Shop, count: number,
     );
     return { orderId: answer.order.id, token: answer.session.token, offerId: answer.offer?.id ?? null };
   });
+}
+
+/**
+ * `count` registered orders whose decision picked an offer (registering more while some were shown
+ * nothing), for scenarios that need every session to have an offer on its page.
+ */
+export async function registerOrdersWithOffer(baseUrl: string, shop: Shop, count: number, label: string): Promise<RegisteredOrder[]> {
+  const chosen: RegisteredOrder[] = [];
+  for (let round = 0; chosen.length < count; round += 1) {
+    if (round >= 10) throw new Error(`only ${chosen.length} of ${count} orders were offered something`);
+    const batch = await registerOrders(baseUrl, shop, Math.ceil((count - chosen.length) * 1.2), `${label}-${round}`);
+    chosen.push(...batch.filter((order) => order.offerId !== null));
+  }
+  return chosen.slice(0, count);
 }
 
 /**

@@ -109,6 +109,8 @@ export interface PlusoneOptions {
   readonly nodeArgs?: readonly string[];
   /** More environment for the process (the soak's faults and windows), over the harness defaults. */
   readonly env?: Readonly<Record<string, string>>;
+  /** `PLUSONE_HTTP_PROCESSES`: HTTP processes on the one port (default 1: one process, no cluster, as every scenario but the 1-vs-N one). */
+  readonly processes?: number;
 }
 
 export async function startPlusone(options: PlusoneOptions): Promise<Child> {
@@ -131,6 +133,7 @@ export async function startPlusone(options: PlusoneOptions): Promise<Child> {
     PLUSONE_RATE_LIMIT_ORDERS_SHOP: 'off',
     PLUSONE_RATE_LIMIT_ORDERS_IP: 'off',
     LOG_LEVEL: 'warn',
+    PLUSONE_HTTP_PROCESSES: String(options.processes ?? 1),
     ...options.env,
   };
   const { child, output, exited } = spawnNode(['src/cli.ts', 'start'], env, options.nodeArgs);
@@ -169,29 +172,58 @@ export async function runLoadProcess(scenarioFile: string): Promise<string> {
   return stdout;
 }
 
-/** Samples a process's resident memory (VmRSS) every 100 ms; reports the peak in MB. */
+/**
+ * Samples a process's resident memory (VmRSS) every 100 ms; reports the peak in MB. With `nodeChildren`,
+ * the sum over the process and its node children (a Plusone primary and its HTTP processes), taken at
+ * the same instant; without, the one process (tsx's esbuild helper is never counted).
+ */
 export class RssSampler {
   private peakKb = 0;
   private readonly timer: NodeJS.Timeout;
 
-  constructor(private readonly pid: number) {
+  constructor(
+    private readonly pid: number,
+    private readonly nodeChildren = false,
+  ) {
     this.sample();
     this.timer = setInterval(() => this.sample(), 100);
   }
 
   private sample(): void {
-    try {
-      const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
-      if (match?.[1]) this.peakKb = Math.max(this.peakKb, Number(match[1]));
-    } catch {
-      // the process is gone
-    }
+    const pids = this.nodeChildren ? [this.pid, ...nodeChildrenOf(this.pid)] : [this.pid];
+    const total = pids.reduce((sum, pid) => sum + rssKb(pid), 0);
+    this.peakKb = Math.max(this.peakKb, total);
   }
 
   stop(): number {
     clearInterval(this.timer);
     this.sample();
     return this.peakKb / 1024;
+  }
+}
+
+function rssKb(pid: number): number {
+  try {
+    const match = /VmRSS:\s+(\d+)\s+kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match?.[1] ? Number(match[1]) : 0;
+  } catch {
+    return 0; // the process is gone
+  }
+}
+
+/** The node processes `pid` started (the cluster's HTTP processes), from /proc. */
+function nodeChildrenOf(pid: number): number[] {
+  try {
+    const children = readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+    return children.filter((child) => {
+      try {
+        return readFileSync(`/proc/${child}/comm`, 'utf8').trim() === 'node';
+      } catch {
+        return false;
+      }
+    });
+  } catch {
+    return [];
   }
 }
 
