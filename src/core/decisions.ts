@@ -59,10 +59,36 @@ export function presentDecision(
     shippingAmount: price.shippingAmount,
     total: price.total,
     buttonCopyId: copy?.id ?? null,
-    buttonText: buttonText(copy?.text ?? null, price.total, price.currency, context.locale),
-    cardText: cardText(context.card, context.locale),
+    buttonText: remembered(textKey('button', context.locale, price.currency, price.total, copy?.text ?? null), () =>
+      buttonText(copy?.text ?? null, price.total, price.currency, context.locale),
+    ),
+    cardText: remembered(textKey('card', context.locale, context.card.brand, context.card.last4), () => cardText(context.card, context.locale)),
     locale: context.locale,
   };
+}
+
+/** Texts presented at most (about 2 MB); then the memory starts over. */
+const MAX_TEXTS = 10_000;
+
+/**
+ * The button and card texts already made, by everything they are made from: registrations of a shop
+ * mostly present the same few offers at the same prices, and Intl formatting is the costly part.
+ */
+const texts = new Map<string, string>();
+
+/** Each part as JSON would quote it, so no two different lists of parts give the same key. */
+function textKey(...parts: (string | number | null)[]): string {
+  return JSON.stringify(parts);
+}
+
+function remembered(key: string, make: () => string): string {
+  let text = texts.get(key);
+  if (text === undefined) {
+    if (texts.size >= MAX_TEXTS) texts.clear();
+    text = make();
+    texts.set(key, text);
+  }
+  return text;
 }
 
 export function toCheckoutOffer(offer: DecidedOffer, expiresAt: Date): CheckoutOffer {

@@ -445,7 +445,19 @@ export interface CompiledOffer {
 export interface CompiledOffers {
   /** Highest priority first; within a priority, oldest first. */
   readonly ranked: readonly CompiledOffer[];
+  /** `inCurrency`'s answers, made on the first order in each currency and kept with the offers. */
+  readonly byCurrency: Map<string, readonly CurrencyLevel[]>;
 }
+
+/** An offer that can be chosen for an order in one currency, with its net revenue there. */
+interface CurrencyOption {
+  readonly entry: CompiledOffer;
+  readonly variant: OfferVariant;
+  readonly revenue: number;
+}
+
+/** One priority level's options in one currency: highest revenue first, then in `ranked` order (oldest first). */
+type CurrencyLevel = readonly CurrencyOption[];
 
 /** One offer prepared for decisions: its discount parsed, its rule lists as sets, its times as numbers. */
 function compileOffer(candidate: Candidate): CompiledOffer {
@@ -470,7 +482,39 @@ export function compileOffers(candidates: readonly Candidate[]): CompiledOffers 
       a.createdAtMs - b.createdAtMs ||
       (a.candidate.offer.id < b.candidate.offer.id ? -1 : 1),
   );
-  return { ranked };
+  return { ranked, byCurrency: new Map() };
+}
+
+/**
+ * The ranking for orders in `currency`, by priority level, each level ordered as the decision breaks
+ * its ties (highest revenue, then oldest): the first eligible option of the first level that has one is
+ * the choice. A net revenue depends only on the offer, its variant's price and the currency, so it is
+ * worked out once per currency; an offer whose variant is gone, has no price in the currency, or would
+ * be free (see `notPositive`) is never eligible there and is left out.
+ */
+function inCurrency(compiled: CompiledOffers, currency: string): readonly CurrencyLevel[] {
+  const known = compiled.byCurrency.get(currency);
+  if (known) return known;
+  const levels: CurrencyOption[][] = [];
+  let level: CurrencyOption[] = [];
+  let priority: number | null = null;
+  for (const entry of compiled.ranked) {
+    if (priority !== null && entry.candidate.offer.priority !== priority) {
+      levels.push(level);
+      level = [];
+    }
+    priority = entry.candidate.offer.priority;
+    const variant = entry.candidate.variant;
+    const unitPrice = variant?.prices[currency];
+    if (!variant || unitPrice === undefined) continue;
+    const revenue = expectedRevenueOf(entry, unitPrice, currency);
+    if (revenue > 0) level.push({ entry, variant, revenue });
+  }
+  levels.push(level);
+  // Array sort is stable: equal revenues keep their `ranked` order.
+  const ordered = levels.filter((options) => options.length > 0).map((options) => options.sort((a, b) => b.revenue - a.revenue));
+  compiled.byCurrency.set(currency, ordered);
+  return ordered;
 }
 
 /** Current stock of a tracked variant when it may differ from the compiled one; undefined: use the compiled. */
@@ -499,20 +543,13 @@ function expectedRevenueOf(compiled: CompiledOffer, unitPrice: number, currency:
 /** The same choice as `decide(candidates, order, now).chosen`, over compiled offers and without the explanation. */
 export function decideCompiled(compiled: CompiledOffers, order: OrderFacts, now: Date, stockOf: StockOf | null = null): Decision['chosen'] {
   const nowMs = now.getTime();
-  let best: { entry: CompiledOffer; variant: OfferVariant; revenue: number } | null = null;
-  for (const entry of compiled.ranked) {
-    // Ranked by priority: once a level produced a winner, lower levels cannot beat it.
-    if (best && entry.candidate.offer.priority < best.entry.candidate.offer.priority) break;
-    const variant = entry.candidate.variant;
-    if (!variant || !isEligible(entry, variant, order, nowMs, stockOf)) continue;
-    const revenue = expectedRevenueOf(entry, variant.prices[order.currency] ?? 0, order.currency);
-    // Never free (see `notPositive`).
-    if (revenue <= 0) continue;
-    // Within a level the ranking is oldest first, so only a strictly higher revenue takes over.
-    if (!best || revenue > best.revenue) best = { entry, variant, revenue };
+  // Levels by priority, each by revenue then age: the first eligible option is the one `decide` picks.
+  for (const level of inCurrency(compiled, order.currency)) {
+    for (const { entry, variant } of level) {
+      if (!isEligible(entry, variant, order, nowMs, stockOf)) continue;
+      const { candidate } = entry;
+      return { candidate, price: candidatePrice(candidate.offer, variant, order) };
+    }
   }
-  if (!best) return null;
-  const { candidate } = best.entry;
-  const price = candidatePrice(candidate.offer, best.variant, order);
-  return { candidate, price };
+  return null;
 }

@@ -19,10 +19,10 @@ import { hashSecret } from '../core/clock';
 import type { EngineContext } from './context';
 import type { OrderCustomer, OrderPayment } from '../core/orders';
 import type { UpsellState } from '../core/upsell-state';
-import { presentDecision, toCheckoutOffer, type CheckoutOffer, type DecidedOffer } from '../core/decisions';
+import { presentDecision, type CheckoutOffer, type DecidedOffer } from '../core/decisions';
 import { claimIdempotencyKey, requestHash, storeIdempotentResponse } from './idempotency';
 import { loadShopOffers } from './offer-cache';
-import { getShop } from './shops';
+import { shopSettings } from './shops';
 
 export interface OrderLineInput {
   productId: string;
@@ -146,10 +146,10 @@ export async function registerOrder(
   channel: ChannelLimits | null = null,
 ): Promise<{ statusCode: number; body: RegisteredOrder }> {
   if (!isCurrency(input.currency)) throw new DomainError('invalid_currency', `${input.currency} is not an ISO 4217 currency code`);
-  const shop = await getShop(ctx, shopId);
-  if (!channel) checkPayment(input.payment, shop.settings.gateway);
+  const settings = await shopSettings(ctx, ctx.db, shopId);
+  if (!channel) checkPayment(input.payment, settings.gateway);
   const taxRate = parseTaxRate(input.taxRate);
-  const locale = parseLocale(input.locale, shop.settings.defaultLocale);
+  const locale = parseLocale(input.locale, settings.defaultLocale);
   const now = ctx.clock.now();
 
   // The shop's offers compiled in memory, tracked stock from the stock cache. The per-offer explanation is
@@ -187,13 +187,13 @@ export async function registerOrder(
     facts,
     offersVersion: offers.version,
     assignment: experimental.assignment,
-    expiresAt: new Date(now.getTime() + shop.settings.sessionTtlSeconds * 1000),
+    expiresAt: new Date(now.getTime() + settings.sessionTtlSeconds * 1000),
   };
   const register = async (trx: Trx | null) => {
-    const { stored, token, sessionId } = await storeRegistration(ctx, trx ?? ctx.db, registration);
+    const { stored, token, tokenHash, sessionId } = await storeRegistration(ctx, trx ?? ctx.db, registration);
     if (claim && trx) await storeIdempotentResponse(trx, claim, { statusCode: 201, body: stored });
     // The buyer's page usually asks this node next: it knows the session and the decision already.
-    const remember = () => rememberRegistration(ctx, registration, stored.order.id, sessionId, token);
+    const remember = () => rememberRegistration(ctx, registration, stored.order.id, sessionId, tokenHash);
     return { statusCode: 201, body: { ...stored, session: { ...stored.session, token } }, remember };
   };
   try {
@@ -237,9 +237,9 @@ interface Registration {
   expiresAt: Date;
 }
 
-function rememberRegistration(ctx: EngineContext, registration: Registration, orderId: string, sessionId: string, token: string): void {
+function rememberRegistration(ctx: EngineContext, registration: Registration, orderId: string, sessionId: string, tokenHash: string): void {
   const { shopId, expiresAt } = registration;
-  ctx.caches.sessions.set(hashSecret(token), { id: sessionId, shopId, orderId, expiresAt });
+  ctx.caches.sessions.set(tokenHash, { id: sessionId, shopId, orderId, expiresAt });
   ctx.caches.decisions.set(`${shopId}:${orderId}`, registration.decided);
 }
 
@@ -271,18 +271,24 @@ function orderFacts(stored: StoredOrderFacts): OrderFacts {
 
 type Trx = Db;
 
-/** Inserts the order, its lines, its decision and its session; returns the answer and the clear token. */
+/**
+ * Inserts the order, its lines, its decision and its session; returns the answer, the clear token and its
+ * hash. The answer is built from the values written (the statement returns nothing), as `orderView` would
+ * show the stored row: every column of the view is one of these values, stored unchanged.
+ */
 async function storeRegistration(
   ctx: EngineContext,
   db: Db,
   registration: Registration,
-): Promise<{ stored: Omit<RegisteredOrder, 'session'> & { session: { expiresAt: string } }; token: string; sessionId: string }> {
+): Promise<{ stored: Omit<RegisteredOrder, 'session'> & { session: { expiresAt: string } }; token: string; tokenHash: string; sessionId: string }> {
   const { shopId, input, now } = registration;
   const orderId = ctx.ids.id('ord');
   const token = ctx.ids.secret('ps');
+  const tokenHash = hashSecret(token);
   const sessionId = ctx.ids.id('pss');
   const lines = input.lines.map((line, position) => checkoutLineValues(shopId, orderId, ctx.ids.id('line'), position, line));
-  const orderRow = await insertRegistration(db, {
+  const taxRate = registration.taxRate ? decimalToString(registration.taxRate) : null;
+  await insertRegistration(db, {
     lines,
     decision: {
       shop_id: shopId,
@@ -299,7 +305,7 @@ async function storeRegistration(
       shop_id: shopId,
       id: sessionId,
       order_id: orderId,
-      token_hash: hashSecret(token),
+      token_hash: tokenHash,
       expires_at: registration.expiresAt,
       created_at: now,
     },
@@ -313,7 +319,7 @@ async function storeRegistration(
       shipping_total: input.shippingTotal,
       tax_total: input.taxTotal,
       total: input.total,
-      tax_rate: registration.taxRate ? decimalToString(registration.taxRate) : null,
+      tax_rate: taxRate,
       locale: registration.locale,
       customer_key: customerKey(input.customer),
       customer: JSON.stringify(input.customer),
@@ -322,10 +328,34 @@ async function storeRegistration(
       created_at: now,
     },
   });
-  const lineViews = lines.map(lineView);
-  const offer = registration.decided ? toCheckoutOffer(registration.decided, registration.expiresAt) : null;
-  const stored = { order: { ...orderView(orderRow, [], []), lines: lineViews }, session: { expiresAt: registration.expiresAt.toISOString() }, offer };
-  return { stored, token, sessionId };
+  const order: OrderView = {
+    id: orderId,
+    externalId: input.externalId,
+    parentOrderId: null,
+    currency: input.currency,
+    lines: lines.map(lineView),
+    subtotal: input.subtotal,
+    shippingTotal: input.shippingTotal,
+    taxTotal: input.taxTotal,
+    total: input.total,
+    // As the numeric(12, 8) column reads back: the same number, without trailing zeros.
+    taxRate: taxRate === null ? null : trimDecimalText(taxRate),
+    locale: registration.locale,
+    customer: input.customer,
+    payment: paymentView(input.payment),
+    linkedOrders: [],
+    status: 'open',
+    createdAt: now.toISOString(),
+  };
+  // `toCheckoutOffer`, with the deadline's text made once for the offer and the session.
+  const expiresAt = registration.expiresAt.toISOString();
+  const offer: CheckoutOffer | null = registration.decided ? { ...registration.decided, expiresAt } : null;
+  return { stored: { order, session: { expiresAt }, offer }, token, tokenHash, sessionId };
+}
+
+/** The card as an order shows it: the PSP, brand and last four digits, never its references. */
+function paymentView(payment: Pick<OrderPayment, 'gateway' | 'brand' | 'last4'>): OrderView['payment'] {
+  return { gateway: payment.gateway, brand: payment.brand ?? null, last4: payment.last4 ?? null };
 }
 
 /** Replays a stored registration with a fresh session token for the same order and deadline. */
@@ -377,7 +407,7 @@ function orderView(row: OrderRow, lines: readonly (StoredLine & Pick<OrderLineRo
     taxRate: row.tax_rate === null ? null : trimDecimalText(row.tax_rate),
     locale: row.locale,
     customer: row.customer,
-    payment: { gateway: row.payment.gateway, brand: row.payment.brand ?? null, last4: row.payment.last4 ?? null },
+    payment: paymentView(row.payment),
     linkedOrders,
     status: row.status,
     createdAt: row.created_at.toISOString(),

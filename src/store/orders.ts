@@ -7,7 +7,7 @@
 import { sql, type Insertable } from 'kysely';
 import { lineSubtotal, type OrderStatus, type UpsellLine } from '../core/orders';
 import { UPSELL_STATES, isInProgress, type UpsellState } from '../core/upsell-state';
-import type { Db } from './database';
+import { PLANNED_PER_CALL, type Db } from './database';
 import { after, positionOf, prefixPattern, type PageQuery } from './pages';
 import type { CheckoutSessionsTable, DecisionsTable, NewOrderLine, OrderLineRow, OrderRow, OrdersTable } from './schema';
 
@@ -21,9 +21,29 @@ export interface Registration {
 /**
  * One statement, so atomic without BEGIN/COMMIT round trips: the order, and in data-modifying CTEs its
  * lines, decision and session (their foreign keys are checked at the end of the statement). A second
- * registration of the externalId fails on the unique (shop, externalId) and writes nothing.
+ * registration of the externalId fails on the unique (shop, externalId) and writes nothing. Nothing is
+ * returned: the caller built every value, and without `RETURNING *` the statement of an order of up to
+ * `MAX_NAMED_LINES` lines is a named prepared one (store/database), parsed and planned once per connection.
+ *
+ * Its text depends only on the shape of the rows (their columns, the number of lines), so Kysely builds
+ * and compiles it once per shape (`registrationStatement`); each registration only lists its values.
  */
-export async function insertRegistration(db: Db, registration: Registration): Promise<OrderRow> {
+export async function insertRegistration(db: Db, registration: Registration): Promise<void> {
+  const shape = registrationShape(registration);
+  const statement = shape && registrationStatement(db, registration, shape);
+  if (!shape || !statement) {
+    await registrationQuery(db, registration).execute();
+    return;
+  }
+  const query = sql(statement, ...registrationParameters(registration, shape));
+  // Each line count is a statement of its own: only the usual few are named (prepared on every connection).
+  await (registration.lines.length > MAX_NAMED_LINES ? sql`${PLANNED_PER_CALL}${query}` : query).execute(db);
+}
+
+/** Orders with more lines are sent unnamed, as every registration was while it returned its row. */
+const MAX_NAMED_LINES = 20;
+
+function registrationQuery(db: Db, registration: Registration) {
   return db
     .with('new_lines', (cte) =>
       cte
@@ -34,9 +54,84 @@ export async function insertRegistration(db: Db, registration: Registration): Pr
     .with('new_decision', (cte) => cte.insertInto('decisions').values(registration.decision).returning('order_id'))
     .with('new_session', (cte) => cte.insertInto('checkout_sessions').values(registration.session).returning('id'))
     .insertInto('orders')
-    .values(registration.order)
-    .returningAll()
-    .executeTakeFirstOrThrow();
+    .values(registration.order);
+}
+
+/** The columns of each part of a registration, in the order Kysely writes their values. */
+interface RegistrationShape {
+  readonly key: string;
+  readonly line: readonly string[];
+  readonly decision: readonly string[];
+  readonly session: readonly string[];
+  readonly order: readonly string[];
+}
+
+/** The columns Kysely writes for a row: those whose value is defined, in the row's key order. */
+function columnsOf(row: object): string[] {
+  const values = row as Record<string, unknown>;
+  return Object.keys(values).filter((column) => values[column] !== undefined);
+}
+
+/** Null when the lines differ in columns (Kysely then writes DEFAULT where one lacks a value): not cached. */
+function registrationShape(registration: Registration): RegistrationShape | null {
+  const [first] = registration.lines;
+  if (!first) return null;
+  const line = columnsOf(first);
+  const lineKey = line.join();
+  for (const other of registration.lines) if (columnsOf(other).join() !== lineKey) return null;
+  const decision = columnsOf(registration.decision);
+  const session = columnsOf(registration.session);
+  const order = columnsOf(registration.order);
+  const key = [registration.lines.length, lineKey, decision.join(), session.join(), order.join()].join('|');
+  return { key, line, decision, session, order };
+}
+
+/** The registration's values in the statement's parameter order: lines, decision, session, order. */
+function registrationParameters(registration: Registration, shape: RegistrationShape): unknown[] {
+  const parameters: unknown[] = [];
+  const add = (row: object, columns: readonly string[]) => {
+    for (const column of columns) parameters.push((row as Record<string, unknown>)[column]);
+  };
+  for (const line of registration.lines) add(line, shape.line);
+  add(registration.decision, shape.decision);
+  add(registration.session, shape.session);
+  add(registration.order, shape.order);
+  return parameters;
+}
+
+/** Shapes kept (one per line count, 1–500); the others are compiled by Kysely for each registration. */
+const MAX_REGISTRATION_SHAPES = 200;
+
+/** Per shape, the statement Kysely compiled, cut at its placeholders; null: the shape is not cached. */
+const registrationStatements = new Map<string, TemplateStringsArray | null>();
+
+/**
+ * The shape's statement, compiled by Kysely the first time it is seen. Kept only when Kysely's parameters
+ * are exactly `registrationParameters` and its placeholders run $1…$n in order, so the cached text with
+ * these values is the very statement Kysely would send (and the same prepared statement).
+ */
+function registrationStatement(db: Db, registration: Registration, shape: RegistrationShape): TemplateStringsArray | null {
+  const known = registrationStatements.get(shape.key);
+  if (known !== undefined) return known;
+  const compiled = registrationQuery(db, registration).compile();
+  const parameters = registrationParameters(registration, shape);
+  const same = compiled.parameters.length === parameters.length && compiled.parameters.every((value, index) => value === parameters[index]);
+  const statement = same ? cutAtPlaceholders(compiled.sql, parameters.length) : null;
+  // Beyond the cap a shape is compiled each time, still cut, so it is sent as the same (unnamed) text.
+  if (registrationStatements.size < MAX_REGISTRATION_SHAPES) registrationStatements.set(shape.key, statement);
+  return statement;
+}
+
+/** The text between `$1` … `$count`, as `sql` takes it; null when the placeholders are not exactly those, in order. */
+function cutAtPlaceholders(text: string, count: number): TemplateStringsArray | null {
+  const fragments = text.split(/\$(\d+)/);
+  if (fragments.length !== count * 2 + 1) return null;
+  const parts: string[] = [];
+  for (let index = 0; index < fragments.length; index += 2) {
+    if (index > 0 && fragments[index - 1] !== String(index / 2)) return null;
+    parts.push(fragments[index] ?? '');
+  }
+  return Object.assign(parts, { raw: [...parts] });
 }
 
 /** Whether the shop has an order of this customer (`customer_key`) already. */
