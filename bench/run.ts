@@ -198,8 +198,8 @@ async function main(tempDir: string, database: Database): Promise<void> {
       const register = await timed('register order', () => measure(tempDir, registerOrderScenario(server, shopA, 50, SECONDS), server.pid));
       results.push(
         httpResult('register_order', 'POST /v1/orders', register, baseline.rps, [
-          { label: '≥ 2,000/s', pass: register.rps >= 2000 },
-          { label: 'p99 ≤ 15 ms', pass: register.p99Ms <= 15 },
+          { label: '≥ 2,500/s', pass: register.rps >= 2500 },
+          { label: 'p99 ≤ 25 ms', pass: register.p99Ms <= 25 },
         ]),
       );
 
@@ -222,8 +222,8 @@ async function main(tempDir: string, database: Database): Promise<void> {
           accept,
           baseline.rps,
           [
-            { label: '≥ 500/s', pass: accept.rps >= 500 },
-            { label: 'p99 ≤ 25 ms', pass: accept.p99Ms <= 25 },
+            { label: '≥ 800/s', pass: accept.rps >= 800 },
+            { label: 'p99 ≤ 40 ms', pass: accept.p99Ms <= 40 },
           ],
           [`pool of ${pools.accept0.filter((order) => order.offerId !== null).length} fresh orders with an offer`],
         ),
