@@ -36,6 +36,9 @@ const COUNTERS = [
   'refunded_squares',
 ] as const;
 
+/** What a metrics row sums: every counter but the squares (those feed only the holdout's and experiments' spreads). */
+const METRIC_SUMS = COUNTERS.filter((column) => !column.endsWith('_squares'));
+
 const counterRefs = sql.join(COUNTERS.map((column) => sql.ref(column)));
 const counterSums = sql.join(COUNTERS.map((column) => sql`sum(${sql.ref(column)})`));
 const addExcluded = (table: string) =>
@@ -135,23 +138,7 @@ export async function metricsAggregates(db: Db, shopId: string, query: MetricsQu
   const grouped = positions(dimensions.length + 1);
   const result = await sql<MetricsAggregate>`${PLANNED_PER_CALL}
     SELECT ${sql.join([...dimensions, sql`currency`])},
-      ${sql.join(
-        [
-          'orders',
-          'checkout_total',
-          'views',
-          'accepts',
-          'declines',
-          'undos',
-          'captures',
-          'capture_failures',
-          'refunds',
-          'payment_declines',
-          'accepted_amount',
-          'captured_amount',
-          'refunded_amount',
-        ].map(total),
-      )}
+      ${sql.join(METRIC_SUMS.map(total))}
     FROM ${from}
     WHERE ${where}
     GROUP BY ${grouped} ORDER BY ${grouped}

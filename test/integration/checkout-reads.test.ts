@@ -8,18 +8,14 @@
  */
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { createEngineCaches, ProgressCache, type EngineCaches } from '../../src/engine/caches';
-import { type App, composeServices, createService } from '../../src/runtime';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { ProgressCache } from '../../src/engine/caches';
 import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
-import { ADMIN_TOKEN, call } from '../support/app';
+import { call } from '../support/app';
 import { accept, offerShop, paidOrder, type OfferShop, type PaidOrder } from '../support/upsell';
+import { startNode as startTestNode, stopNode, type TestNode } from '../support/nodes';
 
-interface Node {
-  app: App;
-  caches: EngineCaches;
-  database: DatabaseHandle;
+interface Node extends TestNode {
   /** The text of every statement this node's pool sent PostgreSQL since the last `sent.length = 0`. */
   sent: string[];
 }
@@ -39,29 +35,9 @@ function recordStatements(database: DatabaseHandle, sent: string[]): void {
 }
 
 async function startNode(options: { listen: boolean; recheckMs: number; monotonicNow?: () => number }): Promise<Node> {
-  const database = connectDatabase(inject('databaseUrl'), { maxConnections: 5 });
   const sent: string[] = [];
-  recordStatements(database, sent);
-  const { ctx: base, sandbox } = composeServices(database.db);
-  const caches = createEngineCaches({
-    recheckMs: options.recheckMs,
-    shopTtlMs: options.recheckMs,
-    ...(options.monotonicNow ? { monotonicNow: options.monotonicNow } : {}),
-  });
-  const ctx = { ...base, caches };
-  if (options.listen) await caches.offers.listen(database.url);
-  const app = await createService(
-    { adminToken: ADMIN_TOKEN },
-    { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
-  );
-  await app.ready();
-  return { app, caches, database, sent };
-}
-
-async function stopNode(node: Node): Promise<void> {
-  await node.app.close();
-  await node.caches.offers.close();
-  await node.database.close();
+  const node = await startTestNode({ ...options, shopTtlMs: options.recheckMs, onDatabase: (database) => recordStatements(database, sent) });
+  return { ...node, sent };
 }
 
 /** What the order's page shows on `node`: the status and the offer id (null when none). */

@@ -3,44 +3,12 @@
  * through one node (offers, catalog, experiments, shop settings, a revoked key) reaches the other by
  * NOTIFY, and — when no notification arrives — by the version re-check or the shop cache's 1 s bound.
  */
-import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { createEngineCaches, type EngineCaches } from '../../src/engine/caches';
-import { type App, composeServices, createService } from '../../src/runtime';
-import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
-import { ADMIN_TOKEN, call, createOffer, createShop, putProduct, registerOrder, type Shop } from '../support/app';
+import type { App } from '../../src/runtime';
+import { call, createOffer, createShop, putProduct, registerOrder, type Shop } from '../support/app';
+import { startNode, stopNode, type TestNode } from '../support/nodes';
 
-interface Node {
-  app: App;
-  caches: EngineCaches;
-  database: DatabaseHandle;
-}
-
-/** A node like `startServer` builds one, with its own pool and caches (the monotonic clock is the test's). */
-async function startNode(options: { listen: boolean; recheckMs: number; shopTtlMs?: number; monotonicNow?: () => number }): Promise<Node> {
-  const database = connectDatabase(inject('databaseUrl'), { maxConnections: 5 });
-  const { ctx: base, sandbox } = composeServices(database.db);
-  const caches = createEngineCaches({
-    recheckMs: options.recheckMs,
-    ...(options.shopTtlMs ? { shopTtlMs: options.shopTtlMs } : {}),
-    ...(options.monotonicNow ? { monotonicNow: options.monotonicNow } : {}),
-  });
-  const ctx = { ...base, caches };
-  if (options.listen) await caches.offers.listen(database.url);
-  const app = await createService(
-    { adminToken: ADMIN_TOKEN },
-    { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
-  );
-  await app.ready();
-  return { app, caches, database };
-}
-
-async function stopNode(node: Node): Promise<void> {
-  await node.app.close();
-  await node.caches.offers.close();
-  await node.database.close();
-}
+type Node = TestNode;
 
 async function shopWithCatalog(app: App): Promise<Shop> {
   const shop = await createShop(app);

@@ -6,21 +6,16 @@
  * shows.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type KyselyPlugin, type RootOperationNode } from 'kysely';
+import type { KyselyPlugin, RootOperationNode } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { createEngineCaches, type EngineCaches } from '../../src/engine/caches';
 import { loadShopOffers } from '../../src/engine/offer-cache';
 import { StockCache } from '../../src/engine/stock-cache';
-import { type App, composeServices, createService } from '../../src/runtime';
-import { connectDatabase, type DatabaseHandle } from '../../src/store/database';
-import { ADMIN_TOKEN, call, createOffer, createShop, putProduct, registerOrder } from '../support/app';
+import type { App } from '../../src/runtime';
+import { call, createOffer, createShop, putProduct, registerOrder } from '../support/app';
 import { accept, offerShop, paidOrder, undo, type OfferShop, type PaidOrder } from '../support/upsell';
+import { startNode as startTestNode, stopNode, type TestNode } from '../support/nodes';
 
-interface Node {
-  app: App;
-  caches: EngineCaches;
-  database: DatabaseHandle;
+interface Node extends TestNode {
   /** Queries run since the last `resetQueries`, and those of them that read or wrote `variants`. */
   queries: { all: number; stock: number };
 }
@@ -32,7 +27,6 @@ function touchesVariants(node: RootOperationNode): boolean {
 
 /** A node like `startServer` builds one, with its own pool and caches, counting its queries. */
 async function startNode(options: { listen: boolean; recheckMs: number; monotonicNow?: () => number }): Promise<Node> {
-  const database = connectDatabase(inject('databaseUrl'), { maxConnections: 5 });
   const queries = { all: 0, stock: 0 };
   const counter: KyselyPlugin = {
     transformQuery: (args) => {
@@ -42,26 +36,7 @@ async function startNode(options: { listen: boolean; recheckMs: number; monotoni
     },
     transformResult: async (args) => args.result,
   };
-  const { ctx: base, sandbox } = composeServices(database.db.withPlugin(counter));
-  const caches = createEngineCaches({
-    recheckMs: options.recheckMs,
-    shopTtlMs: options.recheckMs,
-    ...(options.monotonicNow ? { monotonicNow: options.monotonicNow } : {}),
-  });
-  const ctx = { ...base, caches };
-  if (options.listen) await caches.offers.listen(database.url);
-  const app = await createService(
-    { adminToken: ADMIN_TOKEN },
-    { ctx, sandbox, databaseReady: async () => void (await sql`SELECT 1`.execute(database.db)) },
-  );
-  await app.ready();
-  return { app, caches, database, queries };
-}
-
-async function stopNode(node: Node): Promise<void> {
-  await node.app.close();
-  await node.caches.offers.close();
-  await node.database.close();
+  return { ...(await startTestNode({ ...options, shopTtlMs: options.recheckMs, plugin: counter })), queries };
 }
 
 function resetQueries(node: Node): void {
